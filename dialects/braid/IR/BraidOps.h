@@ -1,0 +1,35 @@
+// The braid dialect's ops, attributes and the names of its interface
+// attributes.
+#ifndef BRAID_DIALECTS_BRAID_IR_BRAIDOPS_H
+#define BRAID_DIALECTS_BRAID_IR_BRAIDOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/braid/IR/BraidAttrs.h"
+#include "dialects/braid/IR/BraidDialect.h"
+
+#define GET_OP_CLASSES
+#include "dialects/braid/IR/BraidOps.h.inc"
+
+namespace braid {
+
+/// Names of the attributes that carry a model's interface (see the dialect's
+/// description). Later passes find inputs, parameters and the loss by them.
+namespace attrs {
+inline constexpr llvm::StringLiteral kModel = "braid.model";
+inline constexpr llvm::StringLiteral kBatch = "braid.batch";
+inline constexpr llvm::StringLiteral kTrain = "braid.train";
+inline constexpr llvm::StringLiteral kInput = "braid.input";
+inline constexpr llvm::StringLiteral kParam = "braid.param";
+inline constexpr llvm::StringLiteral kInit = "braid.init";
+inline constexpr llvm::StringLiteral kOutput = "braid.output";
+inline constexpr llvm::StringLiteral kLoss = "braid.loss";
+} // namespace attrs
+
+} // namespace braid
+
+#endif // BRAID_DIALECTS_BRAID_IR_BRAIDOPS_H

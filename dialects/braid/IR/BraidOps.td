@@ -1,0 +1,377 @@
+// The ops of the braid dialect. Each op's shape rule is in
+// dialects/braid/ShapeRules; its inferReturnTypes in BraidOps.cpp calls it.
+#ifndef BRAID_OPS_TD
+#define BRAID_OPS_TD
+
+include "dialects/braid/IR/BraidDialect.td"
+include "dialects/braid/IR/BraidAttrs.td"
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Braid_UnaryOp<string mnemonic, string math> : Braid_Op<mnemonic> {
+  let summary = "elementwise " # mnemonic;
+  let description = [{
+    Applies `}] # math # [{` to every element. The result has the operand's
+    type.
+
+    Constraints: (c1) the operand is an f32 tensor.
+
+    ```mlir
+    %y = braid.}] # mnemonic # [{ %x : tensor<64x10xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$input);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto input = call.operand("input", adaptor.getInput());
+      return input ? call.apply(::braid::shape::unaryFloat(*input))
+                   : ::mlir::failure();
+    }
+  }];
+}
+
+def Braid_ReluOp : Braid_UnaryOp<"relu", "max(x, 0)">;
+def Braid_SigmoidOp : Braid_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Braid_TanhOp : Braid_UnaryOp<"tanh", "tanh(x)">;
+def Braid_GeluOp : Braid_UnaryOp<"gelu", "0.5 * x * (1 + erf(x / sqrt(2)))">;
+
+class Braid_BinaryOp<string mnemonic, string math> : Braid_Op<mnemonic> {
+  let summary = "elementwise " # mnemonic # " with broadcasting";
+  let description = [{
+    Computes `}] # math # [{` elementwise after numpy-style broadcasting:
+    the operands' shapes are aligned at their last dimension, and each pair of
+    dimensions must be equal or contain a 1. Adding a bias `f32[N]` to
+    `f32[B, N]` is the common case.
+
+    Constraints: (c1) both operands are f32 tensors; (c2) their shapes
+    broadcast.
+
+    ```mlir
+    %y = braid.}] # mnemonic # [{ %x, %b : tensor<64x10xf32>, tensor<10xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$lhs, Braid_F32Tensor:$rhs);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto lhs = call.operand("lhs", adaptor.getLhs());
+      auto rhs = call.operand("rhs", adaptor.getRhs());
+      return lhs && rhs ? call.apply(::braid::shape::broadcastBinary(*lhs, *rhs))
+                        : ::mlir::failure();
+    }
+  }];
+}
+
+def Braid_AddOp : Braid_BinaryOp<"add", "lhs + rhs">;
+def Braid_SubOp : Braid_BinaryOp<"sub", "lhs - rhs">;
+def Braid_MulOp : Braid_BinaryOp<"mul", "lhs * rhs">;
+def Braid_DivOp : Braid_BinaryOp<"div", "lhs / rhs">;
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def Braid_MatmulOp : Braid_Op<"matmul"> {
+  let summary = "matrix product";
+  let description = [{
+    `result[m, n] = sum_k lhs[m, k] * rhs[k, n]`.
+
+    Constraints: (c1) both operands are f32 tensors of rank 2; (c2) the
+    columns of `lhs` equal the rows of `rhs`.
+
+    ```mlir
+    %y = braid.matmul %x, %w : tensor<64x784xf32>, tensor<784x64xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$lhs, Braid_F32Tensor:$rhs);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax and losses
+//===----------------------------------------------------------------------===//
+
+class Braid_SoftmaxOpBase<string mnemonic, string math> : Braid_Op<mnemonic> {
+  let summary = mnemonic # " along one axis";
+  let description = [{
+    Computes `}] # math # [{` along `axis` (negative values count from the
+    last dimension), in the numerically stable form that subtracts the maximum
+    first. The result has the operand's type.
+
+    Constraints: (c1) the operand is an f32 tensor of rank 1 or more; (c2)
+    `axis` is in [-rank, rank).
+
+    ```mlir
+    %p = braid.}] # mnemonic # [{ %logits, axis = 1 : tensor<64x10xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$input, I64Attr:$axis);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = "$input `,` `axis` `=` $axis attr-dict `:` type($input)";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto input = call.operand("input", adaptor.getInput());
+      return input ? call.apply(::braid::shape::softmax(*input, adaptor.getAxis()))
+                   : ::mlir::failure();
+    }
+  }];
+}
+
+def Braid_SoftmaxOp : Braid_SoftmaxOpBase<"softmax", "exp(x_i) / sum_j exp(x_j)">;
+def Braid_LogSoftmaxOp
+    : Braid_SoftmaxOpBase<"log_softmax", "x_i - log(sum_j exp(x_j))">;
+
+def Braid_SparseSoftmaxCrossEntropyOp
+    : Braid_Op<"sparse_softmax_cross_entropy"> {
+  let summary = "mean softmax cross-entropy against integer class labels";
+  let description = [{
+    `result = mean_b(-log_softmax(logits)[b, labels[b]])`, a scalar. Labels
+    are class indices in [0, C); the runtime rejects one out of range.
+
+    Constraints: (c1) `logits` is f32[B, C]; (c2) `labels` is i32[B]; (c3)
+    their batch sizes agree.
+
+    ```mlir
+    %loss = braid.sparse_softmax_cross_entropy %logits, %y : tensor<64x10xf32>, tensor<64xi32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$logits, Braid_I32Tensor:$labels);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat =
+      "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
+}
+
+def Braid_MeanSquaredErrorOp : Braid_Op<"mean_squared_error"> {
+  let summary = "mean of the squared differences";
+  let description = [{
+    `result = mean((prediction - target)^2)` over every element, a scalar.
+
+    Constraints: (c1) both operands are f32 tensors; (c2) of the same shape.
+
+    ```mlir
+    %loss = braid.mean_squared_error %p, %t : tensor<64x1xf32>, tensor<64x1xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$prediction, Braid_F32Tensor:$target);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat =
+      "$prediction `,` $target attr-dict `:` type($prediction) `,` type($target)";
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class Braid_ReduceOp<string mnemonic, string math> : Braid_Op<mnemonic> {
+  let summary = math # " over the given axes";
+  let description = [{
+    Reduces the operand by }] # math # [{ over `axes`, which are removed from
+    the result's shape (negative axes count from the end).
+
+    Constraints: (c1) the operand is an f32 tensor; (c2) `axes` is not empty;
+    (c3) every axis is in [-rank, rank); (c4) no axis is listed twice.
+
+    ```mlir
+    %s = braid.}] # mnemonic # [{ %x, axes = [1] : tensor<64x10xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = "$input `,` `axes` `=` $axes attr-dict `:` type($input)";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto input = call.operand("input", adaptor.getInput());
+      return input ? call.apply(::braid::shape::reduce(*input, adaptor.getAxes().vec()))
+                   : ::mlir::failure();
+    }
+  }];
+}
+
+def Braid_ReduceSumOp : Braid_ReduceOp<"reduce_sum", "a sum">;
+def Braid_ReduceMeanOp : Braid_ReduceOp<"reduce_mean", "the mean">;
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+def Braid_ReshapeOp : Braid_Op<"reshape"> {
+  let summary = "the same elements in another shape";
+  let description = [{
+    Reinterprets the operand's elements, in row-major order, as `shape`.
+
+    Constraints: (c1) every dimension of `shape` is positive; (c2) the element
+    counts agree.
+
+    ```mlir
+    %y = braid.reshape %x to [64, 784] : tensor<64x1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Braid_Tensor:$input, DenseI64ArrayAttr:$shape);
+  let results = (outs Braid_Tensor:$result);
+  let assemblyFormat = "$input `to` $shape attr-dict `:` type($input)";
+}
+
+def Braid_TransposeOp : Braid_Op<"transpose"> {
+  let summary = "permute the dimensions";
+  let description = [{
+    `result.shape[i] = input.shape[perm[i]]`.
+
+    Constraints: (c1) `perm` has one entry per dimension; (c2) it is a
+    permutation of [0, rank).
+
+    ```mlir
+    %y = braid.transpose %x, perm = [1, 0] : tensor<784x64xf32>
+    ```
+  }];
+  let arguments = (ins Braid_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Braid_Tensor:$result);
+  let assemblyFormat = "$input `,` `perm` `=` $perm attr-dict `:` type($input)";
+}
+
+def Braid_BroadcastToOp : Braid_Op<"broadcast_to"> {
+  let summary = "broadcast to a given shape";
+  let description = [{
+    Repeats the operand along the dimensions where it has size 1 (or lacks a
+    leading dimension) to reach `shape`, by numpy's rules.
+
+    Constraints: (c1) `shape` has positive dimensions and at least the
+    operand's rank; (c2) each operand dimension is 1 or equals the matching
+    trailing dimension of `shape`.
+
+    ```mlir
+    %y = braid.broadcast_to %b to [64, 10] : tensor<10xf32>
+    ```
+  }];
+  let arguments = (ins Braid_Tensor:$input, DenseI64ArrayAttr:$shape);
+  let results = (outs Braid_Tensor:$result);
+  let assemblyFormat = "$input `to` $shape attr-dict `:` type($input)";
+}
+
+def Braid_FlattenOp : Braid_Op<"flatten"> {
+  let summary = "collapse every dimension after the first";
+  let description = [{
+    `f32[N, d1, ..., dk]` becomes `f32[N, d1 * ... * dk]`; a rank-1 operand
+    becomes `[N, 1]`.
+
+    Constraints: (c1) the operand has rank 1 or more.
+
+    ```mlir
+    %y = braid.flatten %x : tensor<64x16x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Braid_Tensor:$input);
+  let results = (outs Braid_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Braid_ConstantOp : Braid_Op<"constant", [ConstantLike]> {
+  let summary = "a constant tensor";
+  let description = [{
+    A tensor whose value is given by a dense elements attribute; the result
+    type is the attribute's type.
+
+    Constraints: (c1) the value is a statically shaped f32 or i32 tensor.
+
+    ```mlir
+    %c = braid.constant dense<2.0> : tensor<f32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Braid_Tensor:$result);
+  let assemblyFormat = "$value attr-dict";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+def Braid_Conv2DOp : Braid_Op<"conv2d"> {
+  let summary = "2-D convolution, NCHW input and OIHW filter, optional bias";
+  let description = [{
+    `result[n, o, h, w] = bias[o] + sum_{c, i, j} input[n, c, h * sh + i * dh - ph,
+    w * sw + j * dw - pw] * filter[o, c, i, j]`, with zero padding of `padding`
+    on each side. The output extent of each spatial dimension is
+    `(in + 2 * pad - ((k - 1) * dilation + 1)) / stride + 1`.
+
+    Constraints: (c1) `input` is f32[N, C, H, W] and `filter` f32[O, C, KH, KW]
+    with the same C; (c2) `bias`, when present, is f32[O]; (c3) `strides` and
+    `dilations` are [height, width] of at least 1, `padding` of at least 0;
+    (c4) the dilated filter fits the padded input.
+
+    ```mlir
+    %y = braid.conv2d %x, %w, %b strides = [1, 1] padding = [2, 2] dilations = [1, 1]
+        : tensor<64x1x28x28xf32>, tensor<6x1x5x5xf32>, tensor<6xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$input, Braid_F32Tensor:$filter,
+                       Optional<Braid_F32Tensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilations);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter (`,` $bias^)? `strides` `=` $strides `padding` `=` $padding
+    `dilations` `=` $dilations attr-dict `:` type($input) `,` type($filter)
+    (`,` type($bias)^)?
+  }];
+}
+
+class Braid_Pool2DOp<string mnemonic, string math> : Braid_Op<mnemonic> {
+  let summary = "2-D " # math # " pooling over NCHW";
+  let description = [{
+    Takes the }] # math # [{ of each `kernel` window, moved by `strides` over
+    the input padded by `padding` on each side. Padding never wins a maximum
+    and is not counted in an average.
+
+    Constraints: (c1) `input` is f32[N, C, H, W]; (c2) `kernel` and `strides`
+    are [height, width] of at least 1, `padding` of at least 0 and smaller
+    than the kernel; (c3) the kernel fits the padded input.
+
+    ```mlir
+    %y = braid.}] # mnemonic # [{ %x kernel = [2, 2] strides = [2, 2] padding = [0, 0]
+        : tensor<64x6x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `kernel` `=` $kernel `strides` `=` $strides `padding` `=` $padding
+    attr-dict `:` type($input)
+  }];
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto input = call.operand("input", adaptor.getInput());
+      return input ? call.apply(::braid::shape::pool2d(
+                         *input, adaptor.getKernel().vec(),
+                         adaptor.getStrides().vec(), adaptor.getPadding().vec()))
+                   : ::mlir::failure();
+    }
+  }];
+}
+
+def Braid_MaxPool2DOp : Braid_Pool2DOp<"max_pool2d", "maximum">;
+def Braid_AvgPool2DOp : Braid_Pool2DOp<"avg_pool2d", "average">;
+
+#endif // BRAID_OPS_TD

@@ -1,0 +1,115 @@
+// Shape and element-type rules of the braid ops, in plain C++.
+//
+// Each op's rule exists once, here. The dialect's type inference and verifiers
+// call it on MLIR types; the front end's semantic checks call it on the
+// language's types so that a model file gets a located error. Nothing here
+// includes MLIR or LLVM.
+#ifndef BRAID_DIALECTS_BRAID_SHAPERULES_SHAPERULES_H
+#define BRAID_DIALECTS_BRAID_SHAPERULES_SHAPERULES_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace braid::shape {
+
+enum class ElementType { F32, I32 };
+
+/// A statically shaped tensor type: the only kind the braid ops take.
+struct TensorType {
+  ElementType element = ElementType::F32;
+  std::vector<int64_t> dims;
+
+  int64_t rank() const { return static_cast<int64_t>(dims.size()); }
+  bool operator==(const TensorType &other) const {
+    return element == other.element && dims == other.dims;
+  }
+  bool operator!=(const TensorType &other) const { return !(*this == other); }
+};
+
+/// Largest element count of one tensor. Keeps every size computation in the
+/// compiler and the runtime far from int64 overflow.
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+/// "f32", "i32".
+const char *toString(ElementType element);
+/// The language's notation, used in every message: "f32[64, 784]", "f32[]".
+std::string toString(const TensorType &type);
+/// "[2, 2]".
+std::string toString(const std::vector<int64_t> &values);
+
+/// The outcome of a rule: the result type, or a lower-case message naming the
+/// offending types and values. Callers prefix the op's name.
+class RuleResult {
+public:
+  static RuleResult ok(TensorType type) { return RuleResult(std::move(type)); }
+  static RuleResult fail(std::string message) {
+    return RuleResult(std::move(message));
+  }
+  explicit operator bool() const { return type_.has_value(); }
+  const TensorType &type() const { return *type_; }
+  const std::string &error() const { return error_; }
+
+private:
+  explicit RuleResult(TensorType type) : type_(std::move(type)) {}
+  explicit RuleResult(std::string message) : error_(std::move(message)) {}
+  std::optional<TensorType> type_;
+  std::string error_;
+};
+
+/// Checks that every dimension is positive and the element count is at most
+/// kMaxElements; the message names the type.
+std::optional<std::string> checkValid(const TensorType &type);
+
+// Elementwise.
+/// relu, sigmoid, tanh, gelu: f32 in, same type out.
+RuleResult unaryFloat(const TensorType &input);
+/// add, sub, mul, div: f32 operands, numpy-style broadcasting.
+RuleResult broadcastBinary(const TensorType &lhs, const TensorType &rhs);
+
+// Linear algebra.
+/// f32[M, K] x f32[K, N] -> f32[M, N].
+RuleResult matmul(const TensorType &lhs, const TensorType &rhs);
+
+// Normalisation and losses.
+/// softmax, log_softmax along `axis` (negative counts from the end).
+RuleResult softmax(const TensorType &input, int64_t axis);
+/// logits f32[B, C], labels i32[B] -> f32[] (mean over the batch).
+RuleResult sparseSoftmaxCrossEntropy(const TensorType &logits,
+                                     const TensorType &labels);
+/// prediction and target of one f32 type -> f32[] (mean over all elements).
+RuleResult meanSquaredError(const TensorType &prediction,
+                            const TensorType &target);
+
+// Reductions.
+/// reduce_sum, reduce_mean: the listed axes (distinct, in range) are removed.
+RuleResult reduce(const TensorType &input, const std::vector<int64_t> &axes);
+
+// Shape manipulation.
+/// Same element count, every target dimension positive.
+RuleResult reshape(const TensorType &input, const std::vector<int64_t> &shape);
+/// `perm` is a permutation of [0, rank).
+RuleResult transpose(const TensorType &input, const std::vector<int64_t> &perm);
+/// numpy broadcasting of `input` to exactly `shape`.
+RuleResult broadcastTo(const TensorType &input,
+                       const std::vector<int64_t> &shape);
+/// f32[N, d1, ..., dk] -> f32[N, d1 * ... * dk]; rank 1 gives [N, 1].
+RuleResult flatten(const TensorType &input);
+
+// Convolution and pooling (NCHW activations, OIHW filters).
+/// `strides`, `padding` (symmetric, per spatial side) and `dilations` each hold
+/// [height, width]. `bias`, when present, is f32[O].
+RuleResult conv2d(const TensorType &input, const TensorType &filter,
+                  const std::optional<TensorType> &bias,
+                  const std::vector<int64_t> &strides,
+                  const std::vector<int64_t> &padding,
+                  const std::vector<int64_t> &dilations);
+/// max_pool2d, avg_pool2d: `kernel`, `strides`, `padding` are [height, width].
+RuleResult pool2d(const TensorType &input, const std::vector<int64_t> &kernel,
+                  const std::vector<int64_t> &strides,
+                  const std::vector<int64_t> &padding);
+
+} // namespace braid::shape
+
+#endif // BRAID_DIALECTS_BRAID_SHAPERULES_SHAPERULES_H

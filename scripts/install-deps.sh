@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs Braid's build and run dependencies from Debian's packages.
+#
+# Idempotent and quiet: when every package is already present it prints nothing
+# and touches nothing. Uses sudo when not run as root.
+#
+#   scripts/install-deps.sh           packages to build and run Braid
+#   scripts/install-deps.sh --test    also the packages only the test suite needs
+set -euo pipefail
+
+packages=(
+  cmake ninja-build ccache g++ pkg-config
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
+  libdnnl-dev libopenmpi-dev openmpi-bin
+  libflatbuffers-dev flatbuffers-compiler
+  libcli11-dev nlohmann-json3-dev zlib1g-dev
+  dataset-fashion-mnist
+)
+test_packages=(
+  googletest libgtest-dev
+  python3 python3-numpy
+)
+
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=("${test_packages[@]}")
+elif [[ -n "${1:-}" ]]; then
+  echo "usage: $0 [--test]" >&2
+  exit 2
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  # dpkg-query prints "install ok installed" only for fully installed packages.
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo=(sudo)
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,33 @@
+# lit configuration for Braid's FileCheck tests. CMake writes lit.site.cfg.py
+# into the build tree with the paths below, then loads this file.
+import os
+
+import lit.formats
+
+# The build's paths come from the lit.site.cfg.py that CMake writes; ctest
+# passes it as --param braid_site=..., and by hand it defaults to the test
+# build of the README (build/test).
+site = lit_config.params.get(
+    "braid_site",
+    os.path.join(os.path.dirname(__file__), "..", "build", "test", "test", "lit.site.cfg.py"))
+if not os.path.exists(site):
+    lit_config.fatal("no lit.site.cfg.py at %s: build first, or pass --param braid_site=PATH" % site)
+lit_config.load_config(config, site)
+
+config.name = "Braid"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".braid", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.braid_obj_root, "test")
+
+# Braid's tools first, then LLVM's FileCheck, not and split-file.
+path = [config.braid_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
+config.environment["PATH"] = os.pathsep.join(path)
+config.substitutions.append(("%braid_src", config.braid_src_root))
+
+# The test build is sanitized: fail on the first report, including leaks.
+config.environment["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:halt_on_error=1"
+config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+if config.braid_sanitize:
+    config.available_features.add("sanitized")

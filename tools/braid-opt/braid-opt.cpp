@@ -1,0 +1,18 @@
+// braid-opt: mlir-opt with the braid dialect and every braid pass registered,
+// so that lit tests can run any pass alone.
+#include "dialects/braid/IR/BraidOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  registry.insert<braid::BraidDialect, mlir::func::FuncDialect>();
+  // Core passes such as canonicalize and cse; braid's own passes register
+  // here as they land (passes/Passes.td).
+  mlir::registerTransformsPasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "Braid optimizer driver\n", registry));
+}
