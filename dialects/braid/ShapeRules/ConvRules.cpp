@@ -4,6 +4,14 @@
 namespace braid::shape {
 namespace {
 
+/// `type` as a rule's result, or a failure when it has more than kMaxElements
+/// elements: a rule whose result outgrows its operands must check it.
+RuleResult okIfValid(TensorType type) {
+  if (std::optional<std::string> invalid = checkValid(type))
+    return RuleResult::fail("result " + *invalid);
+  return RuleResult::ok(std::move(type));
+}
+
 /// Checks that `values` holds two entries of at least `min`.
 std::optional<std::string>
 checkPair(const char *name, const std::vector<int64_t> &values, int64_t min) {
@@ -67,7 +75,7 @@ RuleResult conv2d(const TensorType &input, const TensorType &filter,
                               " does not fit the input " + toString(input) +
                               " padded by " + toString(padding));
   }
-  return RuleResult::ok(result);
+  return okIfValid(result);
 }
 
 RuleResult pool2d(const TensorType &input, const std::vector<int64_t> &kernel,
@@ -96,7 +104,7 @@ RuleResult pool2d(const TensorType &input, const std::vector<int64_t> &kernel,
                               " does not fit the input " + toString(input) +
                               " padded by " + toString(padding));
   }
-  return RuleResult::ok(result);
+  return okIfValid(result);
 }
 
 } // namespace braid::shape

@@ -14,6 +14,14 @@ RuleResult expectFloat(const TensorType &type, const char *what) {
   return RuleResult::ok(type);
 }
 
+/// `type` as a rule's result, or a failure when it has more than kMaxElements
+/// elements: a rule whose result outgrows its operands must check it.
+RuleResult okIfValid(TensorType type) {
+  if (std::optional<std::string> invalid = checkValid(type))
+    return RuleResult::fail("result " + *invalid);
+  return RuleResult::ok(std::move(type));
+}
+
 /// Normalises `axis` against `rank` (negative counts from the end).
 std::optional<int64_t> normaliseAxis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
@@ -58,7 +66,7 @@ RuleResult broadcastBinary(const TensorType &lhs, const TensorType &rhs) {
                               std::to_string(b) + ")");
     dims[i] = std::max(a, b);
   }
-  return RuleResult::ok({ElementType::F32, dims});
+  return okIfValid({ElementType::F32, dims});
 }
 
 RuleResult matmul(const TensorType &lhs, const TensorType &rhs) {
@@ -73,7 +81,7 @@ RuleResult matmul(const TensorType &lhs, const TensorType &rhs) {
                             " has " + std::to_string(lhs.dims[1]) +
                             " columns but " + toString(rhs) + " has " +
                             std::to_string(rhs.dims[0]) + " rows");
-  return RuleResult::ok({ElementType::F32, {lhs.dims[0], rhs.dims[1]}});
+  return okIfValid({ElementType::F32, {lhs.dims[0], rhs.dims[1]}});
 }
 
 RuleResult softmax(const TensorType &input, int64_t axis) {

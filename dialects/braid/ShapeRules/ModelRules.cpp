@@ -1,0 +1,87 @@
+// Rules of parameter initializers and optimizer hyper-parameters.
+#include "dialects/braid/ShapeRules/ModelRules.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace braid::shape {
+namespace {
+
+size_t arity(std::string_view kind) {
+  if (kind == "constant")
+    return 1;
+  if (kind == "uniform" || kind == "normal")
+    return 2;
+  return 0;
+}
+
+std::string format(double value) {
+  std::ostringstream os;
+  os << value;
+  return os.str();
+}
+
+} // namespace
+
+const std::vector<std::string_view> &initializerKinds() {
+  static const std::vector<std::string_view> kinds = {
+      "zeros",  "ones",           "constant", "uniform",
+      "normal", "glorot_uniform", "he_normal"};
+  return kinds;
+}
+
+std::optional<std::string> checkInitializer(std::string_view kind,
+                                            const std::vector<double> &args) {
+  bool known = false;
+  for (std::string_view k : initializerKinds())
+    known |= k == kind;
+  if (!known)
+    return "unknown initializer '" + std::string(kind) +
+           "'; expected zeros, ones, constant(v), uniform(low, high), "
+           "normal(mean, std), glorot_uniform or he_normal";
+  if (args.size() != arity(kind))
+    return "initializer '" + std::string(kind) + "' takes " +
+           std::to_string(arity(kind)) + " argument(s), got " +
+           std::to_string(args.size());
+  for (double a : args)
+    if (!std::isfinite(a))
+      return "initializer '" + std::string(kind) +
+             "' has a non-finite argument";
+  if (kind == "uniform" && !(args[0] < args[1]))
+    return "uniform(" + format(args[0]) + ", " + format(args[1]) +
+           ") needs low < high";
+  if (kind == "normal" && !(args[1] > 0))
+    return "normal(" + format(args[0]) + ", " + format(args[1]) +
+           ") needs a positive standard deviation";
+  return std::nullopt;
+}
+
+const std::vector<OptimizerParam> *optimizerParams(std::string_view optimizer) {
+  static const std::vector<OptimizerParam> sgd = {
+      {"lr", 0.01, 0, 1e6, true},
+      {"momentum", 0.0, 0, 1, false},
+  };
+  static const std::vector<OptimizerParam> adam = {
+      {"lr", 0.001, 0, 1e6, true},
+      {"beta1", 0.9, 0, 1, false},
+      {"beta2", 0.999, 0, 1, false},
+      {"eps", 1e-8, 0, 1, true},
+  };
+  if (optimizer == "sgd")
+    return &sgd;
+  if (optimizer == "adam")
+    return &adam;
+  return nullptr;
+}
+
+std::optional<std::string> checkOptimizerParam(const OptimizerParam &param,
+                                               double value) {
+  bool aboveMin = param.minExclusive ? value > param.min : value >= param.min;
+  if (std::isfinite(value) && aboveMin && value < param.max)
+    return std::nullopt;
+  return std::string(param.name) + " = " + format(value) + " is out of range " +
+         (param.minExclusive ? "(" : "[") + format(param.min) + ", " +
+         format(param.max) + ")";
+}
+
+} // namespace braid::shape

@@ -1,0 +1,43 @@
+// Rules of a model's interface attributes that the dialect's verifiers and the
+// front end's semantic checks share: parameter initializers and optimizer
+// hyper-parameters. Plain C++, like the shape rules beside it.
+#ifndef BRAID_DIALECTS_BRAID_SHAPERULES_MODELRULES_H
+#define BRAID_DIALECTS_BRAID_SHAPERULES_MODELRULES_H
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace braid::shape {
+
+/// The initializer kinds, as written in the language and in #braid.init.
+const std::vector<std::string_view> &initializerKinds();
+
+/// Why `kind(args)` is not a valid initializer, or nullopt when it is: a known
+/// kind, the right number of finite arguments, low < high for uniform and a
+/// positive standard deviation for normal.
+std::optional<std::string> checkInitializer(std::string_view kind,
+                                            const std::vector<double> &args);
+
+/// One hyper-parameter of an optimizer, with its default and valid range.
+struct OptimizerParam {
+  const char *name;
+  double defaultValue;
+  double min;
+  double max; // exclusive
+  bool minExclusive;
+};
+
+/// The hyper-parameters of "sgd" (lr, momentum) or "adam" (lr, beta1, beta2,
+/// eps) in positional order, or null for an unknown optimizer. Defaults are
+/// Keras's learning rates and PyTorch's other defaults.
+const std::vector<OptimizerParam> *optimizerParams(std::string_view optimizer);
+
+/// Why `value` is out of `param`'s range, or nullopt.
+std::optional<std::string> checkOptimizerParam(const OptimizerParam &param,
+                                               double value);
+
+} // namespace braid::shape
+
+#endif // BRAID_DIALECTS_BRAID_SHAPERULES_MODELRULES_H

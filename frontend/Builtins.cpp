@@ -1,0 +1,168 @@
+// The table of builtin functions.
+#include "frontend/Builtins.h"
+
+#include <algorithm>
+
+namespace braid::frontend {
+namespace {
+
+constexpr ArgSpec tensor(const char *name) {
+  return {name, ArgKind::Tensor, true};
+}
+
+const std::vector<Builtin> &table() {
+  static const std::vector<Builtin> builtins = {
+      {"relu", BuiltinKind::Relu, {tensor("x")}, "relu(x)"},
+      {"sigmoid", BuiltinKind::Sigmoid, {tensor("x")}, "sigmoid(x)"},
+      {"tanh", BuiltinKind::Tanh, {tensor("x")}, "tanh(x)"},
+      {"gelu", BuiltinKind::Gelu, {tensor("x")}, "gelu(x)"},
+      {"add", BuiltinKind::Add, {tensor("a"), tensor("b")}, "add(a, b)"},
+      {"sub", BuiltinKind::Sub, {tensor("a"), tensor("b")}, "sub(a, b)"},
+      {"mul", BuiltinKind::Mul, {tensor("a"), tensor("b")}, "mul(a, b)"},
+      {"div", BuiltinKind::Div, {tensor("a"), tensor("b")}, "div(a, b)"},
+      {"matmul",
+       BuiltinKind::Matmul,
+       {tensor("a"), tensor("b")},
+       "matmul(a, b)"},
+      {"softmax",
+       BuiltinKind::Softmax,
+       {tensor("x"), {"axis", ArgKind::Int, false}},
+       "softmax(x, axis = -1)"},
+      {"log_softmax",
+       BuiltinKind::LogSoftmax,
+       {tensor("x"), {"axis", ArgKind::Int, false}},
+       "log_softmax(x, axis = -1)"},
+      {"sparse_softmax_cross_entropy",
+       BuiltinKind::SparseSoftmaxCrossEntropy,
+       {tensor("logits"), tensor("labels")},
+       "sparse_softmax_cross_entropy(logits, labels)"},
+      {"mean_squared_error",
+       BuiltinKind::MeanSquaredError,
+       {tensor("prediction"), tensor("target")},
+       "mean_squared_error(prediction, target)"},
+      {"reduce_sum",
+       BuiltinKind::ReduceSum,
+       {tensor("x"), {"axes", ArgKind::IntList, true}},
+       "reduce_sum(x, axes)"},
+      {"reduce_mean",
+       BuiltinKind::ReduceMean,
+       {tensor("x"), {"axes", ArgKind::IntList, true}},
+       "reduce_mean(x, axes)"},
+      {"reshape",
+       BuiltinKind::Reshape,
+       {tensor("x"), {"shape", ArgKind::Shape, true}},
+       "reshape(x, [d, ...])"},
+      {"transpose",
+       BuiltinKind::Transpose,
+       {tensor("x"), {"perm", ArgKind::IntList, false}},
+       "transpose(x, perm = reversed)"},
+      {"broadcast_to",
+       BuiltinKind::BroadcastTo,
+       {tensor("x"), {"shape", ArgKind::Shape, true}},
+       "broadcast_to(x, [d, ...])"},
+      {"flatten", BuiltinKind::Flatten, {tensor("x")}, "flatten(x)"},
+      {"conv2d",
+       BuiltinKind::Conv2D,
+       {tensor("x"),
+        tensor("w"),
+        {"b", ArgKind::OptTensor, false},
+        {"stride", ArgKind::IntPair, false},
+        {"padding", ArgKind::IntPair, false},
+        {"dilation", ArgKind::IntPair, false}},
+       "conv2d(x, w, b, stride = 1, padding = 0, dilation = 1)"},
+      {"max_pool2d",
+       BuiltinKind::MaxPool2D,
+       {tensor("x"),
+        {"kernel", ArgKind::IntPair, true},
+        {"stride", ArgKind::IntPair, false},
+        {"padding", ArgKind::IntPair, false}},
+       "max_pool2d(x, kernel, stride = kernel, padding = 0)"},
+      {"avg_pool2d",
+       BuiltinKind::AvgPool2D,
+       {tensor("x"),
+        {"kernel", ArgKind::IntPair, true},
+        {"stride", ArgKind::IntPair, false},
+        {"padding", ArgKind::IntPair, false}},
+       "avg_pool2d(x, kernel, stride = kernel, padding = 0)"},
+      {"dense",
+       BuiltinKind::Dense,
+       {tensor("x"),
+        {"units", ArgKind::Int, true},
+        {"activation", ArgKind::Activation, false}},
+       "dense(x, units, activation = none)"},
+  };
+  return builtins;
+}
+
+const Builtin &conv2dLayer() {
+  static const Builtin layer = {
+      "conv2d",
+      BuiltinKind::Conv2DLayer,
+      {tensor("x"),
+       {"filters", ArgKind::Int, true},
+       {"kernel", ArgKind::IntPair, true},
+       {"stride", ArgKind::IntPair, false},
+       {"padding", ArgKind::IntPair, false},
+       {"dilation", ArgKind::IntPair, false},
+       {"activation", ArgKind::Activation, false}},
+      "conv2d(x, filters, kernel, stride = 1, padding = 0, dilation = 1, "
+      "activation = none)"};
+  return layer;
+}
+
+size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t next = std::min({row[j] + 1, row[j - 1] + 1,
+                              diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = row[j];
+      row[j] = next;
+    }
+  }
+  return row[b.size()];
+}
+
+} // namespace
+
+const Builtin *lookupBuiltin(std::string_view name, bool layerForm) {
+  if (name == "conv2d" && layerForm)
+    return &conv2dLayer();
+  for (const Builtin &b : table())
+    if (name == b.name)
+      return &b;
+  return nullptr;
+}
+
+std::string closestMatch(std::string_view name,
+                         const std::vector<std::string> &candidates) {
+  // Only names short enough to be a typo are compared: the distance table is
+  // quadratic in their length.
+  if (name.size() > 64)
+    return "";
+  std::string best;
+  size_t bestDistance = 3;
+  for (const std::string &candidate : candidates) {
+    if (candidate.size() > 64)
+      continue;
+    size_t d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+std::string suggestBuiltin(std::string_view name) {
+  std::vector<std::string> names;
+  for (const Builtin &b : table())
+    names.push_back(b.name);
+  return closestMatch(name, names);
+}
+
+} // namespace braid::frontend

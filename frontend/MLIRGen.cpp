@@ -1,0 +1,290 @@
+// MLIRGen: the checked AST to the braid dialect.
+#include "frontend/MLIRGen.h"
+
+#include "dialects/braid/IR/BraidOps.h"
+#include "dialects/braid/IR/ShapeBridge.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace braid::frontend {
+namespace {
+
+class Generator {
+public:
+  Generator(MLIRContext &context, const CheckedModel &checked,
+            llvm::StringRef fileName)
+      : context_(context), builder_(&context), checked_(checked),
+        fileName_(StringAttr::get(&context, fileName)) {}
+
+  OwningOpRef<ModuleOp> run(const Model &model);
+
+private:
+  mlir::Location loc(frontend::Location l) {
+    return FileLineColLoc::get(fileName_, l.line, l.column);
+  }
+  void setInterfaceAttrs(ModuleOp module);
+  func::FuncOp createForward(const Model &model);
+  Value gen(const Expr &expr);
+  Value genCall(const CallExpr &call);
+  Value activate(Value value, Activation activation, mlir::Location at);
+  Value scalar(double value, mlir::Location at);
+
+  MLIRContext &context_;
+  OpBuilder builder_;
+  const CheckedModel &checked_;
+  StringAttr fileName_;
+  std::map<std::string, Value> values_;
+  /// Block arguments of the parameters, by index in checked_.params.
+  std::vector<Value> params_;
+};
+
+void Generator::setInterfaceAttrs(ModuleOp module) {
+  module->setAttr(attrs::kModel, builder_.getStringAttr(checked_.name));
+  if (checked_.batch > 0)
+    module->setAttr(attrs::kBatch, builder_.getI64IntegerAttr(checked_.batch));
+  if (const std::optional<TrainInfo> &train = checked_.train) {
+    SmallVector<NamedAttribute> entries = {
+        builder_.getNamedAttr("loss", builder_.getStringAttr(train->loss)),
+        builder_.getNamedAttr("optimizer",
+                              builder_.getStringAttr(train->optimizer)),
+        builder_.getNamedAttr("batch",
+                              builder_.getI64IntegerAttr(train->batch)),
+        builder_.getNamedAttr("epochs",
+                              builder_.getI64IntegerAttr(train->epochs)),
+    };
+    for (const auto &[name, value] : train->hyperParams)
+      entries.push_back(
+          builder_.getNamedAttr(name, builder_.getF64FloatAttr(value)));
+    module->setAttr(attrs::kTrain, builder_.getDictionaryAttr(entries));
+  }
+}
+
+func::FuncOp Generator::createForward(const Model &model) {
+  SmallVector<Type> argTypes, resultTypes;
+  for (const InputInfo &input : checked_.inputs)
+    argTypes.push_back(toMlirType(&context_, input.type));
+  for (const ParamInfo &param : checked_.params)
+    argTypes.push_back(toMlirType(&context_, param.type));
+  // Results: the outputs in order, then the loss unless it is an output too.
+  std::vector<std::string> results;
+  for (const OutputDecl::Name &output : checked_.outputs)
+    results.push_back(output.name);
+  int lossIndex = -1;
+  if (checked_.train) {
+    auto it = std::find(results.begin(), results.end(), checked_.train->loss);
+    lossIndex = it - results.begin();
+    if (it == results.end())
+      results.push_back(checked_.train->loss);
+  }
+  // Result types are filled in once the body exists.
+  auto func = func::FuncOp::create(builder_, loc(model.loc), "forward",
+                                   builder_.getFunctionType(argTypes, {}));
+  size_t arg = 0;
+  for (const InputInfo &input : checked_.inputs)
+    func.setArgAttr(arg++, attrs::kInput, builder_.getStringAttr(input.name));
+  for (const ParamInfo &param : checked_.params) {
+    std::optional<InitKind> kind = symbolizeInitKind(param.init.kind);
+    func.setArgAttr(arg, attrs::kParam, builder_.getStringAttr(param.name));
+    func.setArgAttr(arg++, attrs::kInit,
+                    InitializerAttr::get(&context_, *kind, param.init.args));
+  }
+
+  Block *entry = func.addEntryBlock();
+  builder_.setInsertionPointToStart(entry);
+  for (size_t i = 0; i < checked_.inputs.size(); ++i)
+    values_[checked_.inputs[i].name] = entry->getArgument(i);
+  for (size_t j = 0; j < checked_.params.size(); ++j) {
+    Value value = entry->getArgument(checked_.inputs.size() + j);
+    params_.push_back(value);
+    values_[checked_.params[j].name] = value;
+  }
+
+  for (const Item &item : model.items) {
+    const auto *stmt = std::get_if<AssignStmt>(&item);
+    if (!stmt)
+      continue;
+    Value value = gen(*stmt->value);
+    // Name the op that computes an assignment after its target, so the IR
+    // reads like the model (an alias `h = x` renames nothing).
+    if (stmt->value->kind != ExprKind::Name)
+      if (Operation *op = value.getDefiningOp())
+        op->setLoc(
+            NameLoc::get(builder_.getStringAttr(stmt->name), op->getLoc()));
+    values_[stmt->name] = value;
+  }
+
+  SmallVector<Value> returned;
+  for (const std::string &name : results) {
+    returned.push_back(values_.at(name));
+    resultTypes.push_back(returned.back().getType());
+  }
+  func::ReturnOp::create(builder_, loc(model.loc), returned);
+  func.setFunctionType(builder_.getFunctionType(argTypes, resultTypes));
+  for (size_t i = 0; i < checked_.outputs.size(); ++i)
+    func.setResultAttr(i, attrs::kOutput,
+                       builder_.getStringAttr(checked_.outputs[i].name));
+  if (lossIndex >= 0)
+    func.setResultAttr(lossIndex, attrs::kLoss,
+                       builder_.getStringAttr(checked_.train->loss));
+  return func;
+}
+
+Value Generator::scalar(double value, mlir::Location at) {
+  auto type = RankedTensorType::get({}, builder_.getF32Type());
+  return ConstantOp::create(
+      builder_, at, DenseElementsAttr::get(type, static_cast<float>(value)));
+}
+
+Value Generator::activate(Value value, Activation activation,
+                          mlir::Location at) {
+  switch (activation) {
+  case Activation::None:
+    return value;
+  case Activation::Relu:
+    return ReluOp::create(builder_, at, value);
+  case Activation::Sigmoid:
+    return SigmoidOp::create(builder_, at, value);
+  case Activation::Tanh:
+    return TanhOp::create(builder_, at, value);
+  case Activation::Gelu:
+    return GeluOp::create(builder_, at, value);
+  case Activation::Softmax:
+    return SoftmaxOp::create(builder_, at, value,
+                             builder_.getI64IntegerAttr(-1));
+  }
+  return value;
+}
+
+Value Generator::gen(const Expr &expr) {
+  mlir::Location at = loc(expr.loc);
+  switch (expr.kind) {
+  case ExprKind::Number:
+    return scalar(as<NumberExpr>(expr).value, at);
+  case ExprKind::Name:
+    return values_.at(as<NameExpr>(expr).name);
+  case ExprKind::Unary: {
+    Value operand = gen(*as<UnaryExpr>(expr).operand);
+    return SubOp::create(builder_, at, scalar(0, at), operand);
+  }
+  case ExprKind::Binary: {
+    const auto &binary = as<BinaryExpr>(expr);
+    Value lhs = gen(*binary.lhs), rhs = gen(*binary.rhs);
+    switch (binary.op) {
+    case '+':
+      return AddOp::create(builder_, at, lhs, rhs);
+    case '-':
+      return SubOp::create(builder_, at, lhs, rhs);
+    case '*':
+      return MulOp::create(builder_, at, lhs, rhs);
+    default:
+      return DivOp::create(builder_, at, lhs, rhs);
+    }
+  }
+  case ExprKind::Call:
+    return genCall(as<CallExpr>(expr));
+  case ExprKind::List:
+    break; // Sema rejects lists where a tensor is expected.
+  }
+  llvm_unreachable("expression kind without a tensor value");
+}
+
+Value Generator::genCall(const CallExpr &call) {
+  const ResolvedCall &r = *call.resolved;
+  mlir::Location at = loc(call.loc);
+  SmallVector<Value> t;
+  for (const Expr *operand : r.tensors)
+    t.push_back(operand ? gen(*operand) : Value());
+  auto i64 = [&](int64_t v) { return builder_.getI64IntegerAttr(v); };
+  auto array = [&](ArrayRef<int64_t> v) {
+    return builder_.getDenseI64ArrayAttr(v);
+  };
+  switch (r.kind) {
+  case BuiltinKind::Relu:
+    return ReluOp::create(builder_, at, t[0]);
+  case BuiltinKind::Sigmoid:
+    return SigmoidOp::create(builder_, at, t[0]);
+  case BuiltinKind::Tanh:
+    return TanhOp::create(builder_, at, t[0]);
+  case BuiltinKind::Gelu:
+    return GeluOp::create(builder_, at, t[0]);
+  case BuiltinKind::Add:
+    return AddOp::create(builder_, at, t[0], t[1]);
+  case BuiltinKind::Sub:
+    return SubOp::create(builder_, at, t[0], t[1]);
+  case BuiltinKind::Mul:
+    return MulOp::create(builder_, at, t[0], t[1]);
+  case BuiltinKind::Div:
+    return DivOp::create(builder_, at, t[0], t[1]);
+  case BuiltinKind::Matmul:
+    return MatmulOp::create(builder_, at, t[0], t[1]);
+  case BuiltinKind::Softmax:
+    return SoftmaxOp::create(builder_, at, t[0], i64(r.axis));
+  case BuiltinKind::LogSoftmax:
+    return LogSoftmaxOp::create(builder_, at, t[0], i64(r.axis));
+  case BuiltinKind::SparseSoftmaxCrossEntropy:
+    return SparseSoftmaxCrossEntropyOp::create(builder_, at, t[0], t[1]);
+  case BuiltinKind::MeanSquaredError:
+    return MeanSquaredErrorOp::create(builder_, at, t[0], t[1]);
+  case BuiltinKind::ReduceSum:
+    return ReduceSumOp::create(builder_, at, t[0], array(r.axes));
+  case BuiltinKind::ReduceMean:
+    return ReduceMeanOp::create(builder_, at, t[0], array(r.axes));
+  case BuiltinKind::Reshape:
+    return ReshapeOp::create(builder_, at, t[0], array(r.shape));
+  case BuiltinKind::Transpose:
+    return TransposeOp::create(builder_, at, t[0], array(r.perm));
+  case BuiltinKind::BroadcastTo:
+    return BroadcastToOp::create(builder_, at, t[0], array(r.shape));
+  case BuiltinKind::Flatten:
+    return FlattenOp::create(builder_, at, t[0]);
+  case BuiltinKind::Conv2D:
+    return Conv2DOp::create(builder_, at, t[0], t[1],
+                            t.size() > 2 ? t[2] : Value(), array(r.strides),
+                            array(r.padding), array(r.dilations));
+  case BuiltinKind::MaxPool2D:
+    return MaxPool2DOp::create(builder_, at, t[0], array(r.kernel),
+                               array(r.strides), array(r.padding));
+  case BuiltinKind::AvgPool2D:
+    return AvgPool2DOp::create(builder_, at, t[0], array(r.kernel),
+                               array(r.strides), array(r.padding));
+  case BuiltinKind::Dense: {
+    Value product = MatmulOp::create(builder_, at, t[0], params_[r.params[0]]);
+    Value biased = AddOp::create(builder_, at, product, params_[r.params[1]]);
+    return activate(biased, r.activation, at);
+  }
+  case BuiltinKind::Conv2DLayer: {
+    Value conv = Conv2DOp::create(builder_, at, t[0], params_[r.params[0]],
+                                  params_[r.params[1]], array(r.strides),
+                                  array(r.padding), array(r.dilations));
+    return activate(conv, r.activation, at);
+  }
+  }
+  llvm_unreachable("unknown builtin kind");
+}
+
+OwningOpRef<ModuleOp> Generator::run(const Model &model) {
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc(model.loc));
+  setInterfaceAttrs(*module);
+  builder_.setInsertionPointToEnd(module->getBody());
+  createForward(model);
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> generateModule(MLIRContext &context, const Model &model,
+                                     const CheckedModel &checked,
+                                     llvm::StringRef fileName) {
+  context.loadDialect<BraidDialect, func::FuncDialect>();
+  return Generator(context, checked, fileName).run(model);
+}
+
+} // namespace braid::frontend

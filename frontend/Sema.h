@@ -1,0 +1,59 @@
+// Semantic checks of a parsed model: names, types, shapes, initializers and
+// the train block. Annotates the AST (expression types, resolved calls) and
+// returns the model's interface for MLIRGen.
+#ifndef BRAID_FRONTEND_SEMA_H
+#define BRAID_FRONTEND_SEMA_H
+
+#include "frontend/AST.h"
+
+namespace braid::frontend {
+
+struct InputInfo {
+  std::string name;
+  shape::TensorType type;
+  Location loc;
+};
+
+/// A trainable parameter: declared with `param`, or created by layer sugar
+/// (named "<layer>.w" and "<layer>.b").
+struct ParamInfo {
+  std::string name;
+  shape::TensorType type;
+  InitSpec init;
+  Location loc;
+};
+
+struct TrainInfo {
+  std::string loss;
+  std::string optimizer;
+  /// Every hyper-parameter of the optimizer, defaults filled in, in the
+  /// optimizer's positional order.
+  std::vector<std::pair<std::string, double>> hyperParams;
+  int64_t batch = 0;
+  int64_t epochs = 1;
+};
+
+/// What MLIRGen needs beyond the annotated AST.
+struct CheckedModel {
+  std::string name;
+  /// The value of B; 0 when B is bound nowhere (then nothing uses it).
+  int64_t batch = 0;
+  std::vector<InputInfo> inputs;
+  std::vector<ParamInfo> params;
+  std::vector<OutputDecl::Name> outputs;
+  std::optional<TrainInfo> train;
+};
+
+struct SemaOptions {
+  /// --batch: binds B, overriding the train block's batch.
+  std::optional<int64_t> batch;
+};
+
+/// Checks `model`. Returns its interface, or nullopt when any error was
+/// reported (every error it finds is reported, not just the first).
+std::optional<CheckedModel> checkModel(Model &model, const SemaOptions &options,
+                                       DiagnosticEngine &diags);
+
+} // namespace braid::frontend
+
+#endif // BRAID_FRONTEND_SEMA_H

@@ -1,0 +1,419 @@
+// Semantic checks of calls: binding arguments against the builtins table,
+// evaluating literal arguments, creating layer parameters and applying each
+// op's shape rule.
+#include "frontend/SemaInternal.h"
+
+namespace braid::frontend {
+namespace {
+
+constexpr int64_t kMaxLiteral = int64_t(1) << 40;
+
+const char *activationNames = "relu, sigmoid, tanh, gelu, softmax or none";
+
+/// Whether `call` is the layer form of conv2d: conv2d(x, 6, kernel = 5).
+bool isConvLayer(const CallExpr &call) {
+  for (const Argument &arg : call.args)
+    if (arg.name == "filters")
+      return true;
+  return call.args.size() >= 2 && call.args[1].name.empty() &&
+         call.args[1].value->kind == ExprKind::Number;
+}
+
+std::string argNames(const Builtin &builtin) {
+  std::string names;
+  for (const ArgSpec &spec : builtin.args)
+    names += (names.empty() ? "" : ", ") + std::string(spec.name);
+  return names;
+}
+
+} // namespace
+
+std::optional<int64_t> Sema::evalInt(const Expr *expr, const char *what) {
+  bool negative = false;
+  if (expr->kind == ExprKind::Unary) {
+    negative = true;
+    expr = as<UnaryExpr>(*expr).operand.get();
+  }
+  if (expr->kind != ExprKind::Number || !as<NumberExpr>(*expr).isInteger ||
+      as<NumberExpr>(*expr).value > static_cast<double>(kMaxLiteral)) {
+    diags_.error(expr->loc, std::string("expected an integer for '") + what +
+                                "' (at most 2^40 in magnitude)");
+    return std::nullopt;
+  }
+  auto value = static_cast<int64_t>(as<NumberExpr>(*expr).value);
+  return negative ? -value : value;
+}
+
+std::optional<std::vector<int64_t>> Sema::evalIntList(const Expr *expr,
+                                                      const char *what) {
+  if (expr->kind != ExprKind::List) {
+    std::optional<int64_t> single = evalInt(expr, what);
+    if (!single)
+      return std::nullopt;
+    return std::vector<int64_t>{*single};
+  }
+  std::vector<int64_t> values;
+  for (const ExprPtr &element : as<ListExpr>(*expr).elements) {
+    std::optional<int64_t> value = evalInt(element.get(), what);
+    if (!value)
+      return std::nullopt;
+    values.push_back(*value);
+  }
+  if (values.empty()) {
+    diags_.error(expr->loc, std::string("'") + what + "' must not be empty");
+    return std::nullopt;
+  }
+  return values;
+}
+
+std::optional<std::vector<int64_t>> Sema::evalIntPair(const Expr *expr,
+                                                      const char *what) {
+  std::optional<std::vector<int64_t>> values = evalIntList(expr, what);
+  if (!values)
+    return std::nullopt;
+  if (values->size() == 1)
+    values->push_back(values->front());
+  if (values->size() != 2) {
+    diags_.error(expr->loc, std::string("'") + what +
+                                "' takes one integer or [height, width], got " +
+                                shape::toString(*values));
+    return std::nullopt;
+  }
+  return values;
+}
+
+std::optional<std::vector<int64_t>> Sema::evalShape(const Expr *expr,
+                                                    bool allowInferred) {
+  if (expr->kind != ExprKind::List) {
+    diags_.error(expr->loc, "expected a shape such as [B, 784]");
+    return std::nullopt;
+  }
+  std::vector<int64_t> dims;
+  bool inferred = false;
+  for (const ExprPtr &element : as<ListExpr>(*expr).elements) {
+    if (element->kind == ExprKind::Name && as<NameExpr>(*element).name == "B") {
+      std::optional<int64_t> batch = batchAt(element->loc);
+      if (!batch)
+        return std::nullopt;
+      dims.push_back(*batch);
+      continue;
+    }
+    std::optional<int64_t> dim = evalInt(element.get(), "shape");
+    if (!dim)
+      return std::nullopt;
+    if (*dim == -1 && allowInferred && !inferred) {
+      inferred = true;
+    } else if (*dim <= 0) {
+      diags_.error(element->loc,
+                   "shape dimensions must be positive" +
+                       std::string(allowInferred
+                                       ? " (or a single -1 to infer one)"
+                                       : "") +
+                       ", got " + std::to_string(*dim));
+      return std::nullopt;
+    }
+    dims.push_back(*dim);
+  }
+  return dims;
+}
+
+std::optional<Activation> Sema::evalActivation(const Expr *expr) {
+  if (expr->kind == ExprKind::Name) {
+    const std::string &name = as<NameExpr>(*expr).name;
+    if (name == "none")
+      return Activation::None;
+    if (name == "relu")
+      return Activation::Relu;
+    if (name == "sigmoid")
+      return Activation::Sigmoid;
+    if (name == "tanh")
+      return Activation::Tanh;
+    if (name == "gelu")
+      return Activation::Gelu;
+    if (name == "softmax")
+      return Activation::Softmax;
+  }
+  diags_.error(expr->loc, std::string("activation must be ") + activationNames);
+  return std::nullopt;
+}
+
+std::string Sema::layerName(const std::string &target, const char *kind) {
+  // The whole right side of `h = dense(...)` names its parameters h.w and
+  // h.b; a nested layer is numbered by kind: dense1.w, dense2.w, ...
+  if (!target.empty())
+    return target;
+  return kind + std::to_string(++layerCounts_[kind]);
+}
+
+size_t Sema::addLayerParam(const std::string &name, shape::TensorType type,
+                           const char *init, Location loc) {
+  result_.params.push_back(
+      {name, std::move(type), InitSpec{init, {}, loc}, loc});
+  return result_.params.size() - 1;
+}
+
+std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
+                                                 const std::string &target) {
+  const Builtin *builtin = lookupBuiltin(call.callee, isConvLayer(call));
+  if (!builtin) {
+    std::string suggestion = suggestBuiltin(call.callee);
+    diags_.error(call.loc, "unknown function '" + call.callee + "'" +
+                               (suggestion.empty()
+                                    ? std::string()
+                                    : "; did you mean '" + suggestion + "'?"));
+    for (Argument &arg : call.args)
+      if (arg.value->kind != ExprKind::List)
+        checkExpr(*arg.value);
+    return std::nullopt;
+  }
+
+  // Bind arguments to the builtin's slots.
+  std::vector<const Expr *> slots(builtin->args.size(), nullptr);
+  bool ok = true;
+  for (size_t i = 0; i < call.args.size(); ++i) {
+    const Argument &arg = call.args[i];
+    size_t slot = i;
+    if (!arg.name.empty()) {
+      slot = builtin->args.size();
+      for (size_t j = 0; j < builtin->args.size(); ++j)
+        if (arg.name == builtin->args[j].name)
+          slot = j;
+      if (slot == builtin->args.size()) {
+        diags_.error(arg.nameLoc, call.callee + " has no argument '" +
+                                      arg.name + "'; it takes " +
+                                      argNames(*builtin));
+        ok = false;
+        continue;
+      }
+    } else if (slot >= builtin->args.size()) {
+      diags_.error(arg.nameLoc, call.callee + " takes at most " +
+                                    std::to_string(builtin->args.size()) +
+                                    " arguments: " + builtin->signature);
+      ok = false;
+      continue;
+    }
+    if (slots[slot]) {
+      diags_.error(arg.nameLoc, "argument '" +
+                                    std::string(builtin->args[slot].name) +
+                                    "' of " + call.callee + " is given twice");
+      ok = false;
+      continue;
+    }
+    slots[slot] = arg.value.get();
+  }
+  for (size_t j = 0; j < builtin->args.size(); ++j)
+    if (!slots[j] && builtin->args[j].required) {
+      diags_.error(call.loc, "missing argument '" +
+                                 std::string(builtin->args[j].name) + "' in " +
+                                 builtin->signature);
+      ok = false;
+    }
+
+  // Evaluate each bound argument by its kind.
+  ResolvedCall resolved;
+  resolved.kind = builtin->kind;
+  std::vector<std::optional<shape::TensorType>> tensorTypes;
+  for (size_t j = 0; j < builtin->args.size(); ++j) {
+    const ArgSpec &spec = builtin->args[j];
+    const Expr *value = slots[j];
+    if (!value)
+      continue;
+    switch (spec.kind) {
+    case ArgKind::Tensor:
+    case ArgKind::OptTensor: {
+      std::optional<shape::TensorType> type =
+          checkExpr(*const_cast<Expr *>(value));
+      ok &= type.has_value();
+      resolved.tensors.push_back(value);
+      tensorTypes.push_back(type);
+      break;
+    }
+    case ArgKind::Int: {
+      std::optional<int64_t> v = evalInt(value, spec.name);
+      ok &= v.has_value();
+      (std::string(spec.name) == "axis" ? resolved.axis : resolved.units) =
+          v.value_or(0);
+      break;
+    }
+    case ArgKind::IntPair:
+    case ArgKind::IntList: {
+      auto v = spec.kind == ArgKind::IntPair ? evalIntPair(value, spec.name)
+                                             : evalIntList(value, spec.name);
+      ok &= v.has_value();
+      std::string name = spec.name;
+      auto &field = name == "stride"     ? resolved.strides
+                    : name == "padding"  ? resolved.padding
+                    : name == "dilation" ? resolved.dilations
+                    : name == "kernel"   ? resolved.kernel
+                    : name == "perm"     ? resolved.perm
+                                         : resolved.axes;
+      field = v.value_or(std::vector<int64_t>{});
+      break;
+    }
+    case ArgKind::Shape: {
+      auto v = evalShape(value, builtin->kind == BuiltinKind::Reshape);
+      ok &= v.has_value();
+      resolved.shape = v.value_or(std::vector<int64_t>{});
+      break;
+    }
+    case ArgKind::Activation: {
+      std::optional<Activation> v = evalActivation(value);
+      ok &= v.has_value();
+      resolved.activation = v.value_or(Activation::None);
+      break;
+    }
+    }
+  }
+  if (!ok)
+    return std::nullopt;
+
+  // Defaults that depend on other arguments.
+  // Pooling windows step by their own size unless told otherwise, as in
+  // PyTorch and Keras; convolutions step by 1.
+  bool isPool = builtin->kind == BuiltinKind::MaxPool2D ||
+                builtin->kind == BuiltinKind::AvgPool2D;
+  if (resolved.strides.empty())
+    resolved.strides = isPool ? resolved.kernel : std::vector<int64_t>{1, 1};
+  if (resolved.padding.empty())
+    resolved.padding = {0, 0};
+  if (resolved.dilations.empty())
+    resolved.dilations = {1, 1};
+
+  const shape::TensorType &x = *tensorTypes[0];
+  auto fail = [&](const std::string &message) {
+    diags_.error(call.loc, call.callee + ": " + message);
+    return std::optional<shape::TensorType>();
+  };
+  auto apply = [&](const shape::RuleResult &r) {
+    if (!r)
+      return fail(r.error());
+    return std::optional<shape::TensorType>(r.type());
+  };
+
+  std::optional<shape::TensorType> type;
+  switch (builtin->kind) {
+  case BuiltinKind::Relu:
+  case BuiltinKind::Sigmoid:
+  case BuiltinKind::Tanh:
+  case BuiltinKind::Gelu:
+    type = apply(shape::unaryFloat(x));
+    break;
+  case BuiltinKind::Add:
+  case BuiltinKind::Sub:
+  case BuiltinKind::Mul:
+  case BuiltinKind::Div:
+    type = apply(shape::broadcastBinary(x, *tensorTypes[1]));
+    break;
+  case BuiltinKind::Matmul:
+    type = apply(shape::matmul(x, *tensorTypes[1]));
+    break;
+  case BuiltinKind::Softmax:
+  case BuiltinKind::LogSoftmax:
+    if (!slots[1])
+      resolved.axis = -1;
+    type = apply(shape::softmax(x, resolved.axis));
+    break;
+  case BuiltinKind::SparseSoftmaxCrossEntropy:
+    type = apply(shape::sparseSoftmaxCrossEntropy(x, *tensorTypes[1]));
+    break;
+  case BuiltinKind::MeanSquaredError:
+    type = apply(shape::meanSquaredError(x, *tensorTypes[1]));
+    break;
+  case BuiltinKind::ReduceSum:
+  case BuiltinKind::ReduceMean:
+    type = apply(shape::reduce(x, resolved.axes));
+    break;
+  case BuiltinKind::Reshape: {
+    // Resolve a -1 from the element count.
+    int64_t known = 1, total = 1;
+    for (int64_t d : x.dims)
+      total *= d;
+    for (int64_t d : resolved.shape)
+      if (d != -1)
+        known = known > kMaxLiteral / d ? kMaxLiteral + 1 : known * d;
+    for (int64_t &d : resolved.shape)
+      if (d == -1) {
+        if (known > total || total % known != 0)
+          return fail("cannot infer the -1 in " +
+                      shape::toString(resolved.shape) + " for " +
+                      shape::toString(x));
+        d = total / known;
+      }
+    type = apply(shape::reshape(x, resolved.shape));
+    break;
+  }
+  case BuiltinKind::Transpose:
+    if (!slots[1])
+      for (int64_t i = x.rank() - 1; i >= 0; --i)
+        resolved.perm.push_back(i);
+    type = apply(shape::transpose(x, resolved.perm));
+    break;
+  case BuiltinKind::BroadcastTo:
+    type = apply(shape::broadcastTo(x, resolved.shape));
+    break;
+  case BuiltinKind::Flatten:
+    type = apply(shape::flatten(x));
+    break;
+  case BuiltinKind::Conv2D: {
+    std::optional<shape::TensorType> bias;
+    if (tensorTypes.size() > 2)
+      bias = tensorTypes[2];
+    type = apply(shape::conv2d(x, *tensorTypes[1], bias, resolved.strides,
+                               resolved.padding, resolved.dilations));
+    break;
+  }
+  case BuiltinKind::MaxPool2D:
+  case BuiltinKind::AvgPool2D:
+    type = apply(
+        shape::pool2d(x, resolved.kernel, resolved.strides, resolved.padding));
+    break;
+  case BuiltinKind::Dense: {
+    if (x.element != shape::ElementType::F32 || x.rank() != 2)
+      return fail("x must be f32[N, K], got " + shape::toString(x) +
+                  "; flatten it first");
+    if (resolved.units < 1 || resolved.units > (1 << 24))
+      return fail("units must be from 1 to 2^24, got " +
+                  std::to_string(resolved.units));
+    std::string name = layerName(target, "dense");
+    shape::TensorType w{shape::ElementType::F32, {x.dims[1], resolved.units}};
+    if (auto bad = shape::checkValid(w))
+      return fail(*bad);
+    resolved.params.push_back(
+        addLayerParam(name + ".w", w, "glorot_uniform", call.loc));
+    resolved.params.push_back(
+        addLayerParam(name + ".b", {shape::ElementType::F32, {resolved.units}},
+                      "zeros", call.loc));
+    type =
+        shape::TensorType{shape::ElementType::F32, {x.dims[0], resolved.units}};
+    break;
+  }
+  case BuiltinKind::Conv2DLayer: {
+    if (x.element != shape::ElementType::F32 || x.rank() != 4)
+      return fail("x must be f32[N, C, H, W], got " + shape::toString(x));
+    if (resolved.units < 1 || resolved.units > (1 << 20))
+      return fail("filters must be from 1 to 2^20, got " +
+                  std::to_string(resolved.units));
+    shape::TensorType w{
+        shape::ElementType::F32,
+        {resolved.units, x.dims[1], resolved.kernel[0], resolved.kernel[1]}};
+    shape::TensorType b{shape::ElementType::F32, {resolved.units}};
+    if (auto bad = shape::checkValid(w))
+      return fail(*bad);
+    type = apply(shape::conv2d(x, w, b, resolved.strides, resolved.padding,
+                               resolved.dilations));
+    if (!type)
+      return std::nullopt;
+    std::string name = layerName(target, "conv");
+    resolved.params.push_back(
+        addLayerParam(name + ".w", w, "glorot_uniform", call.loc));
+    resolved.params.push_back(addLayerParam(name + ".b", b, "zeros", call.loc));
+    break;
+  }
+  }
+  if (!type)
+    return std::nullopt;
+  call.resolved = std::move(resolved);
+  return type;
+}
+
+} // namespace braid::frontend

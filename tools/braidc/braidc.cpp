@@ -1,0 +1,127 @@
+// braidc: compiles a model file. Today it stops after the front end
+// (--emit=ast or --emit=mlir); later stages add their --emit values.
+#include "braid/Version.h"
+#include "frontend/AST.h"
+#include "frontend/MLIRGen.h"
+#include "frontend/Parser.h"
+#include "frontend/Sema.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <iostream>
+#include <sstream>
+
+namespace cl = llvm::cl;
+using namespace braid::frontend;
+
+namespace {
+
+enum class Emit { AST, MLIR };
+
+cl::OptionCategory braidCategory("braidc options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.braid>"),
+                               cl::Required, cl::cat(braidCategory));
+cl::opt<std::string> outputFile("o", cl::desc("Write the output to <file>"),
+                                cl::value_desc("file"), cl::init("-"),
+                                cl::cat(braidCategory));
+cl::opt<Emit>
+    emit("emit", cl::desc("The stage to stop after and print"),
+         cl::values(clEnumValN(Emit::AST, "ast",
+                               "the syntax tree, annotated with tensor types"),
+                    clEnumValN(Emit::MLIR, "mlir",
+                               "the braid dialect module (func @forward)")),
+         cl::init(Emit::MLIR), cl::cat(braidCategory));
+cl::opt<int> batch("batch",
+                   cl::desc("Bind the batch symbol B to <n> (overrides the "
+                            "train block's batch)"),
+                   cl::value_desc("n"), cl::init(0), cl::cat(braidCategory));
+
+int fail(const std::string &message) {
+  llvm::errs() << "braidc: error: " << message << '\n';
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "braidc " << BRAID_VERSION << " (MLIR " << LLVM_VERSION_STRING
+       << ")\n";
+  });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "braidc: compile a Braid model file\n\n"
+      "  braidc MODEL.braid [-o FILE] [--emit=ast|mlir] [--batch N]\n");
+
+  if (batch.getNumOccurrences() && (batch < 1 || batch > 1000000000))
+    return fail("--batch must be from 1 to 10^9, got " + std::to_string(batch));
+
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> buffer =
+      mlir::openInputFile(inputFile, &errorMessage);
+  if (!buffer)
+    return fail(errorMessage);
+  SourceFile source(inputFile == "-" ? std::string("<stdin>")
+                                     : inputFile.getValue(),
+                    buffer->getBuffer().str());
+
+  // Diagnostics are collected and printed through LLVM's stream so that they
+  // interleave correctly with MLIR's.
+  std::ostringstream diagText;
+  DiagnosticEngine diags(source, diagText);
+  auto flushDiagnostics = [&] {
+    llvm::errs() << diagText.str();
+    diagText.str("");
+  };
+
+  Lexer lexer(source, diags);
+  Parser parser(lexer, diags);
+  Model model = parser.parseModel();
+  SemaOptions options;
+  if (batch.getNumOccurrences())
+    options.batch = batch;
+  std::optional<CheckedModel> checked;
+  if (!diags.tooManyErrors())
+    checked = checkModel(model, options, diags);
+  flushDiagnostics();
+  if (diags.hasErrors() || !checked)
+    return 1;
+
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      mlir::openOutputFile(outputFile, &errorMessage);
+  if (!output)
+    return fail(errorMessage);
+
+  if (emit == Emit::AST) {
+    std::ostringstream text;
+    dump(model, text);
+    output->os() << text.str();
+    output->keep();
+    return 0;
+  }
+
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      generateModule(context, model, *checked, source.name());
+  if (!module)
+    return fail("internal error: the generated module does not verify "
+                "(please report this with the model file)");
+  module->print(output->os());
+  output->keep();
+  return 0;
+}
