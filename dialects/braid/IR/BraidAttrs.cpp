@@ -1,12 +1,11 @@
 // The braid dialect's attributes: parsing, printing and verifying
 // #braid.init<...>.
 #include "dialects/braid/IR/BraidOps.h"
+#include "dialects/braid/ShapeRules/ModelRules.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
-
-#include <cmath>
 
 using namespace mlir;
 
@@ -38,24 +37,12 @@ unsigned InitializerAttr::arity(InitKind kind) {
 
 LogicalResult
 InitializerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                        InitKind kind, DenseF64ArrayAttr argsAttr) {
-  if (!argsAttr)
+                        InitKind kind, DenseF64ArrayAttr args) {
+  if (!args)
     return emitError() << "initializer has no argument list";
-  ArrayRef<double> args = argsAttr.asArrayRef();
-  if (args.size() != arity(kind))
-    return emitError() << "initializer '" << stringifyInitKind(kind)
-                       << "' takes " << arity(kind) << " argument(s), got "
-                       << args.size();
-  for (double a : args)
-    if (!std::isfinite(a))
-      return emitError() << "initializer '" << stringifyInitKind(kind)
-                         << "' has a non-finite argument " << a;
-  if (kind == InitKind::uniform && !(args[0] < args[1]))
-    return emitError() << "uniform(" << args[0] << ", " << args[1]
-                       << ") needs low < high";
-  if (kind == InitKind::normal && !(args[1] > 0))
-    return emitError() << "normal(" << args[0] << ", " << args[1]
-                       << ") needs a positive standard deviation";
+  if (std::optional<std::string> bad = shape::checkInitializer(
+          stringifyInitKind(kind).str(), args.asArrayRef().vec()))
+    return emitError() << *bad;
   return success();
 }
 
@@ -66,9 +53,7 @@ Attribute InitializerAttr::parse(AsmParser &parser, Type) {
     return {};
   std::optional<InitKind> kind = symbolizeInitKind(keyword);
   if (!kind) {
-    parser.emitError(loc) << "unknown initializer '" << keyword
-                          << "', expected zeros, ones, constant, uniform, "
-                             "normal, glorot_uniform or he_normal";
+    parser.emitError(loc) << *shape::checkInitializer(keyword.str(), {});
     return {};
   }
   SmallVector<double> args;

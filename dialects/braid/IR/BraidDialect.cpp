@@ -4,8 +4,10 @@
 // braid.train).
 #include "dialects/braid/IR/BraidOps.h"
 #include "dialects/braid/IR/ShapeBridge.h"
+#include "dialects/braid/ShapeRules/ModelRules.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
@@ -37,51 +39,97 @@ LogicalResult expectName(Operation *op, NamedAttribute attr) {
 LogicalResult expectPositiveInt(Operation *op, StringRef what,
                                 Attribute value) {
   auto i = llvm::dyn_cast_or_null<IntegerAttr>(value);
-  if (!i || !i.getType().isInteger(64) || i.getInt() <= 0)
-    return op->emitError() << "'" << what << "' must be a positive i64, got "
-                           << value;
+  if (!i || !i.getType().isInteger(64) || i.getInt() <= 0) {
+    InFlightDiagnostic diag =
+        op->emitError() << "'" << what << "' must be a positive i64, got ";
+    if (value)
+      diag << value;
+    else
+      diag << "nothing";
+    return diag;
+  }
   return success();
 }
 
-/// An f64 in [min, max) (max exclusive unless `maxInclusive`).
-LogicalResult expectFloatIn(Operation *op, DictionaryAttr train, StringRef key,
-                            double min, double max, bool minExclusive) {
-  auto f = llvm::dyn_cast_or_null<FloatAttr>(train.get(key));
-  if (!f || !f.getType().isF64())
-    return op->emitError() << "'braid.train' needs an f64 '" << key << "'";
-  double v = f.getValueAsDouble();
-  if (!(minExclusive ? v > min : v >= min) || !(v < max))
-    return op->emitError() << "'braid.train' " << key << " = " << v
-                           << " is out of range " << (minExclusive ? "(" : "[")
-                           << min << ", " << max << ")";
-  return success();
-}
-
-LogicalResult verifyTrain(Operation *op, Attribute value) {
+/// braid.train: the loss (which must name a braid.loss result of @forward),
+/// the optimizer and exactly its hyper-parameters (ModelRules), batch (equal to
+/// braid.batch) and epochs.
+LogicalResult verifyTrain(ModuleOp module, Attribute value) {
   auto train = llvm::dyn_cast<DictionaryAttr>(value);
   if (!train)
-    return op->emitError() << "'braid.train' must be a dictionary, got "
-                           << value;
+    return module.emitError()
+           << "'braid.train' must be a dictionary, got " << value;
   auto loss = llvm::dyn_cast_or_null<StringAttr>(train.get("loss"));
   if (!loss || loss.getValue().empty())
-    return op->emitError() << "'braid.train' needs a string 'loss'";
-  if (failed(expectPositiveInt(op, "braid.train batch", train.get("batch"))) ||
-      failed(expectPositiveInt(op, "braid.train epochs", train.get("epochs"))))
+    return module.emitError() << "'braid.train' needs a string 'loss'";
+  if (failed(
+          expectPositiveInt(module, "braid.train batch", train.get("batch"))) ||
+      failed(
+          expectPositiveInt(module, "braid.train epochs", train.get("epochs"))))
     return failure();
-  if (failed(expectFloatIn(op, train, "lr", 0, 1e6, /*minExclusive=*/true)))
-    return failure();
+  auto batch = module->getAttrOfType<IntegerAttr>(attrs::kBatch);
+  int64_t trainBatch = llvm::cast<IntegerAttr>(train.get("batch")).getInt();
+  if (batch && batch.getInt() != trainBatch)
+    return module.emitError()
+           << "'braid.train' batch = " << trainBatch
+           << " differs from braid.batch = " << batch.getInt();
+
   auto optimizer = llvm::dyn_cast_or_null<StringAttr>(train.get("optimizer"));
-  StringRef name = optimizer ? optimizer.getValue() : "";
-  if (name == "sgd")
-    return expectFloatIn(op, train, "momentum", 0, 1, false);
-  if (name == "adam")
-    return failure(
-        failed(expectFloatIn(op, train, "beta1", 0, 1, false)) ||
-        failed(expectFloatIn(op, train, "beta2", 0, 1, false)) ||
-        failed(expectFloatIn(op, train, "eps", 0, 1, /*minExclusive=*/true)));
-  return op->emitError()
-         << "'braid.train' optimizer must be \"sgd\" or \"adam\", got "
-         << train.get("optimizer");
+  const std::vector<shape::OptimizerParam> *params =
+      shape::optimizerParams(optimizer ? optimizer.getValue() : "");
+  if (!params) {
+    InFlightDiagnostic diag = module.emitError()
+                              << "'braid.train' optimizer must be \"sgd\" or "
+                                 "\"adam\", got ";
+    if (Attribute given = train.get("optimizer"))
+      diag << given;
+    else
+      diag << "nothing";
+    return diag;
+  }
+  for (const shape::OptimizerParam &param : *params) {
+    auto f = llvm::dyn_cast_or_null<FloatAttr>(train.get(param.name));
+    if (!f || !f.getType().isF64())
+      return module.emitError() << "'braid.train' needs an f64 '" << param.name
+                                << "' for " << optimizer;
+    if (std::optional<std::string> bad =
+            shape::checkOptimizerParam(param, f.getValueAsDouble()))
+      return module.emitError() << "'braid.train' " << *bad;
+  }
+  for (NamedAttribute entry : train) {
+    StringRef key = entry.getName().getValue();
+    bool known = key == "loss" || key == "optimizer" || key == "batch" ||
+                 key == "epochs";
+    for (const shape::OptimizerParam &param : *params)
+      known |= key == param.name;
+    if (!known)
+      return module.emitError() << "'braid.train' has unknown key '" << key
+                                << "' for optimizer " << optimizer;
+  }
+
+  // The loss must be a result of @forward marked braid.loss, when the module
+  // has a @forward.
+  auto forward = llvm::dyn_cast_or_null<FunctionOpInterface>(
+      SymbolTable::lookupSymbolIn(module, "forward"));
+  if (!forward)
+    return success();
+  for (unsigned i = 0, e = forward.getNumResults(); i < e; ++i)
+    if (forward.getResultAttr(i, attrs::kLoss) == loss)
+      return success();
+  return module.emitError() << "'braid.train' loss " << loss
+                            << " is not a braid.loss result of @forward";
+}
+
+/// The argument attributes that name an argument; two arguments may not
+/// share a name.
+LogicalResult expectUniqueArgName(FunctionOpInterface func, unsigned argIndex,
+                                  NamedAttribute attr) {
+  for (unsigned j = 0; j < argIndex; ++j)
+    for (StringRef key : {attrs::kInput, attrs::kParam})
+      if (func.getArgAttr(j, key) == attr.getValue())
+        return func.emitError() << "arguments #" << j << " and #" << argIndex
+                                << " are both named " << attr.getValue();
+  return success();
 }
 
 } // namespace
@@ -89,14 +137,19 @@ LogicalResult verifyTrain(Operation *op, Attribute value) {
 LogicalResult BraidDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
-  if (!llvm::isa<ModuleOp>(op))
+  if (name == attrs::kInput || name == attrs::kParam || name == attrs::kInit)
+    return op->emitError() << "'" << name << "' belongs on a function argument";
+  if (name == attrs::kOutput || name == attrs::kLoss)
+    return op->emitError() << "'" << name << "' belongs on a function result";
+  auto module = llvm::dyn_cast<ModuleOp>(op);
+  if (!module)
     return op->emitError() << "'" << name << "' belongs on the module";
   if (name == attrs::kModel)
     return expectName(op, attr);
   if (name == attrs::kBatch)
     return expectPositiveInt(op, name, attr.getValue());
   if (name == attrs::kTrain)
-    return verifyTrain(op, attr.getValue());
+    return verifyTrain(module, attr.getValue());
   return op->emitError() << "unknown module attribute '" << name << "'";
 }
 
@@ -116,7 +169,8 @@ LogicalResult BraidDialect::verifyRegionArgAttribute(Operation *op,
       return op->emitError()
              << "input argument #" << argIndex
              << " must be a static f32 or i32 tensor, got " << type;
-    return expectName(op, attr);
+    return failure(failed(expectName(op, attr)) ||
+                   failed(expectUniqueArgName(func, argIndex, attr)));
   }
   if (name == attrs::kParam) {
     if (!tensor || tensor->element != shape::ElementType::F32)
@@ -125,7 +179,8 @@ LogicalResult BraidDialect::verifyRegionArgAttribute(Operation *op,
     if (!func.getArgAttr(argIndex, attrs::kInit))
       return op->emitError()
              << "parameter argument #" << argIndex << " has no 'braid.init'";
-    return expectName(op, attr);
+    return failure(failed(expectName(op, attr)) ||
+                   failed(expectUniqueArgName(func, argIndex, attr)));
   }
   if (name == attrs::kInit) {
     if (!llvm::isa<InitializerAttr>(attr.getValue()))

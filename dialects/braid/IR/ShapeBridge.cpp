@@ -23,8 +23,8 @@ std::optional<shape::TensorType> toShapeType(mlir::Type type,
   else
     return fail("must have element type f32 or i32");
   result.dims.assign(tensor.getShape().begin(), tensor.getShape().end());
-  if (std::optional<std::string> invalid = shape::checkValid(result))
-    return fail(*invalid);
+  if (shape::checkValid(result))
+    return fail("must have positive dimensions and at most 2^40 elements");
   return result;
 }
 

@@ -1,0 +1,101 @@
+// RUN: braid-opt %s --split-input-file --verify-diagnostics | braid-opt --split-input-file | FileCheck %s
+
+// braid.matmul: (c1) both operands are f32 tensors of rank 2; (c2) the
+// columns of lhs equal the rows of rhs.
+
+// Tests that matmul prints and parses back and infers f32[M, N].
+// CHECK-LABEL: func.func @matmul
+// CHECK: %[[Y:.*]] = braid.matmul %{{.*}}, %{{.*}} : tensor<64x784xf32>, tensor<784x10xf32>
+// CHECK-NEXT: return %[[Y]] : tensor<64x10xf32>
+func.func @matmul(%x: tensor<64x784xf32>, %w: tensor<784x10xf32>) -> tensor<64x10xf32> {
+  %0 = braid.matmul %x, %w : tensor<64x784xf32>, tensor<784x10xf32>
+  return %0 : tensor<64x10xf32>
+}
+
+// -----
+
+// Tests that a product of a row and a column is f32[1, 1].
+// CHECK-LABEL: func.func @matmul_row_column
+// CHECK: %[[Y:.*]] = braid.matmul %{{.*}}, %{{.*}} : tensor<1x7xf32>, tensor<7x1xf32>
+// CHECK-NEXT: return %[[Y]] : tensor<1x1xf32>
+func.func @matmul_row_column(%x: tensor<1x7xf32>, %y: tensor<7x1xf32>) -> tensor<1x1xf32> {
+  %0 = braid.matmul %x, %y : tensor<1x7xf32>, tensor<7x1xf32>
+  return %0 : tensor<1x1xf32>
+}
+
+// -----
+
+// Tests that matmul rejects an i32 operand (c1).
+func.func @matmul_c1(%x: tensor<4x3xi32>, %y: tensor<3x2xf32>) {
+  // expected-error @+1 {{'braid.matmul' op operands must be f32, got i32[4, 3] and f32[3, 2]}}
+  %0 = braid.matmul %x, %y : tensor<4x3xi32>, tensor<3x2xf32>
+  return
+}
+
+// -----
+
+// Tests that matmul rejects a rank-3 operand, which only the rule can tell
+// (c1).
+func.func @matmul_c1_rank3(%x: tensor<4x3x2xf32>, %y: tensor<2x5xf32>) {
+  // expected-error @+1 {{'braid.matmul' op operands must have rank 2, got f32[4, 3, 2] and f32[2, 5]}}
+  %0 = braid.matmul %x, %y : tensor<4x3x2xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+// Tests that matmul does not treat a rank-1 operand as a vector (c1).
+func.func @matmul_c1_rank1(%x: tensor<4x3xf32>, %y: tensor<3xf32>) {
+  // expected-error @+1 {{'braid.matmul' op operands must have rank 2, got f32[4, 3] and f32[3]}}
+  %0 = braid.matmul %x, %y : tensor<4x3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+// Tests that matmul rejects differing inner dimensions (c2).
+func.func @matmul_c2(%x: tensor<4x3xf32>, %y: tensor<2x5xf32>) {
+  // expected-error @+1 {{'braid.matmul' op inner dimensions differ: f32[4, 3] has 3 columns but f32[2, 5] has 2 rows}}
+  %0 = braid.matmul %x, %y : tensor<4x3xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+// Tests that a dynamically shaped operand is rejected.
+func.func @matmul_dynamic(%x: tensor<?x3xf32>, %y: tensor<3x2xf32>) {
+  // expected-error @+1 {{'braid.matmul' op lhs must be a statically shaped tensor, got tensor<?x3xf32>}}
+  %0 = braid.matmul %x, %y : tensor<?x3xf32>, tensor<3x2xf32>
+  return
+}
+
+// -----
+
+// Tests that a product of more than 2^40 elements is rejected, though each
+// operand is small enough.
+func.func @matmul_result_too_large(%x: tensor<1099511627776x1xf32>, %y: tensor<1x1099511627776xf32>) {
+  // expected-error @+1 {{'braid.matmul' op result tensor f32[1099511627776, 1099511627776] has more than 2^40 elements}}
+  %0 = braid.matmul %x, %y : tensor<1099511627776x1xf32>, tensor<1x1099511627776xf32>
+  return
+}
+
+// -----
+
+// Tests that the verifier compares a generic form's result type with the
+// inferred f32[M, N].
+func.func @matmul_generic_result(%x: tensor<4x3xf32>, %y: tensor<3x2xf32>) {
+  // expected-error @+2 {{'braid.matmul' op inferred type(s) 'tensor<4x2xf32>' are incompatible with return type(s) of operation 'tensor<4x3xf32>'}}
+  // expected-error @+1 {{'braid.matmul' op failed to infer returned types}}
+  %0 = "braid.matmul"(%x, %y) : (tensor<4x3xf32>, tensor<3x2xf32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// Tests that the generic form reports a failing rule (c2) when it verifies.
+func.func @matmul_generic_c2(%x: tensor<4x3xf32>, %y: tensor<2x2xf32>) {
+  // expected-error @+2 {{'braid.matmul' op inner dimensions differ: f32[4, 3] has 3 columns but f32[2, 2] has 2 rows}}
+  // expected-error @+1 {{'braid.matmul' op failed to infer returned types}}
+  %0 = "braid.matmul"(%x, %y) : (tensor<4x3xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
+  return
+}
