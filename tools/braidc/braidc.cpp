@@ -63,10 +63,16 @@ int main(int argc, char **argv) {
     os << "braidc " << BRAID_VERSION << " (MLIR " << LLVM_VERSION_STRING
        << ")\n";
   });
+  // The shared libLLVM registers every backend's options; --help shows
+  // braidc's own, and MLIR's (--mlir-print-ir-after-all, --mlir-timing,
+  // --mlir-print-debuginfo, ...) still work and are listed by --help-hidden.
+  cl::HideUnrelatedOptions(braidCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
       "braidc: compile a Braid model file\n\n"
-      "  braidc MODEL.braid [-o FILE] [--emit=ast|mlir] [--batch N]\n");
+      "  braidc MODEL.braid [-o FILE] [--emit=ast|mlir] [--batch N]\n\n"
+      "MLIR's printing and timing flags (see --help-hidden) apply as in "
+      "mlir-opt.\n");
 
   if (batch.getNumOccurrences() && (batch < 1 || batch > 1000000000))
     return fail("--batch must be from 1 to 10^9, got " + std::to_string(batch));
