@@ -1,0 +1,74 @@
+// The kernel interface: one object per plan step, created once when a session
+// is created (oneDNN primitives included), then run many times without
+// allocating.
+#ifndef BRAID_RUNTIME_KERNELS_KERNEL_H
+#define BRAID_RUNTIME_KERNELS_KERNEL_H
+
+#include "runtime/schema/plan_generated.h"
+#include "runtime/support/Status.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace braid::runtime {
+
+/// A tensor as a kernel sees it: element type and static shape (row-major,
+/// dense).
+struct TensorDesc {
+  plan::ElementType type = plan::ElementType::F32;
+  std::vector<int64_t> shape;
+
+  int64_t elements() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  size_t bytes() const { return static_cast<size_t>(elements()) * 4; }
+};
+
+/// Everything a kernel needs to know about its step, decoded from the plan
+/// (and validated: operand counts, shapes and attributes agree with the op's
+/// shape rule).
+struct StepDesc {
+  plan::KernelKind kind = plan::KernelKind::Matmul;
+  std::vector<TensorDesc> inputs;  // in the op's operand order
+  std::vector<TensorDesc> outputs; // one for every forward op
+  int64_t axis = 0;
+  std::vector<int64_t> axes, perm, kernel, strides, padding, dilations;
+};
+
+/// Shared by the kernels of one session.
+struct KernelContext {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+};
+
+class Kernel {
+public:
+  virtual ~Kernel() = default;
+
+  /// Points the kernel at its buffers: `inputs` and `outputs` in StepDesc
+  /// order, each large enough for its TensorDesc. Called when the session is
+  /// created and again whenever a caller binds a new input buffer; it may not
+  /// allocate more than small bookkeeping.
+  virtual void bind(const std::vector<void *> &inputs,
+                    const std::vector<void *> &outputs) = 0;
+
+  /// Computes the outputs from the inputs last bound. Never allocates and
+  /// never creates a oneDNN primitive. Fails only for data-dependent errors
+  /// (a label out of range), with a message naming the value.
+  virtual Status run() = 0;
+};
+
+/// Creates the kernel of `step`; oneDNN primitives are created here. Fails
+/// with Unsupported for a kind this runtime cannot run.
+Status createKernel(const StepDesc &step, KernelContext &context,
+                    std::unique_ptr<Kernel> *out);
+
+} // namespace braid::runtime
+
+#endif // BRAID_RUNTIME_KERNELS_KERNEL_H

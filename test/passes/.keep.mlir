@@ -1,0 +1,2 @@
+// RUN: true
+// Placeholder until the first pass's lit test lands.
