@@ -25,9 +25,17 @@ config.test_exec_root = os.path.join(config.braid_obj_root, "test")
 path = [config.braid_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
 config.environment["PATH"] = os.pathsep.join(path)
 config.substitutions.append(("%braid_src", config.braid_src_root))
+# Debian's python3, which has numpy (python3-numpy); not whatever python3 is
+# first on PATH.
+config.substitutions.append(("%python", "/usr/bin/python3"))
 
 # The test build is sanitized: fail on the first report, including leaks.
 config.environment["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:halt_on_error=1"
 config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+config.substitutions.append(("%braid_lib", config.braid_lib_dir))
+# A program linked against the sanitized runtime library must carry the
+# sanitizer runtime itself.
+config.substitutions.append(
+    ("%sanitize_flags", "-fsanitize=" + config.braid_sanitize if config.braid_sanitize else ""))
 if config.braid_sanitize:
     config.available_features.add("sanitized")

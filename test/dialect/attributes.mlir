@@ -462,3 +462,56 @@ func.func @duplicate_param(%a: tensor<4xf32> {braid.input = "w"}, %b: tensor<4xf
 // expected-error @+1 {{'braid.output' belongs on a function result}}
 module attributes {braid.output = "y"} {
 }
+
+// -----
+
+// Tests that the lowering attributes braid.entry_point and braid.arena_bytes
+// on a function and braid.offset on a braid op print and parse back.
+// CHECK-LABEL: func.func @predict
+// CHECK-SAME: attributes {braid.arena_bytes = 128 : i64, braid.entry_point = "predict"}
+// CHECK: braid.relu %{{.*}} {braid.offset = 64 : i64} : tensor<4xf32>
+func.func @predict(%x: tensor<4xf32> {braid.input = "x"}) -> (tensor<4xf32> {braid.output = "y"})
+    attributes {braid.entry_point = "predict", braid.arena_bytes = 128 : i64} {
+  %0 = braid.relu %x {braid.offset = 64 : i64} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Tests that an entry point's name must not be empty.
+// expected-error @+1 {{'braid.entry_point' must be a non-empty string, got ""}}
+func.func @entry_point_empty() attributes {braid.entry_point = ""} {
+  return
+}
+
+// -----
+
+// Tests that braid.entry_point belongs on a function.
+// expected-error @+1 {{'braid.entry_point' belongs on a function}}
+module attributes {braid.entry_point = "predict"} {
+}
+
+// -----
+
+// Tests that the arena size must be positive.
+// expected-error @+1 {{'braid.arena_bytes' must be a positive i64, got 0 : i64}}
+func.func @arena_bytes_zero() attributes {braid.arena_bytes = 0 : i64} {
+  return
+}
+
+// -----
+
+// Tests that an arena offset must be a non-negative i64.
+func.func @offset_negative(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'braid.offset' must be a non-negative i64, got -64 : i64}}
+  %0 = braid.relu %x {braid.offset = -64 : i64} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Tests that braid.offset belongs on a braid op.
+// expected-error @+1 {{'braid.offset' belongs on a braid op}}
+func.func @offset_on_function() attributes {braid.offset = 0 : i64} {
+  return
+}

@@ -1,10 +1,12 @@
-// braidc: compiles a model file. Today it stops after the front end
-// (--emit=ast or --emit=mlir); later stages add their --emit values.
+// braidc: compiles a model file to a plan, or stops after an earlier stage
+// (--emit=ast, mlir, mlir-lowered or plan).
 #include "braid/Version.h"
 #include "frontend/AST.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
+#include "passes/ExportPlan.h"
+#include "passes/Pipelines.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -14,6 +16,8 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -25,7 +29,7 @@ using namespace braid::frontend;
 
 namespace {
 
-enum class Emit { AST, MLIR };
+enum class Emit { AST, MLIR, MLIRLowered, Plan };
 
 cl::OptionCategory braidCategory("braidc options");
 
@@ -39,7 +43,13 @@ cl::opt<Emit>
          cl::values(clEnumValN(Emit::AST, "ast",
                                "the syntax tree, annotated with tensor types"),
                     clEnumValN(Emit::MLIR, "mlir",
-                               "the braid dialect module (func @forward)")),
+                               "the braid dialect module (func @forward)"),
+                    clEnumValN(Emit::MLIRLowered, "mlir-lowered",
+                               "the module as exported: entry points with "
+                               "planned memory"),
+                    clEnumValN(Emit::Plan, "plan",
+                               "the FlatBuffer plan the runtime loads "
+                               "(default file: MODEL.plan)")),
          cl::init(Emit::MLIR), cl::cat(braidCategory));
 cl::opt<int> batch("batch",
                    cl::desc("Bind the batch symbol B to <n> (overrides the "
@@ -70,7 +80,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "braidc: compile a Braid model file\n\n"
-      "  braidc MODEL.braid [-o FILE] [--emit=ast|mlir] [--batch N]\n\n"
+      "  braidc MODEL.braid [-o FILE] [--emit=ast|mlir|mlir-lowered|plan] "
+      "[--batch N]\n\n"
       "MLIR's printing and timing flags (see --help-hidden) apply as in "
       "mlir-opt.\n");
 
@@ -108,8 +119,21 @@ int main(int argc, char **argv) {
   if (diags.hasErrors() || !checked)
     return 1;
 
+  // A plan goes to MODEL.plan in the current directory unless -o names a
+  // file, and never to a terminal.
+  std::string outputPath = outputFile;
+  if (emit == Emit::Plan && !outputFile.getNumOccurrences()) {
+    llvm::StringRef stem = inputFile == "-"
+                               ? llvm::StringRef(model.name)
+                               : llvm::sys::path::stem(inputFile.getValue());
+    outputPath = (stem.empty() ? std::string("model") : stem.str()) + ".plan";
+  }
+  if (emit == Emit::Plan && outputPath == "-" &&
+      llvm::sys::Process::StandardOutIsDisplayed())
+    return fail("refusing to write a binary plan to a terminal; name a file "
+                "with -o");
   std::unique_ptr<llvm::ToolOutputFile> output =
-      mlir::openOutputFile(outputFile, &errorMessage);
+      mlir::openOutputFile(outputPath, &errorMessage);
   if (!output)
     return fail(errorMessage);
 
@@ -127,7 +151,26 @@ int main(int argc, char **argv) {
   if (!module)
     return fail("internal error: the generated module does not verify "
                 "(please report this with the model file)");
-  module->print(output->os());
+  if (emit == Emit::MLIR) {
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+
+  mlir::PassManager pm(&context);
+  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+    return fail("cannot apply the pass manager options");
+  mlir::applyDefaultTimingPassManagerCLOptions(pm);
+  braid::buildLowerToPlanPipeline(pm);
+  if (mlir::failed(pm.run(*module)))
+    return 1;
+  if (emit == Emit::MLIRLowered) {
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+  if (mlir::failed(braid::exportPlan(*module, output->os())))
+    return 1;
   output->keep();
   return 0;
 }

@@ -1,7 +1,8 @@
 // The braid dialect: registration of its ops and attributes, and verification
 // of the attributes that carry a model's interface (braid.input, braid.param,
 // braid.init, braid.output, braid.loss, braid.model, braid.batch,
-// braid.train).
+// braid.train) and of the lowering passes' (braid.entry_point,
+// braid.arena_bytes, braid.offset).
 #include "dialects/braid/IR/BraidOps.h"
 #include "dialects/braid/IR/ShapeBridge.h"
 #include "dialects/braid/ShapeRules/ModelRules.h"
@@ -141,6 +142,23 @@ LogicalResult BraidDialect::verifyOperationAttribute(Operation *op,
     return op->emitError() << "'" << name << "' belongs on a function argument";
   if (name == attrs::kOutput || name == attrs::kLoss)
     return op->emitError() << "'" << name << "' belongs on a function result";
+  if (name == attrs::kEntryPoint || name == attrs::kArenaBytes) {
+    if (!llvm::isa<FunctionOpInterface>(op))
+      return op->emitError() << "'" << name << "' belongs on a function";
+    return name == attrs::kEntryPoint
+               ? expectName(op, attr)
+               : expectPositiveInt(op, name, attr.getValue());
+  }
+  if (name == attrs::kOffset) {
+    auto offset = llvm::dyn_cast<IntegerAttr>(attr.getValue());
+    if (!llvm::isa_and_nonnull<BraidDialect>(op->getDialect()))
+      return op->emitError() << "'" << name << "' belongs on a braid op";
+    if (!offset || !offset.getType().isInteger(64) || offset.getInt() < 0)
+      return op->emitError()
+             << "'" << name << "' must be a non-negative i64, got "
+             << attr.getValue();
+    return success();
+  }
   auto module = llvm::dyn_cast<ModuleOp>(op);
   if (!module)
     return op->emitError() << "'" << name << "' belongs on the module";

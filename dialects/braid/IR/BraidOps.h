@@ -28,6 +28,11 @@ inline constexpr llvm::StringLiteral kParam = "braid.param";
 inline constexpr llvm::StringLiteral kInit = "braid.init";
 inline constexpr llvm::StringLiteral kOutput = "braid.output";
 inline constexpr llvm::StringLiteral kLoss = "braid.loss";
+/// Set by the lowering passes: the name of a func that becomes an entry point
+/// of the plan, its arena size, and each arena value's byte offset.
+inline constexpr llvm::StringLiteral kEntryPoint = "braid.entry_point";
+inline constexpr llvm::StringLiteral kArenaBytes = "braid.arena_bytes";
+inline constexpr llvm::StringLiteral kOffset = "braid.offset";
 } // namespace attrs
 
 } // namespace braid

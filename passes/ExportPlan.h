@@ -1,0 +1,29 @@
+// Plan export: a lowered braid module to the FlatBuffer plan the runtime
+// loads (runtime/schema/plan.fbs).
+#ifndef BRAID_PASSES_EXPORTPLAN_H
+#define BRAID_PASSES_EXPORTPLAN_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+
+namespace braid {
+
+/// Writes the plan of `module` to `os`. The module must have gone through
+/// braid-lower-to-plan: every func tagged braid.entry_point becomes one
+/// EntryPoint, its braid ops steps in op order, and its arena values carry
+/// braid.offset. Fails with a located error (nothing is written) on what the
+/// plan cannot express, e.g. an op with no kernel.
+mlir::LogicalResult exportPlan(mlir::ModuleOp module, llvm::raw_ostream &os);
+
+/// The plan's Metadata.module_hash: 64-bit FNV-1a of the module's generic
+/// form as exportPlan receives it (after lowering), printed without
+/// locations and independently of MLIR's command-line printing flags, so that
+/// ranks compiling the same model with the same compiler agree.
+uint64_t hashModule(mlir::ModuleOp module);
+
+} // namespace braid
+
+#endif // BRAID_PASSES_EXPORTPLAN_H

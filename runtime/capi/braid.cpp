@@ -1,0 +1,281 @@
+// The C API over LoadedPlan and Session: handles, reference counts, status
+// codes and the thread-local error message. No exception crosses it.
+#include "braid/braid.h"
+
+#include "braid/Version.h"
+#include "runtime/exec/Session.h"
+
+#include <atomic>
+#include <new>
+
+using namespace braid::runtime;
+
+struct braid_plan_t {
+  std::shared_ptr<const LoadedPlan> plan;
+  std::atomic<int> references{1};
+};
+
+struct braid_session_t {
+  braid_plan_t *plan = nullptr;
+  std::unique_ptr<Session> session;
+  std::atomic<int> references{1};
+};
+
+namespace {
+
+thread_local std::string lastError;
+
+braid_status_code_t report(const Status &status) {
+  if (status.isOk())
+    return BRAID_OK;
+  lastError = status.message();
+  return static_cast<braid_status_code_t>(status.code());
+}
+
+braid_status_code_t nullArgument(const char *what) {
+  return report(invalidArgument(std::string(what) + " is NULL"));
+}
+
+/// Runs `body`, turning any exception (out of memory, a bug) into a status.
+template <typename F> braid_status_code_t guarded(F &&body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc &) {
+    return report(internalError("out of memory"));
+  } catch (const std::exception &e) {
+    return report(
+        internalError(std::string("unexpected exception: ") + e.what()));
+  } catch (...) {
+    return report(internalError("unexpected exception"));
+  }
+}
+
+braid_status_code_t tensorInfo(const LoadedPlan &plan, uint32_t id,
+                               braid_tensor_info_t *out) {
+  const PlanTensor &t = plan.tensors()[id];
+  out->name = t.name.c_str();
+  out->element_type =
+      t.desc.type == braid::plan::ElementType::F32 ? BRAID_F32 : BRAID_I32;
+  out->rank = t.desc.shape.size();
+  out->shape = t.desc.shape.data();
+  out->byte_size = t.desc.bytes();
+  return BRAID_OK;
+}
+
+braid_status_code_t entryTensor(const braid_plan_t *plan, const char *entry,
+                                size_t index, bool input,
+                                braid_tensor_info_t *out) {
+  if (!plan || !entry || !out)
+    return nullArgument("plan, entry_point or out_info");
+  const PlanEntryPoint *e = plan->plan->findEntryPoint(entry);
+  if (!e)
+    return report(
+        notFound(std::string("the plan has no entry point '") + entry + "'"));
+  const std::vector<uint32_t> &ids = input ? e->inputs : e->outputs;
+  if (index >= ids.size())
+    return report(invalidArgument(std::string(input ? "input" : "output") +
+                                  " index " + std::to_string(index) +
+                                  " is out of range; '" + entry + "' has " +
+                                  std::to_string(ids.size())));
+  return tensorInfo(*plan->plan, ids[index], out);
+}
+
+} // namespace
+
+extern "C" {
+
+const char *braid_status_message(void) { return lastError.c_str(); }
+
+const char *braid_version(void) { return BRAID_VERSION; }
+
+braid_status_code_t braid_plan_load_file(const char *path,
+                                         braid_plan_t **out_plan) {
+  if (!path || !out_plan)
+    return nullArgument("path or out_plan");
+  return guarded([&] {
+    std::shared_ptr<const LoadedPlan> plan;
+    if (braid_status_code_t code = report(LoadedPlan::loadFile(path, &plan)))
+      return code;
+    *out_plan = new braid_plan_t{std::move(plan)};
+    return BRAID_OK;
+  });
+}
+
+braid_status_code_t braid_plan_load_buffer(const void *data, size_t size,
+                                           braid_plan_t **out_plan) {
+  if (!data || !out_plan)
+    return nullArgument("data or out_plan");
+  return guarded([&] {
+    std::shared_ptr<const LoadedPlan> plan;
+    if (braid_status_code_t code = report(
+            LoadedPlan::load(static_cast<const uint8_t *>(data), size, &plan)))
+      return code;
+    *out_plan = new braid_plan_t{std::move(plan)};
+    return BRAID_OK;
+  });
+}
+
+void braid_plan_retain(braid_plan_t *plan) {
+  if (plan)
+    plan->references.fetch_add(1, std::memory_order_relaxed);
+}
+
+void braid_plan_release(braid_plan_t *plan) {
+  if (plan && plan->references.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    delete plan;
+}
+
+braid_status_code_t braid_plan_info(const braid_plan_t *plan,
+                                    braid_plan_info_t *out_info) {
+  if (!plan || !out_info)
+    return nullArgument("plan or out_info");
+  const LoadedPlan &p = *plan->plan;
+  out_info->model_name = p.metadata().modelName.c_str();
+  out_info->compiler_version = p.metadata().compilerVersion.c_str();
+  out_info->batch = p.metadata().batch;
+  out_info->replicas = p.metadata().replicas;
+  out_info->module_hash = p.metadata().moduleHash;
+  out_info->entry_point_count = p.entryPoints().size();
+  out_info->parameter_count = p.parameters().size();
+  out_info->parameter_elements = p.parameterCount();
+  out_info->arena_bytes = p.arenaBytes();
+  return BRAID_OK;
+}
+
+braid_status_code_t braid_plan_entry_point_name(const braid_plan_t *plan,
+                                                size_t index,
+                                                const char **out_name) {
+  if (!plan || !out_name)
+    return nullArgument("plan or out_name");
+  const auto &entries = plan->plan->entryPoints();
+  if (index >= entries.size())
+    return report(invalidArgument("entry point index " + std::to_string(index) +
+                                  " is out of range; "
+                                  "the plan has " +
+                                  std::to_string(entries.size())));
+  *out_name = entries[index].name.c_str();
+  return BRAID_OK;
+}
+
+braid_status_code_t braid_plan_entry_point_signature(const braid_plan_t *plan,
+                                                     const char *entry_point,
+                                                     size_t *out_input_count,
+                                                     size_t *out_output_count) {
+  if (!plan || !entry_point || !out_input_count || !out_output_count)
+    return nullArgument("plan, entry_point or an out_ pointer");
+  const PlanEntryPoint *e = plan->plan->findEntryPoint(entry_point);
+  if (!e)
+    return report(notFound(std::string("the plan has no entry point '") +
+                           entry_point + "'"));
+  *out_input_count = e->inputs.size();
+  *out_output_count = e->outputs.size();
+  return BRAID_OK;
+}
+
+braid_status_code_t
+braid_plan_entry_point_input(const braid_plan_t *plan, const char *entry_point,
+                             size_t index, braid_tensor_info_t *out_info) {
+  return entryTensor(plan, entry_point, index, /*input=*/true, out_info);
+}
+
+braid_status_code_t
+braid_plan_entry_point_output(const braid_plan_t *plan, const char *entry_point,
+                              size_t index, braid_tensor_info_t *out_info) {
+  return entryTensor(plan, entry_point, index, /*input=*/false, out_info);
+}
+
+void braid_session_options_init(braid_session_options_t *options) {
+  if (options) {
+    options->threads = 0;
+    options->seed = 0;
+  }
+}
+
+braid_status_code_t braid_session_create(braid_plan_t *plan,
+                                         const braid_session_options_t *options,
+                                         braid_session_t **out_session) {
+  if (!plan || !out_session)
+    return nullArgument("plan or out_session");
+  return guarded([&] {
+    SessionOptions opts;
+    if (options) {
+      opts.threads = options->threads;
+      opts.seed = options->seed;
+    }
+    std::unique_ptr<Session> session;
+    if (braid_status_code_t code =
+            report(Session::create(plan->plan, opts, &session)))
+      return code;
+    braid_plan_retain(plan);
+    auto *handle = new braid_session_t;
+    handle->plan = plan;
+    handle->session = std::move(session);
+    *out_session = handle;
+    return BRAID_OK;
+  });
+}
+
+void braid_session_retain(braid_session_t *session) {
+  if (session)
+    session->references.fetch_add(1, std::memory_order_relaxed);
+}
+
+void braid_session_release(braid_session_t *session) {
+  if (session &&
+      session->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    braid_plan_t *plan = session->plan;
+    delete session;
+    braid_plan_release(plan);
+  }
+}
+
+braid_status_code_t braid_session_bind_input(braid_session_t *session,
+                                             const char *entry_point,
+                                             const char *name, const void *data,
+                                             size_t byte_size) {
+  if (!session || !entry_point || !name)
+    return nullArgument("session, entry_point or name");
+  return guarded([&] {
+    return report(
+        session->session->bindInput(entry_point, name, data, byte_size));
+  });
+}
+
+braid_status_code_t braid_session_run(braid_session_t *session,
+                                      const char *entry_point) {
+  if (!session || !entry_point)
+    return nullArgument("session or entry_point");
+  return guarded([&] { return report(session->session->run(entry_point)); });
+}
+
+braid_status_code_t braid_session_output(const braid_session_t *session,
+                                         const char *entry_point,
+                                         const char *name,
+                                         const void **out_data,
+                                         size_t *out_byte_size) {
+  if (!session || !entry_point || !name || !out_data || !out_byte_size)
+    return nullArgument("session, entry_point, name or an out_ pointer");
+  return guarded([&] {
+    return report(
+        session->session->output(entry_point, name, out_data, out_byte_size));
+  });
+}
+
+braid_status_code_t braid_session_load_checkpoint(braid_session_t *session,
+                                                  const char *path) {
+  if (!session || !path)
+    return nullArgument("session or path");
+  return guarded(
+      [&] { return report(session->session->loadCheckpoint(path)); });
+}
+
+braid_status_code_t
+braid_session_save_checkpoint(const braid_session_t *session,
+                              const char *path) {
+  if (!session || !path)
+    return nullArgument("session or path");
+  return guarded(
+      [&] { return report(session->session->saveCheckpoint(path)); });
+}
+
+} // extern "C"

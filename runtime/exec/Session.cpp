@@ -1,0 +1,296 @@
+// The session: allocation, kernel creation, binding and running.
+#include "runtime/exec/Session.h"
+
+#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "runtime/exec/Initializers.h"
+#include "runtime/io/Safetensors.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <thread>
+
+namespace braid::runtime {
+
+using io::Array;
+using io::DType;
+using io::NamedArray;
+
+struct Session::EntryState {
+  const PlanEntryPoint *entry = nullptr;
+  std::vector<std::unique_ptr<Kernel>> kernels;
+};
+
+namespace {
+
+uint8_t *allocateZeroed(size_t bytes) {
+  size_t rounded = std::max<size_t>(64, (bytes + 63) / 64 * 64);
+  auto *p = static_cast<uint8_t *>(std::aligned_alloc(64, rounded));
+  if (p)
+    std::memset(p, 0, rounded);
+  return p;
+}
+
+/// The cores divided by the processes on this host (Open MPI tells how many
+/// ranks share the host).
+int defaultThreads() {
+  int cores =
+      static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int local = 1;
+  if (const char *size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE"))
+    local = std::max(1, std::atoi(size));
+  return std::max(1, cores / local);
+}
+
+} // namespace
+
+Session::~Session() {
+  // Kernels hold oneDNN memory objects that point into these buffers.
+  entries_.clear();
+  std::free(arena_);
+  std::free(unboundInput_);
+  for (float *p : params_)
+    std::free(p);
+}
+
+Status Session::create(std::shared_ptr<const LoadedPlan> plan,
+                       const SessionOptions &options,
+                       std::unique_ptr<Session> *out) {
+  if (!plan)
+    return invalidArgument("no plan");
+  std::unique_ptr<Session> session(new Session());
+  session->plan_ = std::move(plan);
+  BRAID_RETURN_IF_ERROR(session->build(options));
+  *out = std::move(session);
+  return Status::ok();
+}
+
+Status Session::build(const SessionOptions &options) {
+  if (options.threads < 0)
+    return invalidArgument("threads must be 0 (automatic) or positive, got " +
+                           std::to_string(options.threads));
+  omp_set_num_threads(options.threads > 0 ? options.threads : defaultThreads());
+
+  const std::vector<PlanTensor> &tensors = plan_->tensors();
+  arena_ = allocateZeroed(plan_->arenaBytes());
+  size_t largestInput = 0;
+  for (const PlanTensor &t : tensors)
+    if (t.storage == plan::Storage::Input)
+      largestInput = std::max(largestInput, t.desc.bytes());
+  unboundInput_ = allocateZeroed(largestInput);
+  if (!arena_ || !unboundInput_)
+    return internalError("out of memory for an arena of " +
+                         std::to_string(plan_->arenaBytes()) + " bytes");
+  for (const PlanParameter &p : plan_->parameters()) {
+    params_.push_back(reinterpret_cast<float *>(
+        allocateZeroed(tensors[p.tensor].desc.bytes())));
+    if (!params_.back())
+      return internalError("out of memory for parameter '" +
+                           tensors[p.tensor].name + "'");
+  }
+  initializeParameters(options.seed);
+
+  tensorData_.resize(tensors.size());
+  bound_.assign(tensors.size(), false);
+  users_.resize(tensors.size());
+  for (size_t id = 0; id < tensors.size(); ++id) {
+    const PlanTensor &t = tensors[id];
+    switch (t.storage) {
+    case plan::Storage::Arena:
+      tensorData_[id] = arena_ + t.offset;
+      break;
+    case plan::Storage::Parameter:
+      tensorData_[id] = params_[t.index];
+      break;
+    case plan::Storage::Constant:
+      tensorData_[id] = const_cast<void *>(plan_->constantData(t.index));
+      break;
+    default:
+      tensorData_[id] = unboundInput_;
+      break;
+    }
+  }
+
+  for (const PlanEntryPoint &entry : plan_->entryPoints()) {
+    auto state = std::make_unique<EntryState>();
+    state->entry = &entry;
+    for (size_t i = 0; i < entry.steps.size(); ++i) {
+      const PlanStep &step = entry.steps[i];
+      std::unique_ptr<Kernel> kernel;
+      BRAID_RETURN_IF_ERROR(createKernel(step.desc, context_, &kernel)
+                                .withContext("entry point '" + entry.name +
+                                             "' step " + std::to_string(i) +
+                                             " (" + toString(step.desc.kind) +
+                                             ")"));
+      state->kernels.push_back(std::move(kernel));
+      for (uint32_t id : step.inputs)
+        users_[id].emplace_back(entries_.size(), i);
+      for (uint32_t id : step.outputs)
+        users_[id].emplace_back(entries_.size(), i);
+    }
+    entries_.push_back(std::move(state));
+    for (size_t i = 0; i < entry.steps.size(); ++i)
+      bindStep(*entries_.back(), i);
+  }
+  return Status::ok();
+}
+
+void Session::bindStep(EntryState &state, size_t index) {
+  const PlanStep &step = state.entry->steps[index];
+  std::vector<void *> inputs, outputs;
+  for (uint32_t id : step.inputs)
+    inputs.push_back(tensorData_[id]);
+  for (uint32_t id : step.outputs)
+    outputs.push_back(tensorData_[id]);
+  state.kernels[index]->bind(inputs, outputs);
+}
+
+void Session::rebind(uint32_t tensor) {
+  for (auto [entry, step] : users_[tensor])
+    bindStep(*entries_[entry], step);
+}
+
+void Session::initializeParameters(uint64_t seed) {
+  const std::vector<PlanParameter> &params = plan_->parameters();
+  for (size_t i = 0; i < params.size(); ++i)
+    initializeParameter(params[i].init, plan_->tensors()[params[i].tensor].desc,
+                        seed, i, params_[i]);
+}
+
+Status Session::findInput(const std::string &entryName, const std::string &name,
+                          const EntryState **state, uint32_t *tensor) const {
+  for (const auto &s : entries_) {
+    if (s->entry->name != entryName)
+      continue;
+    std::string names;
+    for (uint32_t id : s->entry->inputs) {
+      if (plan_->tensors()[id].name == name) {
+        *state = s.get();
+        *tensor = id;
+        return Status::ok();
+      }
+      names += (names.empty() ? "" : ", ") + plan_->tensors()[id].name;
+    }
+    return notFound("entry point '" + entryName + "' has no input '" + name +
+                    "'; its inputs are: " + names);
+  }
+  return notFound("the plan has no entry point '" + entryName + "'");
+}
+
+Status Session::bindInput(const std::string &entry, const std::string &name,
+                          const void *data, size_t bytes) {
+  const EntryState *state;
+  uint32_t id;
+  BRAID_RETURN_IF_ERROR(findInput(entry, name, &state, &id));
+  const PlanTensor &t = plan_->tensors()[id];
+  if (!data)
+    return invalidArgument("input '" + name + "' bound to a null buffer");
+  if (bytes != t.desc.bytes())
+    return invalidArgument(
+        "input '" + name + "' of '" + entry + "' is " +
+        shape::toString(shape::TensorType{t.desc.type == plan::ElementType::F32
+                                              ? shape::ElementType::F32
+                                              : shape::ElementType::I32,
+                                          t.desc.shape}) +
+        " (" + std::to_string(t.desc.bytes()) + " bytes), got a buffer of " +
+        std::to_string(bytes) + " bytes");
+  tensorData_[id] = const_cast<void *>(data);
+  bound_[id] = true;
+  rebind(id);
+  return Status::ok();
+}
+
+Status Session::run(const std::string &entry) {
+  for (const auto &state : entries_) {
+    if (state->entry->name != entry)
+      continue;
+    for (uint32_t id : state->entry->inputs)
+      if (!bound_[id])
+        return invalidArgument("input '" + plan_->tensors()[id].name +
+                               "' of '" + entry + "' is not bound");
+    for (size_t i = 0; i < state->kernels.size(); ++i) {
+      Status s = state->kernels[i]->run();
+      if (!s)
+        return s.withContext("entry point '" + entry + "' step " +
+                             std::to_string(i) + " (" +
+                             toString(state->entry->steps[i].desc.kind) + ")");
+    }
+    return Status::ok();
+  }
+  return notFound("the plan has no entry point '" + entry + "'");
+}
+
+Status Session::output(const std::string &entry, const std::string &name,
+                       const void **data, size_t *bytes) const {
+  const PlanEntryPoint *e = plan_->findEntryPoint(entry);
+  if (!e)
+    return notFound("the plan has no entry point '" + entry + "'");
+  std::string names;
+  for (uint32_t id : e->outputs) {
+    const PlanTensor &t = plan_->tensors()[id];
+    if (t.name == name) {
+      *data = tensorData_[id];
+      *bytes = t.desc.bytes();
+      return Status::ok();
+    }
+    names += (names.empty() ? "" : ", ") + t.name;
+  }
+  return notFound("entry point '" + entry + "' has no output '" + name +
+                  "'; its outputs are: " + names);
+}
+
+Status Session::loadCheckpoint(const std::string &path) {
+  std::vector<NamedArray> arrays;
+  BRAID_RETURN_IF_ERROR(io::readSafetensors(path, &arrays));
+  std::map<std::string, const Array *> byName;
+  for (const NamedArray &a : arrays)
+    byName[a.name] = &a.array;
+  const std::vector<PlanParameter> &params = plan_->parameters();
+  // Check everything before changing anything: a bad checkpoint leaves the
+  // session as it was.
+  for (const PlanParameter &p : params) {
+    const PlanTensor &t = plan_->tensors()[p.tensor];
+    auto it = byName.find(t.name);
+    if (it == byName.end())
+      return invalidData(path + ": no tensor '" + t.name +
+                         "', which the plan's parameters need");
+    const Array &a = *it->second;
+    if (a.dtype != DType::F32 || a.shape != t.desc.shape)
+      return invalidData(path + ": tensor '" + t.name + "' is " +
+                         io::toString(a.dtype) + shape::toString(a.shape) +
+                         " but the plan expects f32" +
+                         shape::toString(t.desc.shape));
+    byName.erase(it);
+  }
+  if (!byName.empty())
+    return invalidData(path + ": tensor '" + byName.begin()->first +
+                       "' is not a parameter of this plan");
+  for (const NamedArray &a : arrays)
+    for (size_t i = 0; i < params.size(); ++i)
+      if (plan_->tensors()[params[i].tensor].name == a.name)
+        std::memcpy(params_[i], a.array.data.data(), a.array.data.size());
+  return Status::ok();
+}
+
+Status Session::saveCheckpoint(const std::string &path) const {
+  std::vector<NamedArray> arrays;
+  const std::vector<PlanParameter> &params = plan_->parameters();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const PlanTensor &t = plan_->tensors()[params[i].tensor];
+    NamedArray named;
+    named.name = t.name;
+    named.array.dtype = DType::F32;
+    named.array.shape = t.desc.shape;
+    const auto *bytes = reinterpret_cast<const uint8_t *>(params_[i]);
+    named.array.data.assign(bytes, bytes + t.desc.bytes());
+    arrays.push_back(std::move(named));
+  }
+  return io::writeSafetensors(
+      path, arrays,
+      {{"format", "braid"}, {"model", plan_->metadata().modelName}});
+}
+
+} // namespace braid::runtime

@@ -1,0 +1,77 @@
+// A session: the executable state of one plan. One arena allocation, the
+// parameters outside it, and every kernel (with its oneDNN primitives)
+// created once, when the session is created. A session is used by one
+// thread at a time; several sessions may share one LoadedPlan.
+#ifndef BRAID_RUNTIME_EXEC_SESSION_H
+#define BRAID_RUNTIME_EXEC_SESSION_H
+
+#include "runtime/plan/LoadedPlan.h"
+
+namespace braid::runtime {
+
+struct SessionOptions {
+  /// oneDNN (OpenMP) threads; 0 picks the cores divided by the processes
+  /// on this host. OpenMP's thread count is per process.
+  int threads = 0;
+  /// Seed of the parameter initializers.
+  uint64_t seed = 0;
+};
+
+class Session {
+public:
+  static Status create(std::shared_ptr<const LoadedPlan> plan,
+                       const SessionOptions &options,
+                       std::unique_ptr<Session> *out);
+  ~Session();
+
+  const LoadedPlan &plan() const { return *plan_; }
+
+  /// Binds the caller's buffer to an input of an entry point, without a
+  /// copy. The buffer must stay valid until it is rebound or the session
+  /// is destroyed, and hold exactly the input's bytes.
+  Status bindInput(const std::string &entry, const std::string &name,
+                   const void *data, size_t bytes);
+  /// Runs an entry point over the inputs bound last.
+  Status run(const std::string &entry);
+  /// An output of the last run, valid until the next run.
+  Status output(const std::string &entry, const std::string &name,
+                const void **data, size_t *bytes) const;
+
+  /// Draws every parameter from its initializer with `seed`.
+  void initializeParameters(uint64_t seed);
+  /// Parameters by plan index, as float arrays of their tensor's size.
+  float *parameterData(size_t index) { return params_[index]; }
+  const float *parameterData(size_t index) const { return params_[index]; }
+
+  /// safetensors checkpoints holding every parameter by name.
+  Status loadCheckpoint(const std::string &path);
+  Status saveCheckpoint(const std::string &path) const;
+
+private:
+  struct EntryState;
+  Session() = default;
+  Status build(const SessionOptions &options);
+  Status findInput(const std::string &entry, const std::string &name,
+                   const EntryState **state, uint32_t *tensor) const;
+  /// Points every kernel that reads or writes `tensor` at its buffer.
+  void rebind(uint32_t tensor);
+  void bindStep(EntryState &state, size_t step);
+
+  std::shared_ptr<const LoadedPlan> plan_;
+  KernelContext context_;
+  uint8_t *arena_ = nullptr;
+  std::vector<float *> params_;
+  /// Before an input is bound its kernels read this zeroed buffer, so every
+  /// pointer a kernel holds is always valid.
+  uint8_t *unboundInput_ = nullptr;
+  /// The buffer of every tensor id.
+  std::vector<void *> tensorData_;
+  std::vector<bool> bound_;
+  std::vector<std::unique_ptr<EntryState>> entries_;
+  /// (entry, step) pairs that read or write each tensor id.
+  std::vector<std::vector<std::pair<size_t, size_t>>> users_;
+};
+
+} // namespace braid::runtime
+
+#endif // BRAID_RUNTIME_EXEC_SESSION_H

@@ -1,0 +1,171 @@
+/* braid.h: the Braid runtime's C API.
+ *
+ * Load a plan compiled by braidc, create sessions over it, bind inputs, run
+ * entry points ("predict"), read outputs, and load and save checkpoints.
+ *
+ * Errors: every function that can fail returns a braid_status_code_t; on
+ * failure braid_status_message() returns a description of the last error on
+ * the calling thread (valid until that thread's next failing call). No C++
+ * exception crosses this API.
+ *
+ * Ownership: handles are reference counted; *_create and *_load functions
+ * return a handle with one reference, *_release drops one. A session keeps
+ * its plan alive. Pointers returned through out_ parameters are owned by the
+ * handle and stay valid as each function documents.
+ *
+ * Threads: a plan is immutable and may be shared by any number of threads
+ * and sessions. A session is used by one thread at a time. The runtime's
+ * oneDNN thread count is process-wide (the last session created sets it).
+ */
+#ifndef BRAID_BRAID_H
+#define BRAID_BRAID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define BRAID_API __attribute__((visibility("default")))
+#else
+#define BRAID_API
+#endif
+
+/* Status codes; values are stable and only ever appended. */
+typedef enum braid_status_code_t {
+  BRAID_OK = 0,
+  BRAID_INVALID_ARGUMENT = 1, /* a value passed in is wrong */
+  BRAID_NOT_FOUND = 2,        /* a file, entry point or tensor does not exist */
+  BRAID_INVALID_PLAN = 3,     /* the plan failed verification or validation */
+  BRAID_INVALID_DATA = 4,     /* a checkpoint or data file is malformed */
+  BRAID_IO_ERROR = 5,         /* the operating system refused a read/write */
+  BRAID_UNSUPPORTED = 6,      /* valid, but this runtime cannot do it */
+  BRAID_INTERNAL = 7,         /* a bug in Braid */
+} braid_status_code_t;
+
+typedef enum braid_element_type_t {
+  BRAID_F32 = 0,
+  BRAID_I32 = 1,
+} braid_element_type_t;
+
+/* The last error on the calling thread; "" when there was none. */
+BRAID_API const char *braid_status_message(void);
+
+/* The runtime's version, e.g. "0.1.0". */
+BRAID_API const char *braid_version(void);
+
+/*===------------------------------------------------------------------===*/
+/* Plans                                                                  */
+/*===------------------------------------------------------------------===*/
+
+typedef struct braid_plan_t braid_plan_t;
+
+/* Loads and validates a plan file. */
+BRAID_API braid_status_code_t braid_plan_load_file(const char *path,
+                                                   braid_plan_t **out_plan);
+/* Loads a plan from memory; the bytes are not needed after the call. */
+BRAID_API braid_status_code_t braid_plan_load_buffer(const void *data,
+                                                     size_t size,
+                                                     braid_plan_t **out_plan);
+BRAID_API void braid_plan_retain(braid_plan_t *plan);
+BRAID_API void braid_plan_release(braid_plan_t *plan);
+
+typedef struct braid_plan_info_t {
+  const char *model_name;
+  const char *compiler_version;
+  int64_t batch;
+  int32_t replicas;
+  uint64_t module_hash;
+  size_t entry_point_count;
+  size_t parameter_count;     /* parameter tensors */
+  int64_t parameter_elements; /* their elements in all */
+  uint64_t arena_bytes;
+} braid_plan_info_t;
+
+/* Strings in out_info live as long as the plan. */
+BRAID_API braid_status_code_t braid_plan_info(const braid_plan_t *plan,
+                                              braid_plan_info_t *out_info);
+
+/* The name of entry point `index` (< entry_point_count). */
+BRAID_API braid_status_code_t braid_plan_entry_point_name(
+    const braid_plan_t *plan, size_t index, const char **out_name);
+
+typedef struct braid_tensor_info_t {
+  const char *name;
+  braid_element_type_t element_type;
+  size_t rank;
+  const int64_t *shape; /* rank entries */
+  size_t byte_size;
+} braid_tensor_info_t;
+
+/* Counts of an entry point's inputs and outputs. */
+BRAID_API braid_status_code_t braid_plan_entry_point_signature(
+    const braid_plan_t *plan, const char *entry_point, size_t *out_input_count,
+    size_t *out_output_count);
+/* Input or output `index` of an entry point; pointers live as long as the
+ * plan. */
+BRAID_API braid_status_code_t
+braid_plan_entry_point_input(const braid_plan_t *plan, const char *entry_point,
+                             size_t index, braid_tensor_info_t *out_info);
+BRAID_API braid_status_code_t
+braid_plan_entry_point_output(const braid_plan_t *plan, const char *entry_point,
+                              size_t index, braid_tensor_info_t *out_info);
+
+/*===------------------------------------------------------------------===*/
+/* Sessions                                                               */
+/*===------------------------------------------------------------------===*/
+
+typedef struct braid_session_t braid_session_t;
+
+typedef struct braid_session_options_t {
+  /* oneDNN threads; 0 = the host's cores divided by its Braid processes. */
+  int32_t threads;
+  /* Seed of the parameter initializers. */
+  uint64_t seed;
+} braid_session_options_t;
+
+/* Fills *options with the defaults. */
+BRAID_API void braid_session_options_init(braid_session_options_t *options);
+
+/* Creates a session: allocates its memory, initializes its parameters from
+ * the plan's initializers and creates every kernel. `options` may be NULL
+ * for the defaults. */
+BRAID_API braid_status_code_t
+braid_session_create(braid_plan_t *plan, const braid_session_options_t *options,
+                     braid_session_t **out_session);
+BRAID_API void braid_session_retain(braid_session_t *session);
+BRAID_API void braid_session_release(braid_session_t *session);
+
+/* Binds the caller's buffer to an input, without copying: it must hold the
+ * input's byte_size bytes and stay valid until it is rebound or the session
+ * is released. */
+BRAID_API braid_status_code_t braid_session_bind_input(braid_session_t *session,
+                                                       const char *entry_point,
+                                                       const char *name,
+                                                       const void *data,
+                                                       size_t byte_size);
+
+/* Runs an entry point over the inputs bound last. */
+BRAID_API braid_status_code_t braid_session_run(braid_session_t *session,
+                                                const char *entry_point);
+
+/* An output of the last run; *out_data stays valid until the next run. */
+BRAID_API braid_status_code_t braid_session_output(
+    const braid_session_t *session, const char *entry_point, const char *name,
+    const void **out_data, size_t *out_byte_size);
+
+/* Loads every parameter from a safetensors checkpoint (keys are parameter
+ * names). A checkpoint that does not match leaves the session unchanged. */
+BRAID_API braid_status_code_t
+braid_session_load_checkpoint(braid_session_t *session, const char *path);
+/* Saves every parameter: written to a temporary file, synced, renamed. */
+BRAID_API braid_status_code_t
+braid_session_save_checkpoint(const braid_session_t *session, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BRAID_BRAID_H */

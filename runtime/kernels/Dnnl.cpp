@@ -1,0 +1,213 @@
+// The shared helpers of the forward kernels (Dnnl.h).
+#include "runtime/kernels/Dnnl.h"
+
+#include <oneapi/dnnl/dnnl_debug.h>
+
+#include <new>
+
+namespace braid::runtime::kernels {
+
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;)
+    strides[i - 1] = strides[i] * shape[i];
+  return strides;
+}
+
+std::string kindName(plan::KernelKind kind) {
+  switch (kind) {
+  case plan::KernelKind::Matmul:
+    return "matmul";
+  case plan::KernelKind::Add:
+    return "add";
+  case plan::KernelKind::Sub:
+    return "sub";
+  case plan::KernelKind::Mul:
+    return "mul";
+  case plan::KernelKind::Div:
+    return "div";
+  case plan::KernelKind::Relu:
+    return "relu";
+  case plan::KernelKind::Sigmoid:
+    return "sigmoid";
+  case plan::KernelKind::Tanh:
+    return "tanh";
+  case plan::KernelKind::Gelu:
+    return "gelu";
+  case plan::KernelKind::Softmax:
+    return "softmax";
+  case plan::KernelKind::LogSoftmax:
+    return "log_softmax";
+  case plan::KernelKind::SparseSoftmaxCrossEntropy:
+    return "sparse_softmax_cross_entropy";
+  case plan::KernelKind::MeanSquaredError:
+    return "mean_squared_error";
+  case plan::KernelKind::ReduceSum:
+    return "reduce_sum";
+  case plan::KernelKind::ReduceMean:
+    return "reduce_mean";
+  case plan::KernelKind::Reshape:
+    return "reshape";
+  case plan::KernelKind::Transpose:
+    return "transpose";
+  case plan::KernelKind::BroadcastTo:
+    return "broadcast_to";
+  case plan::KernelKind::Flatten:
+    return "flatten";
+  case plan::KernelKind::Conv2D:
+    return "conv2d";
+  case plan::KernelKind::MaxPool2D:
+    return "max_pool2d";
+  case plan::KernelKind::AvgPool2D:
+    return "avg_pool2d";
+  }
+  return "kernel kind " + std::to_string(static_cast<int>(kind));
+}
+
+Status checkArity(const StepDesc &step, size_t minInputs, size_t maxInputs,
+                  size_t outputs) {
+  if (step.inputs.size() < minInputs || step.inputs.size() > maxInputs ||
+      step.outputs.size() != outputs)
+    return invalidArgument(
+        kindName(step.kind) + " step has " +
+        std::to_string(step.inputs.size()) + " inputs and " +
+        std::to_string(step.outputs.size()) + " outputs; it takes " +
+        std::to_string(minInputs) +
+        (maxInputs != minInputs ? "-" + std::to_string(maxInputs) : "") +
+        " inputs and " + std::to_string(outputs) + " output");
+  for (const TensorDesc &t : step.inputs)
+    for (int64_t d : t.shape)
+      if (d <= 0)
+        return invalidArgument(kindName(step.kind) +
+                               " step has an input of shape " +
+                               shapeString(t.shape));
+  for (const TensorDesc &t : step.outputs)
+    for (int64_t d : t.shape)
+      if (d <= 0)
+        return invalidArgument(kindName(step.kind) +
+                               " step has an output of shape " +
+                               shapeString(t.shape));
+  return Status::ok();
+}
+
+Status checkTensor(const StepDesc &step, const TensorDesc &tensor,
+                   const char *what, plan::ElementType type, int rank) {
+  if (tensor.type != type)
+    return invalidArgument(kindName(step.kind) + " step: " + what +
+                           " must be " + plan::EnumNameElementType(type) +
+                           ", got " + plan::EnumNameElementType(tensor.type));
+  if (rank >= 0 && tensor.shape.size() != static_cast<size_t>(rank))
+    return invalidArgument(kindName(step.kind) + " step: " + what +
+                           " must have rank " + std::to_string(rank) +
+                           ", got " + shapeString(tensor.shape));
+  return Status::ok();
+}
+
+/// Checks that `values` is [h, w] with both at least `min`.
+Status checkPair(const char *name, const std::vector<int64_t> &values,
+                 int64_t min, const std::string &kind) {
+  if (values.size() != 2 || values[0] < min || values[1] < min)
+    return invalidArgument(kind + " step: " + name + " " + shapeString(values) +
+                           " must be [h, w] of at least " +
+                           std::to_string(min));
+  return Status::ok();
+}
+
+/// Output extent of one spatial dimension (0 when the window does not fit).
+int64_t spatialExtent(int64_t in, int64_t window, int64_t stride, int64_t pad,
+                      int64_t dilation) {
+  int64_t effective = (window - 1) * dilation + 1;
+  return in + 2 * pad < effective ? 0 : (in + 2 * pad - effective) / stride + 1;
+}
+
+dnnl::memory::desc plainDesc(const std::vector<int64_t> &shape,
+                             dnnl::memory::data_type type) {
+  if (shape.empty())
+    return dnnl::memory::desc({1}, type, dnnl::memory::dims{1});
+  return dnnl::memory::desc(shape, type, rowMajorStrides(shape));
+}
+
+dnnl::memory::data_type dnnlType(plan::ElementType type) {
+  return type == plan::ElementType::I32 ? dnnl::memory::data_type::s32
+                                        : dnnl::memory::data_type::f32;
+}
+
+dnnl::primitive_attr userScratchpadAttr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+Status statusFromException(const std::string &context) {
+  try {
+    throw;
+  } catch (const dnnl::error &e) {
+    std::string message = context + ": oneDNN: " + e.what();
+    if (e.status == dnnl_unimplemented)
+      return unsupported(message);
+    if (e.status == dnnl_invalid_arguments)
+      return invalidArgument(message);
+    return internalError(message);
+  } catch (const std::bad_alloc &) {
+    return internalError(context + ": out of memory");
+  } catch (const std::exception &e) {
+    return internalError(context + ": " + e.what());
+  } catch (...) {
+    return internalError(context + ": unknown exception");
+  }
+}
+
+DnnlStep::DnnlStep(dnnl::primitive primitive,
+                   const dnnl::memory::desc &scratchpad,
+                   const dnnl::engine &engine)
+    : primitive_(std::move(primitive)) {
+  if (scratchpad.get_size() > 0)
+    arg(DNNL_ARG_SCRATCHPAD, dnnl::memory(scratchpad, engine));
+}
+
+void DnnlStep::arg(int key, const dnnl::memory &memory) {
+  memories_.push_back(memory);
+  args_.push_back({key, memory.get()});
+}
+
+Status DnnlStep::execute(const dnnl::stream &stream) const {
+  dnnl_status_t s =
+      dnnl_primitive_execute(primitive_.get(), stream.get(),
+                             static_cast<int>(args_.size()), args_.data());
+  if (s == dnnl_success)
+    s = dnnl_stream_wait(stream.get());
+  if (s != dnnl_success)
+    return internalError(std::string("oneDNN primitive failed: ") +
+                         dnnl_status2str(s));
+  return Status::ok();
+}
+
+void DnnlKernel::bind(const std::vector<void *> &inputs,
+                      const std::vector<void *> &outputs) {
+  bindFailed_ =
+      inputs.size() != inputs_.size() || outputs.size() != outputs_.size();
+  for (size_t i = 0; i < inputs.size() && i < inputs_.size(); ++i)
+    bindFailed_ |= dnnl_memory_set_data_handle(inputs_[i].get(), inputs[i]) !=
+                   dnnl_success;
+  for (size_t i = 0; i < outputs.size() && i < outputs_.size(); ++i)
+    bindFailed_ |= dnnl_memory_set_data_handle(outputs_[i].get(), outputs[i]) !=
+                   dnnl_success;
+}
+
+Status DnnlKernel::run() {
+  if (bindFailed_)
+    return internalError("a oneDNN kernel ran before bind() gave it one buffer "
+                         "per operand");
+  for (const DnnlStep &step : steps_)
+    BRAID_RETURN_IF_ERROR(step.execute(stream_));
+  return Status::ok();
+}
+
+} // namespace braid::runtime::kernels

@@ -1,0 +1,69 @@
+// Unary elementwise forward (relu, sigmoid, tanh, gelu), via oneDNN's eltwise
+// primitive over the tensor seen as a vector of its elements.
+//
+//   inp f32[...] (any shape, rank 0 included)
+//   out f32[...] = f(inp): relu max(x, 0); sigmoid 1 / (1 + exp(-x));
+//                  tanh(x); gelu 0.5 * x * (1 + erf(x / sqrt(2)))
+#include "runtime/kernels/Dnnl.h"
+
+namespace braid::runtime::kernels {
+namespace {
+
+class EltwiseKernel : public DnnlKernel {
+public:
+  EltwiseKernel(const StepDesc &step, const KernelContext &context,
+                dnnl::algorithm algorithm)
+      : DnnlKernel(context) {
+    auto md = plainDesc({step.inputs[0].elements()});
+    dnnl::eltwise_forward::primitive_desc pd(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference,
+                                    algorithm, md, 0.f, 0.f),
+        userScratchpadAttr(), engine_);
+    inputs_ = {unbound(md)};
+    outputs_ = {unbound(md)};
+    DnnlStep &s = addStep(dnnl::eltwise_forward(pd), pd);
+    s.arg(DNNL_ARG_SRC, inputs_[0]);
+    s.arg(DNNL_ARG_DST, outputs_[0]);
+  }
+};
+
+} // namespace
+
+Status createElementwise(const StepDesc &step, KernelContext &context,
+                         std::unique_ptr<Kernel> *out) {
+  dnnl::algorithm algorithm;
+  switch (step.kind) {
+  case plan::KernelKind::Relu:
+    algorithm = dnnl::algorithm::eltwise_relu;
+    break;
+  case plan::KernelKind::Sigmoid:
+    algorithm = dnnl::algorithm::eltwise_logistic;
+    break;
+  case plan::KernelKind::Tanh:
+    algorithm = dnnl::algorithm::eltwise_tanh;
+    break;
+  case plan::KernelKind::Gelu:
+    algorithm = dnnl::algorithm::eltwise_gelu_erf;
+    break;
+  default:
+    return internalError(kindName(step.kind) + " is not an elementwise kind");
+  }
+  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
+  BRAID_RETURN_IF_ERROR(
+      checkTensor(step, step.inputs[0], "operand", plan::ElementType::F32));
+  BRAID_RETURN_IF_ERROR(
+      checkTensor(step, step.outputs[0], "result", plan::ElementType::F32));
+  if (step.inputs[0].shape != step.outputs[0].shape)
+    return invalidArgument(kindName(step.kind) + " step: result shape " +
+                           shapeString(step.outputs[0].shape) +
+                           " differs from the operand's " +
+                           shapeString(step.inputs[0].shape));
+  try {
+    *out = std::make_unique<EltwiseKernel>(step, context, algorithm);
+  } catch (...) {
+    return statusFromException(kindName(step.kind) + " step");
+  }
+  return Status::ok();
+}
+
+} // namespace braid::runtime::kernels

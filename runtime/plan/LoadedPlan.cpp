@@ -1,0 +1,422 @@
+// Loading a plan: FlatBuffers verification, then semantic validation of
+// everything the executor relies on, then decoding.
+#include "runtime/plan/LoadedPlan.h"
+
+#include "dialects/braid/ShapeRules/ModelRules.h"
+#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "runtime/io/AtomicFile.h"
+#include "runtime/plan/PlanFormat.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+namespace braid::runtime {
+namespace {
+
+std::string tensorName(const std::vector<PlanTensor> &tensors, uint32_t id) {
+  return id < tensors.size() ? "'" + tensors[id].name + "'"
+                             : "#" + std::to_string(id);
+}
+
+template <typename T>
+std::vector<int64_t> longs(const flatbuffers::Vector<T> *v) {
+  std::vector<int64_t> out;
+  if (v)
+    out.assign(v->begin(), v->end());
+  return out;
+}
+
+shape::TensorType toRuleType(const TensorDesc &desc) {
+  return {desc.type == plan::ElementType::F32 ? shape::ElementType::F32
+                                              : shape::ElementType::I32,
+          desc.shape};
+}
+
+const char *initKindName(plan::InitKind kind) {
+  switch (kind) {
+  case plan::InitKind::Zeros:
+    return "zeros";
+  case plan::InitKind::Ones:
+    return "ones";
+  case plan::InitKind::Constant:
+    return "constant";
+  case plan::InitKind::Uniform:
+    return "uniform";
+  case plan::InitKind::Normal:
+    return "normal";
+  case plan::InitKind::GlorotUniform:
+    return "glorot_uniform";
+  case plan::InitKind::HeNormal:
+    return "he_normal";
+  }
+  return "unknown";
+}
+
+/// The shape rule of `kind` applied to a step's inputs and attributes.
+shape::RuleResult applyRule(const StepDesc &s) {
+  using K = plan::KernelKind;
+  auto in = [&](size_t i) { return toRuleType(s.inputs[i]); };
+  const std::vector<int64_t> &outShape = s.outputs[0].shape;
+  switch (s.kind) {
+  case K::Matmul:
+    return shape::matmul(in(0), in(1));
+  case K::Add:
+  case K::Sub:
+  case K::Mul:
+  case K::Div:
+    return shape::broadcastBinary(in(0), in(1));
+  case K::Relu:
+  case K::Sigmoid:
+  case K::Tanh:
+  case K::Gelu:
+    return shape::unaryFloat(in(0));
+  case K::Softmax:
+  case K::LogSoftmax:
+    if (s.axis < 0)
+      return shape::RuleResult::fail("axis must be non-negative in a plan");
+    return shape::softmax(in(0), s.axis);
+  case K::SparseSoftmaxCrossEntropy:
+    return shape::sparseSoftmaxCrossEntropy(in(0), in(1));
+  case K::MeanSquaredError:
+    return shape::meanSquaredError(in(0), in(1));
+  case K::ReduceSum:
+  case K::ReduceMean:
+    for (size_t i = 0; i < s.axes.size(); ++i)
+      if (s.axes[i] < 0 || (i > 0 && s.axes[i] <= s.axes[i - 1]))
+        return shape::RuleResult::fail(
+            "axes must be non-negative and ascending in a plan");
+    return shape::reduce(in(0), s.axes);
+  case K::Reshape:
+    return shape::reshape(in(0), outShape);
+  case K::Transpose:
+    return shape::transpose(in(0), s.perm);
+  case K::BroadcastTo:
+    return shape::broadcastTo(in(0), outShape);
+  case K::Flatten:
+    return shape::flatten(in(0));
+  case K::Conv2D: {
+    std::optional<shape::TensorType> bias;
+    if (s.inputs.size() == 3)
+      bias = in(2);
+    return shape::conv2d(in(0), in(1), bias, s.strides, s.padding, s.dilations);
+  }
+  case K::MaxPool2D:
+  case K::AvgPool2D:
+    return shape::pool2d(in(0), s.kernel, s.strides, s.padding);
+  }
+  return shape::RuleResult::fail("unknown kernel kind");
+}
+
+/// How many inputs a kind takes: [min, max].
+std::pair<size_t, size_t> inputArity(plan::KernelKind kind) {
+  using K = plan::KernelKind;
+  switch (kind) {
+  case K::Matmul:
+  case K::Add:
+  case K::Sub:
+  case K::Mul:
+  case K::Div:
+  case K::SparseSoftmaxCrossEntropy:
+  case K::MeanSquaredError:
+    return {2, 2};
+  case K::Conv2D:
+    return {2, 3};
+  default:
+    return {1, 1};
+  }
+}
+
+bool knownKind(plan::KernelKind kind) {
+  return static_cast<unsigned>(kind) <=
+         static_cast<unsigned>(plan::KernelKind::MAX);
+}
+
+} // namespace
+
+const char *toString(plan::KernelKind kind) {
+  return knownKind(kind) ? plan::EnumNameKernelKind(kind) : "unknown";
+}
+
+int64_t LoadedPlan::parameterCount() const {
+  int64_t n = 0;
+  for (const PlanParameter &p : parameters_)
+    n += tensors_[p.tensor].desc.elements();
+  return n;
+}
+
+const PlanEntryPoint *
+LoadedPlan::findEntryPoint(const std::string &name) const {
+  for (const PlanEntryPoint &e : entries_)
+    if (e.name == name)
+      return &e;
+  return nullptr;
+}
+
+Status LoadedPlan::loadFile(const std::string &path,
+                            std::shared_ptr<const LoadedPlan> *out) {
+  std::vector<uint8_t> bytes;
+  BRAID_RETURN_IF_ERROR(io::readFile(path, &bytes));
+  return load(bytes.data(), bytes.size(), out).withContext(path);
+}
+
+Status LoadedPlan::load(const uint8_t *data, size_t size,
+                        std::shared_ptr<const LoadedPlan> *out) {
+  // FlatBuffers checks the alignment of what it reads, and a caller's buffer
+  // may have any alignment: verify an aligned copy.
+  std::vector<uint64_t> aligned((size + 7) / 8);
+  if (size)
+    std::memcpy(aligned.data(), data, size);
+  auto plan = std::shared_ptr<LoadedPlan>(new LoadedPlan());
+  BRAID_RETURN_IF_ERROR(
+      plan->decode(reinterpret_cast<const uint8_t *>(aligned.data()), size));
+  *out = std::move(plan);
+  return Status::ok();
+}
+
+Status LoadedPlan::decode(const uint8_t *data, size_t size) {
+  if (size < 8 || !plan::PlanBufferHasIdentifier(data))
+    return invalidPlan("not a Braid plan (expected the file identifier "
+                       "\"BRPL\" at byte 4; was it written by braidc "
+                       "--emit=plan?)");
+  flatbuffers::Verifier verifier(data, size, /*max_depth=*/64,
+                                 /*max_tables=*/10000000);
+  if (!plan::VerifyPlanBuffer(verifier))
+    return invalidPlan("the plan is truncated or corrupted (FlatBuffers "
+                       "verification failed)");
+  const plan::Plan *p = plan::GetPlan(data);
+  if (p->format_version() != kFormatVersion)
+    return invalidPlan("plan format version " +
+                       std::to_string(p->format_version()) +
+                       " is not supported; this runtime reads version " +
+                       std::to_string(kFormatVersion));
+  if (!p->tensors() || !p->entry_points() || !p->metadata())
+    return invalidPlan("the plan lacks tensors, entry points or metadata");
+  arenaBytes_ = p->arena_bytes();
+  if (arenaBytes_ > (uint64_t(1) << 42))
+    return invalidPlan("arena of " + std::to_string(arenaBytes_) +
+                       " bytes is larger than 4 TiB");
+
+  const plan::Metadata *m = p->metadata();
+  metadata_.modelName = m->model_name() ? m->model_name()->str() : "";
+  metadata_.batch = m->batch();
+  metadata_.replicas = m->replicas();
+  metadata_.compilerVersion =
+      m->compiler_version() ? m->compiler_version()->str() : "";
+  metadata_.moduleHash = m->module_hash();
+
+  // Tensors.
+  size_t parameterCount = p->parameters() ? p->parameters()->size() : 0;
+  size_t constantCount = p->constants() ? p->constants()->size() : 0;
+  for (const plan::Tensor *t : *p->tensors()) {
+    PlanTensor tensor;
+    size_t id = tensors_.size();
+    tensor.name = t->name() ? t->name()->str() : "";
+    if (tensor.name.empty())
+      return invalidPlan("tensor #" + std::to_string(id) + " has no name");
+    if (t->element_type() != plan::ElementType::F32 &&
+        t->element_type() != plan::ElementType::I32)
+      return invalidPlan("tensor '" + tensor.name +
+                         "' has an unknown element type");
+    tensor.desc.type = t->element_type();
+    tensor.desc.shape = longs(t->shape());
+    if (tensor.desc.shape.size() > 8)
+      return invalidPlan("tensor '" + tensor.name + "' has rank " +
+                         std::to_string(tensor.desc.shape.size()) +
+                         "; at most 8 is supported");
+    if (auto bad = shape::checkValid(toRuleType(tensor.desc)))
+      return invalidPlan("tensor '" + tensor.name + "': " + *bad);
+    tensor.storage = t->storage();
+    tensor.offset = t->offset();
+    tensor.index = t->index();
+    switch (tensor.storage) {
+    case plan::Storage::Arena:
+      if (tensor.offset % 64 != 0 || tensor.offset > arenaBytes_ ||
+          tensor.desc.bytes() > arenaBytes_ - tensor.offset)
+        return invalidPlan("tensor '" + tensor.name + "' at arena offset " +
+                           std::to_string(tensor.offset) + " (" +
+                           std::to_string(tensor.desc.bytes()) +
+                           " bytes) does not fit a 64-aligned place in the "
+                           "arena of " +
+                           std::to_string(arenaBytes_) + " bytes");
+      break;
+    case plan::Storage::Parameter:
+      if (tensor.index >= parameterCount)
+        return invalidPlan("tensor '" + tensor.name + "' names parameter #" +
+                           std::to_string(tensor.index) + " of " +
+                           std::to_string(parameterCount));
+      break;
+    case plan::Storage::Constant:
+      if (tensor.index >= constantCount)
+        return invalidPlan("tensor '" + tensor.name + "' names constant #" +
+                           std::to_string(tensor.index) + " of " +
+                           std::to_string(constantCount));
+      break;
+    case plan::Storage::Input:
+      break;
+    default:
+      return invalidPlan("tensor '" + tensor.name +
+                         "' has a storage this runtime does not support");
+    }
+    tensors_.push_back(std::move(tensor));
+  }
+
+  // Parameters: each names its own Parameter tensor, once.
+  std::set<std::string> names;
+  for (size_t i = 0; i < parameterCount; ++i) {
+    const plan::Parameter *param = p->parameters()->Get(i);
+    uint32_t id = param->tensor();
+    if (id >= tensors_.size() ||
+        tensors_[id].storage != plan::Storage::Parameter ||
+        tensors_[id].index != i)
+      return invalidPlan("parameter #" + std::to_string(i) +
+                         " does not name its own parameter tensor");
+    if (tensors_[id].desc.type != plan::ElementType::F32)
+      return invalidPlan("parameter " + tensorName(tensors_, id) +
+                         " must be f32");
+    if (!names.insert(tensors_[id].name).second)
+      return invalidPlan("two parameters are named " +
+                         tensorName(tensors_, id));
+    PlanParameter decoded;
+    decoded.tensor = id;
+    const plan::Initializer *init = param->initializer();
+    if (!init)
+      return invalidPlan("parameter " + tensorName(tensors_, id) +
+                         " has no initializer");
+    decoded.init.kind = init->kind();
+    if (init->args())
+      decoded.init.args.assign(init->args()->begin(), init->args()->end());
+    if (auto bad = shape::checkInitializer(initKindName(decoded.init.kind),
+                                           decoded.init.args))
+      return invalidPlan("parameter " + tensorName(tensors_, id) + ": " + *bad);
+    parameters_.push_back(std::move(decoded));
+  }
+  for (const PlanTensor &t : tensors_)
+    if (t.storage == plan::Storage::Parameter &&
+        parameters_[t.index].tensor != &t - tensors_.data())
+      return invalidPlan("tensor '" + t.name +
+                         "' claims a parameter that is not its own");
+
+  // Constants, copied to 64-byte aligned storage shared by sessions.
+  for (size_t i = 0; i < constantCount; ++i) {
+    const plan::ConstantData *c = p->constants()->Get(i);
+    uint32_t id = c->tensor();
+    if (id >= tensors_.size() ||
+        tensors_[id].storage != plan::Storage::Constant ||
+        tensors_[id].index != i)
+      return invalidPlan("constant #" + std::to_string(i) +
+                         " does not name its own constant tensor");
+    size_t bytes = tensors_[id].desc.bytes();
+    if (!c->data() || c->data()->size() != bytes)
+      return invalidPlan("constant " + tensorName(tensors_, id) + " has " +
+                         std::to_string(c->data() ? c->data()->size() : 0) +
+                         " bytes of data; its type needs " +
+                         std::to_string(bytes));
+    size_t rounded = (bytes + 63) / 64 * 64;
+    auto *storage = static_cast<uint8_t *>(std::aligned_alloc(64, rounded));
+    if (!storage)
+      return internalError("out of memory for plan constants");
+    std::memcpy(storage, c->data()->data(), bytes);
+    constants_.emplace_back(storage, std::free);
+  }
+
+  // Entry points and their steps.
+  for (const plan::EntryPoint *e : *p->entry_points()) {
+    PlanEntryPoint entry;
+    entry.name = e->name() ? e->name()->str() : "";
+    if (entry.name.empty() || findEntryPoint(entry.name))
+      return invalidPlan("entry point names must be unique and non-empty");
+    // Tensors that hold a value at this point of the entry point.
+    std::vector<bool> defined(tensors_.size(), false);
+    for (const PlanTensor &t : tensors_)
+      defined[&t - tensors_.data()] = t.storage == plan::Storage::Parameter ||
+                                      t.storage == plan::Storage::Constant;
+    for (uint32_t id : longs(e->inputs())) {
+      if (id >= tensors_.size() || tensors_[id].storage != plan::Storage::Input)
+        return invalidPlan("entry point '" + entry.name + "' input " +
+                           tensorName(tensors_, id) +
+                           " is not an input tensor");
+      defined[id] = true;
+      entry.inputs.push_back(id);
+    }
+    if (!e->steps())
+      return invalidPlan("entry point '" + entry.name + "' has no steps");
+    for (const plan::Step *s : *e->steps()) {
+      PlanStep step;
+      size_t index = entry.steps.size();
+      std::string where =
+          "entry point '" + entry.name + "' step " + std::to_string(index);
+      if (!knownKind(s->kind()))
+        return invalidPlan(where + " has unknown kernel kind " +
+                           std::to_string(static_cast<unsigned>(s->kind())));
+      step.desc.kind = s->kind();
+      where += " (" + std::string(toString(s->kind())) + ")";
+      for (uint32_t id : longs(s->inputs())) {
+        if (id >= tensors_.size() || !defined[id])
+          return invalidPlan(where + " reads " + tensorName(tensors_, id) +
+                             ", which holds no value at that point");
+        step.inputs.push_back(id);
+        step.desc.inputs.push_back(tensors_[id].desc);
+      }
+      for (uint32_t id : longs(s->outputs())) {
+        if (id >= tensors_.size() ||
+            tensors_[id].storage != plan::Storage::Arena || defined[id])
+          return invalidPlan(where + " writes " + tensorName(tensors_, id) +
+                             ", which is not a fresh arena tensor");
+        step.outputs.push_back(id);
+        step.desc.outputs.push_back(tensors_[id].desc);
+      }
+      step.desc.axis = s->axis();
+      step.desc.axes = longs(s->axes());
+      step.desc.perm = longs(s->perm());
+      step.desc.kernel = longs(s->kernel());
+      step.desc.strides = longs(s->strides());
+      step.desc.padding = longs(s->padding());
+      step.desc.dilations = longs(s->dilations());
+      BRAID_RETURN_IF_ERROR(validateStep(entry, step, index));
+      for (uint32_t id : step.outputs)
+        defined[id] = true;
+      entry.steps.push_back(std::move(step));
+    }
+    for (uint32_t id : longs(e->outputs())) {
+      if (id >= tensors_.size() || !defined[id] ||
+          tensors_[id].storage != plan::Storage::Arena)
+        return invalidPlan("entry point '" + entry.name + "' output " +
+                           tensorName(tensors_, id) +
+                           " is not computed by its steps");
+      entry.outputs.push_back(id);
+    }
+    entries_.push_back(std::move(entry));
+  }
+  return Status::ok();
+}
+
+Status LoadedPlan::validateStep(const PlanEntryPoint &entry,
+                                const PlanStep &step, size_t index) const {
+  const StepDesc &s = step.desc;
+  std::string where = "entry point '" + entry.name + "' step " +
+                      std::to_string(index) + " (" + toString(s.kind) + ")";
+  auto [minInputs, maxInputs] = inputArity(s.kind);
+  if (s.inputs.size() < minInputs || s.inputs.size() > maxInputs ||
+      s.outputs.size() != 1)
+    return invalidPlan(
+        where + " has " + std::to_string(s.inputs.size()) + " inputs and " +
+        std::to_string(s.outputs.size()) + " outputs; the kernel takes " +
+        std::to_string(minInputs) +
+        (maxInputs != minInputs ? " to " + std::to_string(maxInputs)
+                                : std::string()) +
+        " inputs and 1 output");
+  // The same rule the compiler applied: a plan whose shapes disagree with
+  // its kernels is rejected before any kernel sees it.
+  shape::RuleResult rule = applyRule(s);
+  if (!rule)
+    return invalidPlan(where + ": " + rule.error());
+  if (rule.type() != toRuleType(s.outputs[0]))
+    return invalidPlan(where + " writes " +
+                       tensorName(tensors_, step.outputs[0]) + " as " +
+                       shape::toString(toRuleType(s.outputs[0])) +
+                       " but its inputs give " + shape::toString(rule.type()));
+  return Status::ok();
+}
+
+} // namespace braid::runtime

@@ -1,0 +1,98 @@
+// A plan loaded into memory: verified, validated and decoded into the form
+// sessions use. Immutable once loaded and shared by every session created
+// from it.
+#ifndef BRAID_RUNTIME_PLAN_LOADEDPLAN_H
+#define BRAID_RUNTIME_PLAN_LOADEDPLAN_H
+
+#include "runtime/kernels/Kernel.h"
+#include "runtime/support/Status.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace braid::runtime {
+
+/// One tensor of the plan, decoded.
+struct PlanTensor {
+  std::string name;
+  TensorDesc desc;
+  plan::Storage storage = plan::Storage::Arena;
+  uint64_t offset = 0; // Storage::Arena
+  uint32_t index = 0;  // Storage::Parameter, Storage::Constant
+};
+
+struct PlanInitializer {
+  plan::InitKind kind = plan::InitKind::Zeros;
+  std::vector<double> args;
+};
+
+struct PlanParameter {
+  uint32_t tensor = 0;
+  PlanInitializer init;
+};
+
+struct PlanStep {
+  StepDesc desc;
+  std::vector<uint32_t> inputs, outputs; // tensor ids
+};
+
+struct PlanEntryPoint {
+  std::string name;
+  std::vector<uint32_t> inputs, outputs; // tensor ids
+  std::vector<PlanStep> steps;
+};
+
+struct PlanMetadata {
+  std::string modelName;
+  int64_t batch = 0;
+  int32_t replicas = 1;
+  std::string compilerVersion;
+  uint64_t moduleHash = 0;
+};
+
+class LoadedPlan {
+public:
+  /// Verifies (flatbuffers::Verifier), validates and decodes `size` bytes.
+  /// Nothing in a hostile buffer can make this read out of bounds or make a
+  /// later session do so: every id, offset, size, shape and attribute the
+  /// executor relies on is checked here.
+  static Status load(const uint8_t *data, size_t size,
+                     std::shared_ptr<const LoadedPlan> *out);
+  static Status loadFile(const std::string &path,
+                         std::shared_ptr<const LoadedPlan> *out);
+
+  const PlanMetadata &metadata() const { return metadata_; }
+  const std::vector<PlanTensor> &tensors() const { return tensors_; }
+  const std::vector<PlanParameter> &parameters() const { return parameters_; }
+  const std::vector<PlanEntryPoint> &entryPoints() const { return entries_; }
+  /// Null when there is no entry point of that name.
+  const PlanEntryPoint *findEntryPoint(const std::string &name) const;
+  uint64_t arenaBytes() const { return arenaBytes_; }
+  /// The bytes of Plan.constants[index], 64-byte aligned, shared by sessions.
+  const void *constantData(uint32_t index) const {
+    return constants_[index].get();
+  }
+  /// Sum of the parameters' element counts.
+  int64_t parameterCount() const;
+
+private:
+  Status decode(const uint8_t *data, size_t size);
+  Status validateStep(const PlanEntryPoint &entry, const PlanStep &step,
+                      size_t index) const;
+
+  PlanMetadata metadata_;
+  std::vector<PlanTensor> tensors_;
+  std::vector<PlanParameter> parameters_;
+  std::vector<PlanEntryPoint> entries_;
+  std::vector<std::unique_ptr<uint8_t[], void (*)(void *)>> constants_;
+  uint64_t arenaBytes_ = 0;
+};
+
+const char *toString(plan::KernelKind kind);
+
+} // namespace braid::runtime
+
+#endif // BRAID_RUNTIME_PLAN_LOADEDPLAN_H

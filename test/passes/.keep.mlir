@@ -1,2 +1,0 @@
-// RUN: true
-// Placeholder until the first pass's lit test lands.

@@ -1,0 +1,1012 @@
+// Tests of the forward kernels: every kind against a naive reference (plain
+// loops, double accumulation) on seeded random inputs, printing the max
+// difference and the tolerance; plus errors, repeated runs and rebinding.
+#include "runtime/kernels/Kernel.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <random>
+#include <string>
+#include <vector>
+
+/// Counts the C++ heap allocations made while `gCountAllocations` is set, to
+/// check that Kernel::run() allocates nothing. new and delete are replaced as
+/// a pair over malloc and free (also what AddressSanitizer then sees); GCC's
+/// new/free mismatch warning does not know they are a pair.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+static bool gCountAllocations = false;
+static int gAllocations = 0;
+
+void *operator new(std::size_t size) {
+  if (gCountAllocations)
+    ++gAllocations;
+  if (void *p = std::malloc(size ? size : 1))
+    return p;
+  throw std::bad_alloc();
+}
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+
+namespace braid::runtime {
+namespace {
+
+using plan::ElementType;
+using plan::KernelKind;
+using Shape = std::vector<int64_t>;
+
+//===----------------------------------------------------------------------===//
+// Harness
+//===----------------------------------------------------------------------===//
+
+int64_t count(const Shape &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+std::string str(const Shape &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::vector<int64_t> stridesOf(const Shape &shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;)
+    s[i - 1] = s[i] * shape[i];
+  return s;
+}
+
+/// A host buffer of 4-byte elements (f32, or i32 stored bitwise).
+struct Host {
+  TensorDesc desc;
+  std::vector<float> data;
+
+  static Host f32(Shape shape) {
+    Host h;
+    h.desc.type = ElementType::F32;
+    h.desc.shape = std::move(shape);
+    h.data.assign(count(h.desc.shape), std::nanf(""));
+    return h;
+  }
+  static Host i32(Shape shape) {
+    Host h = f32(std::move(shape));
+    h.desc.type = ElementType::I32;
+    std::fill(h.data.begin(), h.data.end(), 0.f);
+    return h;
+  }
+  int32_t getInt(int64_t i) const {
+    int32_t v;
+    std::memcpy(&v, &data[i], 4);
+    return v;
+  }
+  void setInt(int64_t i, int32_t v) { std::memcpy(&data[i], &v, 4); }
+};
+
+constexpr unsigned kSeed = 20261127;
+
+std::mt19937 &rng() {
+  static std::mt19937 gen(kSeed);
+  return gen;
+}
+
+/// Every test starts from the same seed, whatever ran before it.
+class KernelTest : public ::testing::Test {
+protected:
+  void SetUp() override { rng().seed(kSeed); }
+};
+
+Host randomF32(Shape shape, float low = -2.f, float high = 2.f) {
+  Host h = Host::f32(std::move(shape));
+  std::uniform_real_distribution<float> dist(low, high);
+  for (float &v : h.data)
+    v = dist(rng());
+  return h;
+}
+
+/// Nonzero values of magnitude in [0.5, 2] (divisors).
+Host randomNonZero(Shape shape) {
+  Host h = randomF32(std::move(shape), 0.5f, 2.f);
+  std::bernoulli_distribution sign(0.5);
+  for (float &v : h.data)
+    if (sign(rng()))
+      v = -v;
+  return h;
+}
+
+StepDesc makeStep(KernelKind kind, const std::vector<Host> &inputs,
+                  const std::vector<Shape> &outputs,
+                  ElementType outType = ElementType::F32) {
+  StepDesc step;
+  step.kind = kind;
+  for (const Host &h : inputs)
+    step.inputs.push_back(h.desc);
+  for (const Shape &s : outputs)
+    step.outputs.push_back(TensorDesc{outType, s});
+  return step;
+}
+
+/// A kernel with its output buffers, bound to `inputs`.
+struct Bound {
+  KernelContext context;
+  std::unique_ptr<Kernel> kernel;
+  std::vector<Host> outputs;
+
+  Status create(const StepDesc &step, std::vector<Host> &inputs) {
+    Status s = createKernel(step, context, &kernel);
+    if (!s)
+      return s;
+    outputs.clear();
+    for (const TensorDesc &d : step.outputs) {
+      Host h = Host::f32(d.shape);
+      h.desc.type = d.type;
+      outputs.push_back(std::move(h));
+    }
+    bind(inputs);
+    return Status::ok();
+  }
+  void bind(std::vector<Host> &inputs) {
+    std::vector<void *> in, out;
+    for (Host &h : inputs)
+      in.push_back(h.data.data());
+    for (Host &h : outputs)
+      out.push_back(h.data.data());
+    kernel->bind(in, out);
+  }
+};
+
+/// Runs `step` once on `inputs` and returns its first output (empty and a
+/// test failure when creating or running fails).
+std::vector<float> runStep(const StepDesc &step, std::vector<Host> inputs) {
+  Bound b;
+  Status s = b.create(step, inputs);
+  EXPECT_TRUE(s.isOk()) << s.message();
+  if (!s)
+    return {};
+  s = b.kernel->run();
+  EXPECT_TRUE(s.isOk()) << s.message();
+  if (!s)
+    return {};
+  return b.outputs[0].data;
+}
+
+/// Expects |got - ref| <= tol * max(1, scale) elementwise, where scale is
+/// |ref| or, for sums, the sum of the magnitudes of their terms; prints the
+/// max difference and the tolerance.
+void expectClose(const std::string &what, const std::vector<float> &got,
+                 const std::vector<double> &ref, double tol,
+                 const std::vector<double> *scale = nullptr) {
+  ASSERT_EQ(got.size(), ref.size()) << what;
+  double maxDiff = 0, worst = 0; // worst: the largest diff / allowed
+  size_t bad = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    double diff = std::fabs(static_cast<double>(got[i]) - ref[i]);
+    if (std::isnan(got[i]) != std::isnan(ref[i]))
+      diff = std::numeric_limits<double>::infinity();
+    else if (std::isnan(got[i]))
+      diff = 0;
+    double allowed =
+        tol * std::max(1.0, scale ? (*scale)[i] : std::fabs(ref[i]));
+    maxDiff = std::max(maxDiff, diff);
+    worst = std::max(worst, diff / allowed);
+    if (!(diff <= allowed))
+      ++bad;
+  }
+  std::printf("  %-58s max diff %.3e (tolerance %.0e * max(1, %s))\n",
+              what.c_str(), maxDiff, tol, scale ? "sum|terms|" : "|ref|");
+  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << ref.size()
+                     << " elements outside the tolerance; max diff " << maxDiff
+                     << ", worst diff/allowed " << worst;
+}
+
+/// The multi-index of flat index `i` in `shape`.
+std::vector<int64_t> unravel(int64_t i, const Shape &shape) {
+  std::vector<int64_t> idx(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    idx[d] = i % shape[d];
+    i /= shape[d];
+  }
+  return idx;
+}
+
+/// Flat index in `shape` (aligned at the end, broadcasting extents of 1) of
+/// the output multi-index `idx`.
+int64_t broadcastIndex(const std::vector<int64_t> &idx, const Shape &shape) {
+  int64_t flat = 0;
+  size_t offset = idx.size() - shape.size();
+  for (size_t d = 0; d < shape.size(); ++d)
+    flat = flat * shape[d] + (shape[d] == 1 ? 0 : idx[offset + d]);
+  return flat;
+}
+
+Shape broadcastShape(const Shape &a, const Shape &b) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape out(rank, 1);
+  for (size_t i = 1; i <= rank; ++i) {
+    int64_t da = i <= a.size() ? a[a.size() - i] : 1;
+    int64_t db = i <= b.size() ? b[b.size() - i] : 1;
+    out[rank - i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul
+//===----------------------------------------------------------------------===//
+
+TEST_F(KernelTest, Matmul) {
+  struct Case {
+    int64_t B, K, N;
+  };
+  for (Case c : {Case{1, 1, 1}, Case{3, 5, 4}, Case{7, 300, 13},
+                 Case{64, 784, 32}, Case{64, 32, 10}}) {
+    std::vector<Host> in = {randomF32({c.B, c.K}), randomF32({c.K, c.N})};
+    StepDesc step = makeStep(KernelKind::Matmul, in, {{c.B, c.N}});
+    std::vector<double> ref(c.B * c.N), scale(c.B * c.N);
+    for (int64_t b = 0; b < c.B; ++b)
+      for (int64_t n = 0; n < c.N; ++n) {
+        double sum = 0, mag = 0;
+        for (int64_t k = 0; k < c.K; ++k) {
+          double t = double(in[0].data[b * c.K + k]) * in[1].data[k * c.N + n];
+          sum += t;
+          mag += std::fabs(t);
+        }
+        ref[b * c.N + n] = sum;
+        scale[b * c.N + n] = mag;
+      }
+    expectClose("matmul " + str({c.B, c.K}) + " @ " + str({c.K, c.N}),
+                runStep(step, in), ref, 1e-6, &scale);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Binary
+//===----------------------------------------------------------------------===//
+
+TEST_F(KernelTest, BinaryBroadcasting) {
+  const std::vector<std::pair<Shape, Shape>> shapes = {
+      {{3, 4}, {3, 4}},
+      {{3, 4}, {4}},
+      {{4}, {3, 4}},
+      {{}, {2, 3}},
+      {{2, 3}, {}},
+      {{}, {}},
+      {{3, 1}, {1, 4}},
+      {{2, 1, 5}, {3, 1}},
+      {{2, 3, 4}, {2, 1, 4}},
+      {{1, 3, 1}, {2, 3, 5}},
+      {{5, 1}, {5, 6}},
+      {{64, 10}, {10}},
+      {{64, 10}, {64, 1}},
+      {{1, 1, 7}, {2, 3, 1}},
+      {{2, 3, 4, 5}, {3, 1, 5}},
+      {{1}, {}},
+      {{6}, {1}}};
+  const std::pair<KernelKind, const char *> kinds[] = {
+      {KernelKind::Add, "add"},
+      {KernelKind::Sub, "sub"},
+      {KernelKind::Mul, "mul"},
+      {KernelKind::Div, "div"}};
+  for (auto [kind, name] : kinds)
+    for (const auto &[a, b] : shapes) {
+      Host lhs = randomF32(a);
+      Host rhs = kind == KernelKind::Div ? randomNonZero(b) : randomF32(b);
+      Shape out = broadcastShape(a, b);
+      std::vector<Host> in = {lhs, rhs};
+      StepDesc step = makeStep(kind, in, {out});
+      std::vector<double> ref(count(out));
+      for (int64_t i = 0; i < count(out); ++i) {
+        std::vector<int64_t> idx = unravel(i, out);
+        double x = lhs.data[broadcastIndex(idx, a)];
+        double y = rhs.data[broadcastIndex(idx, b)];
+        ref[i] = kind == KernelKind::Add   ? x + y
+                 : kind == KernelKind::Sub ? x - y
+                 : kind == KernelKind::Mul ? x * y
+                                           : x / y;
+      }
+      expectClose(std::string(name) + " " + str(a) + ", " + str(b),
+                  runStep(step, in), ref, 1e-6);
+    }
+}
+
+//===----------------------------------------------------------------------===//
+// Unary elementwise
+//===----------------------------------------------------------------------===//
+
+TEST_F(KernelTest, Elementwise) {
+  const std::pair<KernelKind, const char *> kinds[] = {
+      {KernelKind::Relu, "relu"},
+      {KernelKind::Sigmoid, "sigmoid"},
+      {KernelKind::Tanh, "tanh"},
+      {KernelKind::Gelu, "gelu"}};
+  for (auto [kind, name] : kinds)
+    for (const Shape &shape :
+         {Shape{}, Shape{7}, Shape{3, 5, 9}, Shape{64, 100}}) {
+      std::vector<Host> in = {randomF32(shape, -6.f, 6.f)};
+      StepDesc step = makeStep(kind, in, {shape});
+      std::vector<double> ref;
+      for (float f : in[0].data) {
+        double x = f;
+        ref.push_back(kind == KernelKind::Relu      ? std::max(x, 0.0)
+                      : kind == KernelKind::Sigmoid ? 1 / (1 + std::exp(-x))
+                      : kind == KernelKind::Tanh
+                          ? std::tanh(x)
+                          : 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))));
+      }
+      expectClose(std::string(name) + " " + str(shape), runStep(step, in), ref,
+                  1e-5);
+    }
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax and log-softmax
+//===----------------------------------------------------------------------===//
+
+std::vector<double> softmaxRef(const Host &x, int64_t axis, bool log) {
+  const Shape &shape = x.desc.shape;
+  int64_t outer = 1, inner = 1, A = shape[axis];
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= shape[i];
+  for (size_t i = axis + 1; i < shape.size(); ++i)
+    inner *= shape[i];
+  std::vector<double> ref(x.data.size());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t in = 0; in < inner; ++in) {
+      auto at = [&](int64_t a) { return (o * A + a) * inner + in; };
+      double m = -INFINITY, sum = 0;
+      for (int64_t a = 0; a < A; ++a)
+        m = std::max(m, double(x.data[at(a)]));
+      for (int64_t a = 0; a < A; ++a)
+        sum += std::exp(x.data[at(a)] - m);
+      for (int64_t a = 0; a < A; ++a)
+        ref[at(a)] = log ? x.data[at(a)] - m - std::log(sum)
+                         : std::exp(x.data[at(a)] - m) / sum;
+    }
+  return ref;
+}
+
+TEST_F(KernelTest, SoftmaxAndLogSoftmax) {
+  struct Case {
+    Shape shape;
+    int64_t axis;
+    float range;
+  };
+  const Case cases[] = {
+      {{5}, 0, 2},       {{4, 7}, 0, 2},        {{4, 7}, 1, 2},
+      {{2, 3, 4}, 0, 2}, {{2, 3, 4}, 1, 2},     {{2, 3, 4}, 2, 2},
+      {{64, 10}, 1, 50}, {{3, 2, 2, 5}, 3, 80}, {{1, 1000}, 1, 10}};
+  for (bool log : {false, true})
+    for (const Case &c : cases) {
+      std::vector<Host> in = {randomF32(c.shape, -c.range, c.range)};
+      StepDesc step = makeStep(
+          log ? KernelKind::LogSoftmax : KernelKind::Softmax, in, {c.shape});
+      step.axis = c.axis;
+      expectClose(std::string(log ? "log_softmax " : "softmax ") +
+                      str(c.shape) + " axis " + std::to_string(c.axis) +
+                      " range " + std::to_string(int(c.range)),
+                  runStep(step, in), softmaxRef(in[0], c.axis, log), 1e-5);
+    }
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+std::vector<Host> crossEntropyInputs(int64_t B, int64_t C, float range) {
+  std::vector<Host> in = {randomF32({B, C}, -range, range), Host::i32({B})};
+  std::uniform_int_distribution<int32_t> label(0, int32_t(C - 1));
+  for (int64_t b = 0; b < B; ++b)
+    in[1].setInt(b, label(rng()));
+  return in;
+}
+
+TEST_F(KernelTest, SparseSoftmaxCrossEntropy) {
+  struct Case {
+    int64_t B, C;
+    float range;
+  };
+  for (Case c : {Case{1, 1, 2}, Case{4, 10, 2}, Case{64, 10, 5},
+                 Case{3, 1000, 3}, Case{8, 10, 60}}) {
+    std::vector<Host> in = crossEntropyInputs(c.B, c.C, c.range);
+    StepDesc step = makeStep(KernelKind::SparseSoftmaxCrossEntropy, in, {{}});
+    double total = 0;
+    for (int64_t b = 0; b < c.B; ++b) {
+      const float *row = &in[0].data[b * c.C];
+      double m = *std::max_element(row, row + c.C), sum = 0;
+      for (int64_t k = 0; k < c.C; ++k)
+        sum += std::exp(row[k] - m);
+      total += m + std::log(sum) - row[in[1].getInt(b)];
+    }
+    expectClose("sparse_softmax_cross_entropy " + str({c.B, c.C}) + " range " +
+                    std::to_string(int(c.range)),
+                runStep(step, in), {total / c.B}, 1e-5);
+  }
+}
+
+TEST_F(KernelTest, SparseSoftmaxCrossEntropyRejectsLabelOutOfRange) {
+  for (int32_t bad : {10, -1, 1000}) {
+    std::vector<Host> in = crossEntropyInputs(4, 10, 2);
+    in[1].setInt(2, bad);
+    StepDesc step = makeStep(KernelKind::SparseSoftmaxCrossEntropy, in, {{}});
+    Bound b;
+    ASSERT_TRUE(b.create(step, in).isOk());
+    Status s = b.kernel->run();
+    ASSERT_FALSE(s.isOk());
+    EXPECT_EQ(s.code(), StatusCode::InvalidArgument);
+    EXPECT_NE(s.message().find("label " + std::to_string(bad)),
+              std::string::npos)
+        << s.message();
+    EXPECT_NE(s.message().find("batch index 2"), std::string::npos)
+        << s.message();
+    std::printf("  label %d: %s\n", bad, s.message().c_str());
+  }
+}
+
+TEST_F(KernelTest, MeanSquaredError) {
+  for (const Shape &shape :
+       {Shape{}, Shape{7}, Shape{64, 1}, Shape{3, 17, 5}, Shape{100, 100}}) {
+    std::vector<Host> in = {randomF32(shape), randomF32(shape)};
+    StepDesc step = makeStep(KernelKind::MeanSquaredError, in, {{}});
+    double sum = 0;
+    for (size_t i = 0; i < in[0].data.size(); ++i) {
+      double d = double(in[0].data[i]) - in[1].data[i];
+      sum += d * d;
+    }
+    expectClose("mean_squared_error " + str(shape), runStep(step, in),
+                {sum / count(shape)}, 1e-5);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+TEST_F(KernelTest, ReduceSumAndMean) {
+  const std::vector<std::pair<Shape, std::vector<int64_t>>> cases = {
+      {{2, 3, 4, 5}, {0}},
+      {{2, 3, 4, 5}, {1}},
+      {{2, 3, 4, 5}, {3}},
+      {{2, 3, 4, 5}, {0, 1}},
+      {{2, 3, 4, 5}, {1, 3}},
+      {{2, 3, 4, 5}, {0, 2}},
+      {{2, 3, 4, 5}, {0, 1, 2, 3}},
+      {{6}, {0}},
+      {{3, 1, 4}, {1}},
+      {{5, 7}, {0}},
+      {{5, 7}, {1}},
+      {{64, 10}, {0}},
+      {{1, 1}, {0, 1}}};
+  for (bool mean : {false, true})
+    for (const auto &[shape, axes] : cases) {
+      std::vector<Host> in = {randomF32(shape)};
+      Shape out;
+      for (size_t d = 0; d < shape.size(); ++d)
+        if (std::find(axes.begin(), axes.end(), int64_t(d)) == axes.end())
+          out.push_back(shape[d]);
+      StepDesc step = makeStep(
+          mean ? KernelKind::ReduceMean : KernelKind::ReduceSum, in, {out});
+      step.axes = axes;
+      std::vector<double> ref(count(out), 0.0), scale(count(out), 0.0);
+      int64_t reducedCount = count(shape) / count(out);
+      for (int64_t i = 0; i < count(shape); ++i) {
+        std::vector<int64_t> idx = unravel(i, shape);
+        int64_t o = 0;
+        for (size_t d = 0; d < shape.size(); ++d)
+          if (std::find(axes.begin(), axes.end(), int64_t(d)) == axes.end())
+            o = o * shape[d] + idx[d];
+        double v = in[0].data[i] / (mean ? double(reducedCount) : 1.0);
+        ref[o] += v;
+        scale[o] += std::fabs(v);
+      }
+      expectClose(std::string(mean ? "reduce_mean " : "reduce_sum ") +
+                      str(shape) + " axes " + str(axes),
+                  runStep(step, in), ref, 1e-6, &scale);
+    }
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+Host randomOfType(const Shape &shape, ElementType type) {
+  if (type == ElementType::F32)
+    return randomF32(shape);
+  Host h = Host::i32(shape);
+  std::uniform_int_distribution<int32_t> dist(-1000000, 1000000);
+  for (int64_t i = 0; i < count(shape); ++i)
+    h.setInt(i, dist(rng()));
+  return h;
+}
+
+/// Bitwise comparison (shape ops move 4-byte elements, f32 or i32).
+void expectBitwise(const std::string &what, const std::vector<float> &got,
+                   const Host &in, const std::vector<int64_t> &source) {
+  ASSERT_EQ(got.size(), source.size()) << what;
+  size_t bad = 0;
+  for (size_t i = 0; i < source.size(); ++i)
+    bad += std::memcmp(&got[i], &in.data[source[i]], 4) != 0;
+  std::printf("  %-58s %zu of %zu elements differ (tolerance: bitwise)\n",
+              what.c_str(), bad, source.size());
+  EXPECT_EQ(bad, 0u) << what;
+}
+
+TEST_F(KernelTest, ReshapeAndFlatten) {
+  struct Case {
+    KernelKind kind;
+    Shape in, out;
+  };
+  const Case cases[] = {{KernelKind::Reshape, {2, 3, 4}, {6, 4}},
+                        {KernelKind::Reshape, {64, 1, 28, 28}, {64, 784}},
+                        {KernelKind::Reshape, {}, {1, 1}},
+                        {KernelKind::Flatten, {2, 3, 4}, {2, 12}},
+                        {KernelKind::Flatten, {5}, {5, 1}},
+                        {KernelKind::Flatten, {4, 16, 4, 4}, {4, 256}}};
+  for (ElementType type : {ElementType::F32, ElementType::I32})
+    for (const Case &c : cases) {
+      std::vector<Host> in = {randomOfType(c.in, type)};
+      StepDesc step = makeStep(c.kind, in, {c.out}, type);
+      std::vector<int64_t> source(count(c.in));
+      for (size_t i = 0; i < source.size(); ++i)
+        source[i] = i;
+      expectBitwise(
+          std::string(c.kind == KernelKind::Reshape ? "reshape " : "flatten ") +
+              str(c.in) + " -> " + str(c.out) +
+              (type == ElementType::I32 ? " i32" : " f32"),
+          runStep(step, in), in[0], source);
+    }
+}
+
+TEST_F(KernelTest, ReshapeInPlaceKeepsData) {
+  std::vector<Host> in = {randomF32({3, 4})};
+  std::vector<float> before = in[0].data;
+  StepDesc step = makeStep(KernelKind::Reshape, in, {{12}});
+  KernelContext context;
+  std::unique_ptr<Kernel> kernel;
+  ASSERT_TRUE(createKernel(step, context, &kernel).isOk());
+  kernel->bind({in[0].data.data()}, {in[0].data.data()});
+  ASSERT_TRUE(kernel->run().isOk());
+  EXPECT_EQ(std::memcmp(before.data(), in[0].data.data(), 48), 0);
+}
+
+TEST_F(KernelTest, Transpose) {
+  const std::vector<std::pair<Shape, std::vector<int64_t>>> cases = {
+      {{3, 5}, {1, 0}},
+      {{2, 3, 4}, {2, 0, 1}},
+      {{2, 3, 4}, {1, 0, 2}},
+      {{2, 3, 4}, {0, 2, 1}},
+      {{2, 3, 4, 5}, {0, 2, 3, 1}},
+      {{2, 3, 4, 5}, {3, 2, 1, 0}},
+      {{4, 1, 3, 2}, {1, 3, 0, 2}},
+      {{3, 4}, {0, 1}},
+      {{784, 64}, {1, 0}}};
+  for (ElementType type : {ElementType::F32, ElementType::I32})
+    for (const auto &[shape, perm] : cases) {
+      Shape out;
+      for (int64_t p : perm)
+        out.push_back(shape[p]);
+      std::vector<Host> in = {randomOfType(shape, type)};
+      StepDesc step = makeStep(KernelKind::Transpose, in, {out}, type);
+      step.perm = perm;
+      std::vector<int64_t> inStrides = stridesOf(shape), source(count(out));
+      for (int64_t i = 0; i < count(out); ++i) {
+        std::vector<int64_t> idx = unravel(i, out);
+        int64_t s = 0;
+        for (size_t d = 0; d < perm.size(); ++d)
+          s += idx[d] * inStrides[perm[d]];
+        source[i] = s;
+      }
+      expectBitwise("transpose " + str(shape) + " perm " + str(perm) +
+                        (type == ElementType::I32 ? " i32" : " f32"),
+                    runStep(step, in), in[0], source);
+    }
+}
+
+TEST_F(KernelTest, BroadcastTo) {
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{}, {2, 3}},     {{3}, {4, 3}},
+      {{4, 1}, {4, 5}}, {{2, 1, 3}, {2, 4, 3}},
+      {{1}, {5}},       {{3, 1}, {2, 3, 6}},
+      {{2, 3}, {2, 3}}, {{1, 3, 1}, {2, 3, 4}},
+      {{10}, {64, 10}}};
+  for (ElementType type : {ElementType::F32, ElementType::I32})
+    for (const auto &[shape, out] : cases) {
+      std::vector<Host> in = {randomOfType(shape, type)};
+      StepDesc step = makeStep(KernelKind::BroadcastTo, in, {out}, type);
+      std::vector<int64_t> source(count(out));
+      for (int64_t i = 0; i < count(out); ++i)
+        source[i] = broadcastIndex(unravel(i, out), shape);
+      expectBitwise("broadcast_to " + str(shape) + " -> " + str(out) +
+                        (type == ElementType::I32 ? " i32" : " f32"),
+                    runStep(step, in), in[0], source);
+    }
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+struct ConvCase {
+  int64_t B, C, H, W, N, KH, KW;
+  int64_t sh, sw, ph, pw, dh, dw;
+  bool bias;
+};
+
+int64_t outExtent(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
+  return (in + 2 * p - ((k - 1) * d + 1)) / s + 1;
+}
+
+TEST_F(KernelTest, Conv2D) {
+  const ConvCase cases[] = {{2, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1, true},
+                            {2, 3, 9, 11, 4, 3, 2, 2, 1, 1, 0, 1, 2, false},
+                            {1, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, true},
+                            {3, 2, 7, 7, 5, 3, 3, 2, 2, 1, 1, 2, 2, true},
+                            {2, 16, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, false},
+                            {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, true}};
+  for (const ConvCase &c : cases) {
+    int64_t OH = outExtent(c.H, c.KH, c.sh, c.ph, c.dh);
+    int64_t OW = outExtent(c.W, c.KW, c.sw, c.pw, c.dw);
+    std::vector<Host> in = {randomF32({c.B, c.C, c.H, c.W}),
+                            randomF32({c.N, c.C, c.KH, c.KW})};
+    if (c.bias)
+      in.push_back(randomF32({c.N}));
+    Shape out = {c.B, c.N, OH, OW};
+    StepDesc step = makeStep(KernelKind::Conv2D, in, {out});
+    step.strides = {c.sh, c.sw};
+    step.padding = {c.ph, c.pw};
+    step.dilations = {c.dh, c.dw};
+    std::vector<double> ref(count(out)), scale(count(out));
+    for (int64_t b = 0; b < c.B; ++b)
+      for (int64_t n = 0; n < c.N; ++n)
+        for (int64_t h = 0; h < OH; ++h)
+          for (int64_t w = 0; w < OW; ++w) {
+            double sum = c.bias ? in[2].data[n] : 0.0, mag = std::fabs(sum);
+            for (int64_t ch = 0; ch < c.C; ++ch)
+              for (int64_t i = 0; i < c.KH; ++i)
+                for (int64_t j = 0; j < c.KW; ++j) {
+                  int64_t y = h * c.sh + i * c.dh - c.ph;
+                  int64_t x = w * c.sw + j * c.dw - c.pw;
+                  if (y < 0 || y >= c.H || x < 0 || x >= c.W)
+                    continue;
+                  double t =
+                      double(in[0].data[((b * c.C + ch) * c.H + y) * c.W + x]) *
+                      in[1].data[((n * c.C + ch) * c.KH + i) * c.KW + j];
+                  sum += t;
+                  mag += std::fabs(t);
+                }
+            int64_t o = ((b * c.N + n) * OH + h) * OW + w;
+            ref[o] = sum;
+            scale[o] = mag;
+          }
+    char what[160];
+    std::snprintf(what, sizeof what,
+                  "conv2d %s * %s s[%lld,%lld] p[%lld,%lld] d[%lld,%lld]%s",
+                  str(in[0].desc.shape).c_str(), str(in[1].desc.shape).c_str(),
+                  (long long)c.sh, (long long)c.sw, (long long)c.ph,
+                  (long long)c.pw, (long long)c.dh, (long long)c.dw,
+                  c.bias ? " +bias" : "");
+    expectClose(what, runStep(step, in), ref, 1e-6, &scale);
+  }
+}
+
+struct PoolCase {
+  int64_t B, C, H, W, KH, KW, sh, sw, ph, pw;
+};
+
+TEST_F(KernelTest, MaxAndAvgPool2D) {
+  const PoolCase cases[] = {
+      {2, 3, 8, 8, 2, 2, 2, 2, 0, 0},   {1, 2, 7, 9, 3, 2, 2, 1, 1, 1},
+      {2, 1, 5, 5, 3, 3, 1, 1, 1, 1},   {1, 4, 6, 6, 2, 3, 3, 2, 1, 0},
+      {2, 6, 28, 28, 2, 2, 2, 2, 0, 0}, {1, 1, 4, 5, 4, 5, 1, 1, 3, 2}};
+  for (bool max : {true, false})
+    for (const PoolCase &c : cases) {
+      int64_t OH = outExtent(c.H, c.KH, c.sh, c.ph, 1);
+      int64_t OW = outExtent(c.W, c.KW, c.sw, c.pw, 1);
+      std::vector<Host> in = {randomF32({c.B, c.C, c.H, c.W}, -3.f, -1.f)};
+      Shape out = {c.B, c.C, OH, OW};
+      StepDesc step = makeStep(
+          max ? KernelKind::MaxPool2D : KernelKind::AvgPool2D, in, {out});
+      step.kernel = {c.KH, c.KW};
+      step.strides = {c.sh, c.sw};
+      step.padding = {c.ph, c.pw};
+      std::vector<double> ref;
+      for (int64_t bc = 0; bc < c.B * c.C; ++bc)
+        for (int64_t h = 0; h < OH; ++h)
+          for (int64_t w = 0; w < OW; ++w) {
+            double m = -INFINITY, sum = 0;
+            int64_t n = 0;
+            for (int64_t i = 0; i < c.KH; ++i)
+              for (int64_t j = 0; j < c.KW; ++j) {
+                int64_t y = h * c.sh + i - c.ph, x = w * c.sw + j - c.pw;
+                if (y < 0 || y >= c.H || x < 0 || x >= c.W)
+                  continue;
+                double v = in[0].data[(bc * c.H + y) * c.W + x];
+                m = std::max(m, v);
+                sum += v;
+                ++n;
+              }
+            ref.push_back(max ? m : sum / n);
+          }
+      char what[160];
+      std::snprintf(
+          what, sizeof what, "%s %s k[%lld,%lld] s[%lld,%lld] p[%lld,%lld]",
+          max ? "max_pool2d" : "avg_pool2d", str(in[0].desc.shape).c_str(),
+          (long long)c.KH, (long long)c.KW, (long long)c.sh, (long long)c.sw,
+          (long long)c.ph, (long long)c.pw);
+      expectClose(what, runStep(step, in), ref, 1e-6);
+    }
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel behaviour: repeated runs, rebinding, errors
+//===----------------------------------------------------------------------===//
+
+struct Sample {
+  StepDesc step;
+  std::vector<Host> in;
+  bool native; // no oneDNN primitive runs
+};
+
+/// Steps of each implementation style, for the behaviour tests.
+std::vector<Sample> sampleSteps() {
+  std::vector<Sample> steps;
+  auto add = [&](StepDesc step, std::vector<Host> in) {
+    KernelKind k = step.kind;
+    bool native = k == KernelKind::Sub ||
+                  k == KernelKind::SparseSoftmaxCrossEntropy ||
+                  k == KernelKind::MeanSquaredError ||
+                  k == KernelKind::BroadcastTo || k == KernelKind::Flatten;
+    steps.push_back({std::move(step), std::move(in), native});
+  };
+  {
+    std::vector<Host> in = {randomF32({8, 20}), randomF32({20, 5})};
+    add(makeStep(KernelKind::Matmul, in, {{8, 5}}), in);
+  }
+  {
+    std::vector<Host> in = {randomF32({3, 1}), randomF32({1, 4})};
+    add(makeStep(KernelKind::Sub, in, {{3, 4}}), in); // native broadcast
+  }
+  {
+    std::vector<Host> in = {randomF32({6, 4}), randomF32({4})};
+    add(makeStep(KernelKind::Add, in, {{6, 4}}), in); // oneDNN binary
+  }
+  {
+    std::vector<Host> in = crossEntropyInputs(16, 10, 3);
+    add(makeStep(KernelKind::SparseSoftmaxCrossEntropy, in, {{}}), in);
+  }
+  {
+    std::vector<Host> in = {randomF32({2, 3, 10, 10}), randomF32({4, 3, 3, 3}),
+                            randomF32({4})};
+    StepDesc step = makeStep(KernelKind::Conv2D, in, {{2, 4, 5, 5}});
+    step.strides = {2, 2};
+    step.padding = {1, 1};
+    step.dilations = {1, 1};
+    add(step, in);
+  }
+  {
+    // Big enough channel counts that oneDNN computes in blocked layouts,
+    // reordering the filter into an internal buffer every run.
+    std::vector<Host> in = {randomF32({2, 16, 6, 6}),
+                            randomF32({32, 16, 3, 3})};
+    StepDesc step = makeStep(KernelKind::Conv2D, in, {{2, 32, 6, 6}});
+    step.strides = {1, 1};
+    step.padding = {1, 1};
+    step.dilations = {1, 1};
+    add(step, in);
+  }
+  {
+    std::vector<Host> in = {randomF32({2, 3, 4})};
+    StepDesc step = makeStep(KernelKind::ReduceSum, in, {{3}});
+    step.axes = {0, 2};
+    add(step, in);
+  }
+  {
+    std::vector<Host> in = {randomF32({5, 7})};
+    StepDesc step = makeStep(KernelKind::LogSoftmax, in, {{5, 7}});
+    step.axis = 1;
+    add(step, in);
+    step.kind = KernelKind::Gelu;
+    add(step, in);
+  }
+  {
+    std::vector<Host> in = {randomF32({2, 3, 4})};
+    StepDesc step = makeStep(KernelKind::Transpose, in, {{4, 2, 3}});
+    step.perm = {2, 0, 1};
+    add(step, in);
+    add(makeStep(KernelKind::Flatten, in, {{2, 12}}), in);
+    add(makeStep(KernelKind::BroadcastTo, in, {{5, 2, 3, 4}}), in);
+  }
+  {
+    std::vector<Host> in = {randomF32({3, 4}), randomF32({3, 4})};
+    add(makeStep(KernelKind::MeanSquaredError, in, {{}}), in);
+  }
+  {
+    std::vector<Host> in = {randomF32({2, 3, 6, 6})};
+    StepDesc step = makeStep(KernelKind::AvgPool2D, in, {{2, 3, 3, 3}});
+    step.kernel = {3, 3};
+    step.strides = {2, 2};
+    step.padding = {1, 1};
+    add(step, in);
+  }
+  return steps;
+}
+
+TEST_F(KernelTest, RunningTwiceGivesIdenticalResults) {
+  for (auto &[step, in, native] : sampleSteps()) {
+    Bound b;
+    ASSERT_TRUE(b.create(step, in).isOk());
+    ASSERT_TRUE(b.kernel->run().isOk());
+    std::vector<float> first = b.outputs[0].data;
+    ASSERT_TRUE(b.kernel->run().isOk());
+    EXPECT_EQ(
+        std::memcmp(first.data(), b.outputs[0].data.data(), first.size() * 4),
+        0)
+        << plan::EnumNameKernelKind(step.kind);
+  }
+}
+
+// Native kernels allocate nothing in run(). oneDNN 2.6's
+// dnnl_primitive_execute builds its own argument map on every call (a few
+// small allocations inside the library, which the kernels cannot avoid);
+// the test holds those to a constant count per run.
+TEST_F(KernelTest, RunDoesNotAllocate) {
+  for (auto &[step, in, native] : sampleSteps()) {
+    Bound b;
+    ASSERT_TRUE(b.create(step, in).isOk());
+    ASSERT_TRUE(b.kernel->run().isOk()); // oneDNN and OpenMP warm up
+    int counts[2];
+    for (int &count : counts) {
+      gAllocations = 0;
+      gCountAllocations = true;
+      Status s = b.kernel->run();
+      gCountAllocations = false;
+      ASSERT_TRUE(s.isOk());
+      count = gAllocations;
+    }
+    std::printf("  %-20s %-8s %d allocations in run()\n",
+                plan::EnumNameKernelKind(step.kind),
+                native ? "native" : "oneDNN", counts[1]);
+    if (native) {
+      EXPECT_EQ(counts[1], 0) << plan::EnumNameKernelKind(step.kind);
+    }
+    EXPECT_EQ(counts[0], counts[1]) << plan::EnumNameKernelKind(step.kind);
+  }
+}
+
+TEST_F(KernelTest, BindWithNewBuffersTakesEffect) {
+  for (auto &[step, in, native] : sampleSteps()) {
+    Bound b;
+    ASSERT_TRUE(b.create(step, in).isOk());
+    ASSERT_TRUE(b.kernel->run().isOk());
+    std::vector<float> first = b.outputs[0].data;
+    // New input buffers with other values (labels kept valid), and a fresh
+    // output buffer.
+    std::vector<Host> other = in;
+    for (Host &h : other)
+      if (h.desc.type == ElementType::F32)
+        for (float &v : h.data)
+          v = v * -1.5f + 0.25f;
+    std::vector<float> expected = runStep(step, other);
+    Host oldOut = b.outputs[0];
+    b.outputs[0] = Host::f32(step.outputs[0].shape);
+    b.bind(other);
+    ASSERT_TRUE(b.kernel->run().isOk());
+    EXPECT_EQ(std::memcmp(expected.data(), b.outputs[0].data.data(),
+                          expected.size() * 4),
+              0)
+        << plan::EnumNameKernelKind(step.kind);
+    EXPECT_NE(
+        std::memcmp(first.data(), b.outputs[0].data.data(), first.size() * 4),
+        0)
+        << plan::EnumNameKernelKind(step.kind);
+    // The old output buffer was not written again.
+    EXPECT_EQ(std::memcmp(first.data(), oldOut.data.data(), first.size() * 4),
+              0);
+  }
+}
+
+TEST_F(KernelTest, InPlaceElementwiseAndBinary) {
+  // The memory planner may give an elementwise result its operand's buffer.
+  std::vector<Host> in = {randomF32({6, 4}), randomF32({4})};
+  StepDesc add = makeStep(KernelKind::Add, in, {{6, 4}});
+  std::vector<float> expected = runStep(add, in);
+  StepDesc relu = makeStep(KernelKind::Relu, {in[0]}, {{6, 4}});
+  KernelContext context;
+  std::unique_ptr<Kernel> kernel;
+  ASSERT_TRUE(createKernel(add, context, &kernel).isOk());
+  kernel->bind({in[0].data.data(), in[1].data.data()}, {in[0].data.data()});
+  ASSERT_TRUE(kernel->run().isOk());
+  EXPECT_EQ(std::memcmp(expected.data(), in[0].data.data(), 96), 0);
+  ASSERT_TRUE(createKernel(relu, context, &kernel).isOk());
+  kernel->bind({in[0].data.data()}, {in[0].data.data()});
+  ASSERT_TRUE(kernel->run().isOk());
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_EQ(in[0].data[i], std::max(expected[i], 0.f)) << i;
+}
+
+TEST_F(KernelTest, RunWithoutBuffersFails) {
+  for (auto &[step, in, native] : sampleSteps()) {
+    KernelContext context;
+    std::unique_ptr<Kernel> kernel;
+    ASSERT_TRUE(createKernel(step, context, &kernel).isOk());
+    Status s = kernel->run();
+    EXPECT_EQ(s.code(), StatusCode::Internal) << s.message();
+    kernel->bind({}, {});
+    s = kernel->run();
+    EXPECT_EQ(s.code(), StatusCode::Internal) << s.message();
+  }
+}
+
+TEST_F(KernelTest, UnknownKindIsUnsupported) {
+  StepDesc step;
+  step.kind = static_cast<KernelKind>(999);
+  step.inputs = {TensorDesc{ElementType::F32, {2}}};
+  step.outputs = {TensorDesc{ElementType::F32, {2}}};
+  KernelContext context;
+  std::unique_ptr<Kernel> kernel;
+  Status s = createKernel(step, context, &kernel);
+  EXPECT_EQ(s.code(), StatusCode::Unsupported);
+  EXPECT_NE(s.message().find("999"), std::string::npos) << s.message();
+  EXPECT_EQ(kernel, nullptr);
+  std::printf("  %s\n", s.message().c_str());
+}
+
+TEST_F(KernelTest, MalformedStepsAreRejected) {
+  KernelContext context;
+  std::unique_ptr<Kernel> kernel;
+  std::vector<StepDesc> bad;
+  {
+    StepDesc s; // matmul with mismatched inner dimensions
+    s.kind = KernelKind::Matmul;
+    s.inputs = {{ElementType::F32, {2, 3}}, {ElementType::F32, {4, 5}}};
+    s.outputs = {{ElementType::F32, {2, 5}}};
+    bad.push_back(s);
+  }
+  {
+    StepDesc s; // add without a second operand
+    s.kind = KernelKind::Add;
+    s.inputs = {{ElementType::F32, {2, 3}}};
+    s.outputs = {{ElementType::F32, {2, 3}}};
+    bad.push_back(s);
+  }
+  {
+    StepDesc s; // softmax axis out of range
+    s.kind = KernelKind::Softmax;
+    s.inputs = {{ElementType::F32, {2, 3}}};
+    s.outputs = {{ElementType::F32, {2, 3}}};
+    s.axis = 2;
+    bad.push_back(s);
+  }
+  {
+    StepDesc s; // conv2d without strides
+    s.kind = KernelKind::Conv2D;
+    s.inputs = {{ElementType::F32, {1, 1, 4, 4}},
+                {ElementType::F32, {1, 1, 3, 3}}};
+    s.outputs = {{ElementType::F32, {1, 1, 2, 2}}};
+    bad.push_back(s);
+  }
+  {
+    StepDesc s; // transpose with a repeated axis
+    s.kind = KernelKind::Transpose;
+    s.inputs = {{ElementType::F32, {2, 2}}};
+    s.outputs = {{ElementType::F32, {2, 2}}};
+    s.perm = {0, 0};
+    bad.push_back(s);
+  }
+  for (const StepDesc &s : bad) {
+    Status status = createKernel(s, context, &kernel);
+    EXPECT_EQ(status.code(), StatusCode::InvalidArgument) << status.message();
+    std::printf("  %s\n", status.message().c_str());
+  }
+}
+
+} // namespace
+} // namespace braid::runtime

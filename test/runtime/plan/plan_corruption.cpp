@@ -1,0 +1,145 @@
+// braid-plan-corruption PLAN: damages a valid plan in every way the loader
+// must survive and checks that each damaged copy is rejected with an error
+// (or, for byte flips that happen to leave a valid plan, that a session over
+// it still runs). Run by lit under AddressSanitizer, so an out-of-bounds
+// read or write anywhere fails the test.
+#include "runtime/exec/Session.h"
+#include "runtime/io/AtomicFile.h"
+
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+using namespace braid::runtime;
+
+namespace {
+
+int failures = 0;
+
+void expectRejected(const std::vector<uint8_t> &bytes, const char *what) {
+  std::shared_ptr<const LoadedPlan> plan;
+  Status s = LoadedPlan::load(bytes.data(), bytes.size(), &plan);
+  if (s.isOk()) {
+    std::printf("FAIL: %s: accepted\n", what);
+    ++failures;
+  } else if (s.code() != StatusCode::InvalidPlan || s.message().empty()) {
+    std::printf("FAIL: %s: wrong status %d '%s'\n", what,
+                static_cast<int>(s.code()), s.message().c_str());
+    ++failures;
+  }
+}
+
+/// A plan that loads must also run: validation is what keeps kernels in
+/// bounds.
+void runIfAccepted(const std::vector<uint8_t> &bytes, int *accepted) {
+  std::shared_ptr<const LoadedPlan> plan;
+  if (!LoadedPlan::load(bytes.data(), bytes.size(), &plan).isOk())
+    return;
+  ++*accepted;
+  std::unique_ptr<Session> session;
+  if (!Session::create(plan, SessionOptions{1, 0}, &session).isOk())
+    return;
+  for (const PlanEntryPoint &entry : plan->entryPoints()) {
+    std::vector<std::vector<uint8_t>> buffers;
+    for (uint32_t id : entry.inputs) {
+      buffers.emplace_back(plan->tensors()[id].desc.bytes(), 0);
+      (void)session->bindInput(entry.name, plan->tensors()[id].name,
+                               buffers.back().data(), buffers.back().size());
+    }
+    (void)session->run(entry.name);
+  }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: braid-plan-corruption PLAN\n");
+    return 2;
+  }
+  std::vector<uint8_t> good;
+  Status read = io::readFile(argv[1], &good);
+  std::shared_ptr<const LoadedPlan> plan;
+  if (!read || !LoadedPlan::load(good.data(), good.size(), &plan)) {
+    std::printf("FAIL: the undamaged plan does not load\n");
+    return 1;
+  }
+
+  // Truncated at every 1/16 of its length (and to nothing).
+  for (int k = 0; k < 16; ++k) {
+    std::vector<uint8_t> cut(good.begin(), good.begin() + good.size() * k / 16);
+    expectRejected(cut, ("truncated to " + std::to_string(k) + "/16").c_str());
+  }
+
+  // Wrong identifier, wrong version.
+  {
+    std::vector<uint8_t> bad = good;
+    std::memcpy(bad.data() + 4, "XXXX", 4);
+    expectRejected(bad, "wrong file identifier");
+  }
+  {
+    std::vector<uint8_t> bad = good;
+    braid::plan::GetMutablePlan(bad.data())->mutate_format_version(999);
+    expectRejected(bad, "unknown format version");
+  }
+
+  // Every arena offset pushed out of range, one tensor at a time; every
+  // parameter and constant index out of range; every step id out of range.
+  const braid::plan::Plan *p = braid::plan::GetPlan(good.data());
+  for (size_t i = 0; i < p->tensors()->size(); ++i) {
+    std::vector<uint8_t> bad = good;
+    auto *t = braid::plan::GetMutablePlan(bad.data())
+                  ->mutable_tensors()
+                  ->GetMutableObject(i);
+    if (t->storage() == braid::plan::Storage::Arena) {
+      if (!t->mutate_offset(p->arena_bytes()))
+        continue; // the field holds its default and cannot be mutated
+      expectRejected(bad, ("arena offset of tensor " + std::to_string(i) +
+                           " past the arena")
+                              .c_str());
+    } else if (t->storage() == braid::plan::Storage::Parameter ||
+               t->storage() == braid::plan::Storage::Constant) {
+      if (!t->mutate_index(1000000))
+        continue;
+      expectRejected(
+          bad,
+          ("index of tensor " + std::to_string(i) + " out of range").c_str());
+    }
+  }
+  for (size_t e = 0; e < p->entry_points()->size(); ++e) {
+    const auto *steps = p->entry_points()->Get(e)->steps();
+    for (size_t s = 0; s < steps->size(); ++s) {
+      std::vector<uint8_t> bad = good;
+      auto *step = braid::plan::GetMutablePlan(bad.data())
+                       ->mutable_entry_points()
+                       ->GetMutableObject(e)
+                       ->mutable_steps()
+                       ->GetMutableObject(s);
+      step->mutable_inputs()->Mutate(0, 4000000000u);
+      expectRejected(
+          bad,
+          ("step " + std::to_string(s) + " reading tensor 4000000000").c_str());
+    }
+  }
+  {
+    std::vector<uint8_t> bad = good;
+    if (braid::plan::GetMutablePlan(bad.data())->mutate_arena_bytes(64))
+      expectRejected(bad, "arena shrunk to 64 bytes");
+  }
+
+  // Random byte flips from a fixed seed.
+  std::mt19937_64 rng(20261127);
+  int accepted = 0;
+  const int flips = 2000;
+  for (int i = 0; i < flips; ++i) {
+    std::vector<uint8_t> bad = good;
+    int count = 1 + static_cast<int>(rng() % 4);
+    for (int c = 0; c < count; ++c)
+      bad[rng() % bad.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
+    runIfAccepted(bad, &accepted);
+  }
+  std::printf("%d random corruptions: %d rejected, %d loaded and ran\n", flips,
+              flips - accepted, accepted);
+  std::printf("%s\n", failures ? "FAILED" : "all damaged plans handled");
+  return failures ? 1 : 0;
+}
