@@ -9,6 +9,7 @@
 #include "passes/Pipelines.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -18,6 +19,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -119,16 +121,23 @@ int main(int argc, char **argv) {
   if (diags.hasErrors() || !checked)
     return 1;
 
+  // Without --emit, an output file named *.plan asks for a plan, so that
+  // `braidc model.braid -o model.plan` does what it says.
+  Emit stage = emit;
+  if (!emit.getNumOccurrences() &&
+      llvm::StringRef(outputFile.getValue()).ends_with(".plan"))
+    stage = Emit::Plan;
+
   // A plan goes to MODEL.plan in the current directory unless -o names a
   // file, and never to a terminal.
   std::string outputPath = outputFile;
-  if (emit == Emit::Plan && !outputFile.getNumOccurrences()) {
+  if (stage == Emit::Plan && !outputFile.getNumOccurrences()) {
     llvm::StringRef stem = inputFile == "-"
                                ? llvm::StringRef(model.name)
                                : llvm::sys::path::stem(inputFile.getValue());
     outputPath = (stem.empty() ? std::string("model") : stem.str()) + ".plan";
   }
-  if (emit == Emit::Plan && outputPath == "-" &&
+  if (stage == Emit::Plan && outputPath == "-" &&
       llvm::sys::Process::StandardOutIsDisplayed())
     return fail("refusing to write a binary plan to a terminal; name a file "
                 "with -o");
@@ -137,7 +146,7 @@ int main(int argc, char **argv) {
   if (!output)
     return fail(errorMessage);
 
-  if (emit == Emit::AST) {
+  if (stage == Emit::AST) {
     std::ostringstream text;
     dump(model, text);
     output->os() << text.str();
@@ -146,12 +155,19 @@ int main(int argc, char **argv) {
   }
 
   mlir::MLIRContext context;
+  // MLIR's diagnostics (from a pass or the exporter) print as the front
+  // end's do: file:line:col, the source line and a caret.
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(source.contents(), source.name()),
+      llvm::SMLoc());
+  mlir::SourceMgrDiagnosticHandler diagnosticHandler(sourceMgr, &context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       generateModule(context, model, *checked, source.name());
   if (!module)
     return fail("internal error: the generated module does not verify "
                 "(please report this with the model file)");
-  if (emit == Emit::MLIR) {
+  if (stage == Emit::MLIR) {
     module->print(output->os());
     output->keep();
     return 0;
@@ -164,7 +180,7 @@ int main(int argc, char **argv) {
   braid::buildLowerToPlanPipeline(pm);
   if (mlir::failed(pm.run(*module)))
     return 1;
-  if (emit == Emit::MLIRLowered) {
+  if (stage == Emit::MLIRLowered) {
     module->print(output->os());
     output->keep();
     return 0;
