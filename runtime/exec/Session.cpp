@@ -54,6 +54,8 @@ Session::~Session() {
   std::free(unboundInput_);
   for (float *p : params_)
     std::free(p);
+  for (float *p : states_)
+    std::free(p);
 }
 
 Status Session::create(std::shared_ptr<const LoadedPlan> plan,
@@ -92,6 +94,13 @@ Status Session::build(const SessionOptions &options) {
                            tensors[p.tensor].name + "'");
   }
   initializeParameters(options.seed);
+  for (uint32_t id : plan_->states()) {
+    states_.push_back(
+        reinterpret_cast<float *>(allocateZeroed(tensors[id].desc.bytes())));
+    if (!states_.back())
+      return internalError("out of memory for state '" + tensors[id].name +
+                           "'");
+  }
 
   tensorData_.resize(tensors.size());
   bound_.assign(tensors.size(), false);
@@ -107,6 +116,9 @@ Status Session::build(const SessionOptions &options) {
       break;
     case plan::Storage::Constant:
       tensorData_[id] = const_cast<void *>(plan_->constantData(t.index));
+      break;
+    case plan::Storage::OptimizerState:
+      tensorData_[id] = states_[t.index];
       break;
     default:
       tensorData_[id] = unboundInput_;
@@ -242,55 +254,82 @@ Status Session::output(const std::string &entry, const std::string &name,
                   "'; its outputs are: " + names);
 }
 
-Status Session::loadCheckpoint(const std::string &path) {
+void Session::resetState() {
+  for (size_t i = 0; i < states_.size(); ++i)
+    std::memset(states_[i], 0,
+                plan_->tensors()[plan_->states()[i]].desc.bytes());
+}
+
+Status Session::loadCheckpoint(const std::string &path,
+                               std::map<std::string, std::string> *metadata) {
   std::vector<NamedArray> arrays;
-  BRAID_RETURN_IF_ERROR(io::readSafetensors(path, &arrays));
+  std::map<std::string, std::string> meta;
+  BRAID_RETURN_IF_ERROR(io::readSafetensors(path, &arrays, &meta));
   std::map<std::string, const Array *> byName;
   for (const NamedArray &a : arrays)
     byName[a.name] = &a.array;
-  const std::vector<PlanParameter> &params = plan_->parameters();
-  // Check everything before changing anything: a bad checkpoint leaves the
-  // session as it was.
-  for (const PlanParameter &p : params) {
-    const PlanTensor &t = plan_->tensors()[p.tensor];
+  // Where each tensor goes: parameters (required), then state (optional).
+  std::vector<std::pair<float *, const Array *>> copies;
+  auto take = [&](uint32_t id, float *dst, bool required) -> Status {
+    const PlanTensor &t = plan_->tensors()[id];
     auto it = byName.find(t.name);
     if (it == byName.end())
-      return invalidData(path + ": no tensor '" + t.name +
-                         "', which the plan's parameters need");
+      return required ? invalidData(path + ": no tensor '" + t.name +
+                                    "', which the plan's parameters need")
+                      : Status::ok();
     const Array &a = *it->second;
     if (a.dtype != DType::F32 || a.shape != t.desc.shape)
       return invalidData(path + ": tensor '" + t.name + "' is " +
                          io::toString(a.dtype) + shape::toString(a.shape) +
                          " but the plan expects f32" +
                          shape::toString(t.desc.shape));
+    copies.emplace_back(dst, &a);
     byName.erase(it);
-  }
+    return Status::ok();
+  };
+  const std::vector<PlanParameter> &params = plan_->parameters();
+  for (size_t i = 0; i < params.size(); ++i)
+    BRAID_RETURN_IF_ERROR(take(params[i].tensor, params_[i], true));
+  size_t stateCopies = copies.size();
+  for (size_t i = 0; i < plan_->states().size(); ++i)
+    BRAID_RETURN_IF_ERROR(take(plan_->states()[i], states_[i], false));
+  stateCopies = copies.size() - stateCopies;
   if (!byName.empty())
     return invalidData(path + ": tensor '" + byName.begin()->first +
-                       "' is not a parameter of this plan");
-  for (const NamedArray &a : arrays)
-    for (size_t i = 0; i < params.size(); ++i)
-      if (plan_->tensors()[params[i].tensor].name == a.name)
-        std::memcpy(params_[i], a.array.data.data(), a.array.data.size());
+                       "' is not a parameter or optimizer state of this plan");
+  // Everything matched: only now change the session.
+  if (stateCopies == 0)
+    resetState();
+  for (auto [dst, array] : copies)
+    std::memcpy(dst, array->data.data(), array->data.size());
+  if (metadata)
+    *metadata = std::move(meta);
   return Status::ok();
 }
 
-Status Session::saveCheckpoint(const std::string &path) const {
+Status Session::saveCheckpoint(
+    const std::string &path,
+    const std::map<std::string, std::string> &metadata) const {
   std::vector<NamedArray> arrays;
-  const std::vector<PlanParameter> &params = plan_->parameters();
-  for (size_t i = 0; i < params.size(); ++i) {
-    const PlanTensor &t = plan_->tensors()[params[i].tensor];
+  auto add = [&](uint32_t id, const float *data) {
+    const PlanTensor &t = plan_->tensors()[id];
     NamedArray named;
     named.name = t.name;
     named.array.dtype = DType::F32;
     named.array.shape = t.desc.shape;
-    const auto *bytes = reinterpret_cast<const uint8_t *>(params_[i]);
+    const auto *bytes = reinterpret_cast<const uint8_t *>(data);
     named.array.data.assign(bytes, bytes + t.desc.bytes());
     arrays.push_back(std::move(named));
-  }
-  return io::writeSafetensors(
-      path, arrays,
-      {{"format", "braid"}, {"model", plan_->metadata().modelName}});
+  };
+  const std::vector<PlanParameter> &params = plan_->parameters();
+  for (size_t i = 0; i < params.size(); ++i)
+    add(params[i].tensor, params_[i]);
+  for (size_t i = 0; i < plan_->states().size(); ++i)
+    add(plan_->states()[i], states_[i]);
+  std::map<std::string, std::string> meta = metadata;
+  meta["format"] = "braid";
+  meta["model"] = plan_->metadata().modelName;
+  return io::writeSafetensors(path, arrays, meta);
 }
 
 } // namespace braid::runtime

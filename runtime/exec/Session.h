@@ -7,6 +7,8 @@
 
 #include "runtime/plan/LoadedPlan.h"
 
+#include <map>
+
 namespace braid::runtime {
 
 struct SessionOptions {
@@ -43,9 +45,18 @@ public:
   float *parameterData(size_t index) { return params_[index]; }
   const float *parameterData(size_t index) const { return params_[index]; }
 
-  /// safetensors checkpoints holding every parameter by name.
-  Status loadCheckpoint(const std::string &path);
-  Status saveCheckpoint(const std::string &path) const;
+  /// safetensors checkpoints holding every parameter and optimizer state
+  /// tensor by name. Loading needs every parameter; state tensors are
+  /// optional (zero when absent), so a checkpoint of weights alone can start
+  /// training. `metadata` carries the caller's extra strings (training
+  /// position, RNG state) both ways.
+  Status loadCheckpoint(const std::string &path,
+                        std::map<std::string, std::string> *metadata = nullptr);
+  Status
+  saveCheckpoint(const std::string &path,
+                 const std::map<std::string, std::string> &metadata = {}) const;
+  /// Sets every optimizer state tensor to zero.
+  void resetState();
 
 private:
   struct EntryState;
@@ -61,6 +72,7 @@ private:
   KernelContext context_;
   uint8_t *arena_ = nullptr;
   std::vector<float *> params_;
+  std::vector<float *> states_; // by Plan.states index
   /// Before an input is bound its kernels read this zeroed buffer, so every
   /// pointer a kernel holds is always valid.
   uint8_t *unboundInput_ = nullptr;

@@ -36,9 +36,13 @@ struct TensorDesc {
 struct StepDesc {
   plan::KernelKind kind = plan::KernelKind::Matmul;
   std::vector<TensorDesc> inputs;  // in the op's operand order
-  std::vector<TensorDesc> outputs; // one for every forward op
+  /// One for every forward and gradient op; an optimizer update lists the
+  /// tensors it updates in place, whose buffers are its inputs' buffers.
+  std::vector<TensorDesc> outputs;
   int64_t axis = 0;
   std::vector<int64_t> axes, perm, kernel, strides, padding, dilations;
+  /// Optimizer hyper-parameters (SgdUpdate, AdamUpdate).
+  double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
 };
 
 /// Shared by the kernels of one session.

@@ -104,8 +104,54 @@ shape::RuleResult applyRule(const StepDesc &s) {
   case K::MaxPool2D:
   case K::AvgPool2D:
     return shape::pool2d(in(0), s.kernel, s.strides, s.padding);
+  case K::ReluGrad:
+  case K::SigmoidGrad:
+  case K::TanhGrad:
+  case K::GeluGrad:
+    return shape::elementwiseGrad(in(0), in(1));
+  case K::SoftmaxGrad:
+  case K::LogSoftmaxGrad:
+    if (s.axis < 0)
+      return shape::RuleResult::fail("axis must be non-negative in a plan");
+    return shape::softmaxGrad(in(0), in(1), s.axis);
+  case K::SparseSoftmaxCrossEntropyGrad:
+    return shape::sparseSoftmaxCrossEntropyGrad(in(0), in(1), in(2));
+  case K::MeanSquaredErrorGrad:
+    return shape::meanSquaredErrorGrad(in(0), in(1), in(2));
+  case K::Conv2DBackwardData:
+    return shape::conv2dBackwardData(in(0), in(1), outShape, s.strides,
+                                     s.padding, s.dilations);
+  case K::Conv2DBackwardFilter:
+    return shape::conv2dBackwardFilter(in(0), in(1), outShape, s.strides,
+                                       s.padding, s.dilations);
+  case K::MaxPool2DGrad:
+    return shape::maxPool2dGrad(in(0), in(1), s.kernel, s.strides, s.padding);
+  case K::AvgPool2DGrad:
+    return shape::avgPool2dGrad(in(0), outShape, s.kernel, s.strides,
+                                s.padding);
+  case K::Accuracy:
+    return shape::accuracy(in(0), in(1));
+  case K::SgdUpdate:
+  case K::AdamUpdate:
+  case K::Increment:
+    break; // in-place updates: validateUpdate
   }
   return shape::RuleResult::fail("unknown kernel kind");
+}
+
+/// Optimizer updates and Increment write, in place, the inputs at these
+/// positions.
+std::vector<size_t> updatedInputs(plan::KernelKind kind) {
+  switch (kind) {
+  case plan::KernelKind::SgdUpdate:
+    return {0, 2};
+  case plan::KernelKind::AdamUpdate:
+    return {0, 2, 3};
+  case plan::KernelKind::Increment:
+    return {0};
+  default:
+    return {};
+  }
 }
 
 /// How many inputs a kind takes: [min, max].
@@ -122,6 +168,23 @@ std::pair<size_t, size_t> inputArity(plan::KernelKind kind) {
     return {2, 2};
   case K::Conv2D:
     return {2, 3};
+  case K::ReluGrad:
+  case K::SigmoidGrad:
+  case K::TanhGrad:
+  case K::GeluGrad:
+  case K::SoftmaxGrad:
+  case K::LogSoftmaxGrad:
+  case K::Conv2DBackwardData:
+  case K::Conv2DBackwardFilter:
+  case K::MaxPool2DGrad:
+  case K::Accuracy:
+    return {2, 2};
+  case K::SparseSoftmaxCrossEntropyGrad:
+  case K::MeanSquaredErrorGrad:
+  case K::SgdUpdate:
+    return {3, 3};
+  case K::AdamUpdate:
+    return {5, 5};
   default:
     return {1, 1};
   }
@@ -208,6 +271,7 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
   // Tensors.
   size_t parameterCount = p->parameters() ? p->parameters()->size() : 0;
   size_t constantCount = p->constants() ? p->constants()->size() : 0;
+  size_t stateCount = p->states() ? p->states()->size() : 0;
   for (const plan::Tensor *t : *p->tensors()) {
     PlanTensor tensor;
     size_t id = tensors_.size();
@@ -251,6 +315,12 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
         return invalidPlan("tensor '" + tensor.name + "' names constant #" +
                            std::to_string(tensor.index) + " of " +
                            std::to_string(constantCount));
+      break;
+    case plan::Storage::OptimizerState:
+      if (tensor.index >= stateCount)
+        return invalidPlan("tensor '" + tensor.name + "' names state #" +
+                           std::to_string(tensor.index) + " of " +
+                           std::to_string(stateCount));
       break;
     case plan::Storage::Input:
       break;
@@ -297,6 +367,21 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
       return invalidPlan("tensor '" + t.name +
                          "' claims a parameter that is not its own");
 
+  // Optimizer state: each names its own f32 state tensor, once.
+  for (size_t i = 0; i < stateCount; ++i) {
+    uint32_t id = p->states()->Get(i)->tensor();
+    if (id >= tensors_.size() ||
+        tensors_[id].storage != plan::Storage::OptimizerState ||
+        tensors_[id].index != i ||
+        tensors_[id].desc.type != plan::ElementType::F32)
+      return invalidPlan("state #" + std::to_string(i) +
+                         " does not name its own f32 state tensor");
+    if (!names.insert(tensors_[id].name).second)
+      return invalidPlan("two parameters or states are named " +
+                         tensorName(tensors_, id));
+    states_.push_back(id);
+  }
+
   // Constants, copied to 64-byte aligned storage shared by sessions.
   for (size_t i = 0; i < constantCount; ++i) {
     const plan::ConstantData *c = p->constants()->Get(i);
@@ -329,8 +414,10 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
     // Tensors that hold a value at this point of the entry point.
     std::vector<bool> defined(tensors_.size(), false);
     for (const PlanTensor &t : tensors_)
-      defined[&t - tensors_.data()] = t.storage == plan::Storage::Parameter ||
-                                      t.storage == plan::Storage::Constant;
+      defined[&t - tensors_.data()] =
+          t.storage == plan::Storage::Parameter ||
+          t.storage == plan::Storage::Constant ||
+          t.storage == plan::Storage::OptimizerState;
     for (uint32_t id : longs(e->inputs())) {
       if (id >= tensors_.size() || tensors_[id].storage != plan::Storage::Input)
         return invalidPlan("entry point '" + entry.name + "' input " +
@@ -358,9 +445,13 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
         step.inputs.push_back(id);
         step.desc.inputs.push_back(tensors_[id].desc);
       }
+      bool inPlace = !updatedInputs(s->kind()).empty();
       for (uint32_t id : longs(s->outputs())) {
+        // An update writes its own inputs (checked in validateStep); every
+        // other step writes fresh arena tensors.
         if (id >= tensors_.size() ||
-            tensors_[id].storage != plan::Storage::Arena || defined[id])
+            (!inPlace &&
+             (tensors_[id].storage != plan::Storage::Arena || defined[id])))
           return invalidPlan(where + " writes " + tensorName(tensors_, id) +
                              ", which is not a fresh arena tensor");
         step.outputs.push_back(id);
@@ -373,6 +464,11 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
       step.desc.strides = longs(s->strides());
       step.desc.padding = longs(s->padding());
       step.desc.dilations = longs(s->dilations());
+      step.desc.lr = s->lr();
+      step.desc.momentum = s->momentum();
+      step.desc.beta1 = s->beta1();
+      step.desc.beta2 = s->beta2();
+      step.desc.eps = s->eps();
       BRAID_RETURN_IF_ERROR(validateStep(entry, step, index));
       for (uint32_t id : step.outputs)
         defined[id] = true;
@@ -397,8 +493,9 @@ Status LoadedPlan::validateStep(const PlanEntryPoint &entry,
   std::string where = "entry point '" + entry.name + "' step " +
                       std::to_string(index) + " (" + toString(s.kind) + ")";
   auto [minInputs, maxInputs] = inputArity(s.kind);
+  size_t outputCount = std::max<size_t>(1, updatedInputs(s.kind).size());
   if (s.inputs.size() < minInputs || s.inputs.size() > maxInputs ||
-      s.outputs.size() != 1)
+      s.outputs.size() != outputCount)
     return invalidPlan(
         where + " has " + std::to_string(s.inputs.size()) + " inputs and " +
         std::to_string(s.outputs.size()) + " outputs; the kernel takes " +
@@ -406,6 +503,9 @@ Status LoadedPlan::validateStep(const PlanEntryPoint &entry,
         (maxInputs != minInputs ? " to " + std::to_string(maxInputs)
                                 : std::string()) +
         " inputs and 1 output");
+  std::vector<size_t> updated = updatedInputs(s.kind);
+  if (!updated.empty())
+    return validateUpdate(step, where, updated);
   // The same rule the compiler applied: a plan whose shapes disagree with
   // its kernels is rejected before any kernel sees it.
   shape::RuleResult rule = applyRule(s);
@@ -416,6 +516,65 @@ Status LoadedPlan::validateStep(const PlanEntryPoint &entry,
                        tensorName(tensors_, step.outputs[0]) + " as " +
                        shape::toString(toRuleType(s.outputs[0])) +
                        " but its inputs give " + shape::toString(rule.type()));
+  return Status::ok();
+}
+
+} // namespace braid::runtime
+
+namespace braid::runtime {
+
+Status LoadedPlan::validateUpdate(const PlanStep &step,
+                                  const std::string &where,
+                                  const std::vector<size_t> &updated) const {
+  const StepDesc &s = step.desc;
+  // Outputs are exactly the updated inputs: parameters for slot 0 of an
+  // optimizer, state tensors otherwise.
+  for (size_t k = 0; k < updated.size(); ++k) {
+    uint32_t id = step.outputs[k];
+    if (id != step.inputs[updated[k]])
+      return invalidPlan(where + " must update its input #" +
+                         std::to_string(updated[k]) + " in place");
+    bool isParam = s.kind != plan::KernelKind::Increment && k == 0;
+    plan::Storage expected =
+        isParam ? plan::Storage::Parameter : plan::Storage::OptimizerState;
+    if (tensors_[id].storage != expected)
+      return invalidPlan(where + " updates " + tensorName(tensors_, id) +
+                         ", which is not " +
+                         (isParam ? "a parameter" : "optimizer state"));
+  }
+  if (s.kind == plan::KernelKind::Increment) {
+    if (!s.inputs[0].shape.empty())
+      return invalidPlan(where + " counts in a scalar f32[]");
+    return Status::ok();
+  }
+  // Gradient and state tensors have the parameter's type; Adam's step
+  // counter is a scalar.
+  const TensorDesc &param = s.inputs[0];
+  for (size_t i = 1; i < s.inputs.size(); ++i) {
+    bool isStep = s.kind == plan::KernelKind::AdamUpdate && i == 4;
+    if (isStep ? !(s.inputs[i].shape.empty() &&
+                   s.inputs[i].type == plan::ElementType::F32)
+               : !(s.inputs[i].shape == param.shape &&
+                   s.inputs[i].type == plan::ElementType::F32))
+      return invalidPlan(where + " input #" + std::to_string(i) + " " +
+                         tensorName(tensors_, step.inputs[i]) +
+                         " does not have the type it needs");
+  }
+  if (s.kind == plan::KernelKind::AdamUpdate &&
+      tensors_[step.inputs[4]].storage != plan::Storage::OptimizerState)
+    return invalidPlan(where + " reads its step count from " +
+                       tensorName(tensors_, step.inputs[4]) +
+                       ", which is not optimizer state");
+  const char *optimizer =
+      s.kind == plan::KernelKind::SgdUpdate ? "sgd" : "adam";
+  std::map<std::string, double> values = {{"lr", s.lr},
+                                          {"momentum", s.momentum},
+                                          {"beta1", s.beta1},
+                                          {"beta2", s.beta2},
+                                          {"eps", s.eps}};
+  for (const shape::OptimizerParam &p : *shape::optimizerParams(optimizer))
+    if (auto bad = shape::checkOptimizerParam(p, values[p.name]))
+      return invalidPlan(where + ": " + *bad);
   return Status::ok();
 }
 

@@ -77,16 +77,21 @@ public:
   }
   /// Sum of the parameters' element counts.
   int64_t parameterCount() const;
+  /// Tensor ids of the optimizer state (Plan.states order).
+  const std::vector<uint32_t> &states() const { return states_; }
 
 private:
   Status decode(const uint8_t *data, size_t size);
   Status validateStep(const PlanEntryPoint &entry, const PlanStep &step,
                       size_t index) const;
+  Status validateUpdate(const PlanStep &step, const std::string &where,
+                        const std::vector<size_t> &updated) const;
 
   PlanMetadata metadata_;
   std::vector<PlanTensor> tensors_;
   std::vector<PlanParameter> parameters_;
   std::vector<PlanEntryPoint> entries_;
+  std::vector<uint32_t> states_;
   std::vector<std::unique_ptr<uint8_t[], void (*)(void *)>> constants_;
   uint64_t arenaBytes_ = 0;
 };

@@ -110,6 +110,53 @@ RuleResult pool2d(const TensorType &input, const std::vector<int64_t> &kernel,
                   const std::vector<int64_t> &strides,
                   const std::vector<int64_t> &padding);
 
+// Gradients (GradRules.cpp). Each gradient op returns the gradient of one
+// forward operand, so its result type is that operand's type; the rules check
+// that the incoming gradient `dy` has the forward op's result type.
+
+/// relu_grad(dy, x), gelu_grad(dy, x), sigmoid_grad(dy, y), tanh_grad(dy, y):
+/// dy and the saved forward value are f32 of one shape.
+RuleResult elementwiseGrad(const TensorType &dy, const TensorType &saved);
+/// softmax_grad(dy, y, axis), log_softmax_grad(dy, y, axis), y the forward
+/// output.
+RuleResult softmaxGrad(const TensorType &dy, const TensorType &y, int64_t axis);
+/// sparse_softmax_cross_entropy_grad(dloss f32[], logits, labels) -> logits'
+/// type.
+RuleResult sparseSoftmaxCrossEntropyGrad(const TensorType &dloss,
+                                         const TensorType &logits,
+                                         const TensorType &labels);
+/// mean_squared_error_grad(dloss f32[], prediction, target) -> prediction's
+/// type.
+RuleResult meanSquaredErrorGrad(const TensorType &dloss,
+                                const TensorType &prediction,
+                                const TensorType &target);
+/// conv2d_backward_data(dy, filter) to an input of `inputShape`.
+RuleResult conv2dBackwardData(const TensorType &dy, const TensorType &filter,
+                              const std::vector<int64_t> &inputShape,
+                              const std::vector<int64_t> &strides,
+                              const std::vector<int64_t> &padding,
+                              const std::vector<int64_t> &dilations);
+/// conv2d_backward_filter(dy, input) to a filter of `filterShape`.
+RuleResult conv2dBackwardFilter(const TensorType &dy, const TensorType &input,
+                                const std::vector<int64_t> &filterShape,
+                                const std::vector<int64_t> &strides,
+                                const std::vector<int64_t> &padding,
+                                const std::vector<int64_t> &dilations);
+/// max_pool2d_grad(dy, x) -> x's type.
+RuleResult maxPool2dGrad(const TensorType &dy, const TensorType &x,
+                         const std::vector<int64_t> &kernel,
+                         const std::vector<int64_t> &strides,
+                         const std::vector<int64_t> &padding);
+/// avg_pool2d_grad(dy) to an input of `inputShape`.
+RuleResult avgPool2dGrad(const TensorType &dy,
+                         const std::vector<int64_t> &inputShape,
+                         const std::vector<int64_t> &kernel,
+                         const std::vector<int64_t> &strides,
+                         const std::vector<int64_t> &padding);
+/// accuracy(logits f32[B, C], labels i32[B]) -> f32[]: the fraction of rows
+/// whose arg-max is the label.
+RuleResult accuracy(const TensorType &logits, const TensorType &labels);
+
 } // namespace braid::shape
 
 #endif // BRAID_DIALECTS_BRAID_SHAPERULES_SHAPERULES_H
