@@ -94,13 +94,49 @@ static std::optional<plan::KernelKind> kernelKind(Operation *op) {
       .Case<Conv2DOp>([](auto) { return K::Conv2D; })
       .Case<MaxPool2DOp>([](auto) { return K::MaxPool2D; })
       .Case<AvgPool2DOp>([](auto) { return K::AvgPool2D; })
+      // The identity forward of stop_gradient is a copy.
+      .Case<StopGradientOp>([](auto) { return K::Reshape; })
+      .Case<ReluGradOp>([](auto) { return K::ReluGrad; })
+      .Case<SigmoidGradOp>([](auto) { return K::SigmoidGrad; })
+      .Case<TanhGradOp>([](auto) { return K::TanhGrad; })
+      .Case<GeluGradOp>([](auto) { return K::GeluGrad; })
+      .Case<SoftmaxGradOp>([](auto) { return K::SoftmaxGrad; })
+      .Case<LogSoftmaxGradOp>([](auto) { return K::LogSoftmaxGrad; })
+      .Case<SparseSoftmaxCrossEntropyGradOp>(
+          [](auto) { return K::SparseSoftmaxCrossEntropyGrad; })
+      .Case<MeanSquaredErrorGradOp>(
+          [](auto) { return K::MeanSquaredErrorGrad; })
+      .Case<Conv2DBackwardDataOp>([](auto) { return K::Conv2DBackwardData; })
+      .Case<Conv2DBackwardFilterOp>(
+          [](auto) { return K::Conv2DBackwardFilter; })
+      .Case<MaxPool2DGradOp>([](auto) { return K::MaxPool2DGrad; })
+      .Case<AvgPool2DGradOp>([](auto) { return K::AvgPool2DGrad; })
+      .Case<AccuracyOp>([](auto) { return K::Accuracy; })
+      .Case<SgdUpdateOp>([](auto) { return K::SgdUpdate; })
+      .Case<AdamUpdateOp>([](auto) { return K::AdamUpdate; })
+      .Case<IncrementOp>([](auto) { return K::Increment; })
       .Default([](Operation *) { return std::nullopt; });
+}
+
+/// The operands an in-place update writes (the plan's step outputs).
+static SmallVector<Value> updatedOperands(Operation *op) {
+  return llvm::TypeSwitch<Operation *, SmallVector<Value>>(op)
+      .Case<SgdUpdateOp>([](SgdUpdateOp u) {
+        return SmallVector<Value>{u.getParam(), u.getVelocity()};
+      })
+      .Case<AdamUpdateOp>([](AdamUpdateOp u) {
+        return SmallVector<Value>{u.getParam(), u.getM(), u.getV()};
+      })
+      .Case<IncrementOp>(
+          [](IncrementOp u) { return SmallVector<Value>{u.getCounter()}; })
+      .Default([](Operation *) { return SmallVector<Value>{}; });
 }
 
 /// A step's attribute fields; empty vectors are left out of the plan.
 struct StepAttributes {
   int64_t axis = 0;
   std::vector<int64_t> axes, perm, kernel, strides, padding, dilations;
+  double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
 };
 
 /// `axis` counted from the front of a tensor of rank `rank`.
@@ -108,37 +144,40 @@ static int64_t normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-static int64_t rankOf(Value value) {
-  return llvm::cast<RankedTensorType>(value.getType()).getRank();
-}
-
+/// The plan's attribute fields, read by name: every braid op that has one of
+/// these attributes means by it what the plan's Step field means. Axes are
+/// counted against the rank of the op's first operand.
 static StepAttributes stepAttributes(Operation *op) {
   StepAttributes a;
-  auto softmax = [&](auto op) {
-    a.axis = normalizeAxis(op.getAxis(), rankOf(op.getInput()));
+  int64_t rank = 0;
+  if (op->getNumOperands())
+    if (auto type =
+            llvm::dyn_cast<RankedTensorType>(op->getOperand(0).getType()))
+      rank = type.getRank();
+  auto array = [&](StringRef name, std::vector<int64_t> &field) {
+    if (auto attr = op->getAttrOfType<DenseI64ArrayAttr>(name))
+      field.assign(attr.asArrayRef().begin(), attr.asArrayRef().end());
   };
-  auto reduce = [&](auto op) {
-    for (int64_t axis : op.getAxes())
-      a.axes.push_back(normalizeAxis(axis, rankOf(op.getInput())));
-    llvm::sort(a.axes);
+  auto real = [&](StringRef name, double &field) {
+    if (auto attr = op->getAttrOfType<FloatAttr>(name))
+      field = attr.getValueAsDouble();
   };
-  auto pool = [&](auto op) {
-    a.kernel.assign(op.getKernel().begin(), op.getKernel().end());
-    a.strides.assign(op.getStrides().begin(), op.getStrides().end());
-    a.padding.assign(op.getPadding().begin(), op.getPadding().end());
-  };
-  llvm::TypeSwitch<Operation *>(op)
-      .Case<SoftmaxOp, LogSoftmaxOp>(softmax)
-      .Case<ReduceSumOp, ReduceMeanOp>(reduce)
-      .Case<TransposeOp>([&](TransposeOp op) {
-        a.perm.assign(op.getPerm().begin(), op.getPerm().end());
-      })
-      .Case<Conv2DOp>([&](Conv2DOp op) {
-        a.strides.assign(op.getStrides().begin(), op.getStrides().end());
-        a.padding.assign(op.getPadding().begin(), op.getPadding().end());
-        a.dilations.assign(op.getDilations().begin(), op.getDilations().end());
-      })
-      .Case<MaxPool2DOp, AvgPool2DOp>(pool);
+  if (auto axis = op->getAttrOfType<IntegerAttr>("axis"))
+    a.axis = normalizeAxis(axis.getInt(), rank);
+  array("axes", a.axes);
+  for (int64_t &axis : a.axes)
+    axis = normalizeAxis(axis, rank);
+  llvm::sort(a.axes);
+  array("perm", a.perm);
+  array("kernel", a.kernel);
+  array("strides", a.strides);
+  array("padding", a.padding);
+  array("dilations", a.dilations);
+  real("lr", a.lr);
+  real("momentum", a.momentum);
+  real("beta1", a.beta1);
+  real("beta2", a.beta2);
+  real("eps", a.eps);
   return a;
 }
 
@@ -191,6 +230,9 @@ private:
   std::vector<Offset<plan::Parameter>> parameters;
   std::vector<Offset<plan::ConstantData>> constants;
   std::vector<Offset<plan::EntryPoint>> entryPoints;
+  std::vector<Offset<plan::State>> states;
+  /// State name -> tensor id.
+  llvm::StringMap<uint32_t> stateIds;
   /// Parameter name -> (tensor id, type).
   llvm::StringMap<std::pair<uint32_t, Type>> parameterIds;
   llvm::StringMap<bool> entryNames;
@@ -280,6 +322,22 @@ LogicalResult PlanWriter::addEntryPoint(func::FuncOp func) {
       ids[arg] = parameterIds.lookup(name.getValue()).first;
       continue;
     }
+    if (auto name = func.getArgAttrOfType<StringAttr>(i, attrs::kState)) {
+      FailureOr<RankedTensorType> tensor =
+          planType(func.getLoc(), arg.getType(), "state " + name.getValue());
+      if (failed(tensor))
+        return failure();
+      auto found = stateIds.find(name.getValue());
+      if (found == stateIds.end()) {
+        auto index = static_cast<uint32_t>(states.size());
+        uint32_t id = addTensor(name.getValue().str(), *tensor,
+                                plan::Storage::OptimizerState, 0, index);
+        states.push_back(plan::CreateState(fbb, id));
+        found = stateIds.insert({name.getValue(), id}).first;
+      }
+      ids[arg] = found->second;
+      continue;
+    }
     auto name = func.getArgAttrOfType<StringAttr>(i, attrs::kInput);
     if (!name)
       return func.emitError() << "cannot be exported to a plan: argument #" << i
@@ -309,6 +367,21 @@ LogicalResult PlanWriter::addEntryPoint(func::FuncOp func) {
   unsigned position = 0;
   for (Operation &op : block.without_terminator()) {
     ++position;
+    // In-place updates write their parameter and state operands.
+    SmallVector<Value> updated = updatedOperands(&op);
+    if (!updated.empty()) {
+      std::vector<uint32_t> stepInputs, stepOutputs;
+      for (Value operand : op.getOperands())
+        stepInputs.push_back(ids.lookup(operand));
+      for (Value target : updated)
+        stepOutputs.push_back(ids.lookup(target));
+      StepAttributes a = stepAttributes(&op);
+      steps.push_back(plan::CreateStepDirect(
+          fbb, *kernelKind(&op), &stepInputs, &stepOutputs, 0, nullptr, nullptr,
+          nullptr, nullptr, nullptr, nullptr, a.lr, a.momentum, a.beta1,
+          a.beta2, a.eps));
+      continue;
+    }
     if (op.getNumResults() != 1)
       return op.emitOpError() << "cannot be exported to a plan: it has "
                               << op.getNumResults() << " results";
@@ -370,7 +443,7 @@ LogicalResult PlanWriter::addEntryPoint(func::FuncOp func) {
     steps.push_back(plan::CreateStepDirect(
         fbb, *kind, &stepInputs, &stepOutputs, a.axis, orNull(a.axes),
         orNull(a.perm), orNull(a.kernel), orNull(a.strides), orNull(a.padding),
-        orNull(a.dilations)));
+        orNull(a.dilations), a.lr, a.momentum, a.beta1, a.beta2, a.eps));
   }
 
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
@@ -396,12 +469,16 @@ void PlanWriter::write(ModuleOp module, llvm::raw_ostream &os) {
   int64_t batch = 0;
   if (auto b = module->getAttrOfType<IntegerAttr>(attrs::kBatch))
     batch = b.getInt();
+  int64_t epochs = 0;
+  if (auto train = module->getAttrOfType<DictionaryAttr>(attrs::kTrain))
+    if (auto e = llvm::dyn_cast_or_null<IntegerAttr>(train.get("epochs")))
+      epochs = e.getInt();
   auto metadata =
       plan::CreateMetadataDirect(fbb, modelName.c_str(), batch, /*replicas=*/1,
-                                 BRAID_VERSION, hashModule(module));
-  auto root =
-      plan::CreatePlanDirect(fbb, kFormatVersion, metadata, &tensors,
-                             &parameters, &constants, &entryPoints, arenaBytes);
+                                 BRAID_VERSION, hashModule(module), epochs);
+  auto root = plan::CreatePlanDirect(fbb, kFormatVersion, metadata, &tensors,
+                                     &parameters, &constants, &entryPoints,
+                                     arenaBytes, &states);
   plan::FinishPlanBuffer(fbb, root);
   os.write(reinterpret_cast<const char *>(fbb.GetBufferPointer()),
            fbb.GetSize());

@@ -19,6 +19,8 @@ packages=(
 test_packages=(
   googletest libgtest-dev
   python3 python3-numpy
+  # The PyTorch agreement test; OpenBLAS keeps PyTorch's CPU speed fair.
+  python3-torch libopenblas0-pthread
 )
 
 if [[ "${1:-}" == "--test" ]]; then

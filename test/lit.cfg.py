@@ -39,3 +39,4 @@ config.substitutions.append(
     ("%sanitize_flags", "-fsanitize=" + config.braid_sanitize if config.braid_sanitize else ""))
 if config.braid_sanitize:
     config.available_features.add("sanitized")
+

@@ -6,6 +6,7 @@
 #include "runtime/exec/Session.h"
 
 #include <atomic>
+#include <map>
 #include <new>
 
 using namespace braid::runtime;
@@ -139,6 +140,7 @@ braid_status_code_t braid_plan_info(const braid_plan_t *plan,
   out_info->parameter_count = p.parameters().size();
   out_info->parameter_elements = p.parameterCount();
   out_info->arena_bytes = p.arenaBytes();
+  out_info->epochs = p.metadata().epochs;
   return BRAID_OK;
 }
 
@@ -182,6 +184,30 @@ braid_status_code_t
 braid_plan_entry_point_output(const braid_plan_t *plan, const char *entry_point,
                               size_t index, braid_tensor_info_t *out_info) {
   return entryTensor(plan, entry_point, index, /*input=*/false, out_info);
+}
+
+braid_status_code_t braid_plan_label_classes(const braid_plan_t *plan,
+                                             const char *entry_point,
+                                             const char *input_name,
+                                             int64_t *out_classes) {
+  if (!plan || !entry_point || !input_name || !out_classes)
+    return nullArgument("plan, entry_point, input_name or out_classes");
+  const PlanEntryPoint *e = plan->plan->findEntryPoint(entry_point);
+  if (!e)
+    return report(notFound(std::string("the plan has no entry point '") +
+                           entry_point + "'"));
+  *out_classes = 0;
+  for (const PlanStep &step : e->steps) {
+    using K = braid::plan::KernelKind;
+    size_t labels = step.desc.kind == K::SparseSoftmaxCrossEntropyGrad ? 2 : 1;
+    bool classification = step.desc.kind == K::SparseSoftmaxCrossEntropy ||
+                          step.desc.kind == K::SparseSoftmaxCrossEntropyGrad ||
+                          step.desc.kind == K::Accuracy;
+    if (classification &&
+        plan->plan->tensors()[step.inputs[labels]].name == input_name)
+      *out_classes = step.desc.inputs[labels - 1].shape[1];
+  }
+  return BRAID_OK;
 }
 
 void braid_session_options_init(braid_session_options_t *options) {
@@ -272,10 +298,24 @@ braid_status_code_t braid_session_load_checkpoint(braid_session_t *session,
 braid_status_code_t
 braid_session_save_checkpoint(const braid_session_t *session,
                               const char *path) {
-  if (!session || !path)
-    return nullArgument("session or path");
-  return guarded(
-      [&] { return report(session->session->saveCheckpoint(path)); });
+  return braid_session_save_checkpoint_with_metadata(session, path, nullptr,
+                                                     nullptr, 0);
+}
+
+braid_status_code_t braid_session_save_checkpoint_with_metadata(
+    const braid_session_t *session, const char *path, const char *const *keys,
+    const char *const *values, size_t count) {
+  if (!session || !path || (count && (!keys || !values)))
+    return nullArgument("session, path, keys or values");
+  return guarded([&] {
+    std::map<std::string, std::string> metadata;
+    for (size_t i = 0; i < count; ++i) {
+      if (!keys[i] || !values[i])
+        return nullArgument("a metadata key or value");
+      metadata[keys[i]] = values[i];
+    }
+    return report(session->session->saveCheckpoint(path, metadata));
+  });
 }
 
 } // extern "C"

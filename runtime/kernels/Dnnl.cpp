@@ -67,6 +67,38 @@ std::string kindName(plan::KernelKind kind) {
     return "max_pool2d";
   case plan::KernelKind::AvgPool2D:
     return "avg_pool2d";
+  case plan::KernelKind::ReluGrad:
+    return "relu_grad";
+  case plan::KernelKind::SigmoidGrad:
+    return "sigmoid_grad";
+  case plan::KernelKind::TanhGrad:
+    return "tanh_grad";
+  case plan::KernelKind::GeluGrad:
+    return "gelu_grad";
+  case plan::KernelKind::SoftmaxGrad:
+    return "softmax_grad";
+  case plan::KernelKind::LogSoftmaxGrad:
+    return "log_softmax_grad";
+  case plan::KernelKind::SparseSoftmaxCrossEntropyGrad:
+    return "sparse_softmax_cross_entropy_grad";
+  case plan::KernelKind::MeanSquaredErrorGrad:
+    return "mean_squared_error_grad";
+  case plan::KernelKind::Conv2DBackwardData:
+    return "conv2d_backward_data";
+  case plan::KernelKind::Conv2DBackwardFilter:
+    return "conv2d_backward_filter";
+  case plan::KernelKind::MaxPool2DGrad:
+    return "max_pool2d_grad";
+  case plan::KernelKind::AvgPool2DGrad:
+    return "avg_pool2d_grad";
+  case plan::KernelKind::Accuracy:
+    return "accuracy";
+  case plan::KernelKind::SgdUpdate:
+    return "sgd_update";
+  case plan::KernelKind::AdamUpdate:
+    return "adam_update";
+  case plan::KernelKind::Increment:
+    return "increment";
   }
   return "kernel kind " + std::to_string(static_cast<int>(kind));
 }

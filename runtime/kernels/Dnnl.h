@@ -1,4 +1,4 @@
-// Internal helpers of the forward kernels: plain oneDNN memory descriptors,
+// Internal helpers of the kernels: plain oneDNN memory descriptors,
 // primitives whose arguments are bound once, step checks and the per-family
 // factory functions KernelFactory.cpp dispatches to.
 //
@@ -161,6 +161,30 @@ Status createConv2D(const StepDesc &, KernelContext &,
                     std::unique_ptr<Kernel> *);
 Status createPool2D(const StepDesc &, KernelContext &,
                     std::unique_ptr<Kernel> *);
+
+// Gradients, accuracy and optimizer updates.
+Status createEltwiseGrad(const StepDesc &, KernelContext &,
+                         std::unique_ptr<Kernel> *);
+Status createSoftmaxGrad(const StepDesc &, KernelContext &,
+                         std::unique_ptr<Kernel> *);
+Status createSparseSoftmaxCrossEntropyGrad(const StepDesc &, KernelContext &,
+                                           std::unique_ptr<Kernel> *);
+Status createMeanSquaredErrorGrad(const StepDesc &, KernelContext &,
+                                  std::unique_ptr<Kernel> *);
+Status createAccuracy(const StepDesc &, KernelContext &,
+                      std::unique_ptr<Kernel> *);
+Status createConv2DBackward(const StepDesc &, KernelContext &,
+                            std::unique_ptr<Kernel> *);
+Status createMaxPool2DGrad(const StepDesc &, KernelContext &,
+                           std::unique_ptr<Kernel> *);
+Status createAvgPool2DGrad(const StepDesc &, KernelContext &,
+                           std::unique_ptr<Kernel> *);
+Status createSgdUpdate(const StepDesc &, KernelContext &,
+                       std::unique_ptr<Kernel> *);
+Status createAdamUpdate(const StepDesc &, KernelContext &,
+                        std::unique_ptr<Kernel> *);
+Status createIncrement(const StepDesc &, KernelContext &,
+                       std::unique_ptr<Kernel> *);
 
 } // namespace braid::runtime::kernels
 

@@ -35,7 +35,7 @@ struct TensorDesc {
 /// shape rule).
 struct StepDesc {
   plan::KernelKind kind = plan::KernelKind::Matmul;
-  std::vector<TensorDesc> inputs;  // in the op's operand order
+  std::vector<TensorDesc> inputs; // in the op's operand order
   /// One for every forward and gradient op; an optimizer update lists the
   /// tensors it updates in place, whose buffers are its inputs' buffers.
   std::vector<TensorDesc> outputs;

@@ -58,9 +58,47 @@ Status createKernel(const StepDesc &step, KernelContext &context,
   case plan::KernelKind::AvgPool2D:
     factory = createPool2D;
     break;
+  case plan::KernelKind::ReluGrad:
+  case plan::KernelKind::SigmoidGrad:
+  case plan::KernelKind::TanhGrad:
+  case plan::KernelKind::GeluGrad:
+    factory = createEltwiseGrad;
+    break;
+  case plan::KernelKind::SoftmaxGrad:
+  case plan::KernelKind::LogSoftmaxGrad:
+    factory = createSoftmaxGrad;
+    break;
+  case plan::KernelKind::SparseSoftmaxCrossEntropyGrad:
+    factory = createSparseSoftmaxCrossEntropyGrad;
+    break;
+  case plan::KernelKind::MeanSquaredErrorGrad:
+    factory = createMeanSquaredErrorGrad;
+    break;
+  case plan::KernelKind::Conv2DBackwardData:
+  case plan::KernelKind::Conv2DBackwardFilter:
+    factory = createConv2DBackward;
+    break;
+  case plan::KernelKind::MaxPool2DGrad:
+    factory = createMaxPool2DGrad;
+    break;
+  case plan::KernelKind::AvgPool2DGrad:
+    factory = createAvgPool2DGrad;
+    break;
+  case plan::KernelKind::Accuracy:
+    factory = createAccuracy;
+    break;
+  case plan::KernelKind::SgdUpdate:
+    factory = createSgdUpdate;
+    break;
+  case plan::KernelKind::AdamUpdate:
+    factory = createAdamUpdate;
+    break;
+  case plan::KernelKind::Increment:
+    factory = createIncrement;
+    break;
   }
   if (!factory)
-    return unsupported("no forward kernel for " + kindName(step.kind));
+    return unsupported("no kernel for " + kindName(step.kind));
   try {
     return factory(step, context, out);
   } catch (...) {

@@ -267,6 +267,7 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
   metadata_.compilerVersion =
       m->compiler_version() ? m->compiler_version()->str() : "";
   metadata_.moduleHash = m->module_hash();
+  metadata_.epochs = m->epochs();
 
   // Tensors.
   size_t parameterCount = p->parameters() ? p->parameters()->size() : 0;

@@ -51,6 +51,7 @@ struct PlanMetadata {
   int32_t replicas = 1;
   std::string compilerVersion;
   uint64_t moduleHash = 0;
+  int64_t epochs = 0;
 };
 
 class LoadedPlan {

@@ -515,3 +515,49 @@ func.func @offset_negative(%x: tensor<4xf32>) -> tensor<4xf32> {
 func.func @offset_on_function() attributes {braid.offset = 0 : i64} {
   return
 }
+
+// -----
+
+// Tests that a gradient result (braid-autodiff's braid.grad) naming a
+// parameter of the function, of its type, prints and parses back.
+// CHECK-LABEL: func.func @train_step
+// CHECK-SAME: -> (tensor<f32> {braid.loss = "loss"}, tensor<8xf32> {braid.grad = "w"})
+func.func @train_step(%w: tensor<8xf32> {braid.param = "w", braid.init = #braid.init<zeros>}, %l: tensor<f32>)
+    -> (tensor<f32> {braid.loss = "loss"}, tensor<8xf32> {braid.grad = "w"}) {
+  return %l, %w : tensor<f32>, tensor<8xf32>
+}
+
+// -----
+
+// Tests that a gradient's parameter name must not be empty.
+// expected-error @+1 {{'braid.grad' must be a non-empty string, got ""}}
+func.func @grad_empty(%w: tensor<8xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+    -> (tensor<8xf32> {braid.grad = ""}) {
+  return %w : tensor<8xf32>
+}
+
+// -----
+
+// Tests that a gradient must name a parameter of the function.
+// expected-error @+1 {{gradient result #0 names no braid.param argument: "v"}}
+func.func @grad_unknown(%w: tensor<8xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+    -> (tensor<8xf32> {braid.grad = "v"}) {
+  return %w : tensor<8xf32>
+}
+
+// -----
+
+// Tests that a gradient must have its parameter's type.
+// expected-error @+1 {{gradient result #0 has type 'tensor<4xf32>' but parameter "w" has type 'tensor<8xf32>'}}
+func.func @grad_type(%w: tensor<8xf32> {braid.param = "w", braid.init = #braid.init<zeros>}, %g: tensor<4xf32>)
+    -> (tensor<4xf32> {braid.grad = "w"}) {
+  return %g : tensor<4xf32>
+}
+
+// -----
+
+// Tests that braid.grad belongs on a function result.
+// expected-error @+1 {{'braid.grad' belongs on a function result}}
+func.func @grad_on_function() attributes {braid.grad = "w"} {
+  return
+}

@@ -4,6 +4,10 @@
 //   braid-run info PLAN
 //   braid-run predict PLAN [--checkpoint FILE] --input NAME=FILE ...
 //                          --output [NAME=]FILE.npy
+//   braid-run train PLAN --data SOURCE [--epochs N] [--seed S] ...
+//   braid-run eval PLAN --checkpoint FILE --data SOURCE
+#include "Common.h"
+
 #include "braid/braid.h"
 #include "runtime/io/Idx.h"
 #include "runtime/io/Npy.h"
@@ -23,35 +27,7 @@ using braid::runtime::io::DType;
 
 namespace {
 
-int fail(const std::string &message) {
-  std::fprintf(stderr, "braid-run: error: %s\n", message.c_str());
-  return 1;
-}
-
-int failApi(const std::string &what) {
-  return fail(what + ": " + braid_status_message());
-}
-
-std::string shapeText(const int64_t *shape, size_t rank) {
-  std::string s = "[";
-  for (size_t i = 0; i < rank; ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
-std::string typeText(const braid_tensor_info_t &t) {
-  return std::string(t.element_type == BRAID_F32 ? "f32" : "i32") +
-         shapeText(t.shape, t.rank);
-}
-
-struct PlanDeleter {
-  void operator()(braid_plan_t *p) const { braid_plan_release(p); }
-};
-struct SessionDeleter {
-  void operator()(braid_session_t *s) const { braid_session_release(s); }
-};
-using PlanPtr = std::unique_ptr<braid_plan_t, PlanDeleter>;
-using SessionPtr = std::unique_ptr<braid_session_t, SessionDeleter>;
+using namespace braidrun;
 
 bool endsWith(const std::string &s, const std::string &suffix) {
   return s.size() >= suffix.size() &&
@@ -331,8 +307,59 @@ int main(int argc, char **argv) {
   predictCommand->add_option("--seed", seed,
                              "initializer seed when no checkpoint is given");
 
+  braidrun::TrainOptions trainOptions;
+  CLI::App *trainCommand = app.add_subcommand(
+      "train",
+      "Train with the plan's train_step, evaluating on the test split");
+  trainCommand->add_option("plan", trainOptions.plan, "The plan file")
+      ->required();
+  trainCommand
+      ->add_option(
+          "--data", trainOptions.data,
+          "fashion-mnist (Debian's /usr/share/datasets/fashion-mnist), "
+          "a directory of IDX files in MNIST naming, or "
+          "NAME=FILE.npy,... (images scaled to [0, 1])")
+      ->required();
+  trainCommand->add_option("--test-data", trainOptions.testData,
+                           "NAME=FILE.npy,... for evaluation when --data is "
+                           ".npy files");
+  trainCommand->add_option("--epochs", trainOptions.epochs,
+                           "Epochs (default: the train block's)");
+  trainCommand->add_option("--seed", trainOptions.seed,
+                           "Seed of the initializers and the shuffling");
+  trainCommand->add_option("--init-from", trainOptions.initFrom,
+                           "Checkpoint to start from; a braid checkpoint "
+                           "resumes where it stopped");
+  trainCommand->add_option("--save", trainOptions.save,
+                           "Checkpoint to write at the end");
+  trainCommand->add_option("--metrics", trainOptions.metrics,
+                           "JSON Lines file: one object per step and epoch");
+  trainCommand->add_option("--eval-every", trainOptions.evalEvery,
+                           "Evaluate every N epochs (0: never)");
+  trainCommand->add_option("--max-steps", trainOptions.maxSteps,
+                           "Stop (and save) after N steps in all");
+  trainCommand->add_option("--threads", trainOptions.threads,
+                           "oneDNN threads (0: cores / local processes)");
+
+  braidrun::EvalOptions evalOptions;
+  CLI::App *evalCommand = app.add_subcommand(
+      "eval", "Print the loss and accuracy of a checkpoint on the test split");
+  evalCommand->add_option("plan", evalOptions.plan, "The plan file")
+      ->required();
+  evalCommand
+      ->add_option("--checkpoint", evalOptions.checkpoint,
+                   "safetensors checkpoint")
+      ->required();
+  evalCommand->add_option("--data", evalOptions.data, "As for train")
+      ->required();
+  evalCommand->add_option("--threads", evalOptions.threads, "oneDNN threads");
+
   CLI11_PARSE(app, argc, argv);
   if (*infoCommand)
     return info(planPath);
+  if (*trainCommand)
+    return braidrun::train(trainOptions);
+  if (*evalCommand)
+    return braidrun::eval(evalOptions);
   return predict(planPath, checkpoint, inputs, outputs, threads, seed);
 }

@@ -1,11 +1,12 @@
 // braidc: compiles a model file to a plan, or stops after an earlier stage
-// (--emit=ast, mlir, mlir-lowered or plan).
+// (--emit=ast, mlir, mlir-train, mlir-lowered or plan).
 #include "braid/Version.h"
 #include "frontend/AST.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
 #include "passes/ExportPlan.h"
+#include "passes/Passes.h"
 #include "passes/Pipelines.h"
 
 #include "mlir/IR/AsmState.h"
@@ -31,7 +32,7 @@ using namespace braid::frontend;
 
 namespace {
 
-enum class Emit { AST, MLIR, MLIRLowered, Plan };
+enum class Emit { AST, MLIR, MLIRTrain, MLIRLowered, Plan };
 
 cl::OptionCategory braidCategory("braidc options");
 
@@ -46,6 +47,9 @@ cl::opt<Emit>
                                "the syntax tree, annotated with tensor types"),
                     clEnumValN(Emit::MLIR, "mlir",
                                "the braid dialect module (func @forward)"),
+                    clEnumValN(Emit::MLIRTrain, "mlir-train",
+                               "the module with @train_step: the loss and "
+                               "every parameter's gradient"),
                     clEnumValN(Emit::MLIRLowered, "mlir-lowered",
                                "the module as exported: entry points with "
                                "planned memory"),
@@ -82,7 +86,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "braidc: compile a Braid model file\n\n"
-      "  braidc MODEL.braid [-o FILE] [--emit=ast|mlir|mlir-lowered|plan] "
+      "  braidc MODEL.braid [-o FILE] "
+      "[--emit=ast|mlir|mlir-train|mlir-lowered|plan] "
       "[--batch N]\n\n"
       "MLIR's printing and timing flags (see --help-hidden) apply as in "
       "mlir-opt.\n");
@@ -177,7 +182,21 @@ int main(int argc, char **argv) {
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return fail("cannot apply the pass manager options");
   mlir::applyDefaultTimingPassManagerCLOptions(pm);
-  braid::buildLowerToPlanPipeline(pm);
+  if (stage == Emit::MLIRTrain) {
+    if (!(*module)->hasAttr(braid::attrs::kTrain))
+      return fail("model '" + model.name +
+                  "' has no train block; --emit=mlir-train needs one");
+    // The pass's diagnostics point into the model file; the IR dump MLIR
+    // would attach to them means nothing to its author.
+    context.printOpOnDiagnostic(false);
+    pm.addPass(braid::createAutodiffPass());
+    if (mlir::failed(pm.run(*module)))
+      return 1;
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+  braid::buildLowerToPlanPipelineFor(pm, *module);
   if (mlir::failed(pm.run(*module)))
     return 1;
   if (stage == Emit::MLIRLowered) {

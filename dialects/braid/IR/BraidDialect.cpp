@@ -1,8 +1,8 @@
 // The braid dialect: registration of its ops and attributes, and verification
 // of the attributes that carry a model's interface (braid.input, braid.param,
 // braid.init, braid.output, braid.loss, braid.model, braid.batch,
-// braid.train) and of the lowering passes' (braid.entry_point,
-// braid.arena_bytes, braid.offset).
+// braid.train), of the autodiff pass's (braid.grad) and of the lowering passes'
+// (braid.entry_point, braid.arena_bytes, braid.offset).
 #include "dialects/braid/IR/BraidOps.h"
 #include "dialects/braid/IR/ShapeBridge.h"
 #include "dialects/braid/ShapeRules/ModelRules.h"
@@ -121,6 +121,18 @@ LogicalResult verifyTrain(ModuleOp module, Attribute value) {
                             << " is not a braid.loss result of @forward";
 }
 
+/// Optimizer state is named like parameters and must not share their names.
+LogicalResult expectUniqueStateName(FunctionOpInterface func, unsigned argIndex,
+                                    NamedAttribute attr) {
+  for (unsigned j = 0; j < func.getNumArguments(); ++j)
+    for (StringRef key : {attrs::kParam, attrs::kState})
+      if (j != argIndex && func.getArgAttr(j, key) == attr.getValue() &&
+          (key == attrs::kParam || j < argIndex))
+        return func.emitError() << "arguments #" << j << " and #" << argIndex
+                                << " are both named " << attr.getValue();
+  return success();
+}
+
 /// The argument attributes that name an argument; two arguments may not
 /// share a name.
 LogicalResult expectUniqueArgName(FunctionOpInterface func, unsigned argIndex,
@@ -140,7 +152,7 @@ LogicalResult BraidDialect::verifyOperationAttribute(Operation *op,
   StringRef name = attr.getName().getValue();
   if (name == attrs::kInput || name == attrs::kParam || name == attrs::kInit)
     return op->emitError() << "'" << name << "' belongs on a function argument";
-  if (name == attrs::kOutput || name == attrs::kLoss)
+  if (name == attrs::kOutput || name == attrs::kLoss || name == attrs::kGrad)
     return op->emitError() << "'" << name << "' belongs on a function result";
   if (name == attrs::kEntryPoint || name == attrs::kArenaBytes) {
     if (!llvm::isa<FunctionOpInterface>(op))
@@ -209,6 +221,13 @@ LogicalResult BraidDialect::verifyRegionArgAttribute(Operation *op,
                              << ", which is not a 'braid.param'";
     return success();
   }
+  if (name == attrs::kState) {
+    if (!tensor || tensor->element != shape::ElementType::F32)
+      return op->emitError() << "state argument #" << argIndex
+                             << " must be a static f32 tensor, got " << type;
+    return failure(failed(expectName(op, attr)) ||
+                   failed(expectUniqueStateName(func, argIndex, attr)));
+  }
   return op->emitError() << "unknown argument attribute '" << name << "'";
 }
 
@@ -231,6 +250,25 @@ LogicalResult BraidDialect::verifyRegionResultAttribute(Operation *op,
       return op->emitError() << "loss result #" << resultIndex
                              << " must be tensor<f32>, got " << type;
     return expectName(op, attr);
+  }
+  if (name == attrs::kGrad) {
+    // The gradient of a parameter of the same function, of its type.
+    if (failed(expectName(op, attr)))
+      return failure();
+    Type type = func.getResultTypes()[resultIndex];
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
+      if (func.getArgAttr(i, attrs::kParam) != attr.getValue())
+        continue;
+      if (func.getArgumentTypes()[i] != type)
+        return op->emitError()
+               << "gradient result #" << resultIndex << " has type " << type
+               << " but parameter " << attr.getValue() << " has type "
+               << func.getArgumentTypes()[i];
+      return success();
+    }
+    return op->emitError() << "gradient result #" << resultIndex
+                           << " names no braid.param argument: "
+                           << attr.getValue();
   }
   return op->emitError() << "unknown result attribute '" << name << "'";
 }

@@ -4,6 +4,7 @@
 #define BRAID_DIALECTS_BRAID_IR_BRAIDOPS_H
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
@@ -11,6 +12,9 @@
 
 #include "dialects/braid/IR/BraidAttrs.h"
 #include "dialects/braid/IR/BraidDialect.h"
+
+/// The VJP interface (BraidInterfaces.td) that differentiable ops implement.
+#include "dialects/braid/IR/BraidInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialects/braid/IR/BraidOps.h.inc"
@@ -28,6 +32,11 @@ inline constexpr llvm::StringLiteral kParam = "braid.param";
 inline constexpr llvm::StringLiteral kInit = "braid.init";
 inline constexpr llvm::StringLiteral kOutput = "braid.output";
 inline constexpr llvm::StringLiteral kLoss = "braid.loss";
+/// Set by braid-autodiff on @train_step's results: the name of the parameter
+/// whose gradient the result is.
+inline constexpr llvm::StringLiteral kGrad = "braid.grad";
+/// An optimizer state argument of @train_step (braid-optimizer), by name.
+inline constexpr llvm::StringLiteral kState = "braid.state";
 /// Set by the lowering passes: the name of a func that becomes an entry point
 /// of the plan, its arena size, and each arena value's byte offset.
 inline constexpr llvm::StringLiteral kEntryPoint = "braid.entry_point";

@@ -5,12 +5,19 @@
 
 include "dialects/braid/IR/BraidDialect.td"
 include "dialects/braid/IR/BraidAttrs.td"
+include "dialects/braid/IR/BraidInterfaces.td"
+
+// A differentiable op: it builds its own VJP (BraidVJPs.cpp).
+class Braid_DiffOp<string mnemonic, list<Trait> traits = []>
+    : Braid_Op<mnemonic,
+               !listconcat([DeclareOpInterfaceMethods<BraidVJPOpInterface>],
+                           traits)>;
 
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-class Braid_UnaryOp<string mnemonic, string math> : Braid_Op<mnemonic> {
+class Braid_UnaryOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
   let summary = "elementwise " # mnemonic;
   let description = [{
     Applies `}] # math # [{` to every element. The result has the operand's
@@ -42,7 +49,7 @@ def Braid_SigmoidOp : Braid_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def Braid_TanhOp : Braid_UnaryOp<"tanh", "tanh(x)">;
 def Braid_GeluOp : Braid_UnaryOp<"gelu", "0.5 * x * (1 + erf(x / sqrt(2)))">;
 
-class Braid_BinaryOp<string mnemonic, string math> : Braid_Op<mnemonic> {
+class Braid_BinaryOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
   let summary = "elementwise " # mnemonic # " with broadcasting";
   let description = [{
     Computes `}] # math # [{` elementwise after numpy-style broadcasting:
@@ -82,7 +89,7 @@ def Braid_DivOp : Braid_BinaryOp<"div", "lhs / rhs">;
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def Braid_MatmulOp : Braid_Op<"matmul"> {
+def Braid_MatmulOp : Braid_DiffOp<"matmul"> {
   let summary = "matrix product";
   let description = [{
     `result[m, n] = sum_k lhs[m, k] * rhs[k, n]`.
@@ -103,7 +110,7 @@ def Braid_MatmulOp : Braid_Op<"matmul"> {
 // Softmax and losses
 //===----------------------------------------------------------------------===//
 
-class Braid_SoftmaxOpBase<string mnemonic, string math> : Braid_Op<mnemonic> {
+class Braid_SoftmaxOpBase<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
   let summary = mnemonic # " along one axis";
   let description = [{
     Computes `}] # math # [{` along `axis` (negative values count from the
@@ -137,7 +144,7 @@ def Braid_LogSoftmaxOp
     : Braid_SoftmaxOpBase<"log_softmax", "x_i - log(sum_j exp(x_j))">;
 
 def Braid_SparseSoftmaxCrossEntropyOp
-    : Braid_Op<"sparse_softmax_cross_entropy"> {
+    : Braid_DiffOp<"sparse_softmax_cross_entropy"> {
   let summary = "mean softmax cross-entropy against integer class labels";
   let description = [{
     `result = mean_b(-log_softmax(logits)[b, labels[b]])`, a scalar. Labels
@@ -156,7 +163,7 @@ def Braid_SparseSoftmaxCrossEntropyOp
       "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
 }
 
-def Braid_MeanSquaredErrorOp : Braid_Op<"mean_squared_error"> {
+def Braid_MeanSquaredErrorOp : Braid_DiffOp<"mean_squared_error"> {
   let summary = "mean of the squared differences";
   let description = [{
     `result = mean((prediction - target)^2)` over every element, a scalar.
@@ -177,7 +184,7 @@ def Braid_MeanSquaredErrorOp : Braid_Op<"mean_squared_error"> {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-class Braid_ReduceOp<string mnemonic, string math> : Braid_Op<mnemonic> {
+class Braid_ReduceOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
   let summary = math # " over the given axes";
   let description = [{
     Reduces the operand by }] # math # [{ over `axes`, which are removed from
@@ -212,7 +219,7 @@ def Braid_ReduceMeanOp : Braid_ReduceOp<"reduce_mean", "the mean">;
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def Braid_ReshapeOp : Braid_Op<"reshape"> {
+def Braid_ReshapeOp : Braid_DiffOp<"reshape"> {
   let summary = "the same elements in another shape";
   let description = [{
     Reinterprets the operand's elements, in row-major order, as `shape`.
@@ -229,7 +236,7 @@ def Braid_ReshapeOp : Braid_Op<"reshape"> {
   let assemblyFormat = "$input `to` $shape attr-dict `:` type($input)";
 }
 
-def Braid_TransposeOp : Braid_Op<"transpose"> {
+def Braid_TransposeOp : Braid_DiffOp<"transpose"> {
   let summary = "permute the dimensions";
   let description = [{
     `result.shape[i] = input.shape[perm[i]]`.
@@ -246,7 +253,7 @@ def Braid_TransposeOp : Braid_Op<"transpose"> {
   let assemblyFormat = "$input `,` `perm` `=` $perm attr-dict `:` type($input)";
 }
 
-def Braid_BroadcastToOp : Braid_Op<"broadcast_to"> {
+def Braid_BroadcastToOp : Braid_DiffOp<"broadcast_to"> {
   let summary = "broadcast to a given shape";
   let description = [{
     Repeats the operand along the dimensions where it has size 1 (or lacks a
@@ -265,7 +272,7 @@ def Braid_BroadcastToOp : Braid_Op<"broadcast_to"> {
   let assemblyFormat = "$input `to` $shape attr-dict `:` type($input)";
 }
 
-def Braid_FlattenOp : Braid_Op<"flatten"> {
+def Braid_FlattenOp : Braid_DiffOp<"flatten"> {
   let summary = "collapse every dimension after the first";
   let description = [{
     `f32[N, d1, ..., dk]` becomes `f32[N, d1 * ... * dk]`; a rank-1 operand
@@ -304,7 +311,7 @@ def Braid_ConstantOp : Braid_Op<"constant", [ConstantLike]> {
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
 
-def Braid_Conv2DOp : Braid_Op<"conv2d"> {
+def Braid_Conv2DOp : Braid_DiffOp<"conv2d"> {
   let summary = "2-D convolution, NCHW input and OIHW filter, optional bias";
   let description = [{
     `result[n, o, h, w] = bias[o] + sum_{c, i, j} input[n, c, h * sh + i * dh - ph,
@@ -334,7 +341,7 @@ def Braid_Conv2DOp : Braid_Op<"conv2d"> {
   }];
 }
 
-class Braid_Pool2DOp<string mnemonic, string math> : Braid_Op<mnemonic> {
+class Braid_Pool2DOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
   let summary = "2-D " # math # " pooling over NCHW";
   let description = [{
     Takes the }] # math # [{ of each `kernel` window, moved by `strides` over
@@ -373,5 +380,8 @@ class Braid_Pool2DOp<string mnemonic, string math> : Braid_Op<mnemonic> {
 
 def Braid_MaxPool2DOp : Braid_Pool2DOp<"max_pool2d", "maximum">;
 def Braid_AvgPool2DOp : Braid_Pool2DOp<"avg_pool2d", "average">;
+
+include "dialects/braid/IR/BraidGradOps.td"
+include "dialects/braid/IR/BraidOptimizerOps.td"
 
 #endif // BRAID_OPS_TD

@@ -82,6 +82,7 @@ typedef struct braid_plan_info_t {
   size_t parameter_count;     /* parameter tensors */
   int64_t parameter_elements; /* their elements in all */
   uint64_t arena_bytes;
+  int64_t epochs; /* the train block's epochs; 0 without one */
 } braid_plan_info_t;
 
 /* Strings in out_info live as long as the plan. */
@@ -112,6 +113,14 @@ braid_plan_entry_point_input(const braid_plan_t *plan, const char *entry_point,
 BRAID_API braid_status_code_t
 braid_plan_entry_point_output(const braid_plan_t *plan, const char *entry_point,
                               size_t index, braid_tensor_info_t *out_info);
+
+/* For an i32 input that holds class labels (read by a sparse softmax
+ * cross-entropy or accuracy step of the entry point), the number of classes
+ * C: valid labels are [0, C). 0 when the input holds no class labels. */
+BRAID_API braid_status_code_t braid_plan_label_classes(const braid_plan_t *plan,
+                                                       const char *entry_point,
+                                                       const char *input_name,
+                                                       int64_t *out_classes);
 
 /*===------------------------------------------------------------------===*/
 /* Sessions                                                               */
@@ -160,9 +169,15 @@ BRAID_API braid_status_code_t braid_session_output(
  * names). A checkpoint that does not match leaves the session unchanged. */
 BRAID_API braid_status_code_t
 braid_session_load_checkpoint(braid_session_t *session, const char *path);
-/* Saves every parameter: written to a temporary file, synced, renamed. */
+/* Saves every parameter and optimizer state tensor: written to a temporary
+ * file, synced, renamed, so a crash never leaves a torn checkpoint. */
 BRAID_API braid_status_code_t
 braid_session_save_checkpoint(const braid_session_t *session, const char *path);
+/* As braid_session_save_checkpoint, adding `count` metadata strings
+ * (keys[i] = values[i]) to the file's header, e.g. a training position. */
+BRAID_API braid_status_code_t braid_session_save_checkpoint_with_metadata(
+    const braid_session_t *session, const char *path, const char *const *keys,
+    const char *const *values, size_t count);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,106 @@
+// Type inference of the gradient ops that have no family base class in ODS
+// (BraidGradOps.td); each calls its rule in ShapeRules/GradRules.cpp.
+#include "dialects/braid/IR/BraidOps.h"
+#include "dialects/braid/IR/ShapeBridge.h"
+
+using namespace mlir;
+
+namespace braid {
+
+LogicalResult SparseSoftmaxCrossEntropyGradOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  RuleCall call(context, location, getOperationName(), inferred);
+  auto dloss = call.operand("dloss", adaptor.getDloss());
+  auto logits = call.operand("logits", adaptor.getLogits());
+  auto labels = call.operand("labels", adaptor.getLabels());
+  if (!dloss || !logits || !labels)
+    return failure();
+  return call.apply(
+      shape::sparseSoftmaxCrossEntropyGrad(*dloss, *logits, *labels));
+}
+
+LogicalResult MeanSquaredErrorGradOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  RuleCall call(context, location, getOperationName(), inferred);
+  auto dloss = call.operand("dloss", adaptor.getDloss());
+  auto prediction = call.operand("prediction", adaptor.getPrediction());
+  auto target = call.operand("target", adaptor.getTarget());
+  if (!dloss || !prediction || !target)
+    return failure();
+  return call.apply(shape::meanSquaredErrorGrad(*dloss, *prediction, *target));
+}
+
+LogicalResult Conv2DBackwardDataOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  RuleCall call(context, location, getOperationName(), inferred);
+  auto dy = call.operand("dy", adaptor.getDy());
+  auto filter = call.operand("filter", adaptor.getFilter());
+  if (!dy || !filter)
+    return failure();
+  return call.apply(shape::conv2dBackwardData(
+      *dy, *filter, adaptor.getInputShape().vec(), adaptor.getStrides().vec(),
+      adaptor.getPadding().vec(), adaptor.getDilations().vec()));
+}
+
+LogicalResult Conv2DBackwardFilterOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  RuleCall call(context, location, getOperationName(), inferred);
+  auto dy = call.operand("dy", adaptor.getDy());
+  auto input = call.operand("input", adaptor.getInput());
+  if (!dy || !input)
+    return failure();
+  return call.apply(shape::conv2dBackwardFilter(
+      *dy, *input, adaptor.getFilterShape().vec(), adaptor.getStrides().vec(),
+      adaptor.getPadding().vec(), adaptor.getDilations().vec()));
+}
+
+LogicalResult MaxPool2DGradOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  RuleCall call(context, location, getOperationName(), inferred);
+  auto dy = call.operand("dy", adaptor.getDy());
+  auto x = call.operand("x", adaptor.getX());
+  if (!dy || !x)
+    return failure();
+  return call.apply(shape::maxPool2dGrad(*dy, *x, adaptor.getKernel().vec(),
+                                         adaptor.getStrides().vec(),
+                                         adaptor.getPadding().vec()));
+}
+
+LogicalResult AvgPool2DGradOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  RuleCall call(context, location, getOperationName(), inferred);
+  auto dy = call.operand("dy", adaptor.getDy());
+  if (!dy)
+    return failure();
+  return call.apply(shape::avgPool2dGrad(
+      *dy, adaptor.getInputShape().vec(), adaptor.getKernel().vec(),
+      adaptor.getStrides().vec(), adaptor.getPadding().vec()));
+}
+
+LogicalResult AccuracyOp::inferReturnTypes(MLIRContext *context,
+                                           std::optional<Location> location,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  RuleCall call(context, location, getOperationName(), inferred);
+  auto logits = call.operand("logits", adaptor.getLogits());
+  auto labels = call.operand("labels", adaptor.getLabels());
+  return logits && labels ? call.apply(shape::accuracy(*logits, *labels))
+                          : failure();
+}
+
+LogicalResult StopGradientOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  // The identity's rule: any usable tensor, unchanged.
+  RuleCall call(context, location, getOperationName(), inferred);
+  auto input = call.operand("input", adaptor.getInput());
+  return input ? call.apply(shape::RuleResult::ok(*input)) : failure();
+}
+
+} // namespace braid

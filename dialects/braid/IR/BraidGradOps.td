@@ -1,0 +1,320 @@
+// The gradient ops of the braid dialect: the ops the VJPs of the forward ops
+// build (docs/gradients.md), plus accuracy and stop_gradient. Their shape
+// rules are in dialects/braid/ShapeRules/GradRules.cpp. Included from
+// BraidOps.td; none of them implements the VJP interface.
+#ifndef BRAID_GRAD_OPS_TD
+#define BRAID_GRAD_OPS_TD
+
+//===----------------------------------------------------------------------===//
+// Elementwise gradients
+//===----------------------------------------------------------------------===//
+
+// `saved` names the forward value the gradient reads: the operand `x` of
+// relu and gelu, the result `y` of sigmoid and tanh.
+class Braid_ElementwiseGradOp<string mnemonic, string forward, string saved,
+                              string math, string note = "">
+    : Braid_Op<mnemonic> {
+  let summary = "gradient of " # forward;
+  let description = [{
+    The VJP of `braid.}] # forward # [{`: `}] # math # [{`, elementwise, where
+    `dy` is the gradient at the forward op's result and `}] # saved # [{` the
+    forward }] # !if(!eq(saved, "x"), "operand", "result") # note # [{. The result
+    is the gradient of the forward operand and has its type.
+
+    Constraints: (c1) both operands are f32 tensors; (c2) of the same shape.
+
+    ```mlir
+    %dx = braid.}] # mnemonic # [{ %dy, %}] # saved # [{ : tensor<64x10xf32>, tensor<64x10xf32>
+    ```
+  }];
+  let arguments = !dag(ins, [Braid_F32Tensor, Braid_F32Tensor], ["dy", saved]);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = "$dy `,` $" # saved #
+                       " attr-dict `:` type($dy) `,` type($" # saved # ")";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto dy = call.operand("dy", adaptor.getOperands()[0]);
+      auto saved = call.operand("}] # saved # [{", adaptor.getOperands()[1]);
+      return dy && saved ? call.apply(::braid::shape::elementwiseGrad(*dy, *saved))
+                         : ::mlir::failure();
+    }
+  }];
+}
+
+def Braid_ReluGradOp
+    : Braid_ElementwiseGradOp<"relu_grad", "relu", "x", "dy * (x > 0)">;
+def Braid_SigmoidGradOp
+    : Braid_ElementwiseGradOp<"sigmoid_grad", "sigmoid", "y", "dy * y * (1 - y)">;
+def Braid_TanhGradOp
+    : Braid_ElementwiseGradOp<"tanh_grad", "tanh", "y", "dy * (1 - y * y)">;
+def Braid_GeluGradOp
+    : Braid_ElementwiseGradOp<"gelu_grad", "gelu", "x",
+                              "dy * (Phi(x) + x * phi(x))",
+                              " (Phi and phi: the standard normal CDF and "
+                              "PDF)">;
+
+//===----------------------------------------------------------------------===//
+// Softmax and loss gradients
+//===----------------------------------------------------------------------===//
+
+class Braid_SoftmaxGradOpBase<string mnemonic, string forward, string math>
+    : Braid_Op<mnemonic> {
+  let summary = "gradient of " # forward # " along one axis";
+  let description = [{
+    The VJP of `braid.}] # forward # [{`: `}] # math # [{`, where `dy` is the
+    gradient at the forward result `y` and the sum runs along `axis` (negative
+    values count from the last dimension), broadcast back along it. The result
+    has `y`'s type.
+
+    Constraints: (c1) `y` is an f32 tensor of rank 1 or more and `axis` is in
+    [-rank, rank); (c2) `dy` has `y`'s type.
+
+    ```mlir
+    %dx = braid.}] # mnemonic # [{ %dy, %y, axis = 1 : tensor<64x10xf32>, tensor<64x10xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$y, I64Attr:$axis);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat =
+      "$dy `,` $y `,` `axis` `=` $axis attr-dict `:` type($dy) `,` type($y)";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto dy = call.operand("dy", adaptor.getDy());
+      auto y = call.operand("y", adaptor.getY());
+      return dy && y ? call.apply(::braid::shape::softmaxGrad(*dy, *y, adaptor.getAxis()))
+                     : ::mlir::failure();
+    }
+  }];
+}
+
+def Braid_SoftmaxGradOp
+    : Braid_SoftmaxGradOpBase<"softmax_grad", "softmax",
+                              "y * (dy - sum(dy * y, axis))">;
+def Braid_LogSoftmaxGradOp
+    : Braid_SoftmaxGradOpBase<"log_softmax_grad", "log_softmax",
+                              "dy - exp(y) * sum(dy, axis)">;
+
+def Braid_SparseSoftmaxCrossEntropyGradOp
+    : Braid_Op<"sparse_softmax_cross_entropy_grad"> {
+  let summary = "gradient of sparse_softmax_cross_entropy for the logits";
+  let description = [{
+    The VJP of `braid.sparse_softmax_cross_entropy` for its logits:
+    `dloss * (softmax(logits) - onehot(labels)) / B`, where `dloss` is the
+    gradient at the (scalar, batch-mean) loss and B the batch size. The labels
+    get no gradient. The result has the logits' type.
+
+    Constraints: (c1) `dloss` is f32[]; (c2) `logits` is f32[B, C] and
+    `labels` i32[B] with the same B.
+
+    ```mlir
+    %dlogits = braid.sparse_softmax_cross_entropy_grad %dloss, %logits, %y
+        : tensor<f32>, tensor<64x10xf32>, tensor<64xi32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dloss, Braid_F32Tensor:$logits,
+                       Braid_I32Tensor:$labels);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dloss `,` $logits `,` $labels attr-dict `:` type($dloss) `,` type($logits)
+    `,` type($labels)
+  }];
+}
+
+def Braid_MeanSquaredErrorGradOp : Braid_Op<"mean_squared_error_grad"> {
+  let summary = "gradient of mean_squared_error for the prediction";
+  let description = [{
+    The VJP of `braid.mean_squared_error` for its prediction:
+    `dloss * 2 * (prediction - target) / numel`, where `dloss` is the gradient
+    at the (scalar) loss and numel the element count of `prediction`. The
+    target's gradient is its negation. The result has the prediction's type.
+
+    Constraints: (c1) `dloss` is f32[]; (c2) `prediction` and `target` are f32
+    tensors of the same shape.
+
+    ```mlir
+    %dp = braid.mean_squared_error_grad %dloss, %p, %t
+        : tensor<f32>, tensor<64x1xf32>, tensor<64x1xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dloss, Braid_F32Tensor:$prediction,
+                       Braid_F32Tensor:$target);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dloss `,` $prediction `,` $target attr-dict `:` type($dloss) `,`
+    type($prediction) `,` type($target)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling gradients
+//===----------------------------------------------------------------------===//
+
+def Braid_Conv2DBackwardDataOp : Braid_Op<"conv2d_backward_data"> {
+  let summary = "gradient of conv2d for its input";
+  let description = [{
+    The VJP of `braid.conv2d` for its input: the transposed convolution of
+    `dy`, the gradient at the conv2d's result, by `filter` (OIHW), giving
+    `dx[n, c, h, w] = sum over (o, i, j) with h = oh * sh + i * dh - ph and
+    w = ow * sw + j * dw - pw of dy[n, o, oh, ow] * filter[o, c, i, j]`. The
+    result is f32 of `input_shape`, the shape of the forward input, which the
+    forward output extents do not determine.
+
+    Constraints: (c1) `input_shape` has positive dimensions and at most 2^40
+    elements; (c2) a `braid.conv2d` of an f32 input of `input_shape` by
+    `filter` with these `strides`, `padding` and `dilations` is valid (its
+    constraints c1, c3 and c4); (c3) `dy` has that conv2d's result type.
+
+    ```mlir
+    %dx = braid.conv2d_backward_data %dy, %w input_shape = [64, 1, 28, 28]
+        strides = [1, 1] padding = [2, 2] dilations = [1, 1]
+        : tensor<64x6x28x28xf32>, tensor<6x1x5x5xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$filter,
+                       DenseI64ArrayAttr:$input_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilations);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dy `,` $filter `input_shape` `=` $input_shape `strides` `=` $strides
+    `padding` `=` $padding `dilations` `=` $dilations attr-dict `:` type($dy)
+    `,` type($filter)
+  }];
+}
+
+def Braid_Conv2DBackwardFilterOp : Braid_Op<"conv2d_backward_filter"> {
+  let summary = "gradient of conv2d for its filter";
+  let description = [{
+    The VJP of `braid.conv2d` for its filter: `dw[o, c, i, j] = sum over
+    (n, oh, ow) of dy[n, o, oh, ow] * input[n, c, oh * sh + i * dh - ph,
+    ow * sw + j * dw - pw]` (zero outside the input), where `dy` is the
+    gradient at the conv2d's result and `input` its forward input. The result
+    is f32 of `filter_shape`, the forward filter's shape.
+
+    Constraints: (c1) `filter_shape` has positive dimensions and at most 2^40
+    elements; (c2) a `braid.conv2d` of `input` by an f32 filter of
+    `filter_shape` with these `strides`, `padding` and `dilations` is valid
+    (its constraints c1, c3 and c4); (c3) `dy` has that conv2d's result type.
+
+    ```mlir
+    %dw = braid.conv2d_backward_filter %dy, %x filter_shape = [6, 1, 5, 5]
+        strides = [1, 1] padding = [2, 2] dilations = [1, 1]
+        : tensor<64x6x28x28xf32>, tensor<64x1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$input,
+                       DenseI64ArrayAttr:$filter_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilations);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dy `,` $input `filter_shape` `=` $filter_shape `strides` `=` $strides
+    `padding` `=` $padding `dilations` `=` $dilations attr-dict `:` type($dy)
+    `,` type($input)
+  }];
+}
+
+def Braid_MaxPool2DGradOp : Braid_Op<"max_pool2d_grad"> {
+  let summary = "gradient of max_pool2d";
+  let description = [{
+    The VJP of `braid.max_pool2d`: each window's gradient (from `dy`, the
+    gradient at the pooling's result) goes to the window's first maximum of
+    the forward input `x` in row-major order; padding never receives any. The
+    result has `x`'s type.
+
+    Constraints: (c1) a `braid.max_pool2d` of `x` with this `kernel`,
+    `strides` and `padding` is valid (its constraints c1 to c3); (c2) `dy` has
+    that pooling's result type.
+
+    ```mlir
+    %dx = braid.max_pool2d_grad %dy, %x kernel = [2, 2] strides = [2, 2]
+        padding = [0, 0] : tensor<64x6x14x14xf32>, tensor<64x6x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$x,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dy `,` $x `kernel` `=` $kernel `strides` `=` $strides `padding` `=`
+    $padding attr-dict `:` type($dy) `,` type($x)
+  }];
+}
+
+def Braid_AvgPool2DGradOp : Braid_Op<"avg_pool2d_grad"> {
+  let summary = "gradient of avg_pool2d";
+  let description = [{
+    The VJP of `braid.avg_pool2d`: each window's gradient (from `dy`, the
+    gradient at the pooling's result) is spread evenly over the window's
+    non-padding elements. The result is f32 of `input_shape`, the forward
+    input's shape.
+
+    Constraints: (c1) `input_shape` has positive dimensions and at most 2^40
+    elements; (c2) a `braid.avg_pool2d` of an f32 input of `input_shape` with
+    this `kernel`, `strides` and `padding` is valid (its constraints c1 to
+    c3); (c3) `dy` has that pooling's result type.
+
+    ```mlir
+    %dx = braid.avg_pool2d_grad %dy input_shape = [64, 6, 28, 28] kernel = [2, 2]
+        strides = [2, 2] padding = [0, 0] : tensor<64x6x14x14xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dy, DenseI64ArrayAttr:$input_shape,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dy `input_shape` `=` $input_shape `kernel` `=` $kernel `strides` `=`
+    $strides `padding` `=` $padding attr-dict `:` type($dy)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Metrics and gradient control
+//===----------------------------------------------------------------------===//
+
+def Braid_AccuracyOp : Braid_Op<"accuracy"> {
+  let summary = "fraction of rows whose arg-max logit is the label";
+  let description = [{
+    `result = mean_b(argmax_c(logits[b, c]) == labels[b])`, a scalar in
+    [0, 1]; on ties the first maximum counts. A metric for the `eval` entry
+    point: it has no gradient.
+
+    Constraints: (c1) `logits` is f32[B, C]; (c2) `labels` is i32[B]; (c3)
+    their batch sizes agree.
+
+    ```mlir
+    %acc = braid.accuracy %logits, %y : tensor<64x10xf32>, tensor<64xi32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$logits, Braid_I32Tensor:$labels);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat =
+      "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
+}
+
+def Braid_StopGradientOp : Braid_Op<"stop_gradient"> {
+  let summary = "identity that blocks gradients";
+  let description = [{
+    Returns its operand unchanged. Reverse-mode differentiation treats the
+    result as a constant: no gradient flows through it to the operand.
+
+    Constraints: (c1) the operand is a statically shaped f32 or i32 tensor;
+    the result has its type.
+
+    ```mlir
+    %t = braid.stop_gradient %x : tensor<64x10xf32>
+    ```
+  }];
+  let arguments = (ins Braid_Tensor:$input);
+  let results = (outs Braid_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+#endif // BRAID_GRAD_OPS_TD

@@ -1,0 +1,307 @@
+// The VJPs of the differentiable braid ops, one small function per op,
+// exactly as docs/gradients.md fixes them; and the VJP interface's generated
+// definitions. `dy` is the gradient at the op's result, pushed gradients are
+// in operand order.
+#include "dialects/braid/IR/BraidOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+
+#include "dialects/braid/IR/BraidInterfaces.cpp.inc"
+
+namespace braid {
+namespace {
+
+ArrayRef<int64_t> shapeOf(Value value) {
+  return llvm::cast<RankedTensorType>(value.getType()).getShape();
+}
+
+/// A braid.constant f32[] holding `value`.
+Value scalar(OpBuilder &b, Location loc, float value) {
+  auto type = RankedTensorType::get({}, b.getF32Type());
+  return ConstantOp::create(
+      b, loc, llvm::cast<ElementsAttr>(DenseElementsAttr::get(type, value)));
+}
+
+/// -g, as g times a constant -1 (exact).
+Value negate(OpBuilder &b, Location loc, Value g) {
+  return MulOp::create(b, loc, g, scalar(b, loc, -1.0f));
+}
+
+/// `value` reshaped to `shape`; `value` itself when it has that shape.
+Value reshapeTo(OpBuilder &b, Location loc, Value value,
+                ArrayRef<int64_t> shape) {
+  if (shapeOf(value) == shape)
+    return value;
+  return ReshapeOp::create(b, loc, value, shape);
+}
+
+/// unbroadcast(g, x): reduce_sum of g over the axes that broadcasting added
+/// or stretched from 1, then reshape to x's shape (nothing when the shapes
+/// match).
+Value unbroadcast(OpBuilder &b, Location loc, Value g, Value x) {
+  ArrayRef<int64_t> gShape = shapeOf(g), xShape = shapeOf(x);
+  if (gShape == xShape)
+    return g;
+  int64_t added = static_cast<int64_t>(gShape.size() - xShape.size());
+  SmallVector<int64_t> axes;
+  for (int64_t i = 0, e = gShape.size(); i < e; ++i)
+    if (i < added || (xShape[i - added] == 1 && gShape[i] != 1))
+      axes.push_back(i);
+  Value sum = axes.empty() ? g : ReduceSumOp::create(b, loc, g, axes);
+  return reshapeTo(b, loc, sum, xShape);
+}
+
+/// The VJP of a reduction over `axes` of `input`, `dy` already scaled:
+/// broadcast_to(reshape(dy, keepdims shape), input's shape).
+Value unreduce(OpBuilder &b, Location loc, Value dy, Value input,
+               ArrayRef<int64_t> axes) {
+  SmallVector<int64_t> keep(shapeOf(input));
+  int64_t rank = keep.size();
+  for (int64_t axis : axes)
+    keep[axis < 0 ? axis + rank : axis] = 1;
+  Value kept = reshapeTo(b, loc, dy, keep);
+  if (shapeOf(kept) == shapeOf(input))
+    return kept;
+  return BroadcastToOp::create(b, loc, kept, shapeOf(input));
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReluOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                               SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      ReluGradOp::create(b, getLoc(), resultGrads[0], getInput()));
+  return success();
+}
+
+LogicalResult SigmoidOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      SigmoidGradOp::create(b, getLoc(), resultGrads[0], getResult()));
+  return success();
+}
+
+LogicalResult TanhOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                               SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      TanhGradOp::create(b, getLoc(), resultGrads[0], getResult()));
+  return success();
+}
+
+LogicalResult GeluOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                               SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      GeluGradOp::create(b, getLoc(), resultGrads[0], getInput()));
+  return success();
+}
+
+LogicalResult AddOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                              SmallVectorImpl<Value> &operandGrads) {
+  Value dy = resultGrads[0];
+  operandGrads.push_back(unbroadcast(b, getLoc(), dy, getLhs()));
+  operandGrads.push_back(unbroadcast(b, getLoc(), dy, getRhs()));
+  return success();
+}
+
+LogicalResult SubOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                              SmallVectorImpl<Value> &operandGrads) {
+  // unbroadcast(-dy, b), negated after the sum: the same value, exactly, on
+  // the smaller tensor.
+  Value dy = resultGrads[0];
+  operandGrads.push_back(unbroadcast(b, getLoc(), dy, getLhs()));
+  operandGrads.push_back(
+      negate(b, getLoc(), unbroadcast(b, getLoc(), dy, getRhs())));
+  return success();
+}
+
+LogicalResult MulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                              SmallVectorImpl<Value> &operandGrads) {
+  Value dy = resultGrads[0];
+  Location loc = getLoc();
+  operandGrads.push_back(
+      unbroadcast(b, loc, MulOp::create(b, loc, dy, getRhs()), getLhs()));
+  operandGrads.push_back(
+      unbroadcast(b, loc, MulOp::create(b, loc, dy, getLhs()), getRhs()));
+  return success();
+}
+
+LogicalResult DivOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                              SmallVectorImpl<Value> &operandGrads) {
+  // da = unbroadcast(dy / b, a); db = unbroadcast(-dy * a / (b * b), b), the
+  // negation applied after the sum as in SubOp.
+  Value dy = resultGrads[0];
+  Location loc = getLoc();
+  operandGrads.push_back(
+      unbroadcast(b, loc, DivOp::create(b, loc, dy, getRhs()), getLhs()));
+  Value numerator = MulOp::create(b, loc, dy, getLhs());
+  Value square = MulOp::create(b, loc, getRhs(), getRhs());
+  Value quotient = DivOp::create(b, loc, numerator, square);
+  operandGrads.push_back(
+      negate(b, loc, unbroadcast(b, loc, quotient, getRhs())));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                 SmallVectorImpl<Value> &operandGrads) {
+  // da = matmul(dy, transpose(b)), db = matmul(transpose(a), dy).
+  Value dy = resultGrads[0];
+  Location loc = getLoc();
+  SmallVector<int64_t> swap = {1, 0};
+  Value rhsT = TransposeOp::create(b, loc, getRhs(), swap);
+  operandGrads.push_back(MatmulOp::create(b, loc, dy, rhsT));
+  Value lhsT = TransposeOp::create(b, loc, getLhs(), swap);
+  operandGrads.push_back(MatmulOp::create(b, loc, lhsT, dy));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax and losses
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(SoftmaxGradOp::create(b, getLoc(), resultGrads[0],
+                                               getResult(), getAxis()));
+  return success();
+}
+
+LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                     SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(LogSoftmaxGradOp::create(b, getLoc(), resultGrads[0],
+                                                  getResult(), getAxis()));
+  return success();
+}
+
+LogicalResult
+SparseSoftmaxCrossEntropyOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                      SmallVectorImpl<Value> &operandGrads) {
+  // The labels get no gradient.
+  operandGrads.push_back(SparseSoftmaxCrossEntropyGradOp::create(
+      b, getLoc(), resultGrads[0], getLogits(), getLabels()));
+  operandGrads.push_back(Value());
+  return success();
+}
+
+LogicalResult
+MeanSquaredErrorOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                             SmallVectorImpl<Value> &operandGrads) {
+  // dp = mean_squared_error_grad(dloss, p, t); dt = -dp.
+  Value dp = MeanSquaredErrorGradOp::create(b, getLoc(), resultGrads[0],
+                                            getPrediction(), getTarget());
+  operandGrads.push_back(dp);
+  operandGrads.push_back(negate(b, getLoc(), dp));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceSumOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      unreduce(b, getLoc(), resultGrads[0], getInput(), getAxes()));
+  return success();
+}
+
+LogicalResult ReduceMeanOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                     SmallVectorImpl<Value> &operandGrads) {
+  // As reduce_sum, times 1 / (the product of the reduced extents), applied
+  // to dy before it is broadcast.
+  ArrayRef<int64_t> shape = shapeOf(getInput());
+  int64_t count = 1;
+  for (int64_t axis : getAxes())
+    count *= shape[axis < 0 ? axis + static_cast<int64_t>(shape.size()) : axis];
+  Location loc = getLoc();
+  Value scaled = MulOp::create(
+      b, loc, resultGrads[0], scalar(b, loc, 1.0f / static_cast<float>(count)));
+  operandGrads.push_back(unreduce(b, loc, scaled, getInput(), getAxes()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      reshapeTo(b, getLoc(), resultGrads[0], shapeOf(getInput())));
+  return success();
+}
+
+LogicalResult FlattenOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      reshapeTo(b, getLoc(), resultGrads[0], shapeOf(getInput())));
+  return success();
+}
+
+LogicalResult TransposeOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  // dx = transpose(dy, inverse(perm)).
+  ArrayRef<int64_t> perm = getPerm();
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inverse[p] = static_cast<int64_t>(i);
+  operandGrads.push_back(
+      TransposeOp::create(b, getLoc(), resultGrads[0], inverse));
+  return success();
+}
+
+LogicalResult BroadcastToOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                      SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(unbroadcast(b, getLoc(), resultGrads[0], getInput()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                 SmallVectorImpl<Value> &operandGrads) {
+  // dx = conv2d_backward_data(dy, w), dw = conv2d_backward_filter(dy, x),
+  // db = reduce_sum(dy, [0, 2, 3]).
+  Value dy = resultGrads[0];
+  Location loc = getLoc();
+  operandGrads.push_back(
+      Conv2DBackwardDataOp::create(b, loc, dy, getFilter(), shapeOf(getInput()),
+                                   getStrides(), getPadding(), getDilations()));
+  operandGrads.push_back(Conv2DBackwardFilterOp::create(
+      b, loc, dy, getInput(), shapeOf(getFilter()), getStrides(), getPadding(),
+      getDilations()));
+  if (getBias())
+    operandGrads.push_back(
+        ReduceSumOp::create(b, loc, dy, ArrayRef<int64_t>{0, 2, 3}));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(MaxPool2DGradOp::create(b, getLoc(), resultGrads[0],
+                                                 getInput(), getKernel(),
+                                                 getStrides(), getPadding()));
+  return success();
+}
+
+LogicalResult AvgPool2DOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      AvgPool2DGradOp::create(b, getLoc(), resultGrads[0], shapeOf(getInput()),
+                              getKernel(), getStrides(), getPadding()));
+  return success();
+}
+
+} // namespace braid

@@ -1,0 +1,75 @@
+// Accuracy, native: the fraction of rows whose arg-max logit (the first on
+// ties) is the label.
+//
+//   logits f32[B, C], labels i32[B], each in [0, C)
+//   out    f32[] = (1 / B) * sum_b (argmax_c logits[b, c] == labels[b])
+#include "runtime/kernels/Dnnl.h"
+
+namespace braid::runtime::kernels {
+namespace {
+
+class AccuracyKernel : public Kernel {
+public:
+  AccuracyKernel(int64_t B, int64_t C) : B_(B), C_(C) {}
+
+  void bind(const std::vector<void *> &inputs,
+            const std::vector<void *> &outputs) override {
+    bound_ = inputs.size() == 2 && outputs.size() == 1;
+    if (!bound_)
+      return;
+    logits_ = static_cast<const float *>(inputs[0]);
+    labels_ = static_cast<const int32_t *>(inputs[1]);
+    out_ = static_cast<float *>(outputs[0]);
+  }
+
+  Status run() override {
+    if (!bound_)
+      return internalError("accuracy kernel ran before bind() gave it 2 "
+                           "inputs and 1 output");
+    int64_t correct = 0;
+    for (int64_t b = 0; b < B_; ++b) {
+      if (labels_[b] < 0 || labels_[b] >= C_)
+        return invalidArgument("accuracy: label " + std::to_string(labels_[b]) +
+                               " at batch index " + std::to_string(b) +
+                               " is outside [0, " + std::to_string(C_) + ")");
+      const float *row = logits_ + b * C_;
+      int64_t best = 0;
+      for (int64_t c = 1; c < C_; ++c)
+        if (row[c] > row[best]) // strict: the first maximum wins ties
+          best = c;
+      correct += best == labels_[b];
+    }
+    out_[0] = static_cast<float>(static_cast<double>(correct) /
+                                 static_cast<double>(B_));
+    return Status::ok();
+  }
+
+private:
+  int64_t B_, C_;
+  bool bound_ = false;
+  const float *logits_ = nullptr;
+  const int32_t *labels_ = nullptr;
+  float *out_ = nullptr;
+};
+
+} // namespace
+
+Status createAccuracy(const StepDesc &step, KernelContext &,
+                      std::unique_ptr<Kernel> *out) {
+  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
+  BRAID_RETURN_IF_ERROR(
+      checkTensor(step, step.inputs[0], "logits", plan::ElementType::F32, 2));
+  BRAID_RETURN_IF_ERROR(
+      checkTensor(step, step.inputs[1], "labels", plan::ElementType::I32, 1));
+  BRAID_RETURN_IF_ERROR(
+      checkTensor(step, step.outputs[0], "result", plan::ElementType::F32, 0));
+  const std::vector<int64_t> &logits = step.inputs[0].shape;
+  if (step.inputs[1].shape[0] != logits[0])
+    return invalidArgument(
+        "accuracy step: labels " + shapeString(step.inputs[1].shape) +
+        " do not match the logits' batch " + shapeString(logits));
+  *out = std::make_unique<AccuracyKernel>(logits[0], logits[1]);
+  return Status::ok();
+}
+
+} // namespace braid::runtime::kernels

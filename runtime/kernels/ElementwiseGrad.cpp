@@ -1,0 +1,86 @@
+// Unary elementwise backward (relu_grad, sigmoid_grad, tanh_grad, gelu_grad),
+// via oneDNN's eltwise_backward over the tensors seen as vectors of their
+// elements. Relu and gelu differentiate at the forward input x; sigmoid and
+// tanh at the forward result y (oneDNN's *_use_dst_for_bwd algorithms).
+//
+//   dy f32[...], the gradient of the forward result
+//   x or y f32[...] of the same shape (the second operand)
+//   dx f32[...] of the same shape, differentiating
+//     relu:    y = max(x, 0)               dx = dy * (x > 0)
+//     sigmoid: y = 1 / (1 + exp(-x))       dx = dy * y * (1 - y)
+//     tanh:    y = tanh(x)                 dx = dy * (1 - y * y)
+//     gelu:    y = x * Phi(x)              dx = dy * (Phi(x) + x * phi(x))
+#include "runtime/kernels/Dnnl.h"
+
+namespace braid::runtime::kernels {
+namespace {
+
+class EltwiseGradKernel : public DnnlKernel {
+public:
+  EltwiseGradKernel(const StepDesc &step, const KernelContext &context,
+                    dnnl::algorithm algorithm, bool useDst)
+      : DnnlKernel(context) {
+    auto md = plainDesc({step.inputs[0].elements()});
+    // The forward primitive descriptor is only the backward one's hint.
+    dnnl::eltwise_forward::primitive_desc hint(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training,
+                                    algorithm, md, 0.f, 0.f),
+        engine_);
+    dnnl::eltwise_backward::primitive_desc pd(
+        dnnl::eltwise_backward::desc(algorithm, md, md, 0.f, 0.f),
+        userScratchpadAttr(), engine_, hint);
+    inputs_ = {unbound(md), unbound(md)};
+    outputs_ = {unbound(md)};
+    DnnlStep &s = addStep(dnnl::eltwise_backward(pd), pd);
+    s.arg(DNNL_ARG_DIFF_DST, inputs_[0]);
+    s.arg(useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, inputs_[1]);
+    s.arg(DNNL_ARG_DIFF_SRC, outputs_[0]);
+  }
+};
+
+} // namespace
+
+Status createEltwiseGrad(const StepDesc &step, KernelContext &context,
+                         std::unique_ptr<Kernel> *out) {
+  dnnl::algorithm algorithm;
+  bool useDst = false;
+  switch (step.kind) {
+  case plan::KernelKind::ReluGrad:
+    algorithm = dnnl::algorithm::eltwise_relu;
+    break;
+  case plan::KernelKind::SigmoidGrad:
+    algorithm = dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
+    useDst = true;
+    break;
+  case plan::KernelKind::TanhGrad:
+    algorithm = dnnl::algorithm::eltwise_tanh_use_dst_for_bwd;
+    useDst = true;
+    break;
+  case plan::KernelKind::GeluGrad:
+    algorithm = dnnl::algorithm::eltwise_gelu_erf;
+    break;
+  default:
+    return internalError(kindName(step.kind) +
+                         " is not an elementwise gradient kind");
+  }
+  const auto f32 = plan::ElementType::F32;
+  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
+  BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[0], "gradient", f32));
+  BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "value", f32));
+  BRAID_RETURN_IF_ERROR(checkTensor(step, step.outputs[0], "result", f32));
+  if (step.inputs[0].shape != step.inputs[1].shape ||
+      step.outputs[0].shape != step.inputs[1].shape)
+    return invalidArgument(kindName(step.kind) + " step: gradient " +
+                           shapeString(step.inputs[0].shape) + ", value " +
+                           shapeString(step.inputs[1].shape) + " and result " +
+                           shapeString(step.outputs[0].shape) + " differ");
+  try {
+    *out =
+        std::make_unique<EltwiseGradKernel>(step, context, algorithm, useDst);
+  } catch (...) {
+    return statusFromException(kindName(step.kind) + " step");
+  }
+  return Status::ok();
+}
+
+} // namespace braid::runtime::kernels

@@ -1,0 +1,348 @@
+// braid-run train and braid-run eval: the training loop over the C API, with
+// the runtime's data sets, batch sampler, progress and metrics.
+#include "Common.h"
+
+#include "runtime/io/Safetensors.h"
+#include "runtime/train/BatchSampler.h"
+#include "runtime/train/Dataset.h"
+#include "runtime/train/Metrics.h"
+#include "runtime/train/Progress.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <vector>
+
+namespace braidrun {
+
+using namespace braid::runtime;
+
+namespace {
+
+/// An entry point's inputs, each bound once to a staging buffer that every
+/// batch is gathered into (so a step allocates nothing).
+struct BoundInputs {
+  std::vector<braid_tensor_info_t> infos;
+  std::vector<train::InputSpec> specs;
+  std::vector<std::vector<uint8_t>> buffers;
+};
+
+int describeInputs(braid_plan_t *plan, const char *entry, BoundInputs *out) {
+  size_t inputs, outputs;
+  if (braid_plan_entry_point_signature(plan, entry, &inputs, &outputs) !=
+      BRAID_OK)
+    return failApi("the plan cannot " + std::string(entry) +
+                   " (compile a model with a train block)");
+  for (size_t i = 0; i < inputs; ++i) {
+    braid_tensor_info_t t;
+    braid_plan_entry_point_input(plan, entry, i, &t);
+    if (t.rank == 0)
+      return fail(std::string("input '") + t.name + "' has no batch dimension");
+    train::InputSpec spec;
+    spec.name = t.name;
+    spec.dtype = t.element_type == BRAID_F32 ? io::DType::F32 : io::DType::I32;
+    spec.sampleShape.assign(t.shape + 1, t.shape + t.rank);
+    if (braid_plan_label_classes(plan, entry, t.name, &spec.numClasses) !=
+        BRAID_OK)
+      return failApi("reading the plan");
+    out->infos.push_back(t);
+    out->specs.push_back(spec);
+    out->buffers.emplace_back(t.byte_size);
+  }
+  return 0;
+}
+
+int bind(braid_session_t *session, const char *entry, BoundInputs &inputs) {
+  for (size_t i = 0; i < inputs.infos.size(); ++i)
+    if (braid_session_bind_input(session, entry, inputs.infos[i].name,
+                                 inputs.buffers[i].data(),
+                                 inputs.buffers[i].size()) != BRAID_OK)
+      return failApi("binding input");
+  return 0;
+}
+
+int loadData(const std::string &text, train::Split split,
+             const std::vector<train::InputSpec> &specs, train::Dataset *out) {
+  train::DataSource source;
+  Status s = train::parseDataSource(text, &source);
+  if (s)
+    s = train::loadDataset(source, split, specs, out);
+  return s ? 0 : fail(s.message());
+}
+
+double readScalar(braid_session_t *session, const char *entry,
+                  const char *name) {
+  const void *data;
+  size_t bytes;
+  if (braid_session_output(session, entry, name, &data, &bytes) != BRAID_OK ||
+      bytes != sizeof(float))
+    return NAN;
+  return *static_cast<const float *>(data);
+}
+
+struct Evaluation {
+  double loss = 0;
+  std::optional<double> accuracy;
+  int64_t samples = 0;
+};
+
+/// The mean loss (and accuracy) of `eval` over every whole batch of
+/// `dataset`.
+int evaluate(braid_plan_t *plan, braid_session_t *session, BoundInputs &inputs,
+             const train::Dataset &dataset, Evaluation *out) {
+  int64_t batch = inputs.infos[0].shape[0];
+  train::EvalBatches batches;
+  Status s = train::EvalBatches::create(dataset, batch,
+                                        train::PartialBatch::Drop, &batches);
+  if (!s)
+    return fail(s.message());
+  size_t inputCount, outputCount;
+  braid_plan_entry_point_signature(plan, "eval", &inputCount, &outputCount);
+  bool hasAccuracy = outputCount > 1;
+  double lossSum = 0, accuracySum = 0;
+  for (int64_t b = 0; b < batches.batchCount(); ++b) {
+    for (size_t i = 0; i < inputs.infos.size(); ++i) {
+      s = batches.gather(b, 0, 1, i, inputs.buffers[i].data(),
+                         inputs.buffers[i].size(), nullptr);
+      if (!s)
+        return fail(s.message());
+    }
+    if (braid_session_run(session, "eval") != BRAID_OK)
+      return failApi("eval failed");
+    lossSum += readScalar(session, "eval", "loss");
+    if (hasAccuracy)
+      accuracySum += readScalar(session, "eval", "accuracy");
+  }
+  out->samples = batches.batchCount() * batch;
+  out->loss = lossSum / batches.batchCount();
+  if (hasAccuracy)
+    out->accuracy = accuracySum / batches.batchCount();
+  return 0;
+}
+
+int saveCheckpoint(braid_session_t *session, const std::string &path,
+                   const train::TrainingPosition &position) {
+  std::map<std::string, std::string> metadata;
+  position.toMetadata(&metadata);
+  std::vector<const char *> keys, values;
+  for (const auto &[k, v] : metadata) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  if (braid_session_save_checkpoint_with_metadata(session, path.c_str(),
+                                                  keys.data(), values.data(),
+                                                  keys.size()) != BRAID_OK)
+    return failApi("cannot save checkpoint");
+  return 0;
+}
+
+} // namespace
+
+int train(const TrainOptions &o) {
+  braid_plan_t *rawPlan = nullptr;
+  if (braid_plan_load_file(o.plan.c_str(), &rawPlan) != BRAID_OK)
+    return failApi("cannot load plan " + o.plan);
+  PlanPtr plan(rawPlan);
+  braid_plan_info_t info;
+  braid_plan_info(plan.get(), &info);
+
+  BoundInputs trainInputs, evalInputs;
+  if (int rc = describeInputs(plan.get(), "train_step", &trainInputs))
+    return rc;
+  bool canEval =
+      o.evalEvery > 0 && describeInputs(plan.get(), "eval", &evalInputs) == 0;
+  int64_t batch = trainInputs.infos[0].shape[0];
+  int64_t epochs = o.epochs > 0 ? o.epochs : std::max<int64_t>(1, info.epochs);
+
+  train::Dataset trainData, testData;
+  if (int rc =
+          loadData(o.data, train::Split::Train, trainInputs.specs, &trainData))
+    return rc;
+  if (canEval) {
+    train::DataSource source;
+    if (!train::parseDataSource(o.data, &source))
+      canEval = false;
+    std::string testText = !o.testData.empty()  ? o.testData
+                           : source.hasSplits() ? o.data
+                                                : std::string();
+    if (testText.empty())
+      canEval = false; // .npy training data and no --test-data
+    else if (int rc = loadData(testText, train::Split::Test, evalInputs.specs,
+                               &testData))
+      return rc;
+  }
+
+  braid_session_options_t options;
+  braid_session_options_init(&options);
+  options.threads = o.threads;
+  options.seed = o.seed;
+  braid_session_t *rawSession = nullptr;
+  if (braid_session_create(plan.get(), &options, &rawSession) != BRAID_OK)
+    return failApi("cannot create a session");
+  SessionPtr session(rawSession);
+
+  // --init-from: weights (and, from a braid checkpoint, optimizer state and
+  // the position to resume at).
+  train::TrainingPosition position;
+  position.seed = o.seed;
+  bool resumed = false;
+  if (!o.initFrom.empty()) {
+    if (braid_session_load_checkpoint(session.get(), o.initFrom.c_str()) !=
+        BRAID_OK)
+      return failApi("cannot load checkpoint");
+    std::vector<io::NamedArray> unused;
+    std::map<std::string, std::string> metadata;
+    Status s = io::readSafetensors(o.initFrom, &unused, &metadata);
+    if (s && train::TrainingPosition::fromMetadata(metadata, &position)) {
+      resumed = true;
+    } else {
+      position = train::TrainingPosition{};
+      position.seed = o.seed;
+    }
+  }
+
+  train::BatchSampler sampler;
+  Status s =
+      train::BatchSampler::create(trainData, batch, position.seed, &sampler);
+  if (s)
+    s = sampler.checkPosition(position);
+  if (!s)
+    return fail(s.message());
+  if (int rc = bind(session.get(), "train_step", trainInputs))
+    return rc;
+  if (canEval && bind(session.get(), "eval", evalInputs))
+    return 1;
+
+  std::unique_ptr<train::MetricsWriter> metrics;
+  if (!o.metrics.empty() &&
+      !(s = train::MetricsWriter::open(o.metrics, !resumed, &metrics)))
+    return fail(s.message());
+
+  train::ProgressOptions progressOptions;
+  progressOptions.stream = stdout;
+  progressOptions.epochs = epochs;
+  progressOptions.stepsPerEpoch = sampler.batchesPerEpoch();
+  progressOptions.samplesPerStep = batch;
+  train::ProgressReporter progress(progressOptions);
+  std::printf("training %s on %lld samples: %lld epochs of %lld steps, batch "
+              "%lld%s\n",
+              info.model_name, static_cast<long long>(trainData.samples),
+              static_cast<long long>(epochs),
+              static_cast<long long>(sampler.batchesPerEpoch()),
+              static_cast<long long>(batch),
+              resumed ? (" (resuming at epoch " +
+                         std::to_string(position.epoch + 1) + ", step " +
+                         std::to_string(position.batch) + ")")
+                            .c_str()
+                      : "");
+  std::fflush(stdout);
+
+  auto start = std::chrono::steady_clock::now();
+  auto wall = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
+  std::optional<Evaluation> last;
+  while (position.epoch < epochs) {
+    int64_t epoch = position.epoch;
+    progress.beginEpoch(epoch + 1, position.batch);
+    double lossSum = 0;
+    int64_t steps = 0;
+    while (position.epoch == epoch) {
+      for (size_t i = 0; i < trainInputs.infos.size(); ++i) {
+        s = sampler.gather(epoch, position.batch, 0, 1, i,
+                           trainInputs.buffers[i].data(),
+                           trainInputs.buffers[i].size());
+        if (!s)
+          return fail(s.message());
+      }
+      if (braid_session_run(session.get(), "train_step") != BRAID_OK)
+        return failApi("train_step failed");
+      double loss = readScalar(session.get(), "train_step", "loss");
+      if (!std::isfinite(loss))
+        return fail("the loss is " + std::to_string(loss) + " at epoch " +
+                    std::to_string(epoch + 1) + " step " +
+                    std::to_string(position.batch) +
+                    "; lower the learning rate");
+      lossSum += loss;
+      ++steps;
+      position.advance(sampler.batchesPerEpoch());
+      progress.step(position.epoch == epoch ? position.batch
+                                            : sampler.batchesPerEpoch(),
+                    lossSum / steps);
+      if (metrics)
+        metrics->logStep({epoch + 1, position.globalStep, loss,
+                          progress.samplesPerSecond(), wall()});
+      if (o.maxSteps > 0 && position.globalStep >= o.maxSteps) {
+        std::printf("\nstopped after %lld steps\n",
+                    static_cast<long long>(position.globalStep));
+        return o.save.empty() ? 0
+                              : saveCheckpoint(session.get(), o.save, position);
+      }
+    }
+    train::EpochSummary summary;
+    summary.loss = lossSum / std::max<int64_t>(1, steps);
+    if (canEval && (epoch + 1) % o.evalEvery == 0) {
+      Evaluation e;
+      if (int rc =
+              evaluate(plan.get(), session.get(), evalInputs, testData, &e))
+        return rc;
+      summary.testLoss = e.loss;
+      summary.testAccuracy = e.accuracy;
+      last = e;
+    }
+    progress.endEpoch(summary);
+    if (metrics)
+      metrics->logEpoch({epoch + 1, summary.loss, std::nullopt,
+                         summary.testLoss, summary.testAccuracy,
+                         progress.samplesPerSecond(), wall()});
+  }
+  if (last) {
+    std::printf("test loss %.4f", last->loss);
+    if (last->accuracy)
+      std::printf(", test accuracy %.2f%%", 100 * *last->accuracy);
+    std::printf(" on %lld samples\n", static_cast<long long>(last->samples));
+  }
+  if (!o.save.empty())
+    return saveCheckpoint(session.get(), o.save, position);
+  return 0;
+}
+
+int eval(const EvalOptions &o) {
+  braid_plan_t *rawPlan = nullptr;
+  if (braid_plan_load_file(o.plan.c_str(), &rawPlan) != BRAID_OK)
+    return failApi("cannot load plan " + o.plan);
+  PlanPtr plan(rawPlan);
+  BoundInputs inputs;
+  if (int rc = describeInputs(plan.get(), "eval", &inputs))
+    return rc;
+  train::Dataset data;
+  if (int rc = loadData(o.data, train::Split::Test, inputs.specs, &data))
+    return rc;
+  braid_session_options_t options;
+  braid_session_options_init(&options);
+  options.threads = o.threads;
+  braid_session_t *rawSession = nullptr;
+  if (braid_session_create(plan.get(), &options, &rawSession) != BRAID_OK)
+    return failApi("cannot create a session");
+  SessionPtr session(rawSession);
+  if (braid_session_load_checkpoint(session.get(), o.checkpoint.c_str()) !=
+      BRAID_OK)
+    return failApi("cannot load checkpoint");
+  if (int rc = bind(session.get(), "eval", inputs))
+    return rc;
+  Evaluation e;
+  if (int rc = evaluate(plan.get(), session.get(), inputs, data, &e))
+    return rc;
+  std::printf("loss %.4f", e.loss);
+  if (e.accuracy)
+    std::printf(", accuracy %.2f%%", 100 * *e.accuracy);
+  std::printf(" on %lld of %lld samples (a partial last batch is left out)\n",
+              static_cast<long long>(e.samples),
+              static_cast<long long>(data.samples));
+  return 0;
+}
+
+} // namespace braidrun
