@@ -143,6 +143,7 @@ struct ParamDecl {
 struct AssignStmt {
   std::string name;
   Location loc;
+  /// Null when the expression failed to parse (an error was reported).
   ExprPtr value;
 };
 

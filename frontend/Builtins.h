@@ -34,6 +34,7 @@ enum class BuiltinKind {
   BroadcastTo,
   Flatten,
   Conv2D,
+  StopGradient,
   MaxPool2D,
   AvgPool2D,
   // Layer sugar: creates its own parameters.

@@ -48,7 +48,13 @@ void DiagnosticEngine::report(Severity severity, Location loc,
   out_ << file_.name();
   if (loc.line)
     out_ << ':' << loc.line << ':' << loc.column;
-  out_ << ": " << label << ": " << message << '\n';
+  // Messages quote names and numbers from the file, which may be a megabyte
+  // long: like the source line, show a readable start of such a message.
+  constexpr size_t kMaxMessage = 400;
+  if (message.size() > kMaxMessage)
+    out_ << ": " << label << ": " << message.substr(0, kMaxMessage) << "...\n";
+  else
+    out_ << ": " << label << ": " << message << '\n';
   if (loc.line)
     printSourceLine(loc);
   if (severity == Severity::Error && ++errors_ == errorLimit_)

@@ -97,10 +97,15 @@ func::FuncOp Generator::createForward(const Model &model) {
 
   Block *entry = func.addEntryBlock();
   builder_.setInsertionPointToStart(entry);
-  for (size_t i = 0; i < checked_.inputs.size(); ++i)
+  // Arguments are located at their declarations, so that diagnostics about
+  // a parameter (an unused one, say) point at its `param` line.
+  for (size_t i = 0; i < checked_.inputs.size(); ++i) {
+    entry->getArgument(i).setLoc(loc(checked_.inputs[i].loc));
     values_[checked_.inputs[i].name] = entry->getArgument(i);
+  }
   for (size_t j = 0; j < checked_.params.size(); ++j) {
-    Value value = entry->getArgument(checked_.inputs.size() + j);
+    BlockArgument value = entry->getArgument(checked_.inputs.size() + j);
+    value.setLoc(loc(checked_.params[j].loc));
     params_.push_back(value);
     values_[checked_.params[j].name] = value;
   }
@@ -243,6 +248,8 @@ Value Generator::genCall(const CallExpr &call) {
     return BroadcastToOp::create(builder_, at, t[0], array(r.shape));
   case BuiltinKind::Flatten:
     return FlattenOp::create(builder_, at, t[0]);
+  case BuiltinKind::StopGradient:
+    return StopGradientOp::create(builder_, at, t[0]);
   case BuiltinKind::Conv2D:
     return Conv2DOp::create(builder_, at, t[0], t[1],
                             t.size() > 2 ? t[2] : Value(), array(r.strides),

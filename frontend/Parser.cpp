@@ -2,6 +2,7 @@
 #include "frontend/Parser.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 namespace braid::frontend {
@@ -71,12 +72,14 @@ bool Parser::expect(TokenKind kind, const std::string &what) {
 }
 
 void Parser::synchronize() {
-  // Always make progress, then stop at the start of a line that can begin an
-  // item (or at the end).
-  if (!peek().is(TokenKind::EndOfFile))
-    take();
+  // Stop at the start of a line that can begin an item, at the file's last
+  // '}' (which closes the model) or at the end; the token that stopped a
+  // failed item may be such a start. The parser still advances: a failed
+  // item has taken its first token, and parseItem's other failure stops at a
+  // token that cannot start an item.
   while (!peek().is(TokenKind::EndOfFile) &&
-         !(peek().atLineStart && startsItem(peek())))
+         !(peek().atLineStart && startsItem(peek())) &&
+         !(peek().is(TokenKind::RBrace) && peek(1).is(TokenKind::EndOfFile)))
     take();
 }
 
@@ -139,16 +142,19 @@ void Parser::parseItem(Model &model) {
       ok = false;
     break;
   case TokenKind::KwTrain:
+    // parseTrain resynchronises by itself, at the block's own '}'.
     if (auto item = parseTrain())
       model.items.push_back(std::move(*item));
-    else
-      ok = false;
-    break;
+    return;
   case TokenKind::Identifier:
-    if (auto item = parseAssign())
+    if (auto item = parseAssign()) {
+      // An assignment whose expression failed still defines its name, so
+      // that its uses report nothing more.
+      ok = item->value != nullptr;
       model.items.push_back(std::move(*item));
-    else
+    } else {
       ok = false;
+    }
     break;
   default:
     errorAtCurrent("expected 'input', 'param', 'output', 'train' or an "
@@ -324,56 +330,98 @@ std::optional<OptimizerSpec> Parser::parseOptimizer() {
   return spec;
 }
 
+void Parser::skipRestOfTrainBlock() {
+  // Stop after the block's '}' (counting nested braces), or before an item
+  // keyword that starts a line: a train block missing its '}' ends there.
+  unsigned depth = 1;
+  while (!peek().is(TokenKind::EndOfFile)) {
+    const Token &t = peek();
+    if (t.atLineStart &&
+        (t.is(TokenKind::KwInput) || t.is(TokenKind::KwParam) ||
+         t.is(TokenKind::KwOutput) || t.is(TokenKind::KwTrain)))
+      return;
+    Token taken = take();
+    if (taken.is(TokenKind::LBrace))
+      ++depth;
+    else if (taken.is(TokenKind::RBrace) && --depth == 0)
+      return;
+  }
+}
+
 std::optional<TrainBlock> Parser::parseTrain() {
   TrainBlock block;
   block.loc = take().loc; // 'train'
-  if (!expect(TokenKind::LBrace, "'{' to open the train block"))
+  if (!expect(TokenKind::LBrace, "'{' to open the train block")) {
+    synchronize();
     return std::nullopt;
+  }
+  if (!parseTrainBody(block)) {
+    // Resynchronising at the start of a line would take the block's '}' for
+    // the model's and its `batch = N` for an assignment.
+    skipRestOfTrainBlock();
+    return std::nullopt;
+  }
+  take(); // '}'
+  return block;
+}
+
+bool Parser::parseTrainBody(TrainBlock &block) {
   while (!peek().is(TokenKind::RBrace)) {
     if (consumeIf(TokenKind::Semicolon))
       continue;
     const Token &t = peek();
     if (t.is(TokenKind::KwMinimize)) {
-      take();
+      Token keyword = take();
+      if (block.loss) {
+        diags_.error(keyword.loc,
+                     "the train block has more than one 'minimize'");
+        diags_.note(block.lossLoc,
+                    "the first one minimizes '" + *block.loss + "'");
+      }
       if (!peek().is(TokenKind::Identifier)) {
         errorAtCurrent("expected the name of the loss after 'minimize'");
-        return std::nullopt;
+        return false;
       }
       Token loss = take();
       block.loss = loss.text;
       block.lossLoc = loss.loc;
       if (!expect(TokenKind::KwWith, "'with' and an optimizer after the loss"))
-        return std::nullopt;
+        return false;
       auto optimizer = parseOptimizer();
       if (!optimizer)
-        return std::nullopt;
+        return false;
       block.optimizer = std::move(*optimizer);
     } else if (t.is(TokenKind::Identifier) &&
                (t.text == "batch" || t.text == "epochs")) {
       Token key = take();
       if (!expect(TokenKind::Equal, "'=' after '" + key.text + "'"))
-        return std::nullopt;
+        return false;
       Location valueLoc = peek().loc;
       auto value = parseSignedNumber();
       if (!value)
-        return std::nullopt;
-      // Exact integers only: 64, not 64.5 or 1e30.
-      if (*value != static_cast<double>(static_cast<int64_t>(*value)) ||
-          *value < 1 || *value > 1e9) {
+        return false;
+      // Exact integers only: 64, not 64.5 or 1e30. The range is checked
+      // first: converting a double past int64's range is undefined.
+      if (*value < 1 || *value > 1e9 || *value != std::floor(*value)) {
         diags_.error(valueLoc,
                      "'" + key.text + "' must be an integer from 1 to 10^9");
-        return std::nullopt;
+        return false;
       }
-      TrainBlock::Setting setting{static_cast<int64_t>(*value), key.loc};
-      (key.text == "batch" ? block.batch : block.epochs) = setting;
+      std::optional<TrainBlock::Setting> &setting =
+          key.text == "batch" ? block.batch : block.epochs;
+      if (setting) {
+        diags_.error(key.loc,
+                     "'" + key.text + "' is set twice in the train block");
+        diags_.note(setting->loc, "first set here");
+      }
+      setting = TrainBlock::Setting{static_cast<int64_t>(*value), key.loc};
     } else {
       errorAtCurrent("expected 'minimize', 'batch', 'epochs' or '}' in the "
                      "train block");
-      return std::nullopt;
+      return false;
     }
   }
-  take(); // '}'
-  return block;
+  return true;
 }
 
 std::optional<AssignStmt> Parser::parseAssign() {
@@ -384,9 +432,7 @@ std::optional<AssignStmt> Parser::parseAssign() {
   if (!expect(TokenKind::Equal, "'=' after '" + name.text +
                                     "' (an assignment 'name = expression')"))
     return std::nullopt;
-  stmt.value = parseExpr();
-  if (!stmt.value)
-    return std::nullopt;
+  stmt.value = parseExpr(); // null after an error in the expression
   return stmt;
 }
 

@@ -31,7 +31,8 @@ private:
   /// Takes a token of `kind` or reports "expected <what>".
   bool expect(TokenKind kind, const std::string &what);
   void errorAtCurrent(const std::string &message);
-  /// Skips to the next token that can start an item at the start of a line.
+  /// Skips to the next token that can start an item at the start of a line,
+  /// or to the file's last '}'.
   void synchronize();
 
   // Items.
@@ -40,6 +41,10 @@ private:
   std::optional<ParamDecl> parseParam();
   std::optional<OutputDecl> parseOutput();
   std::optional<TrainBlock> parseTrain();
+  /// Parses the train block's settings up to (not including) its '}'.
+  bool parseTrainBody(TrainBlock &block);
+  /// Recovery after an error inside a train block.
+  void skipRestOfTrainBlock();
   std::optional<AssignStmt> parseAssign();
   std::optional<TypeSpec> parseType();
   std::optional<InitSpec> parseInit();

@@ -3,6 +3,7 @@
 #include "dialects/braid/ShapeRules/ModelRules.h"
 #include "frontend/SemaInternal.h"
 
+#include <limits>
 #include <set>
 
 namespace braid::frontend {
@@ -18,6 +19,10 @@ std::optional<CheckedModel> Sema::run(Model &model) {
   for (const Item &item : model.items)
     if (auto *stmt = std::get_if<AssignStmt>(&item))
       laterDefinitions_.emplace(stmt->name, stmt->loc);
+    else if (auto *decl = std::get_if<InputDecl>(&item))
+      laterDefinitions_.emplace(decl->name, decl->loc);
+    else if (auto *decl = std::get_if<ParamDecl>(&item))
+      laterDefinitions_.emplace(decl->name, decl->loc);
 
   const TrainBlock *train = nullptr;
   for (Item &item : model.items) {
@@ -151,7 +156,11 @@ void Sema::checkParam(const ParamDecl &decl) {
 }
 
 void Sema::checkAssign(AssignStmt &stmt) {
-  std::optional<shape::TensorType> type = checkExpr(*stmt.value, stmt.name);
+  // A null value failed to parse (already reported): define the name without
+  // a type, so that its uses stay silent.
+  std::optional<shape::TensorType> type;
+  if (stmt.value)
+    type = checkExpr(*stmt.value, stmt.name);
   define(stmt.name, stmt.loc, type);
 }
 
@@ -280,10 +289,19 @@ std::optional<shape::TensorType> Sema::checkExpr(Expr &expr,
                                                  const std::string &target) {
   std::optional<shape::TensorType> type;
   switch (expr.kind) {
-  case ExprKind::Number:
-    // A number is a scalar tensor, broadcast against the other operand.
+  case ExprKind::Number: {
+    // A number is a scalar tensor, broadcast against the other operand. It
+    // must fit f32: MLIRGen converts it, and a double past f32's range does
+    // not convert.
+    const auto &number = as<NumberExpr>(expr);
+    if (!(number.value <= std::numeric_limits<float>::max())) {
+      diags_.error(expr.loc, "number '" + number.spelling +
+                                 "' is out of the range of f32");
+      break;
+    }
     type = shape::TensorType{shape::ElementType::F32, {}};
     break;
+  }
   case ExprKind::Name:
     type = checkName(as<NameExpr>(expr));
     break;

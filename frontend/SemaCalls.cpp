@@ -10,13 +10,19 @@ constexpr int64_t kMaxLiteral = int64_t(1) << 40;
 
 const char *activationNames = "relu, sigmoid, tanh, gelu, softmax or none";
 
-/// Whether `call` is the layer form of conv2d: conv2d(x, 6, kernel = 5).
+/// Whether `call` is the layer form of conv2d: conv2d(x, 6, kernel = 5). An
+/// argument only the layer takes, or a (negated) number second, decides.
 bool isConvLayer(const CallExpr &call) {
   for (const Argument &arg : call.args)
-    if (arg.name == "filters")
+    if (arg.name == "filters" || arg.name == "kernel" ||
+        arg.name == "activation")
       return true;
-  return call.args.size() >= 2 && call.args[1].name.empty() &&
-         call.args[1].value->kind == ExprKind::Number;
+  if (call.args.size() < 2 || !call.args[1].name.empty())
+    return false;
+  const Expr *second = call.args[1].value.get();
+  if (second->kind == ExprKind::Unary)
+    second = as<UnaryExpr>(*second).operand.get();
+  return second->kind == ExprKind::Number;
 }
 
 std::string argNames(const Builtin &builtin) {
@@ -140,9 +146,15 @@ std::optional<Activation> Sema::evalActivation(const Expr *expr) {
 std::string Sema::layerName(const std::string &target, const char *kind) {
   // The whole right side of `h = dense(...)` names its parameters h.w and
   // h.b; a nested layer is numbered by kind: dense1.w, dense2.w, ...
+  // A number whose name the model defines is skipped: `dense1 = dense(...)`
+  // names its own parameters dense1.w and dense1.b.
   if (!target.empty())
     return target;
-  return kind + std::to_string(++layerCounts_[kind]);
+  std::string name;
+  do
+    name = kind + std::to_string(++layerCounts_[kind]);
+  while (laterDefinitions_.count(name));
+  return name;
 }
 
 size_t Sema::addLayerParam(const std::string &name, shape::TensorType type,
@@ -353,6 +365,10 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     break;
   case BuiltinKind::Flatten:
     type = apply(shape::flatten(x));
+    break;
+  case BuiltinKind::StopGradient:
+    // The identity; training sends no gradient through it.
+    type = x;
     break;
   case BuiltinKind::Conv2D: {
     std::optional<shape::TensorType> bias;

@@ -60,8 +60,8 @@ private:
   DiagnosticEngine &diags_;
   CheckedModel result_;
   std::map<std::string, Symbol> symbols_;
-  /// Assignments anywhere in the model, to tell "used before its
-  /// definition" from "unknown".
+  /// Inputs, parameters and assignments anywhere in the model, to tell "used
+  /// before its definition" from "unknown".
   std::map<std::string, Location> laterDefinitions_;
   /// Where B was bound (the train block's batch), for messages.
   bool batchReported_ = false;
