@@ -10,4 +10,10 @@ cmake -G Ninja -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBRAID_SANITIZE=address,undefined >/dev/null
 ninja -C build/test
 cd build/test
+# The sanitizer settings of test/lit.cfg.py, for the C++ unit tests as well:
+# a report aborts, and allow_user_poisoning=0 silences the false
+# use-after-poison that LLVM's allocator gives when instrumented code and the
+# uninstrumented libMLIR.so share a slab.
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:allow_user_poisoning=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1
 ctest --output-on-failure -j "$(nproc)"

@@ -282,6 +282,8 @@ int train(const TrainOptions &o) {
                               : saveCheckpoint(session.get(), o.save, position);
       }
     }
+    // Throughput of the training steps alone, before evaluation runs.
+    double samplesPerSecond = progress.samplesPerSecond();
     train::EpochSummary summary;
     summary.loss = lossSum / std::max<int64_t>(1, steps);
     if (canEval && (epoch + 1) % o.evalEvery == 0) {
@@ -297,7 +299,7 @@ int train(const TrainOptions &o) {
     if (metrics)
       metrics->logEpoch({epoch + 1, summary.loss, std::nullopt,
                          summary.testLoss, summary.testAccuracy,
-                         progress.samplesPerSecond(), wall()});
+                         samplesPerSecond, wall()});
   }
   if (last) {
     std::printf("test loss %.4f", last->loss);
