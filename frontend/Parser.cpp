@@ -446,11 +446,12 @@ ExprPtr Parser::checkHeight(ExprPtr node) {
   return node;
 }
 
-ExprPtr Parser::parseExpr() {
-  ExprPtr lhs = parseTerm();
-  while (lhs && (peek().is(TokenKind::Plus) || peek().is(TokenKind::Minus))) {
+ExprPtr Parser::parseBinary(TokenKind first, TokenKind second,
+                            ExprPtr (Parser::*operand)()) {
+  ExprPtr lhs = (this->*operand)();
+  while (lhs && (peek().is(first) || peek().is(second))) {
     Token op = take();
-    ExprPtr rhs = parseTerm();
+    ExprPtr rhs = (this->*operand)();
     if (!rhs)
       return nullptr;
     unsigned height = std::max(lhs->height, rhs->height) + 1;
@@ -462,20 +463,12 @@ ExprPtr Parser::parseExpr() {
   return lhs;
 }
 
+ExprPtr Parser::parseExpr() {
+  return parseBinary(TokenKind::Plus, TokenKind::Minus, &Parser::parseTerm);
+}
+
 ExprPtr Parser::parseTerm() {
-  ExprPtr lhs = parseUnary();
-  while (lhs && (peek().is(TokenKind::Star) || peek().is(TokenKind::Slash))) {
-    Token op = take();
-    ExprPtr rhs = parseUnary();
-    if (!rhs)
-      return nullptr;
-    unsigned height = std::max(lhs->height, rhs->height) + 1;
-    lhs = std::make_unique<BinaryExpr>(op.loc, op.text[0], std::move(lhs),
-                                       std::move(rhs));
-    lhs->height = height;
-    lhs = checkHeight(std::move(lhs));
-  }
-  return lhs;
+  return parseBinary(TokenKind::Star, TokenKind::Slash, &Parser::parseUnary);
 }
 
 ExprPtr Parser::parseUnary() {

@@ -54,6 +54,9 @@ private:
   // Expressions; each returns null after reporting an error.
   ExprPtr parseExpr();
   ExprPtr parseTerm();
+  /// One left-associative level of binary operators: operand {op operand}.
+  ExprPtr parseBinary(TokenKind first, TokenKind second,
+                      ExprPtr (Parser::*operand)());
   ExprPtr parseUnary();
   ExprPtr parsePrimary();
   ExprPtr parseCall(Token callee);
