@@ -19,12 +19,25 @@ std::string tensorName(const std::vector<PlanTensor> &tensors, uint32_t id) {
                              : "#" + std::to_string(id);
 }
 
+static_assert(FLATBUFFERS_LITTLEENDIAN,
+              "plans are read as little-endian memory");
+
+/// The elements of a vector, copied bytewise. The verifier checks a vector's
+/// alignment only to 4 bytes, so a damaged plan can leave a vector of 8-byte
+/// values misaligned, and FlatBuffers' element reads would then be undefined.
+template <typename T> std::vector<T> elements(const flatbuffers::Vector<T> *v) {
+  std::vector<T> out;
+  if (v) {
+    out.resize(v->size());
+    std::memcpy(out.data(), v->Data(), v->size() * sizeof(T));
+  }
+  return out;
+}
+
 template <typename T>
 std::vector<int64_t> longs(const flatbuffers::Vector<T> *v) {
-  std::vector<int64_t> out;
-  if (v)
-    out.assign(v->begin(), v->end());
-  return out;
+  std::vector<T> raw = elements(v);
+  return std::vector<int64_t>(raw.begin(), raw.end());
 }
 
 shape::TensorType toRuleType(const TensorDesc &desc) {
@@ -355,8 +368,7 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
       return invalidPlan("parameter " + tensorName(tensors_, id) +
                          " has no initializer");
     decoded.init.kind = init->kind();
-    if (init->args())
-      decoded.init.args.assign(init->args()->begin(), init->args()->end());
+    decoded.init.args = elements(init->args());
     if (auto bad = shape::checkInitializer(initKindName(decoded.init.kind),
                                            decoded.init.args))
       return invalidPlan("parameter " + tensorName(tensors_, id) + ": " + *bad);
