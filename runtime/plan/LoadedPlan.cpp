@@ -27,7 +27,8 @@ static_assert(FLATBUFFERS_LITTLEENDIAN,
 /// values misaligned, and FlatBuffers' element reads would then be undefined.
 template <typename T> std::vector<T> elements(const flatbuffers::Vector<T> *v) {
   std::vector<T> out;
-  if (v) {
+  // (memcpy with an empty vector's null data() is undefined even for 0 bytes.)
+  if (v && v->size() > 0) {
     out.resize(v->size());
     std::memcpy(out.data(), v->Data(), v->size() * sizeof(T));
   }
