@@ -520,6 +520,24 @@ Status LoadedPlan::validateStep(const PlanEntryPoint &entry,
   std::vector<size_t> updated = updatedInputs(s.kind);
   if (!updated.empty())
     return validateUpdate(step, where, updated);
+  // A kernel's output never overlaps its inputs, except that a reshape or
+  // flatten may run in place (memory planning aliases them exactly): partial
+  // overlap would make kernels read what they are writing.
+  bool mayAlias = s.kind == plan::KernelKind::Reshape ||
+                  s.kind == plan::KernelKind::Flatten;
+  for (uint32_t out : step.outputs)
+    for (uint32_t in : step.inputs) {
+      const PlanTensor &o = tensors_[out], &i = tensors_[in];
+      if (i.storage != plan::Storage::Arena)
+        continue;
+      bool disjoint = o.offset + o.desc.bytes() <= i.offset ||
+                      i.offset + i.desc.bytes() <= o.offset;
+      bool same = o.offset == i.offset && o.desc.bytes() == i.desc.bytes();
+      if (!disjoint && !(mayAlias && same))
+        return invalidPlan(where + " writes " + tensorName(tensors_, out) +
+                           " over the bytes of its input " +
+                           tensorName(tensors_, in));
+    }
   // The same rule the compiler applied: a plan whose shapes disagree with
   // its kernels is rejected before any kernel sees it.
   shape::RuleResult rule = applyRule(s);
