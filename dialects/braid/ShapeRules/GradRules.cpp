@@ -30,8 +30,7 @@ RuleResult elementwiseGrad(const TensorType &dy, const TensorType &saved) {
   if (dy.element != ElementType::F32 || saved.element != ElementType::F32 ||
       dy.dims != saved.dims)
     return RuleResult::fail("gradient " + toString(dy) + " and value " +
-                            toString(saved) +
-                            " must be f32 of the same shape");
+                            toString(saved) + " must be f32 of the same shape");
   return RuleResult::ok(saved);
 }
 
