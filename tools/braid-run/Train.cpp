@@ -272,9 +272,12 @@ int train(const TrainOptions &o) {
       progress.step(position.epoch == epoch ? position.batch
                                             : sampler.batchesPerEpoch(),
                     lossSum / steps);
-      if (metrics)
-        metrics->logStep({epoch + 1, position.globalStep, loss,
-                          progress.samplesPerSecond(), wall()});
+      if (metrics) {
+        Status logged = metrics->logStep({epoch + 1, position.globalStep, loss,
+                                          progress.samplesPerSecond(), wall()});
+        if (!logged)
+          return fail(logged.message());
+      }
       if (o.maxSteps > 0 && position.globalStep >= o.maxSteps) {
         std::printf("\nstopped after %lld steps\n",
                     static_cast<long long>(position.globalStep));
@@ -296,10 +299,13 @@ int train(const TrainOptions &o) {
       last = e;
     }
     progress.endEpoch(summary);
-    if (metrics)
-      metrics->logEpoch({epoch + 1, summary.loss, std::nullopt,
-                         summary.testLoss, summary.testAccuracy,
-                         samplesPerSecond, wall()});
+    if (metrics) {
+      Status logged = metrics->logEpoch({epoch + 1, summary.loss, std::nullopt,
+                                         summary.testLoss, summary.testAccuracy,
+                                         samplesPerSecond, wall()});
+      if (!logged)
+        return fail(logged.message());
+    }
   }
   if (last) {
     std::printf("test loss %.4f", last->loss);
