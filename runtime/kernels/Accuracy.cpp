@@ -27,11 +27,8 @@ public:
       return internalError("accuracy kernel ran before bind() gave it 2 "
                            "inputs and 1 output");
     int64_t correct = 0;
+    BRAID_RETURN_IF_ERROR(checkLabels("accuracy", labels_, B_, C_));
     for (int64_t b = 0; b < B_; ++b) {
-      if (labels_[b] < 0 || labels_[b] >= C_)
-        return invalidArgument("accuracy: label " + std::to_string(labels_[b]) +
-                               " at batch index " + std::to_string(b) +
-                               " is outside [0, " + std::to_string(C_) + ")");
       const float *row = logits_ + b * C_;
       int64_t best = 0;
       for (int64_t c = 1; c < C_; ++c)

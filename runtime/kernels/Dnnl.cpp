@@ -242,4 +242,15 @@ Status DnnlKernel::run() {
   return Status::ok();
 }
 
+Status checkLabels(const char *op, const int32_t *labels, int64_t B,
+                   int64_t C) {
+  for (int64_t b = 0; b < B; ++b)
+    if (labels[b] < 0 || labels[b] >= C)
+      return invalidArgument(std::string(op) + ": label " +
+                             std::to_string(labels[b]) + " at batch index " +
+                             std::to_string(b) + " is outside [0, " +
+                             std::to_string(C) + ")");
+  return Status::ok();
+}
+
 } // namespace braid::runtime::kernels

@@ -41,6 +41,10 @@ Status checkArity(const StepDesc &step, size_t minInputs, size_t maxInputs,
 Status checkTensor(const StepDesc &step, const TensorDesc &tensor,
                    const char *what, plan::ElementType type, int rank = -1);
 
+/// Checks, when a step runs, that every one of `B` class labels is in
+/// [0, C); the error names the op, the batch index and the value.
+Status checkLabels(const char *op, const int32_t *labels, int64_t B, int64_t C);
+
 /// Checks that `values` is [h, w] with both at least `min`.
 Status checkPair(const char *name, const std::vector<int64_t> &values,
                  int64_t min, const std::string &kind);

@@ -36,12 +36,8 @@ public:
     if (!bound_)
       return internalError("sparse_softmax_cross_entropy_grad kernel ran "
                            "before bind() gave it 3 inputs and 1 output");
-    for (int64_t b = 0; b < B_; ++b)
-      if (labels_[b] < 0 || labels_[b] >= C_)
-        return invalidArgument("sparse_softmax_cross_entropy_grad: label " +
-                               std::to_string(labels_[b]) + " at batch index " +
-                               std::to_string(b) + " is outside [0, " +
-                               std::to_string(C_) + ")");
+    BRAID_RETURN_IF_ERROR(
+        checkLabels("sparse_softmax_cross_entropy_grad", labels_, B_, C_));
     const float perRow = dloss_[0] / static_cast<float>(B_);
     for (int64_t b = 0; b < B_; ++b) {
       const float *row = logits_ + b * C_;

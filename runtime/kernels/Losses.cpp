@@ -33,12 +33,8 @@ public:
     if (!bound_)
       return internalError("sparse_softmax_cross_entropy kernel ran before "
                            "bind() gave it 2 inputs and 1 output");
-    for (int64_t b = 0; b < B_; ++b)
-      if (labels_[b] < 0 || labels_[b] >= C_)
-        return invalidArgument("sparse_softmax_cross_entropy: label " +
-                               std::to_string(labels_[b]) + " at batch index " +
-                               std::to_string(b) + " is outside [0, " +
-                               std::to_string(C_) + ")");
+    BRAID_RETURN_IF_ERROR(
+        checkLabels("sparse_softmax_cross_entropy", labels_, B_, C_));
     double total = 0;
     for (int64_t b = 0; b < B_; ++b) {
       const float *row = logits_ + b * C_;
