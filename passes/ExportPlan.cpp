@@ -137,6 +137,7 @@ struct StepAttributes {
   int64_t axis = 0;
   std::vector<int64_t> axes, perm, kernel, strides, padding, dilations;
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
+  bool transposeLhs = false, transposeRhs = false;
 };
 
 /// `axis` counted from the front of a tensor of rank `rank`.
@@ -178,6 +179,8 @@ static StepAttributes stepAttributes(Operation *op) {
   real("beta1", a.beta1);
   real("beta2", a.beta2);
   real("eps", a.eps);
+  a.transposeLhs = op->hasAttr("transpose_lhs");
+  a.transposeRhs = op->hasAttr("transpose_rhs");
   return a;
 }
 
@@ -379,7 +382,7 @@ LogicalResult PlanWriter::addEntryPoint(func::FuncOp func) {
       steps.push_back(plan::CreateStepDirect(
           fbb, *kernelKind(&op), &stepInputs, &stepOutputs, 0, nullptr, nullptr,
           nullptr, nullptr, nullptr, nullptr, a.lr, a.momentum, a.beta1,
-          a.beta2, a.eps));
+          a.beta2, a.eps, a.transposeLhs, a.transposeRhs));
       continue;
     }
     if (op.getNumResults() != 1)
@@ -443,7 +446,8 @@ LogicalResult PlanWriter::addEntryPoint(func::FuncOp func) {
     steps.push_back(plan::CreateStepDirect(
         fbb, *kind, &stepInputs, &stepOutputs, a.axis, orNull(a.axes),
         orNull(a.perm), orNull(a.kernel), orNull(a.strides), orNull(a.padding),
-        orNull(a.dilations), a.lr, a.momentum, a.beta1, a.beta2, a.eps));
+        orNull(a.dilations), a.lr, a.momentum, a.beta1, a.beta2, a.eps,
+        a.transposeLhs, a.transposeRhs));
   }
 
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {

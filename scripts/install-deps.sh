@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ pkg-config
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
-  libdnnl-dev libopenmpi-dev openmpi-bin
+  libdnnl-dev libopenblas-openmp-dev libopenmpi-dev openmpi-bin
   libflatbuffers-dev flatbuffers-compiler
   libcli11-dev nlohmann-json3-dev zlib1g-dev
   dataset-fashion-mnist

@@ -43,6 +43,8 @@ struct StepDesc {
   std::vector<int64_t> axes, perm, kernel, strides, padding, dilations;
   /// Optimizer hyper-parameters (SgdUpdate, AdamUpdate).
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
+  /// Matmul: read an operand as its transpose.
+  bool transposeLhs = false, transposeRhs = false;
 };
 
 /// Shared by the kernels of one session.

@@ -1,31 +1,62 @@
-// Matmul forward, via oneDNN's matmul primitive.
+// Matmul forward, either operand optionally read transposed.
 //
 // Dimension letters as defined in Dnnl.h.
 //
-//   inp    f32[B, K]
-//   weight f32[K, N]
-//   out    f32[B, N] = inp @ weight
+//   lhs    f32[B, K] (transposed: f32[K, B])
+//   rhs    f32[K, N] (transposed: f32[N, K])
+//   out    f32[B, N] = op(lhs) @ op(rhs)
+//
+// OpenBLAS runs every product. oneDNN 2.6's GEMM (behind its matmul
+// primitive and dnnl_sgemm) was measured against it on this project's AVX2
+// machines: it falls to about 40 GFLOP/s on aligned, untransposed operands
+// of a few MB, where OpenBLAS holds 75-80, and it allocates packing buffers
+// on every call, even with a user scratchpad, where OpenBLAS allocates its
+// buffers once, on the first call. On the reference model's small products,
+// where oneDNN's GEMM is faster in isolation, whole training steps still
+// ran faster on OpenBLAS. `bench/gemm_backends.cpp` has the comparison
+// (docs/benchmarks.md).
 #include "runtime/kernels/Dnnl.h"
+
+#include <cblas.h>
+
+#include <climits>
 
 namespace braid::runtime::kernels {
 namespace {
 
-class MatmulKernel : public DnnlKernel {
+class MatmulKernel : public Kernel {
 public:
-  MatmulKernel(const StepDesc &step, const KernelContext &context)
-      : DnnlKernel(context) {
-    auto inp = plainDesc(step.inputs[0].shape);
-    auto weight = plainDesc(step.inputs[1].shape);
-    auto out = plainDesc(step.outputs[0].shape);
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(inp, weight, out),
-                                    userScratchpadAttr(), engine_);
-    inputs_ = {unbound(inp), unbound(weight)};
-    outputs_ = {unbound(out)};
-    DnnlStep &s = addStep(dnnl::matmul(pd), pd);
-    s.arg(DNNL_ARG_SRC, inputs_[0]);
-    s.arg(DNNL_ARG_WEIGHTS, inputs_[1]);
-    s.arg(DNNL_ARG_DST, outputs_[0]);
+  MatmulKernel(int64_t B, int64_t K, int64_t N, const StepDesc &step)
+      : B_(B), K_(K), N_(N), transposeLhs_(step.transposeLhs),
+        transposeRhs_(step.transposeRhs) {}
+
+  void bind(const std::vector<void *> &inputs,
+            const std::vector<void *> &outputs) override {
+    bound_ = inputs.size() == 2 && outputs.size() == 1;
+    if (!bound_)
+      return;
+    lhs_ = static_cast<const float *>(inputs[0]);
+    rhs_ = static_cast<const float *>(inputs[1]);
+    out_ = static_cast<float *>(outputs[0]);
   }
+
+  Status run() override {
+    if (!bound_)
+      return internalError(
+          "matmul kernel ran before bind() gave it 2 inputs and 1 output");
+    cblas_sgemm(CblasRowMajor, transposeLhs_ ? CblasTrans : CblasNoTrans,
+                transposeRhs_ ? CblasTrans : CblasNoTrans, B_, N_, K_, 1.0f,
+                lhs_, transposeLhs_ ? B_ : K_, rhs_, transposeRhs_ ? K_ : N_,
+                0.0f, out_, N_);
+    return Status::ok();
+  }
+
+private:
+  int B_, K_, N_;
+  bool transposeLhs_, transposeRhs_;
+  bool bound_ = false;
+  const float *lhs_ = nullptr, *rhs_ = nullptr;
+  float *out_ = nullptr;
 };
 
 } // namespace
@@ -41,15 +72,20 @@ Status createMatmul(const StepDesc &step, KernelContext &context,
       checkTensor(step, step.outputs[0], "result", plan::ElementType::F32, 2));
   const auto &a = step.inputs[0].shape, &b = step.inputs[1].shape,
              &c = step.outputs[0].shape;
-  if (a[1] != b[0] || c[0] != a[0] || c[1] != b[1])
-    return invalidArgument("matmul step: shapes " + shapeString(a) + " @ " +
-                           shapeString(b) + " -> " + shapeString(c) +
-                           " do not agree");
-  try {
-    *out = std::make_unique<MatmulKernel>(step, context);
-  } catch (...) {
-    return statusFromException("matmul step");
-  }
+  int64_t B = a[step.transposeLhs ? 1 : 0], K = a[step.transposeLhs ? 0 : 1];
+  int64_t rhsK = b[step.transposeRhs ? 1 : 0], N = b[step.transposeRhs ? 0 : 1];
+  if (K != rhsK || c[0] != B || c[1] != N)
+    return invalidArgument("matmul step: shapes " + shapeString(a) +
+                           (step.transposeLhs ? " (transposed)" : "") + " @ " +
+                           shapeString(b) +
+                           (step.transposeRhs ? " (transposed)" : "") + " -> " +
+                           shapeString(c) + " do not agree");
+  // OpenBLAS takes int dimensions.
+  if (B > INT_MAX || K > INT_MAX || N > INT_MAX)
+    return unsupported("matmul step: " + shapeString(a) + " @ " +
+                       shapeString(b) +
+                       " has a dimension beyond OpenBLAS's int range");
+  *out = std::make_unique<MatmulKernel>(B, K, N, step);
   return Status::ok();
 }
 

@@ -16,6 +16,7 @@
 //   increment:   counter f32[] -> (counter): counter += 1
 #include "runtime/kernels/Dnnl.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace braid::runtime::kernels {
@@ -44,18 +45,21 @@ public:
       return internalError("sgd_update kernel ran before bind() gave it 3 "
                            "inputs and 2 outputs");
     const float lr = lr_, momentum = momentum_;
+    const float *param = param_, *grad = grad_, *velocity = velocity_;
+    float *paramOut = paramOut_, *velocityOut = velocityOut_;
     if (momentum == 0.f) {
+#pragma GCC ivdep
       for (int64_t i = 0; i < P_; ++i)
-        paramOut_[i] = param_[i] - lr * grad_[i];
-      if (velocityOut_ != velocity_)
-        for (int64_t i = 0; i < P_; ++i)
-          velocityOut_[i] = velocity_[i];
+        paramOut[i] = param[i] - lr * grad[i];
+      if (velocityOut != velocity)
+        std::copy(velocity, velocity + P_, velocityOut);
       return Status::ok();
     }
+#pragma GCC ivdep
     for (int64_t i = 0; i < P_; ++i) {
-      float v = momentum * velocity_[i] + grad_[i];
-      velocityOut_[i] = v;
-      paramOut_[i] = param_[i] - lr * v;
+      float v = momentum * velocity[i] + grad[i];
+      velocityOut[i] = v;
+      paramOut[i] = param[i] - lr * v;
     }
     return Status::ok();
   }
@@ -107,14 +111,19 @@ public:
                 c1 = static_cast<float>(1 - beta1_),
                 b2 = static_cast<float>(beta2_),
                 c2 = static_cast<float>(1 - beta2_), eps = eps_;
+    // Locals, and ivdep: the outputs may be the inputs (in place), but each
+    // element is read before it is written, so the loop vectorizes.
+    const float *param = param_, *grad = grad_, *mIn = m_, *vIn = v_;
+    float *paramOut = paramOut_, *mOut = mOut_, *vOut = vOut_;
+#pragma GCC ivdep
     for (int64_t i = 0; i < P_; ++i) {
-      const float g = grad_[i];
-      const float m = b1 * m_[i] + c1 * g;
-      const float v = b2 * v_[i] + c2 * g * g;
-      mOut_[i] = m;
-      vOut_[i] = v;
-      paramOut_[i] =
-          param_[i] - stepSize * m / (std::sqrt(v) * invSqrtCorrection2 + eps);
+      const float g = grad[i];
+      const float m = b1 * mIn[i] + c1 * g;
+      const float v = b2 * vIn[i] + c2 * g * g;
+      mOut[i] = m;
+      vOut[i] = v;
+      paramOut[i] =
+          param[i] - stepSize * m / (std::sqrt(v) * invSqrtCorrection2 + eps);
     }
     return Status::ok();
   }

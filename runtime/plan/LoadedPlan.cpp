@@ -74,7 +74,7 @@ shape::RuleResult applyRule(const StepDesc &s) {
   const std::vector<int64_t> &outShape = s.outputs[0].shape;
   switch (s.kind) {
   case K::Matmul:
-    return shape::matmul(in(0), in(1));
+    return shape::matmul(in(0), in(1), s.transposeLhs, s.transposeRhs);
   case K::Add:
   case K::Sub:
   case K::Mul:
@@ -483,6 +483,8 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
       step.desc.beta1 = s->beta1();
       step.desc.beta2 = s->beta2();
       step.desc.eps = s->eps();
+      step.desc.transposeLhs = s->transpose_lhs();
+      step.desc.transposeRhs = s->transpose_rhs();
       BRAID_RETURN_IF_ERROR(validateStep(entry, step, index));
       for (uint32_t id : step.outputs)
         defined[id] = true;

@@ -99,3 +99,28 @@ func.func @matmul_generic_c2(%x: tensor<4x3xf32>, %y: tensor<2x2xf32>) {
   %0 = "braid.matmul"(%x, %y) : (tensor<4x3xf32>, tensor<2x2xf32>) -> tensor<4x2xf32>
   return
 }
+
+// -----
+
+// Tests the transposed forms: op(lhs) and op(rhs) are read as transposes, so
+// f32[3, 4]^T x f32[2, 3]^T is f32[4, 2], and they print back as written.
+// CHECK-LABEL: func.func @matmul_transposed
+// CHECK: braid.matmul %{{.*}}, %{{.*}} transpose_lhs : tensor<3x4xf32>, tensor<3x2xf32>
+// CHECK: braid.matmul %{{.*}}, %{{.*}} transpose_rhs : tensor<4x3xf32>, tensor<2x3xf32>
+// CHECK: braid.matmul %{{.*}}, %{{.*}} transpose_lhs transpose_rhs : tensor<3x4xf32>, tensor<2x3xf32>
+func.func @matmul_transposed(%a: tensor<3x4xf32>, %b: tensor<3x2xf32>, %c: tensor<4x3xf32>, %d: tensor<2x3xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
+  %0 = braid.matmul %a, %b transpose_lhs : tensor<3x4xf32>, tensor<3x2xf32>
+  %1 = braid.matmul %c, %d transpose_rhs : tensor<4x3xf32>, tensor<2x3xf32>
+  %2 = braid.matmul %a, %d transpose_lhs transpose_rhs : tensor<3x4xf32>, tensor<2x3xf32>
+  return %0, %1, %2 : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+}
+
+// -----
+
+// Tests that (c2) is checked on the transposed operand: f32[4, 3]^T has 4
+// columns, which f32[3, 2] does not have rows for.
+func.func @matmul_transposed_c2(%x: tensor<4x3xf32>, %y: tensor<3x2xf32>) {
+  // expected-error @+1 {{'braid.matmul' op inner dimensions differ: f32[4, 3] (transposed) has 4 columns but f32[3, 2] has 3 rows}}
+  %0 = braid.matmul %x, %y transpose_lhs : tensor<4x3xf32>, tensor<3x2xf32>
+  return
+}

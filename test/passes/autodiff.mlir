@@ -8,7 +8,8 @@
 
 // Tests the VJPs of matmul, a bias add and sparse_softmax_cross_entropy, the
 // mlp's ops: the seed dloss = 1, the labels get no gradient, the bias's
-// gradient sums the batch, the weight's is transpose(x) x dlogits, and the
+// gradient sums the batch, the weight's is x^T dlogits (a matmul that reads
+// x transposed), and the
 // gradient of the input x is not built. @forward is unchanged and
 // @train_step returns the loss, then the gradients in parameter order.
 // CHECK-LABEL: func.func @forward
@@ -29,8 +30,7 @@
 // CHECK-NEXT: %[[SEED:.*]] = braid.constant dense<1.000000e+00> : tensor<f32>
 // CHECK-NEXT: %[[DLOGITS:.*]] = braid.sparse_softmax_cross_entropy_grad %[[SEED]], %[[LOGITS]], %[[Y]] : tensor<f32>, tensor<4x2xf32>, tensor<4xi32>
 // CHECK-NEXT: %[[DB:.*]] = braid.reduce_sum %[[DLOGITS]], axes = [0] : tensor<4x2xf32>
-// CHECK-NEXT: %[[XT:.*]] = braid.transpose %[[X]], perm = [1, 0] : tensor<4x8xf32>
-// CHECK-NEXT: %[[DW:.*]] = braid.matmul %[[XT]], %[[DLOGITS]] : tensor<8x4xf32>, tensor<4x2xf32>
+// CHECK-NEXT: %[[DW:.*]] = braid.matmul %[[X]], %[[DLOGITS]] transpose_lhs : tensor<4x8xf32>, tensor<4x2xf32>
 // CHECK-NEXT: return %[[LOSS]], %[[DW]], %[[DB]] : tensor<f32>, tensor<8x2xf32>, tensor<2xf32>
 module attributes {braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
 func.func @forward(%x: tensor<4x8xf32> {braid.input = "x"},
@@ -47,24 +47,65 @@ func.func @forward(%x: tensor<4x8xf32> {braid.input = "x"},
 
 // -----
 
-// Tests the VJP of matmul for both operands: da = matmul(dy, transpose(b)),
-// db = matmul(transpose(a), dy); and that of mean_squared_error for its
-// prediction (the target is an input: no gradient).
+// Tests the VJP of matmul for both operands: da = dy b^T and db = a^T dy,
+// each one matmul with a transpose flag and no transpose op; and that of
+// mean_squared_error for its prediction (the target is an input: no
+// gradient).
 // CHECK-LABEL: func.func @train_step
 // CHECK-SAME: (%[[A:[^:]*]]: tensor<4x8xf32> {{.*}}, %[[B:[^:]*]]: tensor<8x2xf32> {{.*}}, %[[T:[^:]*]]: tensor<4x2xf32>
 // CHECK: %[[Y:.*]] = braid.matmul %[[A]], %[[B]]
 // CHECK: %[[SEED:.*]] = braid.constant dense<1.000000e+00>
 // CHECK-NEXT: %[[DY:.*]] = braid.mean_squared_error_grad %[[SEED]], %[[Y]], %[[T]] : tensor<f32>, tensor<4x2xf32>, tensor<4x2xf32>
-// CHECK-NEXT: %[[BT:.*]] = braid.transpose %[[B]], perm = [1, 0] : tensor<8x2xf32>
-// CHECK-NEXT: %[[DA:.*]] = braid.matmul %[[DY]], %[[BT]] : tensor<4x2xf32>, tensor<2x8xf32>
-// CHECK-NEXT: %[[AT:.*]] = braid.transpose %[[A]], perm = [1, 0] : tensor<4x8xf32>
-// CHECK-NEXT: %[[DB:.*]] = braid.matmul %[[AT]], %[[DY]] : tensor<8x4xf32>, tensor<4x2xf32>
+// CHECK-NEXT: %[[DA:.*]] = braid.matmul %[[DY]], %[[B]] transpose_rhs : tensor<4x2xf32>, tensor<8x2xf32>
+// CHECK-NEXT: %[[DB:.*]] = braid.matmul %[[A]], %[[DY]] transpose_lhs : tensor<4x8xf32>, tensor<4x2xf32>
 // CHECK-NEXT: return %{{.*}}, %[[DA]], %[[DB]]
+// CHECK-NOT: braid.transpose
 module attributes {braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
 func.func @forward(%a: tensor<4x8xf32> {braid.param = "a", braid.init = #braid.init<zeros>}, %b: tensor<8x2xf32> {braid.param = "b", braid.init = #braid.init<zeros>},
                    %t: tensor<4x2xf32> {braid.input = "t"})
     -> (tensor<f32> {braid.loss = "loss"}) {
   %0 = braid.matmul %a, %b : tensor<4x8xf32>, tensor<8x2xf32>
+  %1 = braid.mean_squared_error %0, %t : tensor<4x2xf32>, tensor<4x2xf32>
+  return %1 : tensor<f32>
+}
+}
+
+// -----
+
+// Tests the VJP of a matmul that reads both operands transposed,
+// y = a^T b^T: da = b^T dy^T and db = dy^T a^T, as flagged matmuls whose
+// results have the operands' own shapes.
+// CHECK-LABEL: func.func @train_step
+// CHECK-SAME: (%[[A:[^:]*]]: tensor<8x4xf32> {{.*}}, %[[B:[^:]*]]: tensor<2x8xf32> {{.*}}, %[[T:[^:]*]]: tensor<4x2xf32>
+// CHECK: %[[DY:.*]] = braid.mean_squared_error_grad
+// CHECK-NEXT: %[[DA:.*]] = braid.matmul %[[B]], %[[DY]] transpose_lhs transpose_rhs : tensor<2x8xf32>, tensor<4x2xf32>
+// CHECK-NEXT: %[[DB:.*]] = braid.matmul %[[DY]], %[[A]] transpose_lhs transpose_rhs : tensor<4x2xf32>, tensor<8x4xf32>
+// CHECK-NEXT: return %{{.*}}, %[[DA]], %[[DB]] : tensor<f32>, tensor<8x4xf32>, tensor<2x8xf32>
+module attributes {braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
+func.func @forward(%a: tensor<8x4xf32> {braid.param = "a", braid.init = #braid.init<zeros>}, %b: tensor<2x8xf32> {braid.param = "b", braid.init = #braid.init<zeros>},
+                   %t: tensor<4x2xf32> {braid.input = "t"})
+    -> (tensor<f32> {braid.loss = "loss"}) {
+  %0 = braid.matmul %a, %b transpose_lhs transpose_rhs : tensor<8x4xf32>, tensor<2x8xf32>
+  %1 = braid.mean_squared_error %0, %t : tensor<4x2xf32>, tensor<4x2xf32>
+  return %1 : tensor<f32>
+}
+}
+
+// -----
+
+// Tests the VJP of a matmul that reads only its lhs transposed, y = a^T b:
+// da = b dy^T and db = a dy.
+// CHECK-LABEL: func.func @train_step
+// CHECK-SAME: (%[[A:[^:]*]]: tensor<8x4xf32> {{.*}}, %[[B:[^:]*]]: tensor<8x2xf32> {{.*}}, %[[T:[^:]*]]: tensor<4x2xf32>
+// CHECK: %[[DY:.*]] = braid.mean_squared_error_grad
+// CHECK-NEXT: %[[DA:.*]] = braid.matmul %[[B]], %[[DY]] transpose_rhs : tensor<8x2xf32>, tensor<4x2xf32>
+// CHECK-NEXT: %[[DB:.*]] = braid.matmul %[[A]], %[[DY]] : tensor<8x4xf32>, tensor<4x2xf32>
+// CHECK-NEXT: return %{{.*}}, %[[DA]], %[[DB]] : tensor<f32>, tensor<8x4xf32>, tensor<8x2xf32>
+module attributes {braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
+func.func @forward(%a: tensor<8x4xf32> {braid.param = "a", braid.init = #braid.init<zeros>}, %b: tensor<8x2xf32> {braid.param = "b", braid.init = #braid.init<zeros>},
+                   %t: tensor<4x2xf32> {braid.input = "t"})
+    -> (tensor<f32> {braid.loss = "loss"}) {
+  %0 = braid.matmul %a, %b transpose_lhs : tensor<8x4xf32>, tensor<8x2xf32>
   %1 = braid.mean_squared_error %0, %t : tensor<4x2xf32>, tensor<4x2xf32>
   return %1 : tensor<f32>
 }

@@ -18,7 +18,10 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *context,
   RuleCall call(context, location, getOperationName(), inferred);
   auto lhs = call.operand("lhs", adaptor.getLhs());
   auto rhs = call.operand("rhs", adaptor.getRhs());
-  return lhs && rhs ? call.apply(shape::matmul(*lhs, *rhs)) : failure();
+  return lhs && rhs
+             ? call.apply(shape::matmul(*lhs, *rhs, adaptor.getTransposeLhs(),
+                                        adaptor.getTransposeRhs()))
+             : failure();
 }
 
 LogicalResult SparseSoftmaxCrossEntropyOp::inferReturnTypes(

@@ -90,20 +90,31 @@ def Braid_DivOp : Braid_BinaryOp<"div", "lhs / rhs">;
 //===----------------------------------------------------------------------===//
 
 def Braid_MatmulOp : Braid_DiffOp<"matmul"> {
-  let summary = "matrix product";
+  let summary = "matrix product, either operand optionally transposed";
   let description = [{
-    `result[m, n] = sum_k lhs[m, k] * rhs[k, n]`.
+    `result[m, n] = sum_k op(lhs)[m, k] * op(rhs)[k, n]`, where `op(t)` is `t`,
+    or its transpose when `transpose_lhs` / `transpose_rhs` is set. The
+    transposed forms let the gradient of a product (and any product of a
+    `braid.transpose`, which canonicalization folds in) run as one GEMM that
+    reads its operand transposed, with no transpose written out.
 
     Constraints: (c1) both operands are f32 tensors of rank 2; (c2) the
-    columns of `lhs` equal the rows of `rhs`.
+    columns of `op(lhs)` equal the rows of `op(rhs)`.
 
     ```mlir
     %y = braid.matmul %x, %w : tensor<64x784xf32>, tensor<784x64xf32>
+    // dx = dy @ w^T
+    %dx = braid.matmul %dy, %w transpose_rhs : tensor<64x64xf32>, tensor<784x64xf32>
     ```
   }];
-  let arguments = (ins Braid_F32Tensor:$lhs, Braid_F32Tensor:$rhs);
+  let arguments = (ins Braid_F32Tensor:$lhs, Braid_F32Tensor:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
   let results = (outs Braid_F32Tensor:$result);
-  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`transpose_lhs` $transpose_lhs^)? (`transpose_rhs` $transpose_rhs^)?
+    attr-dict `:` type($lhs) `,` type($rhs)
+  }];
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//

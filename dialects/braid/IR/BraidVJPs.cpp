@@ -154,14 +154,18 @@ LogicalResult DivOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
 
 LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                  SmallVectorImpl<Value> &operandGrads) {
-  // da = matmul(dy, transpose(b)), db = matmul(transpose(a), dy).
-  Value dy = resultGrads[0];
+  // With y = op_a(a) @ op_b(b): d op_a(a) = dy @ op_b(b)^T and
+  // d op_b(b) = op_a(a)^T @ dy. Undoing op_a and op_b turns each into one
+  // product with transpose flags, so no transpose is ever materialized:
+  //   da = dy @ op_b(b)^T            or, transposed, op_b(b) @ dy^T
+  //   db = op_a(a)^T @ dy            or, transposed, dy^T @ op_a(a)
+  Value dy = resultGrads[0], a = getLhs(), bm = getRhs();
+  bool ta = getTransposeLhs(), tb = getTransposeRhs();
   Location loc = getLoc();
-  SmallVector<int64_t> swap = {1, 0};
-  Value rhsT = TransposeOp::create(b, loc, getRhs(), swap);
-  operandGrads.push_back(MatmulOp::create(b, loc, dy, rhsT));
-  Value lhsT = TransposeOp::create(b, loc, getLhs(), swap);
-  operandGrads.push_back(MatmulOp::create(b, loc, lhsT, dy));
+  operandGrads.push_back(ta ? MatmulOp::create(b, loc, bm, dy, tb, true)
+                            : MatmulOp::create(b, loc, dy, bm, false, !tb));
+  operandGrads.push_back(tb ? MatmulOp::create(b, loc, dy, a, true, ta)
+                            : MatmulOp::create(b, loc, a, dy, !ta, false));
   return success();
 }
 

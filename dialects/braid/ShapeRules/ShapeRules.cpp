@@ -69,19 +69,27 @@ RuleResult broadcastBinary(const TensorType &lhs, const TensorType &rhs) {
   return okIfValid({ElementType::F32, dims});
 }
 
-RuleResult matmul(const TensorType &lhs, const TensorType &rhs) {
+RuleResult matmul(const TensorType &lhs, const TensorType &rhs,
+                  bool transposeLhs, bool transposeRhs) {
   if (lhs.element != ElementType::F32 || rhs.element != ElementType::F32)
     return RuleResult::fail("operands must be f32, got " + toString(lhs) +
                             " and " + toString(rhs));
   if (lhs.rank() != 2 || rhs.rank() != 2)
     return RuleResult::fail("operands must have rank 2, got " + toString(lhs) +
                             " and " + toString(rhs));
-  if (lhs.dims[1] != rhs.dims[0])
-    return RuleResult::fail("inner dimensions differ: " + toString(lhs) +
-                            " has " + std::to_string(lhs.dims[1]) +
-                            " columns but " + toString(rhs) + " has " +
-                            std::to_string(rhs.dims[0]) + " rows");
-  return okIfValid({ElementType::F32, {lhs.dims[0], rhs.dims[1]}});
+  int64_t m = lhs.dims[transposeLhs ? 1 : 0],
+          k = lhs.dims[transposeLhs ? 0 : 1];
+  int64_t rk = rhs.dims[transposeRhs ? 1 : 0],
+          n = rhs.dims[transposeRhs ? 0 : 1];
+  auto named = [](const TensorType &t, bool transposed) {
+    return toString(t) + (transposed ? " (transposed)" : "");
+  };
+  if (k != rk)
+    return RuleResult::fail(
+        "inner dimensions differ: " + named(lhs, transposeLhs) + " has " +
+        std::to_string(k) + " columns but " + named(rhs, transposeRhs) +
+        " has " + std::to_string(rk) + " rows");
+  return okIfValid({ElementType::F32, {m, n}});
 }
 
 RuleResult softmax(const TensorType &input, int64_t axis) {

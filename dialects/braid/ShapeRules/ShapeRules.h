@@ -69,8 +69,10 @@ RuleResult unaryFloat(const TensorType &input);
 RuleResult broadcastBinary(const TensorType &lhs, const TensorType &rhs);
 
 // Linear algebra.
-/// f32[M, K] x f32[K, N] -> f32[M, N].
-RuleResult matmul(const TensorType &lhs, const TensorType &rhs);
+/// f32[M, K] x f32[K, N] -> f32[M, N], where a transposed operand is read as
+/// its transpose (lhs f32[K, M], rhs f32[N, K]).
+RuleResult matmul(const TensorType &lhs, const TensorType &rhs,
+                  bool transposeLhs = false, bool transposeRhs = false);
 
 // Normalisation and losses.
 /// softmax, log_softmax along `axis` (negative counts from the end).

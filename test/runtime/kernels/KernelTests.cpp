@@ -46,26 +46,49 @@ using namespace kt;
 TEST_F(KernelTest, Matmul) {
   struct Case {
     int64_t B, K, N;
+    bool transposeLhs, transposeRhs;
   };
-  for (Case c : {Case{1, 1, 1}, Case{3, 5, 4}, Case{7, 300, 13},
-                 Case{64, 784, 32}, Case{64, 32, 10}}) {
-    std::vector<Host> in = {randomF32({c.B, c.K}), randomF32({c.K, c.N})};
-    StepDesc step = makeStep(KernelKind::Matmul, in, {{c.B, c.N}});
-    std::vector<double> ref(c.B * c.N), scale(c.B * c.N);
-    for (int64_t b = 0; b < c.B; ++b)
-      for (int64_t n = 0; n < c.N; ++n) {
-        double sum = 0, mag = 0;
-        for (int64_t k = 0; k < c.K; ++k) {
-          double t = double(in[0].data[b * c.K + k]) * in[1].data[k * c.N + n];
-          sum += t;
-          mag += std::fabs(t);
+  // Sizes on both sides of the range where the GEMM switches blockings, each
+  // with the four transpose combinations.
+  for (Case shape : {Case{1, 1, 1}, Case{3, 5, 4}, Case{7, 300, 13},
+                     Case{64, 784, 32}, Case{64, 32, 10}, Case{96, 130, 70}})
+    for (int flags = 0; flags < 4; ++flags) {
+      Case c = shape;
+      c.transposeLhs = flags & 1;
+      c.transposeRhs = flags & 2;
+      // The stored operands: lhs [B, K] or [K, B], rhs [K, N] or [N, K].
+      std::vector<int64_t> lhsShape = c.transposeLhs
+                                          ? std::vector<int64_t>{c.K, c.B}
+                                          : std::vector<int64_t>{c.B, c.K};
+      std::vector<int64_t> rhsShape = c.transposeRhs
+                                          ? std::vector<int64_t>{c.N, c.K}
+                                          : std::vector<int64_t>{c.K, c.N};
+      std::vector<Host> in = {randomF32(lhsShape), randomF32(rhsShape)};
+      StepDesc step = makeStep(KernelKind::Matmul, in, {{c.B, c.N}});
+      step.transposeLhs = c.transposeLhs;
+      step.transposeRhs = c.transposeRhs;
+      auto lhs = [&](int64_t b, int64_t k) {
+        return double(in[0].data[c.transposeLhs ? k * c.B + b : b * c.K + k]);
+      };
+      auto rhs = [&](int64_t k, int64_t n) {
+        return double(in[1].data[c.transposeRhs ? n * c.K + k : k * c.N + n]);
+      };
+      std::vector<double> ref(c.B * c.N), scale(c.B * c.N);
+      for (int64_t b = 0; b < c.B; ++b)
+        for (int64_t n = 0; n < c.N; ++n) {
+          double sum = 0, mag = 0;
+          for (int64_t k = 0; k < c.K; ++k) {
+            double t = lhs(b, k) * rhs(k, n);
+            sum += t;
+            mag += std::fabs(t);
+          }
+          ref[b * c.N + n] = sum;
+          scale[b * c.N + n] = mag;
         }
-        ref[b * c.N + n] = sum;
-        scale[b * c.N + n] = mag;
-      }
-    expectClose("matmul " + str({c.B, c.K}) + " @ " + str({c.K, c.N}),
-                runStep(step, in), ref, 1e-6, &scale);
-  }
+      expectClose("matmul " + str(lhsShape) + (c.transposeLhs ? "^T" : "") +
+                      " @ " + str(rhsShape) + (c.transposeRhs ? "^T" : ""),
+                  runStep(step, in), ref, 1e-6, &scale);
+    }
 }
 
 //===----------------------------------------------------------------------===//
