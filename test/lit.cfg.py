@@ -46,3 +46,8 @@ config.substitutions.append(
 if config.braid_sanitize:
     config.available_features.add("sanitized")
 
+
+# mpirun refuses to run as root (CI runs as root) unless told twice; the
+# data-parallel tests start more ranks than this machine has cores.
+config.environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+config.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"

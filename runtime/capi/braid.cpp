@@ -3,6 +3,8 @@
 #include "braid/braid.h"
 
 #include "braid/Version.h"
+#include "runtime/comm/MpiCommunicator.h"
+#include "runtime/comm/PlanAgreement.h"
 #include "runtime/exec/Session.h"
 
 #include <atomic>
@@ -14,6 +16,10 @@ using namespace braid::runtime;
 struct braid_plan_t {
   std::shared_ptr<const LoadedPlan> plan;
   std::atomic<int> references{1};
+};
+
+struct braid_communicator_t {
+  std::unique_ptr<MpiCommunicator> comm;
 };
 
 struct braid_session_t {
@@ -214,6 +220,7 @@ void braid_session_options_init(braid_session_options_t *options) {
   if (options) {
     options->threads = 0;
     options->seed = 0;
+    options->communicator = nullptr;
   }
 }
 
@@ -227,6 +234,8 @@ braid_status_code_t braid_session_create(braid_plan_t *plan,
     if (options) {
       opts.threads = options->threads;
       opts.seed = options->seed;
+      if (options->communicator)
+        opts.communicator = options->communicator->comm.get();
     }
     std::unique_ptr<Session> session;
     if (braid_status_code_t code =
@@ -319,3 +328,52 @@ braid_status_code_t braid_session_save_checkpoint_with_metadata(
 }
 
 } // extern "C"
+
+//===----------------------------------------------------------------------===//
+// Communicators
+//===----------------------------------------------------------------------===//
+
+int braid_launched_by_mpirun(void) {
+  return MpiCommunicator::launchedByMpirun() ? 1 : 0;
+}
+
+braid_status_code_t
+braid_communicator_create_mpi(double timeout_seconds,
+                              braid_communicator_t **out_communicator) {
+  if (!out_communicator)
+    return nullArgument("out_communicator");
+  return guarded([&] {
+    auto handle = std::make_unique<braid_communicator_t>();
+    if (braid_status_code_t code =
+            report(MpiCommunicator::create(timeout_seconds, &handle->comm)))
+      return code;
+    *out_communicator = handle.release();
+    return BRAID_OK;
+  });
+}
+
+void braid_communicator_destroy(braid_communicator_t *communicator) {
+  delete communicator;
+}
+
+int braid_communicator_rank(const braid_communicator_t *communicator) {
+  return communicator ? communicator->comm->rank() : 0;
+}
+
+int braid_communicator_size(const braid_communicator_t *communicator) {
+  return communicator ? communicator->comm->size() : 1;
+}
+
+braid_status_code_t
+braid_communicator_check_plan(braid_communicator_t *communicator,
+                              const braid_plan_t *plan) {
+  if (!communicator || !plan)
+    return nullArgument("communicator or plan");
+  return guarded([&] {
+    return report(checkPlanAgreement(*communicator->comm, *plan->plan));
+  });
+}
+
+void braid_communicator_abort(braid_communicator_t *, int exit_code) {
+  MpiCommunicator::abortJob(exit_code);
+}

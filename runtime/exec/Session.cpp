@@ -22,6 +22,9 @@ using io::NamedArray;
 struct Session::EntryState {
   const PlanEntryPoint *entry = nullptr;
   std::vector<std::unique_ptr<Kernel>> kernels;
+  /// The entry point's all-reduces, which progress() advances between
+  /// kernels while they are in flight.
+  std::vector<std::shared_ptr<PendingReduction>> requests;
 };
 
 namespace {
@@ -75,6 +78,8 @@ Status Session::build(const SessionOptions &options) {
     return invalidArgument("threads must be 0 (automatic) or positive, got " +
                            std::to_string(options.threads));
   omp_set_num_threads(options.threads > 0 ? options.threads : defaultThreads());
+  context_.communicator =
+      options.communicator ? options.communicator : &localCommunicator_;
 
   const std::vector<PlanTensor> &tensors = plan_->tensors();
   arena_ = allocateZeroed(plan_->arenaBytes());
@@ -129,6 +134,7 @@ Status Session::build(const SessionOptions &options) {
   for (const PlanEntryPoint &entry : plan_->entryPoints()) {
     auto state = std::make_unique<EntryState>();
     state->entry = &entry;
+    context_.requests.clear(); // request ids are per entry point
     for (size_t i = 0; i < entry.steps.size(); ++i) {
       const PlanStep &step = entry.steps[i];
       std::unique_ptr<Kernel> kernel;
@@ -143,6 +149,8 @@ Status Session::build(const SessionOptions &options) {
       for (uint32_t id : step.outputs)
         users_[id].emplace_back(entries_.size(), i);
     }
+    for (const auto &[id, request] : context_.requests)
+      state->requests.push_back(request);
     entries_.push_back(std::move(state));
     for (size_t i = 0; i < entry.steps.size(); ++i)
       bindStep(*entries_.back(), i);
@@ -223,12 +231,18 @@ Status Session::run(const std::string &entry) {
       if (!bound_[id])
         return invalidArgument("input '" + plan_->tensors()[id].name +
                                "' of '" + entry + "' is not bound");
+    Communicator *comm = context_.communicator;
     for (size_t i = 0; i < state->kernels.size(); ++i) {
       Status s = state->kernels[i]->run();
       if (!s)
         return s.withContext("entry point '" + entry + "' step " +
                              std::to_string(i) + " (" +
                              toString(state->entry->steps[i].desc.kind) + ")");
+      // MPI advances a non-blocking all-reduce only inside MPI calls; a test
+      // between kernels is what lets it overlap the backward pass.
+      for (const auto &pending : state->requests)
+        if (pending->request.active)
+          comm->progress(&pending->request);
     }
     return Status::ok();
   }

@@ -17,6 +17,9 @@ struct SessionOptions {
   int threads = 0;
   /// Seed of the parameter initializers.
   uint64_t seed = 0;
+  /// The replicas' collectives (not owned; must outlive the session). Null
+  /// means one process alone.
+  Communicator *communicator = nullptr;
 };
 
 class Session {
@@ -69,6 +72,7 @@ private:
   void bindStep(EntryState &state, size_t step);
 
   std::shared_ptr<const LoadedPlan> plan_;
+  LocalCommunicator localCommunicator_;
   KernelContext context_;
   uint8_t *arena_ = nullptr;
   std::vector<float *> params_;

@@ -4,12 +4,14 @@
 #ifndef BRAID_RUNTIME_KERNELS_KERNEL_H
 #define BRAID_RUNTIME_KERNELS_KERNEL_H
 
+#include "runtime/comm/Communicator.h"
 #include "runtime/schema/plan_generated.h"
 #include "runtime/support/Status.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -47,10 +49,23 @@ struct StepDesc {
   bool transposeLhs = false, transposeRhs = false;
 };
 
+/// An all-reduce between its start step and its wait step, shared by their
+/// kernels.
+struct PendingReduction {
+  CommRequest request;
+  /// Set by the start: the wait divides the sum by the replica count.
+  bool mean = false;
+};
+
 /// Shared by the kernels of one session.
 struct KernelContext {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
+  /// The replicas' collectives; the session's, never null.
+  Communicator *communicator = nullptr;
+  /// The all-reduces in flight of the entry point being created, by the
+  /// request id that pairs a start step with its wait step.
+  std::map<uint32_t, std::shared_ptr<PendingReduction>> requests;
 };
 
 class Kernel {

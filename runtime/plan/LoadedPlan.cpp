@@ -247,6 +247,11 @@ Status LoadedPlan::load(const uint8_t *data, size_t size,
   auto plan = std::shared_ptr<LoadedPlan>(new LoadedPlan());
   BRAID_RETURN_IF_ERROR(
       plan->decode(reinterpret_cast<const uint8_t *>(aligned.data()), size));
+  // FNV-1a, 64-bit: ranks compare it to know they run the same plan.
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < size; ++i)
+    hash = (hash ^ data[i]) * 0x100000001b3ull;
+  plan->contentHash_ = hash;
   *out = std::move(plan);
   return Status::ok();
 }

@@ -72,6 +72,8 @@ public:
   /// Null when there is no entry point of that name.
   const PlanEntryPoint *findEntryPoint(const std::string &name) const;
   uint64_t arenaBytes() const { return arenaBytes_; }
+  /// A 64-bit FNV-1a hash of the plan's bytes.
+  uint64_t contentHash() const { return contentHash_; }
   /// The bytes of Plan.constants[index], 64-byte aligned, shared by sessions.
   const void *constantData(uint32_t index) const {
     return constants_[index].get();
@@ -89,6 +91,7 @@ private:
                         const std::vector<size_t> &updated) const;
 
   PlanMetadata metadata_;
+  uint64_t contentHash_ = 0;
   std::vector<PlanTensor> tensors_;
   std::vector<PlanParameter> parameters_;
   std::vector<PlanEntryPoint> entries_;

@@ -18,6 +18,7 @@ enum class StatusCode {
   IoError = 5,         // the operating system refused a read or write
   Unsupported = 6,     // valid, but not implemented by this runtime
   Internal = 7,        // a bug in Braid
+  Communication = 8,   // a collective failed: a peer rank died or hung
 };
 
 class [[nodiscard]] Status {
@@ -65,6 +66,9 @@ inline Status ioError(std::string m) {
 }
 inline Status unsupported(std::string m) {
   return Status::error(StatusCode::Unsupported, std::move(m));
+}
+inline Status communicationError(std::string m) {
+  return Status::error(StatusCode::Communication, std::move(m));
 }
 inline Status internalError(std::string m) {
   return Status::error(StatusCode::Internal, std::move(m));

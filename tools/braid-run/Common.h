@@ -49,11 +49,13 @@ struct TrainOptions {
   int64_t evalEvery = 1;
   uint64_t seed = 0;
   int threads = 0;
+  double commTimeout = 30; // seconds a collective may wait (data parallel)
 };
 
 struct EvalOptions {
   std::string plan, checkpoint, data;
   int threads = 0;
+  double commTimeout = 30;
 };
 
 int train(const TrainOptions &options);

@@ -1,6 +1,7 @@
 // braid-run train and braid-run eval: the training loop over the C API, with
 // the runtime's data sets, batch sampler, progress and metrics.
 #include "Common.h"
+#include "Job.h"
 
 #include "runtime/io/Safetensors.h"
 #include "runtime/train/BatchSampler.h"
@@ -89,9 +90,12 @@ struct Evaluation {
 
 /// The mean loss (and accuracy) of `eval` over every whole batch of
 /// `dataset`.
-int evaluate(braid_plan_t *plan, braid_session_t *session, BoundInputs &inputs,
-             const train::Dataset &dataset, Evaluation *out) {
-  int64_t batch = inputs.infos[0].shape[0];
+int evaluate(const Job &job, braid_plan_t *plan, braid_session_t *session,
+             BoundInputs &inputs, const train::Dataset &dataset,
+             Evaluation *out) {
+  // Each rank evaluates its slice of every global batch; the plan's eval
+  // averages the loss and accuracy over the replicas.
+  int64_t batch = inputs.infos[0].shape[0] * job.size();
   train::EvalBatches batches;
   Status s = train::EvalBatches::create(dataset, batch,
                                         train::PartialBatch::Drop, &batches);
@@ -103,13 +107,15 @@ int evaluate(braid_plan_t *plan, braid_session_t *session, BoundInputs &inputs,
   double lossSum = 0, accuracySum = 0;
   for (int64_t b = 0; b < batches.batchCount(); ++b) {
     for (size_t i = 0; i < inputs.infos.size(); ++i) {
-      s = batches.gather(b, 0, 1, i, inputs.buffers[i].data(),
-                         inputs.buffers[i].size(), nullptr);
+      s = batches.gather(b, job.rank(), job.size(), i,
+                         inputs.buffers[i].data(), inputs.buffers[i].size(),
+                         nullptr);
       if (!s)
         return fail(s.message());
     }
     if (braid_session_run(session, "eval") != BRAID_OK)
-      return failApi("eval failed");
+      return job.failRank(std::string("eval failed: ") +
+                          braid_status_message());
     lossSum += readScalar(session, "eval", "loss");
     if (hasAccuracy)
       accuracySum += readScalar(session, "eval", "accuracy");
@@ -137,6 +143,20 @@ int saveCheckpoint(braid_session_t *session, const std::string &path,
   return 0;
 }
 
+/// Runs the plan's @broadcast_params, if it has one, so that every replica
+/// starts from rank 0's parameters and optimizer state.
+int broadcastParameters(const Job &job, braid_plan_t *plan,
+                        braid_session_t *session) {
+  size_t inputs, outputs;
+  if (braid_plan_entry_point_signature(plan, "broadcast_params", &inputs,
+                                       &outputs) != BRAID_OK)
+    return 0;
+  if (braid_session_run(session, "broadcast_params") != BRAID_OK)
+    return job.failRank(std::string("broadcasting the parameters failed: ") +
+                        braid_status_message());
+  return 0;
+}
+
 } // namespace
 
 int train(const TrainOptions &o) {
@@ -146,13 +166,18 @@ int train(const TrainOptions &o) {
   PlanPtr plan(rawPlan);
   braid_plan_info_t info;
   braid_plan_info(plan.get(), &info);
+  Job job;
+  if (int rc = job.join(plan.get(), o.commTimeout))
+    return rc;
 
   BoundInputs trainInputs, evalInputs;
   if (int rc = describeInputs(plan.get(), "train_step", &trainInputs))
     return rc;
   bool canEval =
       o.evalEvery > 0 && describeInputs(plan.get(), "eval", &evalInputs) == 0;
-  int64_t batch = trainInputs.infos[0].shape[0];
+  // The plan's batch is one replica's; the ranks together run the global
+  // batch the model file names.
+  int64_t batch = trainInputs.infos[0].shape[0] * job.size();
   int64_t epochs = o.epochs > 0 ? o.epochs : std::max<int64_t>(1, info.epochs);
 
   train::Dataset trainData, testData;
@@ -177,6 +202,7 @@ int train(const TrainOptions &o) {
   braid_session_options_init(&options);
   options.threads = o.threads;
   options.seed = o.seed;
+  options.communicator = job.communicator();
   braid_session_t *rawSession = nullptr;
   if (braid_session_create(plan.get(), &options, &rawSession) != BRAID_OK)
     return failApi("cannot create a session");
@@ -202,6 +228,9 @@ int train(const TrainOptions &o) {
     }
   }
 
+  if (int rc = broadcastParameters(job, plan.get(), session.get()))
+    return rc;
+
   train::BatchSampler sampler;
   Status s =
       train::BatchSampler::create(trainData, batch, position.seed, &sampler);
@@ -215,28 +244,41 @@ int train(const TrainOptions &o) {
     return 1;
 
   std::unique_ptr<train::MetricsWriter> metrics;
-  if (!o.metrics.empty() &&
+  if (job.speaks() && !o.metrics.empty() &&
       !(s = train::MetricsWriter::open(o.metrics, !resumed, &metrics)))
     return fail(s.message());
 
+  // Only rank 0 reports; the others write their progress nowhere.
+  std::unique_ptr<FILE, int (*)(FILE *)> quiet(nullptr, std::fclose);
+  if (!job.speaks()) {
+    quiet.reset(std::fopen("/dev/null", "w"));
+    if (!quiet)
+      return job.failRank("cannot open /dev/null");
+  }
+  FILE *out = job.speaks() ? stdout : quiet.get();
   train::ProgressOptions progressOptions;
-  progressOptions.stream = stdout;
+  progressOptions.stream = out;
   progressOptions.epochs = epochs;
   progressOptions.stepsPerEpoch = sampler.batchesPerEpoch();
   progressOptions.samplesPerStep = batch;
   train::ProgressReporter progress(progressOptions);
-  std::printf("training %s on %lld samples: %lld epochs of %lld steps, batch "
-              "%lld%s\n",
+  std::fprintf(out,
+              "training %s on %lld samples: %lld epochs of %lld steps, batch "
+              "%lld%s%s\n",
               info.model_name, static_cast<long long>(trainData.samples),
               static_cast<long long>(epochs),
               static_cast<long long>(sampler.batchesPerEpoch()),
               static_cast<long long>(batch),
+              job.size() > 1 ? (" over " + std::to_string(job.size()) +
+                                " replicas")
+                                   .c_str()
+                             : "",
               resumed ? (" (resuming at epoch " +
                          std::to_string(position.epoch + 1) + ", step " +
                          std::to_string(position.batch) + ")")
                             .c_str()
                       : "");
-  std::fflush(stdout);
+  std::fflush(out);
 
   auto start = std::chrono::steady_clock::now();
   auto wall = [&] {
@@ -252,14 +294,15 @@ int train(const TrainOptions &o) {
     int64_t steps = 0;
     while (position.epoch == epoch) {
       for (size_t i = 0; i < trainInputs.infos.size(); ++i) {
-        s = sampler.gather(epoch, position.batch, 0, 1, i,
+        s = sampler.gather(epoch, position.batch, job.rank(), job.size(), i,
                            trainInputs.buffers[i].data(),
                            trainInputs.buffers[i].size());
         if (!s)
           return fail(s.message());
       }
       if (braid_session_run(session.get(), "train_step") != BRAID_OK)
-        return failApi("train_step failed");
+        return job.failRank(std::string("train_step failed: ") +
+                            braid_status_message());
       double loss = readScalar(session.get(), "train_step", "loss");
       if (!std::isfinite(loss))
         return fail("the loss is " + std::to_string(loss) + " at epoch " +
@@ -279,10 +322,11 @@ int train(const TrainOptions &o) {
           return fail(logged.message());
       }
       if (o.maxSteps > 0 && position.globalStep >= o.maxSteps) {
-        std::printf("\nstopped after %lld steps\n",
-                    static_cast<long long>(position.globalStep));
-        return o.save.empty() ? 0
-                              : saveCheckpoint(session.get(), o.save, position);
+        std::fprintf(out, "\nstopped after %lld steps\n",
+                     static_cast<long long>(position.globalStep));
+        return o.save.empty() || !job.speaks()
+                   ? 0
+                   : saveCheckpoint(session.get(), o.save, position);
       }
     }
     // Throughput of the training steps alone, before evaluation runs.
@@ -291,8 +335,8 @@ int train(const TrainOptions &o) {
     summary.loss = lossSum / std::max<int64_t>(1, steps);
     if (canEval && (epoch + 1) % o.evalEvery == 0) {
       Evaluation e;
-      if (int rc =
-              evaluate(plan.get(), session.get(), evalInputs, testData, &e))
+      if (int rc = evaluate(job, plan.get(), session.get(), evalInputs,
+                            testData, &e))
         return rc;
       summary.testLoss = e.loss;
       summary.testAccuracy = e.accuracy;
@@ -308,12 +352,13 @@ int train(const TrainOptions &o) {
     }
   }
   if (last) {
-    std::printf("test loss %.4f", last->loss);
+    std::fprintf(out, "test loss %.4f", last->loss);
     if (last->accuracy)
-      std::printf(", test accuracy %.2f%%", 100 * *last->accuracy);
-    std::printf(" on %lld samples\n", static_cast<long long>(last->samples));
+      std::fprintf(out, ", test accuracy %.2f%%", 100 * *last->accuracy);
+    std::fprintf(out, " on %lld samples\n",
+                 static_cast<long long>(last->samples));
   }
-  if (!o.save.empty())
+  if (!o.save.empty() && job.speaks())
     return saveCheckpoint(session.get(), o.save, position);
   return 0;
 }
@@ -323,6 +368,9 @@ int eval(const EvalOptions &o) {
   if (braid_plan_load_file(o.plan.c_str(), &rawPlan) != BRAID_OK)
     return failApi("cannot load plan " + o.plan);
   PlanPtr plan(rawPlan);
+  Job job;
+  if (int rc = job.join(plan.get(), o.commTimeout))
+    return rc;
   BoundInputs inputs;
   if (int rc = describeInputs(plan.get(), "eval", &inputs))
     return rc;
@@ -332,6 +380,7 @@ int eval(const EvalOptions &o) {
   braid_session_options_t options;
   braid_session_options_init(&options);
   options.threads = o.threads;
+  options.communicator = job.communicator();
   braid_session_t *rawSession = nullptr;
   if (braid_session_create(plan.get(), &options, &rawSession) != BRAID_OK)
     return failApi("cannot create a session");
@@ -342,8 +391,10 @@ int eval(const EvalOptions &o) {
   if (int rc = bind(session.get(), "eval", inputs))
     return rc;
   Evaluation e;
-  if (int rc = evaluate(plan.get(), session.get(), inputs, data, &e))
+  if (int rc = evaluate(job, plan.get(), session.get(), inputs, data, &e))
     return rc;
+  if (!job.speaks())
+    return 0;
   std::printf("loss %.4f", e.loss);
   if (e.accuracy)
     std::printf(", accuracy %.2f%%", 100 * *e.accuracy);

@@ -353,6 +353,14 @@ int main(int argc, char **argv) {
   evalCommand->add_option("--data", evalOptions.data, "As for train")
       ->required();
   evalCommand->add_option("--threads", evalOptions.threads, "oneDNN threads");
+  const char *timeoutHelp =
+      "Seconds a data-parallel collective may wait for the other ranks before "
+      "the job is ended (a rank died or hangs)";
+  trainCommand
+      ->add_option("--comm-timeout", trainOptions.commTimeout, timeoutHelp)
+      ->check(CLI::PositiveNumber);
+  evalCommand->add_option("--comm-timeout", evalOptions.commTimeout, timeoutHelp)
+      ->check(CLI::PositiveNumber);
 
   CLI11_PARSE(app, argc, argv);
   if (*infoCommand)

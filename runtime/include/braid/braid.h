@@ -43,6 +43,7 @@ typedef enum braid_status_code_t {
   BRAID_IO_ERROR = 5,         /* the operating system refused a read/write */
   BRAID_UNSUPPORTED = 6,      /* valid, but this runtime cannot do it */
   BRAID_INTERNAL = 7,         /* a bug in Braid */
+  BRAID_COMMUNICATION = 8,    /* a collective failed: a peer died or hung */
 } braid_status_code_t;
 
 typedef enum braid_element_type_t {
@@ -128,11 +129,39 @@ BRAID_API braid_status_code_t braid_plan_label_classes(const braid_plan_t *plan,
 
 typedef struct braid_session_t braid_session_t;
 
+/* ---- Data parallelism: one MPI rank per replica --------------------------
+ * A plan compiled with `braidc --replicas N` runs as N processes under
+ * mpirun, each with a session whose options name the job's communicator.
+ * Every call below that is marked collective must be made by every rank. */
+typedef struct braid_communicator_t braid_communicator_t;
+
+/* 1 when the process was started by mpirun (Open MPI), else 0. */
+BRAID_API int braid_launched_by_mpirun(void);
+/* Initializes MPI and returns the job's communicator (MPI_COMM_WORLD).
+ * Every wait of a collective gives up after `timeout_seconds` with
+ * BRAID_COMMUNICATION: a peer rank died or stopped answering. */
+BRAID_API braid_status_code_t braid_communicator_create_mpi(
+    double timeout_seconds, braid_communicator_t **out_communicator);
+BRAID_API void braid_communicator_destroy(braid_communicator_t *communicator);
+BRAID_API int braid_communicator_rank(const braid_communicator_t *communicator);
+BRAID_API int braid_communicator_size(const braid_communicator_t *communicator);
+/* Collective. BRAID_INVALID_PLAN, on every rank, when the ranks loaded
+ * different plans or the plan's replica count is not the job's size. */
+BRAID_API braid_status_code_t braid_communicator_check_plan(
+    braid_communicator_t *communicator, const braid_plan_t *plan);
+/* Ends the whole job (MPI_Abort): mpirun stops every rank, even one stuck
+ * in a collective. Does not return. */
+BRAID_API void braid_communicator_abort(braid_communicator_t *communicator,
+                                        int exit_code);
+
 typedef struct braid_session_options_t {
   /* oneDNN threads; 0 = the host's cores divided by its Braid processes. */
   int32_t threads;
   /* Seed of the parameter initializers. */
   uint64_t seed;
+  /* The job's communicator for a plan with replicas (not owned; it must
+   * outlive the session); NULL for one process alone. */
+  braid_communicator_t *communicator;
 } braid_session_options_t;
 
 /* Fills *options with the defaults. */

@@ -1,0 +1,84 @@
+// The collectives a data-parallel plan needs, behind one interface: an MPI
+// implementation (MpiCommunicator, for braid-run under mpirun) and a
+// single-process one (LocalCommunicator, the default of every session).
+// The kernels of the collective steps and braid-run's start-up checks call
+// only this; nothing here includes an MPI header.
+#ifndef BRAID_RUNTIME_COMM_COMMUNICATOR_H
+#define BRAID_RUNTIME_COMM_COMMUNICATOR_H
+
+#include "runtime/support/Status.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace braid::runtime {
+
+enum class ReduceOp { Sum, Max, Min };
+
+/// An all-reduce in flight. Owned by its caller (a kernel), so starting one
+/// allocates nothing; `handle` is the implementation's (an MPI_Request).
+struct CommRequest {
+  void *handle = nullptr;
+  size_t count = 0; // floats, for messages
+  bool active = false;
+};
+
+class Communicator {
+public:
+  virtual ~Communicator() = default;
+
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  /// Starts reducing `count` floats at `data` over every rank, in place.
+  /// `data` must not be read or written until wait() returns.
+  virtual Status startAllReduce(float *data, size_t count, ReduceOp op,
+                                CommRequest *request) = 0;
+  /// Lets started reductions advance (MPI progresses non-blocking
+  /// collectives only inside MPI calls); cheap, called between kernels.
+  virtual void progress(CommRequest *request) = 0;
+  /// Waits for a started reduction. Fails with Communication when it does
+  /// not complete within the communicator's timeout: a peer rank has died or
+  /// stopped answering.
+  virtual Status wait(CommRequest *request) = 0;
+
+  /// startAllReduce then wait.
+  Status allReduce(float *data, size_t count, ReduceOp op) {
+    CommRequest request;
+    BRAID_RETURN_IF_ERROR(startAllReduce(data, count, op, &request));
+    return wait(&request);
+  }
+
+  /// Copies `bytes` at `data` from rank `root` to every other rank.
+  virtual Status broadcast(void *data, size_t bytes, int root) = 0;
+
+  /// Every rank's `value`, in rank order (start-up checks).
+  virtual Status allGather(uint64_t value, std::vector<uint64_t> *out) = 0;
+};
+
+/// One process alone: reductions and broadcasts leave the data as it is.
+class LocalCommunicator : public Communicator {
+public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  Status startAllReduce(float *, size_t, ReduceOp,
+                        CommRequest *request) override {
+    request->active = true;
+    return Status::ok();
+  }
+  void progress(CommRequest *) override {}
+  Status wait(CommRequest *request) override {
+    request->active = false;
+    return Status::ok();
+  }
+  Status broadcast(void *, size_t, int) override { return Status::ok(); }
+  Status allGather(uint64_t value, std::vector<uint64_t> *out) override {
+    out->assign(1, value);
+    return Status::ok();
+  }
+};
+
+} // namespace braid::runtime
+
+#endif // BRAID_RUNTIME_COMM_COMMUNICATOR_H

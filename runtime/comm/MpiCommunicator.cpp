@@ -1,0 +1,188 @@
+// See MpiCommunicator.h.
+#include "runtime/comm/MpiCommunicator.h"
+
+#include <mpi.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <sched.h>
+#include <string>
+
+namespace braid::runtime {
+namespace {
+
+// Open MPI's MPI_Request is a pointer; the request is kept in
+// CommRequest::handle as it is.
+static_assert(sizeof(MPI_Request) <= sizeof(void *),
+              "MPI_Request must fit CommRequest::handle");
+
+MPI_Request toMpi(void *handle) {
+  MPI_Request r;
+  std::memcpy(&r, &handle, sizeof r);
+  return r;
+}
+void *fromMpi(MPI_Request r) {
+  void *handle = nullptr;
+  std::memcpy(&handle, &r, sizeof r);
+  return handle;
+}
+
+std::string mpiError(int code) {
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS)
+    return "MPI error " + std::to_string(code);
+  return std::string(text, static_cast<size_t>(length));
+}
+
+MPI_Op toMpi(ReduceOp op) {
+  switch (op) {
+  case ReduceOp::Sum:
+    return MPI_SUM;
+  case ReduceOp::Max:
+    return MPI_MAX;
+  case ReduceOp::Min:
+    return MPI_MIN;
+  }
+  return MPI_SUM;
+}
+
+} // namespace
+
+bool MpiCommunicator::launchedByMpirun() {
+  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
+}
+
+void MpiCommunicator::abortJob(int exitCode) {
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized)
+    MPI_Abort(MPI_COMM_WORLD, exitCode);
+  std::exit(exitCode);
+}
+
+Status MpiCommunicator::create(double timeoutSeconds,
+                               std::unique_ptr<MpiCommunicator> *out) {
+  if (!(timeoutSeconds > 0))
+    return invalidArgument("the collective timeout must be positive, got " +
+                           std::to_string(timeoutSeconds));
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    // Kernels run on OpenMP threads but only this thread calls MPI.
+    int provided = 0;
+    if (int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED,
+                                 &provided);
+        rc != MPI_SUCCESS)
+      return communicationError("MPI_Init_thread failed: " + mpiError(rc));
+    std::atexit([] {
+      int finalized = 0;
+      MPI_Finalized(&finalized);
+      if (!finalized)
+        MPI_Finalize();
+    });
+  }
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  std::unique_ptr<MpiCommunicator> comm(new MpiCommunicator());
+  MPI_Comm_rank(MPI_COMM_WORLD, &comm->rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &comm->size_);
+  comm->timeoutSeconds_ = timeoutSeconds;
+  *out = std::move(comm);
+  return Status::ok();
+}
+
+MpiCommunicator::~MpiCommunicator() = default;
+
+Status MpiCommunicator::startAllReduce(float *data, size_t count, ReduceOp op,
+                                       CommRequest *request) {
+  if (request->active)
+    return internalError("an all-reduce was started twice without a wait");
+  if (count > static_cast<size_t>(INT_MAX))
+    return unsupported("an all-reduce of " + std::to_string(count) +
+                       " floats is beyond MPI's int count");
+  MPI_Request r = MPI_REQUEST_NULL;
+  int rc = MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count),
+                          MPI_FLOAT, toMpi(op), MPI_COMM_WORLD, &r);
+  if (rc != MPI_SUCCESS)
+    return communicationError("rank " + std::to_string(rank_) +
+                              ": MPI_Iallreduce of " + std::to_string(count) +
+                              " floats failed: " + mpiError(rc));
+  request->handle = fromMpi(r);
+  request->count = count;
+  request->active = true;
+  return Status::ok();
+}
+
+void MpiCommunicator::progress(CommRequest *request) {
+  if (!request->active)
+    return;
+  MPI_Request r = toMpi(request->handle);
+  int done = 0;
+  // A completed request becomes MPI_REQUEST_NULL; wait() then returns at
+  // once. Errors surface in wait().
+  if (MPI_Test(&r, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS)
+    request->handle = fromMpi(r);
+}
+
+Status MpiCommunicator::waitFor(void *handle, const char *what, size_t bytes) {
+  MPI_Request r = toMpi(handle);
+  using Clock = std::chrono::steady_clock;
+  const auto deadline =
+      Clock::now() + std::chrono::duration<double>(timeoutSeconds_);
+  for (unsigned spins = 0;; ++spins) {
+    int done = 0;
+    int rc = MPI_Test(&r, &done, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS)
+      return communicationError("rank " + std::to_string(rank_) + ": " + what +
+                                " of " + std::to_string(bytes) +
+                                " bytes failed: " + mpiError(rc));
+    if (done)
+      return Status::ok();
+    // The clock is read every 1024 polls; yielding lets an oversubscribed
+    // peer on this core run.
+    if ((spins & 1023) == 1023 && Clock::now() > deadline)
+      return communicationError(
+          "rank " + std::to_string(rank_) + ": " + what + " of " +
+          std::to_string(bytes) + " bytes did not complete within " +
+          std::to_string(static_cast<int>(timeoutSeconds_)) +
+          " s: another rank has died or stopped answering");
+    sched_yield();
+  }
+}
+
+Status MpiCommunicator::wait(CommRequest *request) {
+  if (!request->active)
+    return internalError("waited on an all-reduce that was not started");
+  request->active = false;
+  return waitFor(request->handle, "an all-reduce",
+                 request->count * sizeof(float));
+}
+
+Status MpiCommunicator::broadcast(void *data, size_t bytes, int root) {
+  if (bytes > static_cast<size_t>(INT_MAX))
+    return unsupported("a broadcast of " + std::to_string(bytes) +
+                       " bytes is beyond MPI's int count");
+  MPI_Request r = MPI_REQUEST_NULL;
+  int rc = MPI_Ibcast(data, static_cast<int>(bytes), MPI_BYTE, root,
+                      MPI_COMM_WORLD, &r);
+  if (rc != MPI_SUCCESS)
+    return communicationError("rank " + std::to_string(rank_) +
+                              ": MPI_Ibcast failed: " + mpiError(rc));
+  return waitFor(fromMpi(r), "a broadcast", bytes);
+}
+
+Status MpiCommunicator::allGather(uint64_t value, std::vector<uint64_t> *out) {
+  out->assign(static_cast<size_t>(size_), 0);
+  MPI_Request r = MPI_REQUEST_NULL;
+  int rc = MPI_Iallgather(&value, 1, MPI_UINT64_T, out->data(), 1,
+                          MPI_UINT64_T, MPI_COMM_WORLD, &r);
+  if (rc != MPI_SUCCESS)
+    return communicationError("rank " + std::to_string(rank_) +
+                              ": MPI_Iallgather failed: " + mpiError(rc));
+  return waitFor(fromMpi(r), "an all-gather", sizeof value);
+}
+
+} // namespace braid::runtime

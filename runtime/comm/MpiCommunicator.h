@@ -1,0 +1,48 @@
+// Communicator over MPI_COMM_WORLD (Open MPI). Errors are returned, never
+// fatal inside MPI (MPI_ERRORS_RETURN), and every wait has a deadline, so a
+// rank whose peer died or hangs fails with a message instead of waiting
+// forever; braid-run then aborts the job.
+#ifndef BRAID_RUNTIME_COMM_MPICOMMUNICATOR_H
+#define BRAID_RUNTIME_COMM_MPICOMMUNICATOR_H
+
+#include "runtime/comm/Communicator.h"
+
+#include <memory>
+
+namespace braid::runtime {
+
+class MpiCommunicator : public Communicator {
+public:
+  /// Initializes MPI (once per process) and returns the world communicator.
+  /// `timeoutSeconds` bounds every wait.
+  static Status create(double timeoutSeconds,
+                       std::unique_ptr<MpiCommunicator> *out);
+  /// True when this process was started by mpirun (Open MPI's environment).
+  static bool launchedByMpirun();
+  /// Ends the whole job from any rank (MPI_Abort): the other ranks are
+  /// killed by mpirun even when they are stuck in a collective.
+  [[noreturn]] static void abortJob(int exitCode);
+
+  ~MpiCommunicator() override;
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  Status startAllReduce(float *data, size_t count, ReduceOp op,
+                        CommRequest *request) override;
+  void progress(CommRequest *request) override;
+  Status wait(CommRequest *request) override;
+  Status broadcast(void *data, size_t bytes, int root) override;
+  Status allGather(uint64_t value, std::vector<uint64_t> *out) override;
+
+private:
+  MpiCommunicator() = default;
+  /// Waits for a request with the deadline; `what` names it in the error.
+  Status waitFor(void *request, const char *what, size_t bytes);
+
+  int rank_ = 0, size_ = 1;
+  double timeoutSeconds_ = 30;
+};
+
+} // namespace braid::runtime
+
+#endif // BRAID_RUNTIME_COMM_MPICOMMUNICATOR_H

@@ -1,0 +1,36 @@
+"""Checks that braid-run --metrics files agree step by step within a relative
+tolerance: the loss trajectories of 1, 2 and 4 data-parallel ranks.
+
+  agree_losses.py TOLERANCE STEPS REFERENCE.jsonl OTHER.jsonl...
+"""
+import json
+import sys
+
+
+def losses(path):
+    out = {}
+    for line in open(path):
+        record = json.loads(line)
+        if "step" in record:
+            out[record["step"]] = record["loss"]
+    return out
+
+
+tolerance, steps = float(sys.argv[1]), int(sys.argv[2])
+reference = losses(sys.argv[3])
+status = 0
+for path in sys.argv[4:]:
+    other = losses(path)
+    missing = [s for s in range(1, steps + 1) if s not in reference or s not in other]
+    if missing:
+        print("%s: steps missing, first %d" % (path, missing[0]))
+        status = 1
+        continue
+    worst = max(range(1, steps + 1),
+                key=lambda s: abs(other[s] - reference[s]) / abs(reference[s]))
+    rel = abs(other[worst] - reference[worst]) / abs(reference[worst])
+    print("%s: %d steps, largest relative difference %.2e at step %d (%s)" %
+          (path.split("/")[-1], steps, rel, worst, "ok" if rel <= tolerance else "TOO LARGE"))
+    if rel > tolerance:
+        status = 1
+sys.exit(status)

@@ -1,0 +1,70 @@
+"""Starts a 2-rank data-parallel training under mpirun, makes rank 1 die
+(SIGKILL) or stop answering (SIGSTOP) after its first steps, and checks
+that the job ends with a nonzero status and a clear error well within 60
+seconds instead of hanging.
+
+  dead_rank.py kill|stop PLAN [braid-run train options...]
+
+Prints what happened for FileCheck; the job's output follows.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+mode, plan, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+command = ["mpirun", "-np", "2", "--oversubscribe",
+           "braid-run", "train", plan, "--threads", "1"] + extra
+job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       start_new_session=True)
+
+
+def rank_pid(rank):
+    """The pid of braid-run rank `rank` under this mpirun, from /proc."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/environ" % entry, "rb") as f:
+                env = f.read().split(b"\0")
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if (os.path.basename(cmd[0]) == b"braid-run" and
+                b"OMPI_COMM_WORLD_RANK=%d" % rank in env and
+                os.getsid(int(entry)) == os.getsid(job.pid)):
+            return int(entry)
+    return None
+
+
+try:
+    # Wait for rank 1 to train for a while (its steps need rank 0's).
+    deadline = time.time() + 60
+    victim = None
+    while time.time() < deadline and victim is None and job.poll() is None:
+        victim = rank_pid(1)
+        time.sleep(0.2)
+    if victim is None:
+        print("rank 1 never started")
+        sys.exit(1)
+    time.sleep(3)
+    os.kill(victim, signal.SIGKILL if mode == "kill" else signal.SIGSTOP)
+    struck = time.time()
+    try:
+        output, _ = job.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        print("the job still runs 90 s after rank 1 was %s" %
+              ("killed" if mode == "kill" else "stopped"))
+        sys.exit(1)
+    took = time.time() - struck
+    print("job ended %s 60 s after rank 1 was %s, status %s" %
+          ("within" if took < 60 else "LATER THAN", "killed" if mode == "kill" else "stopped",
+           "nonzero" if job.returncode != 0 else "zero"))
+    sys.stdout.write(output.decode(errors="replace"))
+    sys.exit(0 if took < 60 and job.returncode != 0 else 1)
+finally:
+    if job.poll() is None:
+        os.killpg(job.pid, signal.SIGKILL)
+        job.wait()
