@@ -43,6 +43,11 @@ struct StepDesc {
   std::vector<int64_t> axes, perm, kernel, strides, padding, dilations;
   /// Optimizer hyper-parameters (SgdUpdate, AdamUpdate).
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
+  /// Collectives: AllReduce and AllReduceStart's reduction, the request
+  /// that pairs an AllReduceStart with its AllReduceWait, Broadcast's root.
+  plan::Reduction reduction = plan::Reduction::Sum;
+  uint32_t request = 0;
+  int32_t root = 0;
 };
 
 /// Shared by the kernels of one session.

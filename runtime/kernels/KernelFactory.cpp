@@ -96,6 +96,13 @@ Status createKernel(const StepDesc &step, KernelContext &context,
   case plan::KernelKind::Increment:
     factory = createIncrement;
     break;
+  case plan::KernelKind::AllReduce:
+  case plan::KernelKind::AllReduceStart:
+  case plan::KernelKind::AllReduceWait:
+  case plan::KernelKind::Broadcast:
+    return unsupported(kindName(step.kind) +
+                       " is not supported by this runtime build (a "
+                       "data-parallel plan needs the MPI runtime)");
   }
   if (!factory)
     return unsupported("no kernel for " + kindName(step.kind));
