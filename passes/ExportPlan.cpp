@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OperationSupport.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -130,6 +131,38 @@ static SmallVector<Value> updatedOperands(Operation *op) {
       .Case<IncrementOp>(
           [](IncrementOp u) { return SmallVector<Value>{u.getCounter()}; })
       .Default([](Operation *) { return SmallVector<Value>{}; });
+}
+
+static plan::Reduction reduction(Reduction kind) {
+  switch (kind) {
+  case Reduction::sum:
+    return plan::Reduction::Sum;
+  case Reduction::mean:
+    return plan::Reduction::Mean;
+  case Reduction::max:
+    return plan::Reduction::Max;
+  case Reduction::min:
+    return plan::Reduction::Min;
+  }
+  llvm_unreachable("unknown reduction");
+}
+
+/// The tensor an in-place collective's result is: its operand (a wait's:
+/// its start's operand), followed back to a computed value.
+static Value inPlaceSource(Value value) {
+  while (auto result = llvm::dyn_cast<OpResult>(value)) {
+    Operation *op = result.getOwner();
+    unsigned i = result.getResultNumber();
+    if (auto reduce = llvm::dyn_cast<AllReduceOp>(op))
+      value = reduce.getInputs()[i];
+    else if (auto wait = llvm::dyn_cast<AllReduceWaitOp>(op))
+      value = wait.getStart().getInputs()[i];
+    else if (auto broadcast = llvm::dyn_cast<BroadcastOp>(op))
+      value = broadcast.getInputs()[i];
+    else
+      break;
+  }
+  return value;
 }
 
 /// A step's attribute fields; empty vectors are left out of the plan.
@@ -364,12 +397,93 @@ LogicalResult PlanWriter::addEntryPoint(func::FuncOp func) {
   llvm::DenseMap<Value, std::string> outputNames;
   for (auto [i, value] : llvm::enumerate(ret.getOperands()))
     if (auto name = func.getResultAttrOfType<StringAttr>(i, attrs::kOutput))
-      outputNames.try_emplace(value, name.getValue().str());
+      outputNames.try_emplace(inPlaceSource(value), name.getValue().str());
+
+  // Bucket members are packed without padding, so they (and the ops whose
+  // bytes they alias) may sit at any multiple of 4.
+  llvm::DenseSet<Operation *> packed;
+  for (auto start : block.getOps<AllReduceStartOp>())
+    for (Value member : start.getInputs())
+      for (Operation *def = member.getDefiningOp(); def;
+           def = llvm::isa<ReshapeOp, FlattenOp>(def)
+                     ? def->getOperand(0).getDefiningOp()
+                     : nullptr)
+        packed.insert(def);
 
   std::vector<Offset<plan::Step>> steps;
+  // The ids of values, or a located error.
+  auto idsOf = [&](Operation &op,
+                   ValueRange values) -> FailureOr<std::vector<uint32_t>> {
+    std::vector<uint32_t> result;
+    for (Value value : values) {
+      auto it = ids.find(value);
+      if (it == ids.end())
+        return op.emitOpError() << "cannot be exported to a plan: an operand "
+                                   "is not defined in the entry point";
+      result.push_back(it->second);
+    }
+    return result;
+  };
+  // Collective steps; in-place results take their operands' ids.
+  auto collective = [&](Operation &op, plan::KernelKind kind,
+                        const std::vector<uint32_t> &stepInputs,
+                        const std::vector<uint32_t> &stepOutputs,
+                        plan::Reduction reduction, uint32_t request,
+                        int32_t root) {
+    steps.push_back(plan::CreateStepDirect(
+        fbb, kind, &stepInputs, &stepOutputs, 0, nullptr, nullptr, nullptr,
+        nullptr, nullptr, nullptr, 0, 0, 0, 0, 0, false, false, reduction,
+        request, root));
+  };
+  auto alias = [&](ValueRange from, ValueRange to) {
+    for (auto [source, result] : llvm::zip(from, to)) {
+      ids[result] = ids[source];
+      inArena[result] = inArena.lookup(source);
+    }
+  };
+  llvm::DenseMap<Operation *, uint32_t> requests;
   unsigned position = 0;
   for (Operation &op : block.without_terminator()) {
     ++position;
+    if (auto reduce = llvm::dyn_cast<AllReduceOp>(op)) {
+      FailureOr<std::vector<uint32_t>> in = idsOf(op, reduce.getInputs());
+      if (failed(in))
+        return failure();
+      collective(op, plan::KernelKind::AllReduce, *in, *in,
+                 reduction(reduce.getReduction()), 0, 0);
+      alias(reduce.getInputs(), reduce.getResults());
+      continue;
+    }
+    if (auto start = llvm::dyn_cast<AllReduceStartOp>(op)) {
+      FailureOr<std::vector<uint32_t>> in = idsOf(op, start.getInputs());
+      if (failed(in))
+        return failure();
+      auto request = static_cast<uint32_t>(requests.size());
+      requests[&op] = request;
+      collective(op, plan::KernelKind::AllReduceStart, *in, {},
+                 reduction(start.getReduction()), request, 0);
+      continue;
+    }
+    if (auto wait = llvm::dyn_cast<AllReduceWaitOp>(op)) {
+      AllReduceStartOp start = wait.getStart();
+      FailureOr<std::vector<uint32_t>> out = idsOf(op, start.getInputs());
+      if (failed(out))
+        return failure();
+      collective(op, plan::KernelKind::AllReduceWait, {}, *out,
+                 reduction(start.getReduction()), requests.lookup(start), 0);
+      alias(start.getInputs(), wait.getResults());
+      continue;
+    }
+    if (auto broadcast = llvm::dyn_cast<BroadcastOp>(op)) {
+      FailureOr<std::vector<uint32_t>> in = idsOf(op, broadcast.getInputs());
+      if (failed(in))
+        return failure();
+      collective(op, plan::KernelKind::Broadcast, *in, *in,
+                 plan::Reduction::Sum, 0,
+                 static_cast<int32_t>(broadcast.getRootAttr().getInt()));
+      alias(broadcast.getInputs(), broadcast.getResults());
+      continue;
+    }
     // In-place updates write their parameter and state operands.
     SmallVector<Value> updated = updatedOperands(&op);
     if (!updated.empty()) {
@@ -421,13 +535,14 @@ LogicalResult PlanWriter::addEntryPoint(func::FuncOp func) {
              << "cannot be exported to a plan: it has no braid.offset (run "
                 "braid-plan-memory first)";
     uint64_t bytes = static_cast<uint64_t>(tensor->getNumElements()) * 4;
-    if (offset.getInt() < 0 || offset.getInt() % 64 != 0 ||
+    int64_t alignment = packed.contains(&op) ? 4 : 64;
+    if (offset.getInt() < 0 || offset.getInt() % alignment != 0 ||
         static_cast<uint64_t>(offset.getInt()) + bytes > funcArena)
       return op.emitOpError()
              << "cannot be exported to a plan: its " << bytes
-             << " bytes at braid.offset " << offset.getInt()
-             << " do not fit a 64-aligned place in the function's "
-                "braid.arena_bytes ("
+             << " bytes at braid.offset " << offset.getInt() << " do not fit a "
+             << alignment
+             << "-aligned place in the function's braid.arena_bytes ("
              << funcArena << ")";
 
     std::vector<uint32_t> stepInputs;
@@ -477,8 +592,11 @@ void PlanWriter::write(ModuleOp module, llvm::raw_ostream &os) {
   if (auto train = module->getAttrOfType<DictionaryAttr>(attrs::kTrain))
     if (auto e = llvm::dyn_cast_or_null<IntegerAttr>(train.get("epochs")))
       epochs = e.getInt();
+  int32_t replicas = 1;
+  if (auto r = module->getAttrOfType<IntegerAttr>(attrs::kReplicas))
+    replicas = static_cast<int32_t>(r.getInt());
   auto metadata =
-      plan::CreateMetadataDirect(fbb, modelName.c_str(), batch, /*replicas=*/1,
+      plan::CreateMetadataDirect(fbb, modelName.c_str(), batch, replicas,
                                  BRAID_VERSION, hashModule(module), epochs);
   auto root = plan::CreatePlanDirect(fbb, kFormatVersion, metadata, &tensors,
                                      &parameters, &constants, &entryPoints,

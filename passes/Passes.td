@@ -68,6 +68,128 @@ def AutodiffPass : Pass<"braid-autodiff", "mlir::ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Data parallelism
+//===----------------------------------------------------------------------===//
+
+def BucketAllReducePass : Pass<"braid-bucket-allreduce", "mlir::func::FuncOp"> {
+  let summary = "split each all_reduce into buckets that overlap the backward pass";
+  let description = [{
+    Replaces every `braid.all_reduce` with `braid.all_reduce_start` /
+    `braid.all_reduce_wait` pairs over buckets of its operands. The operands
+    are taken in the order their defining ops appear (the order the backward
+    pass produces gradients) and packed greedily into buckets of at most
+    `bucket-bytes` bytes; a tensor larger than that has a bucket of its own.
+    Each start goes right after the last op that computes or reads a tensor
+    of its bucket (or a reshape/flatten alias of one), and each wait right
+    before the first op that uses one of the bucket's reduced results (an
+    optimizer update); later uses read the wait's results. So nothing reads
+    a bucket between its start and its wait, and braid-plan-memory can pack
+    each bucket contiguously in the arena.
+
+    A constant operand is the same on every replica: its mean, max and min
+    are itself, so it is left out (its result is replaced by the constant).
+    Errors: an operand that is a function argument or computed in another
+    block, a constant under `sum`, two operands sharing one buffer, an
+    operand read after the all_reduce, and bucket-bytes < 1.
+
+    The default bucket size, 1 MiB, is a first guess for Braid's small
+    models (PyTorch DDP uses 25 MiB, Horovod a 64 MiB fusion buffer; smaller
+    buckets start communicating earlier): docs/data-parallel.md records the
+    measurement that should replace it.
+
+    Before:
+
+    ```mlir
+    %dw2 = braid.matmul ...            // produced first by the backward pass
+    %db1 = braid.reduce_sum ...
+    %dw1 = braid.matmul ...
+    %r:3 = braid.all_reduce %dw1, %db1, %dw2 reduction = <mean> : ...
+    braid.adam_update %w1, %r#0, ...
+    ```
+
+    After (bucket-bytes=1024, %dw1 larger than that):
+
+    ```mlir
+    %dw2 = braid.matmul ...
+    %db1 = braid.reduce_sum ...
+    %0 = braid.all_reduce_start %dw2, %db1 reduction = <mean> : ...
+    %dw1 = braid.matmul ...
+    %1 = braid.all_reduce_start %dw1 reduction = <mean> : ...
+    %2 = braid.all_reduce_wait %1 : ...
+    %3:2 = braid.all_reduce_wait %0 : ...
+    braid.adam_update %w1, %2, ...
+    ```
+  }];
+  let options = [
+    Option<"bucketBytes", "bucket-bytes", "int64_t", /*default=*/"1048576",
+           "The most bytes of tensors one bucket holds (one tensor larger "
+           "than this has a bucket of its own)">,
+  ];
+  let dependentDialects = ["::braid::BraidDialect"];
+}
+
+def DataParallelPass : Pass<"braid-data-parallel", "mlir::ModuleOp"> {
+  let summary = "split the batch over N replicas and insert the collectives";
+  let description = [{
+    Compiles the model for `replicas` processes that each take B/N rows of
+    every batch B (`braid.batch`) and keep identical parameters:
+
+    1. `@forward`'s inputs whose leading dimension is B get B/N, and every
+       op's result type is inferred again. A `braid.reshape` of a split value
+       and a `braid.broadcast_to` that creates a leading dimension of size B
+       get B/N as their target's leading dimension; an op whose shape rule
+       then fails is an error.
+    2. The entry points `@train_step`, `@eval` and `@predict` present in the
+       module are derived again from the new `@forward` (braid-autodiff,
+       braid-optimizer, braid-outline-eval, braid-outline-predict), so that
+       everything they computed from B (gradient shapes, the 1/B of a mean's
+       gradient) follows B/N.
+    3. In `@train_step`, one `braid.all_reduce` (mean) of every gradient
+       right before the first optimizer update, and one of the loss before
+       the return: the mean of the replicas' losses and gradients over equal
+       shares of the batch is the loss and gradient of the whole batch.
+       Constant gradients (a parameter the loss does not read) are the same
+       on every replica and are left out. In `@eval`, one all_reduce (mean)
+       of the loss and accuracy before the return. `@predict` stays
+       per-replica.
+    4. A new entry point `@broadcast_params` takes every `braid.param` and
+       `braid.state` argument (with the attributes of `@train_step`'s, or of
+       `@predict`'s without training) and holds one `braid.broadcast ...
+       root = 0` of them: the runtime runs it once before training.
+    5. `braid.replicas = N : i64` on the module; `braid.batch` stays the
+       global batch.
+
+    With replicas=1 the pass only records `braid.replicas = 1`. Errors:
+    replicas < 1, replicas not dividing the batch ("replicas=3 does not
+    divide the batch 64"), no `braid.batch` or no `@forward`.
+
+    After (replicas=2, batch 64; abridged):
+
+    ```mlir
+    module attributes {braid.batch = 64 : i64, braid.replicas = 2 : i64, ...} {
+      func.func @train_step(%x: tensor<32x784xf32> {braid.input = "x"}, ...) {
+        ...
+        %r:4 = braid.all_reduce %dw1, %db1, %dw2, %db2 reduction = <mean> : ...
+        braid.adam_update %w1, %r#0, ...
+        %l = braid.all_reduce %loss reduction = <mean> : tensor<f32>
+        return %l : tensor<f32>
+      }
+      func.func @broadcast_params(%w1: ... {braid.param = "w1", ...}, ...)
+          attributes {braid.entry_point = "broadcast_params"} {
+        %p:9 = braid.broadcast %w1, ... root = 0 : ...
+        return
+      }
+    }
+    ```
+  }];
+  let options = [
+    Option<"replicas", "replicas", "int64_t", /*default=*/"1",
+           "How many replicas share each batch">,
+  ];
+  let dependentDialects = ["::braid::BraidDialect", "::mlir::func::FuncDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Lowering to a plan
 //===----------------------------------------------------------------------===//
 

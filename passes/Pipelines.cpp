@@ -11,30 +11,39 @@
 
 namespace braid {
 
-void buildLowerToPlanPipeline(mlir::OpPassManager &pm, bool training,
-                              bool predict) {
-  if (training) {
+void buildLowerToPlanPipeline(mlir::OpPassManager &pm,
+                              const LowerToPlanConfig &config) {
+  if (config.training) {
     pm.addPass(createAutodiffPass());
     pm.addPass(createOptimizerPass());
     pm.addPass(createOutlineEvalPass());
   }
-  if (predict)
+  if (config.predict)
     pm.addPass(createOutlinePredictPass());
+  bool parallel = config.replicas != 1;
+  if (parallel)
+    pm.addPass(createDataParallelPass({config.replicas}));
   // Canonicalization drops what each outlined entry point does not need, and
-  // folds and dedupes constants, before memory is planned.
+  // folds and dedupes constants, before the all-reduces are bucketed and
+  // memory is planned.
   pm.addPass(mlir::createCanonicalizerPass());
-  pm.addNestedPass<mlir::func::FuncOp>(createPlanMemoryPass());
+  if (parallel)
+    pm.addNestedPass<mlir::func::FuncOp>(
+        createBucketAllReducePass({config.bucketBytes}));
+  if (config.planMemory)
+    pm.addNestedPass<mlir::func::FuncOp>(createPlanMemoryPass());
 }
 
-void buildLowerToPlanPipelineFor(mlir::OpPassManager &pm,
-                                 mlir::ModuleOp module) {
-  bool training = static_cast<bool>(module->getAttr(attrs::kTrain));
-  bool outputs = false;
+void buildLowerToPlanPipelineFor(mlir::OpPassManager &pm, mlir::ModuleOp module,
+                                 LowerToPlanConfig config) {
+  config.training = static_cast<bool>(module->getAttr(attrs::kTrain));
+  config.predict = false;
   if (auto forward = llvm::dyn_cast_or_null<mlir::func::FuncOp>(
           mlir::SymbolTable::lookupSymbolIn(module, "forward")))
     for (unsigned i = 0, e = forward.getNumResults(); i < e; ++i)
-      outputs |= static_cast<bool>(forward.getResultAttr(i, attrs::kOutput));
-  buildLowerToPlanPipeline(pm, training, outputs);
+      config.predict |=
+          static_cast<bool>(forward.getResultAttr(i, attrs::kOutput));
+  buildLowerToPlanPipeline(pm, config);
 }
 
 void registerBraidPipelines() {
@@ -42,7 +51,12 @@ void registerBraidPipelines() {
       "braid-lower-to-plan",
       "Lower a model's @forward to planned entry points, ready for export",
       [](mlir::OpPassManager &pm, const LowerToPlanOptions &options) {
-        buildLowerToPlanPipeline(pm, options.training, options.predict);
+        LowerToPlanConfig config;
+        config.training = options.training;
+        config.predict = options.predict;
+        config.replicas = options.replicas;
+        config.bucketBytes = options.bucketBytes;
+        buildLowerToPlanPipeline(pm, config);
       });
 }
 

@@ -8,6 +8,10 @@
 
 namespace braid {
 
+/// braid-bucket-allreduce's default bucket size (Passes.td; why 1 MiB:
+/// docs/data-parallel.md).
+inline constexpr int64_t kDefaultBucketBytes = 1 << 20;
+
 struct LowerToPlanOptions
     : public mlir::PassPipelineOptions<LowerToPlanOptions> {
   Option<bool> training{*this, "training",
@@ -17,19 +21,45 @@ struct LowerToPlanOptions
   Option<bool> predict{*this, "predict",
                        llvm::cl::desc("Build @predict (@forward has outputs)"),
                        llvm::cl::init(true)};
+  Option<int64_t> replicas{
+      *this, "replicas",
+      llvm::cl::desc("Replicas that share each batch (braid-data-parallel; "
+                     "1: none)"),
+      llvm::cl::init(1)};
+  Option<int64_t> bucketBytes{
+      *this, "bucket-bytes",
+      llvm::cl::desc("Bytes per all-reduce bucket (braid-bucket-allreduce)"),
+      llvm::cl::init(kDefaultBucketBytes)};
+};
+
+/// What buildLowerToPlanPipeline adds.
+struct LowerToPlanConfig {
+  /// braid-autodiff, braid-optimizer and braid-outline-eval.
+  bool training = false;
+  /// braid-outline-predict.
+  bool predict = true;
+  /// More than 1: braid-data-parallel{replicas} after the outlining passes
+  /// and braid-bucket-allreduce{bucket-bytes} after canonicalization.
+  int64_t replicas = 1;
+  int64_t bucketBytes = kDefaultBucketBytes;
+  /// braid-plan-memory last; false stops before it (braidc
+  /// --emit=mlir-parallel).
+  bool planMemory = true;
 };
 
 /// Lowers a front-end module (func @forward) to what exportPlan reads: with
 /// `training`, braid-autodiff, braid-optimizer and braid-outline-eval; with
-/// `predict`, braid-outline-predict; then canonicalize and braid-plan-memory
-/// on every entry point. `pm` is anchored on builtin.module.
-void buildLowerToPlanPipeline(mlir::OpPassManager &pm, bool training,
-                              bool predict);
+/// `predict`, braid-outline-predict; with replicas > 1,
+/// braid-data-parallel; then canonicalize, braid-bucket-allreduce (replicas
+/// > 1) and braid-plan-memory on every entry point. `pm` is anchored on
+/// builtin.module.
+void buildLowerToPlanPipeline(mlir::OpPassManager &pm,
+                              const LowerToPlanConfig &config);
 
 /// The pipeline `module` needs: training when it has braid.train, predict
-/// when @forward has outputs.
-void buildLowerToPlanPipelineFor(mlir::OpPassManager &pm,
-                                 mlir::ModuleOp module);
+/// when @forward has outputs; the rest of `config` as given.
+void buildLowerToPlanPipelineFor(mlir::OpPassManager &pm, mlir::ModuleOp module,
+                                 LowerToPlanConfig config = {});
 
 /// Registers the pipelines by name (braid-lower-to-plan) so that braid-opt
 /// and lit tests can run them.

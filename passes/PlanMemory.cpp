@@ -8,6 +8,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <optional>
 
@@ -86,6 +87,13 @@ static uint64_t placeBuffers(MutableArrayRef<Buffer> buffers, bool bestFit) {
   return llvm::alignTo(arenaBytes, kAlignment);
 }
 
+/// A bucket of braid.all_reduce_start: its members' buffers, which are
+/// placed back to back, in operand order, as one block.
+struct Bucket {
+  AllReduceStartOp start;
+  SmallVector<unsigned> members;
+};
+
 /// Computes the buffers of `func`'s single block and writes braid.offset and
 /// braid.arena_bytes, or fails with a located error.
 static LogicalResult planMemory(func::FuncOp func, bool bestFit) {
@@ -96,9 +104,20 @@ static LogicalResult planMemory(func::FuncOp func, bool bestFit) {
 
   // Buffer of every arena value; an alias maps to its operand's buffer.
   SmallVector<Buffer> buffers;
+  SmallVector<Bucket> buckets;
   llvm::DenseMap<Value, unsigned> bufferOf;
+  // The bucket a buffer belongs to.
+  llvm::DenseMap<unsigned, unsigned> bucketOf;
   llvm::DenseMap<Operation *, unsigned> index;
   unsigned count = 0;
+  // Results that share their operands' buffers (in-place collectives).
+  auto aliasResults = [&](ValueRange operands, ValueRange results) {
+    for (auto [operand, result] : llvm::zip(operands, results)) {
+      auto it = bufferOf.find(operand);
+      if (it != bufferOf.end())
+        bufferOf[result] = it->second;
+    }
+  };
   for (Operation &op : block) {
     index[&op] = count++;
     if (op.getNumResults() == 0)
@@ -109,6 +128,47 @@ static LogicalResult planMemory(func::FuncOp func, bool bestFit) {
                 "braid ops are planned";
     if (llvm::isa<ConstantOp>(op))
       continue;
+    if (auto reduce = llvm::dyn_cast<AllReduceOp>(op)) {
+      for (auto [i, operand] : llvm::enumerate(reduce.getInputs()))
+        if (!bufferOf.count(operand))
+          return op.emitOpError()
+                 << "operand #" << i
+                 << " is not in the arena; an in-place reduction needs a "
+                    "computed tensor";
+      aliasResults(reduce.getInputs(), reduce.getResults());
+      continue;
+    }
+    if (auto broadcast = llvm::dyn_cast<BroadcastOp>(op)) {
+      aliasResults(broadcast.getInputs(), broadcast.getResults());
+      continue;
+    }
+    if (auto start = llvm::dyn_cast<AllReduceStartOp>(op)) {
+      Bucket bucket;
+      bucket.start = start;
+      for (auto [i, operand] : llvm::enumerate(start.getInputs())) {
+        auto it = bufferOf.find(operand);
+        if (it == bufferOf.end())
+          return op.emitOpError() << "operand #" << i
+                                  << " is not in the arena; a bucket packs "
+                                     "computed tensors";
+        if (buffers[it->second].bytes != *tensorBytes(operand.getType()))
+          return op.emitOpError()
+                 << "operand #" << i << " is a view of a larger buffer";
+        if (!bucketOf.try_emplace(it->second, buckets.size()).second)
+          return op.emitOpError()
+                 << "operand #" << i
+                 << " shares its buffer with a tensor already in a bucket";
+        bucket.members.push_back(it->second);
+      }
+      buckets.push_back(bucket);
+      continue;
+    }
+    if (auto wait = llvm::dyn_cast<AllReduceWaitOp>(op)) {
+      if (!wait.getStart())
+        return op.emitOpError() << "has no braid.all_reduce_start";
+      aliasResults(wait.getStart().getInputs(), wait.getResults());
+      continue;
+    }
     if (op.getNumResults() != 1)
       return op.emitOpError() << "has " << op.getNumResults()
                               << " results; memory planning expects 1";
@@ -146,7 +206,68 @@ static LogicalResult planMemory(func::FuncOp func, bool bestFit) {
       buffer.end = std::max(buffer.end, use);
     }
 
-  uint64_t arenaBytes = placeBuffers(buffers, bestFit);
+  // The reduction may write a bucket at any time between its start and its
+  // wait, so nothing may read the bucket there.
+  for (auto [b, bucket] : llvm::enumerate(buckets)) {
+    Operation *wait = *bucket.start.getRequest().getUsers().begin();
+    for (Operation *op = bucket.start->getNextNode(); op && op != wait;
+         op = op->getNextNode())
+      for (Value operand : op->getOperands()) {
+        auto it = bufferOf.find(operand);
+        if (it == bufferOf.end())
+          continue;
+        auto member = bucketOf.find(it->second);
+        if (member != bucketOf.end() && member->second == b)
+          return op->emitOpError()
+                 << "reads a tensor of a bucket between its "
+                    "braid.all_reduce_start and braid.all_reduce_wait";
+      }
+  }
+
+  // Each bucket is placed as one block holding its members back to back;
+  // it lives from its first member's definition to the last use of any.
+  SmallVector<Buffer> blocks;
+  SmallVector<int> blockOf(buffers.size(), -1);
+  for (auto [i, buffer] : llvm::enumerate(buffers))
+    if (!bucketOf.count(i)) {
+      blockOf[i] = blocks.size();
+      blocks.push_back(buffer);
+    }
+  SmallVector<unsigned> bucketBlock;
+  for (const Bucket &bucket : buckets) {
+    Buffer whole;
+    whole.start = UINT_MAX;
+    for (unsigned member : bucket.members) {
+      whole.start = std::min(whole.start, buffers[member].start);
+      whole.end = std::max(whole.end, buffers[member].end);
+      whole.bytes += buffers[member].bytes;
+    }
+    bucketBlock.push_back(blocks.size());
+    blocks.push_back(whole);
+  }
+  SmallVector<unsigned> order(blocks.size());
+  for (unsigned i = 0; i < order.size(); ++i)
+    order[i] = i;
+  llvm::stable_sort(order, [&](unsigned a, unsigned b) {
+    return blocks[a].start < blocks[b].start;
+  });
+  SmallVector<Buffer> sorted;
+  for (unsigned i : order)
+    sorted.push_back(blocks[i]);
+  uint64_t arenaBytes = placeBuffers(sorted, bestFit);
+  for (auto [k, i] : llvm::enumerate(order))
+    blocks[i].offset = sorted[k].offset;
+  for (auto [i, buffer] : llvm::enumerate(buffers))
+    if (blockOf[i] >= 0)
+      buffer.offset = blocks[blockOf[i]].offset;
+  for (auto [b, bucket] : llvm::enumerate(buckets)) {
+    uint64_t offset = blocks[bucketBlock[b]].offset;
+    for (unsigned member : bucket.members) {
+      buffers[member].offset = offset;
+      offset += buffers[member].bytes;
+    }
+  }
+
   Builder builder(func.getContext());
   for (const Buffer &buffer : buffers)
     for (Operation *def : buffer.defs)

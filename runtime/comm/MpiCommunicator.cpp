@@ -74,8 +74,8 @@ Status MpiCommunicator::create(double timeoutSeconds,
   if (!initialized) {
     // Kernels run on OpenMP threads but only this thread calls MPI.
     int provided = 0;
-    if (int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED,
-                                 &provided);
+    if (int rc =
+            MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
         rc != MPI_SUCCESS)
       return communicationError("MPI_Init_thread failed: " + mpiError(rc));
     std::atexit([] {
@@ -177,8 +177,8 @@ Status MpiCommunicator::broadcast(void *data, size_t bytes, int root) {
 Status MpiCommunicator::allGather(uint64_t value, std::vector<uint64_t> *out) {
   out->assign(static_cast<size_t>(size_), 0);
   MPI_Request r = MPI_REQUEST_NULL;
-  int rc = MPI_Iallgather(&value, 1, MPI_UINT64_T, out->data(), 1,
-                          MPI_UINT64_T, MPI_COMM_WORLD, &r);
+  int rc = MPI_Iallgather(&value, 1, MPI_UINT64_T, out->data(), 1, MPI_UINT64_T,
+                          MPI_COMM_WORLD, &r);
   if (rc != MPI_SUCCESS)
     return communicationError("rank " + std::to_string(rank_) +
                               ": MPI_Iallgather failed: " + mpiError(rc));

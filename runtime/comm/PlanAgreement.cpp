@@ -23,10 +23,10 @@ Status checkPlanAgreement(Communicator &comm, const LoadedPlan &plan) {
   BRAID_RETURN_IF_ERROR(comm.allGather(plan.contentHash(), &hashes));
   for (size_t r = 1; r < hashes.size(); ++r)
     if (hashes[r] != hashes[0])
-      return invalidPlan(
-          "the ranks hold different plans: rank " + std::to_string(r) +
-          "'s plan has hash " + hex(hashes[r]) + ", rank 0's " +
-          hex(hashes[0]) + "; every rank must load the same plan file");
+      return invalidPlan("the ranks hold different plans: rank " +
+                         std::to_string(r) + "'s plan has hash " +
+                         hex(hashes[r]) + ", rank 0's " + hex(hashes[0]) +
+                         "; every rank must load the same plan file");
   int replicas = plan.metadata().replicas;
   if (replicas != comm.size())
     return invalidPlan(

@@ -99,6 +99,14 @@ std::string kindName(plan::KernelKind kind) {
     return "adam_update";
   case plan::KernelKind::Increment:
     return "increment";
+  case plan::KernelKind::AllReduce:
+    return "all_reduce";
+  case plan::KernelKind::AllReduceStart:
+    return "all_reduce_start";
+  case plan::KernelKind::AllReduceWait:
+    return "all_reduce_wait";
+  case plan::KernelKind::Broadcast:
+    return "broadcast";
   }
   return "kernel kind " + std::to_string(static_cast<int>(kind));
 }

@@ -187,6 +187,8 @@ Status createSgdUpdate(const StepDesc &, KernelContext &,
                        std::unique_ptr<Kernel> *);
 Status createAdamUpdate(const StepDesc &, KernelContext &,
                         std::unique_ptr<Kernel> *);
+Status createCollective(const StepDesc &, KernelContext &,
+                        std::unique_ptr<Kernel> *);
 Status createIncrement(const StepDesc &, KernelContext &,
                        std::unique_ptr<Kernel> *);
 

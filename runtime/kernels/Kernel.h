@@ -47,6 +47,11 @@ struct StepDesc {
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
   /// Matmul: read an operand as its transpose.
   bool transposeLhs = false, transposeRhs = false;
+  /// Collectives: AllReduce and AllReduceStart's reduction, the request
+  /// that pairs an AllReduceStart with its AllReduceWait, Broadcast's root.
+  plan::Reduction reduction = plan::Reduction::Sum;
+  uint32_t request = 0;
+  int32_t root = 0;
 };
 
 /// An all-reduce between its start step and its wait step, shared by their

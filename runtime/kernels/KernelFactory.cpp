@@ -96,6 +96,12 @@ Status createKernel(const StepDesc &step, KernelContext &context,
   case plan::KernelKind::Increment:
     factory = createIncrement;
     break;
+  case plan::KernelKind::AllReduce:
+  case plan::KernelKind::AllReduceStart:
+  case plan::KernelKind::AllReduceWait:
+  case plan::KernelKind::Broadcast:
+    factory = createCollective;
+    break;
   }
   if (!factory)
     return unsupported("no kernel for " + kindName(step.kind));

@@ -149,6 +149,11 @@ shape::RuleResult applyRule(const StepDesc &s) {
   case K::AdamUpdate:
   case K::Increment:
     break; // in-place updates: validateUpdate
+  case K::AllReduce:
+  case K::AllReduceStart:
+  case K::AllReduceWait:
+  case K::Broadcast:
+    break; // collectives: validateCollective
   }
   return shape::RuleResult::fail("unknown kernel kind");
 }
@@ -202,6 +207,14 @@ std::pair<size_t, size_t> inputArity(plan::KernelKind kind) {
   default:
     return {1, 1};
   }
+}
+
+/// Steps that communicate with the other replicas (validateCollective).
+bool isCollective(plan::KernelKind kind) {
+  return kind == plan::KernelKind::AllReduce ||
+         kind == plan::KernelKind::AllReduceStart ||
+         kind == plan::KernelKind::AllReduceWait ||
+         kind == plan::KernelKind::Broadcast;
 }
 
 bool knownKind(plan::KernelKind kind) {
@@ -283,6 +296,9 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
   metadata_.modelName = m->model_name() ? m->model_name()->str() : "";
   metadata_.batch = m->batch();
   metadata_.replicas = m->replicas();
+  if (metadata_.replicas < 1)
+    return invalidPlan("the plan is for " + std::to_string(metadata_.replicas) +
+                       " replicas; at least 1 is needed");
   metadata_.compilerVersion =
       m->compiler_version() ? m->compiler_version()->str() : "";
   metadata_.moduleHash = m->module_hash();
@@ -315,7 +331,9 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
     tensor.index = t->index();
     switch (tensor.storage) {
     case plan::Storage::Arena:
-      if (tensor.offset % 64 != 0 || tensor.offset > arenaBytes_ ||
+      // Bucket members may sit at any multiple of 4 (checked with the
+      // steps below); everything else at a multiple of 64.
+      if (tensor.offset % 4 != 0 || tensor.offset > arenaBytes_ ||
           tensor.desc.bytes() > arenaBytes_ - tensor.offset)
         return invalidPlan("tensor '" + tensor.name + "' at arena offset " +
                            std::to_string(tensor.offset) + " (" +
@@ -447,6 +465,8 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
     }
     if (!e->steps())
       return invalidPlan("entry point '" + entry.name + "' has no steps");
+    std::map<uint32_t, std::vector<uint32_t>> pending;
+    std::set<uint32_t> requests;
     for (const plan::Step *s : *e->steps()) {
       PlanStep step;
       size_t index = entry.steps.size();
@@ -464,7 +484,8 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
         step.inputs.push_back(id);
         step.desc.inputs.push_back(tensors_[id].desc);
       }
-      bool inPlace = !updatedInputs(s->kind()).empty();
+      bool inPlace =
+          !updatedInputs(s->kind()).empty() || isCollective(s->kind());
       for (uint32_t id : longs(s->outputs())) {
         // An update writes its own inputs (checked in validateStep); every
         // other step writes fresh arena tensors.
@@ -490,11 +511,41 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
       step.desc.eps = s->eps();
       step.desc.transposeLhs = s->transpose_lhs();
       step.desc.transposeRhs = s->transpose_rhs();
-      BRAID_RETURN_IF_ERROR(validateStep(entry, step, index));
+      step.desc.reduction = s->reduction();
+      step.desc.request = s->request();
+      step.desc.root = s->root();
+      // Nothing touches a bucket between its start and its wait: the
+      // reduction may write it at any time there.
+      for (const auto &[request, members] : pending)
+        for (uint32_t member : members) {
+          const PlanTensor &m = tensors_[member];
+          for (const std::vector<uint32_t> *ids : {&step.inputs, &step.outputs})
+            for (uint32_t id : *ids) {
+              const PlanTensor &t = tensors_[id];
+              if (t.storage == plan::Storage::Arena &&
+                  t.offset < m.offset + m.desc.bytes() &&
+                  m.offset < t.offset + t.desc.bytes() &&
+                  !(s->kind() == plan::KernelKind::AllReduceWait &&
+                    s->request() == request))
+                return invalidPlan(where + " touches " +
+                                   tensorName(tensors_, id) +
+                                   ", which is being reduced (request " +
+                                   std::to_string(request) + ")");
+            }
+        }
+      if (isCollective(s->kind()))
+        BRAID_RETURN_IF_ERROR(
+            validateCollective(step, where, pending, requests));
+      else
+        BRAID_RETURN_IF_ERROR(validateStep(entry, step, index));
       for (uint32_t id : step.outputs)
         defined[id] = true;
       entry.steps.push_back(std::move(step));
     }
+    if (!pending.empty())
+      return invalidPlan("entry point '" + entry.name + "' starts request " +
+                         std::to_string(pending.begin()->first) +
+                         " and never waits on it");
     for (uint32_t id : longs(e->outputs())) {
       if (id >= tensors_.size() || !defined[id] ||
           tensors_[id].storage != plan::Storage::Arena)
@@ -505,6 +556,20 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
     }
     entries_.push_back(std::move(entry));
   }
+  // An arena tensor off a 64-byte boundary must be a bucket member (or a
+  // view of one's bytes): an input of some AllReduceStart at its offset.
+  std::set<std::pair<uint64_t, uint64_t>> packed;
+  for (const PlanEntryPoint &entry : entries_)
+    for (const PlanStep &step : entry.steps)
+      if (step.desc.kind == plan::KernelKind::AllReduceStart)
+        for (uint32_t id : step.inputs)
+          packed.insert({tensors_[id].offset, tensors_[id].desc.bytes()});
+  for (const PlanTensor &t : tensors_)
+    if (t.storage == plan::Storage::Arena && t.offset % 64 != 0 &&
+        !packed.count({t.offset, t.desc.bytes()}))
+      return invalidPlan("tensor '" + t.name + "' at arena offset " +
+                         std::to_string(t.offset) +
+                         " is not 64-aligned and not in an all-reduce bucket");
   return Status::ok();
 }
 
@@ -561,6 +626,84 @@ Status LoadedPlan::validateStep(const PlanEntryPoint &entry,
 } // namespace braid::runtime
 
 namespace braid::runtime {
+
+Status LoadedPlan::validateCollective(
+    const PlanStep &step, const std::string &where,
+    std::map<uint32_t, std::vector<uint32_t>> &pending,
+    std::set<uint32_t> &requests) const {
+  const StepDesc &s = step.desc;
+  using K = plan::KernelKind;
+  if (s.kind != K::Broadcast && s.reduction != plan::Reduction::Sum &&
+      s.reduction != plan::Reduction::Mean &&
+      s.reduction != plan::Reduction::Max &&
+      s.reduction != plan::Reduction::Min)
+    return invalidPlan(where + " has an unknown reduction " +
+                       std::to_string(static_cast<unsigned>(s.reduction)));
+  if (s.kind == K::AllReduceWait) {
+    auto it = pending.find(s.request);
+    if (!step.inputs.empty() || it == pending.end() ||
+        it->second != step.outputs)
+      return invalidPlan(where +
+                         " must wait on an earlier start's request "
+                         "(request " +
+                         std::to_string(s.request) +
+                         "), with no inputs and that start's inputs as its "
+                         "outputs");
+    pending.erase(it);
+    return Status::ok();
+  }
+  // AllReduce, AllReduceStart, Broadcast: distinct inputs, each written in
+  // place (the outputs are the inputs; a start has none).
+  bool start = s.kind == K::AllReduceStart;
+  if (step.inputs.empty() ||
+      (start ? !step.outputs.empty() : step.outputs != step.inputs))
+    return invalidPlan(where + " needs at least one input and " +
+                       (start ? std::string("no outputs")
+                              : std::string("its inputs as its outputs")));
+  std::set<uint32_t> seen;
+  for (size_t i = 0; i < step.inputs.size(); ++i) {
+    uint32_t id = step.inputs[i];
+    const PlanTensor &t = tensors_[id];
+    if (!seen.insert(id).second)
+      return invalidPlan(where + " lists " + tensorName(tensors_, id) +
+                         " twice");
+    if (s.kind == K::Broadcast) {
+      if (t.storage != plan::Storage::Parameter &&
+          t.storage != plan::Storage::OptimizerState)
+        return invalidPlan(where + " broadcasts " + tensorName(tensors_, id) +
+                           ", which is not a parameter or optimizer state");
+      continue;
+    }
+    if (t.storage != plan::Storage::Arena ||
+        t.desc.type != plan::ElementType::F32)
+      return invalidPlan(where + " reduces " + tensorName(tensors_, id) +
+                         ", which is not an f32 arena tensor");
+    // A bucket is one byte range: the first input 64-aligned, each next one
+    // right after the one before.
+    if (start) {
+      const PlanTensor *before = i ? &tensors_[step.inputs[i - 1]] : nullptr;
+      uint64_t expected = before ? before->offset + before->desc.bytes() : 0;
+      if (before ? t.offset != expected : t.offset % 64 != 0)
+        return invalidPlan(where + " input " + tensorName(tensors_, id) +
+                           " at arena offset " + std::to_string(t.offset) +
+                           (before ? " does not follow the input before it (" +
+                                         std::to_string(expected) + ")"
+                                   : std::string(" is not 64-aligned")));
+    }
+  }
+  if (s.kind == K::Broadcast &&
+      (s.root < 0 || s.root >= std::max(1, metadata_.replicas)))
+    return invalidPlan(where + " has root " + std::to_string(s.root) +
+                       "; the plan has " + std::to_string(metadata_.replicas) +
+                       " replicas");
+  if (start) {
+    if (!requests.insert(s.request).second)
+      return invalidPlan(where + " reuses request " +
+                         std::to_string(s.request));
+    pending[s.request] = step.inputs;
+  }
+  return Status::ok();
+}
 
 Status LoadedPlan::validateUpdate(const PlanStep &step,
                                   const std::string &where,

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,11 @@ private:
                       size_t index) const;
   Status validateUpdate(const PlanStep &step, const std::string &where,
                         const std::vector<size_t> &updated) const;
+  /// Checks a collective step; `pending` maps the request of every start
+  /// not yet waited on to its inputs, `requests` holds every request seen.
+  Status validateCollective(const PlanStep &step, const std::string &where,
+                            std::map<uint32_t, std::vector<uint32_t>> &pending,
+                            std::set<uint32_t> &requests) const;
 
   PlanMetadata metadata_;
   uint64_t contentHash_ = 0;

@@ -10,8 +10,7 @@ int Job::join(braid_plan_t *plan, double timeoutSeconds) {
   braid_plan_info(plan, &info);
   if (!braid_launched_by_mpirun()) {
     if (info.replicas > 1)
-      return fail("the plan was compiled for " +
-                  std::to_string(info.replicas) +
+      return fail("the plan was compiled for " + std::to_string(info.replicas) +
                   " replicas: start it with mpirun -np " +
                   std::to_string(info.replicas) + " braid-run ...");
     return 0;

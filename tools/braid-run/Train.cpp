@@ -107,9 +107,8 @@ int evaluate(const Job &job, braid_plan_t *plan, braid_session_t *session,
   double lossSum = 0, accuracySum = 0;
   for (int64_t b = 0; b < batches.batchCount(); ++b) {
     for (size_t i = 0; i < inputs.infos.size(); ++i) {
-      s = batches.gather(b, job.rank(), job.size(), i,
-                         inputs.buffers[i].data(), inputs.buffers[i].size(),
-                         nullptr);
+      s = batches.gather(b, job.rank(), job.size(), i, inputs.buffers[i].data(),
+                         inputs.buffers[i].size(), nullptr);
       if (!s)
         return fail(s.message());
     }
@@ -262,22 +261,21 @@ int train(const TrainOptions &o) {
   progressOptions.stepsPerEpoch = sampler.batchesPerEpoch();
   progressOptions.samplesPerStep = batch;
   train::ProgressReporter progress(progressOptions);
-  std::fprintf(out,
-              "training %s on %lld samples: %lld epochs of %lld steps, batch "
-              "%lld%s%s\n",
-              info.model_name, static_cast<long long>(trainData.samples),
-              static_cast<long long>(epochs),
-              static_cast<long long>(sampler.batchesPerEpoch()),
-              static_cast<long long>(batch),
-              job.size() > 1 ? (" over " + std::to_string(job.size()) +
-                                " replicas")
-                                   .c_str()
-                             : "",
-              resumed ? (" (resuming at epoch " +
-                         std::to_string(position.epoch + 1) + ", step " +
-                         std::to_string(position.batch) + ")")
-                            .c_str()
-                      : "");
+  std::fprintf(
+      out,
+      "training %s on %lld samples: %lld epochs of %lld steps, batch "
+      "%lld%s%s\n",
+      info.model_name, static_cast<long long>(trainData.samples),
+      static_cast<long long>(epochs),
+      static_cast<long long>(sampler.batchesPerEpoch()),
+      static_cast<long long>(batch),
+      job.size() > 1
+          ? (" over " + std::to_string(job.size()) + " replicas").c_str()
+          : "",
+      resumed ? (" (resuming at epoch " + std::to_string(position.epoch + 1) +
+                 ", step " + std::to_string(position.batch) + ")")
+                    .c_str()
+              : "");
   std::fflush(out);
 
   auto start = std::chrono::steady_clock::now();

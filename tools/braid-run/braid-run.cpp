@@ -359,7 +359,8 @@ int main(int argc, char **argv) {
   trainCommand
       ->add_option("--comm-timeout", trainOptions.commTimeout, timeoutHelp)
       ->check(CLI::PositiveNumber);
-  evalCommand->add_option("--comm-timeout", evalOptions.commTimeout, timeoutHelp)
+  evalCommand
+      ->add_option("--comm-timeout", evalOptions.commTimeout, timeoutHelp)
       ->check(CLI::PositiveNumber);
 
   CLI11_PARSE(app, argc, argv);

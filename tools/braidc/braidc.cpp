@@ -1,5 +1,5 @@
 // braidc: compiles a model file to a plan, or stops after an earlier stage
-// (--emit=ast, mlir, mlir-train, mlir-lowered or plan).
+// (--emit=ast, mlir, mlir-train, mlir-parallel, mlir-lowered or plan).
 #include "braid/Version.h"
 #include "frontend/AST.h"
 #include "frontend/MLIRGen.h"
@@ -32,7 +32,7 @@ using namespace braid::frontend;
 
 namespace {
 
-enum class Emit { AST, MLIR, MLIRTrain, MLIRLowered, Plan };
+enum class Emit { AST, MLIR, MLIRTrain, MLIRParallel, MLIRLowered, Plan };
 
 cl::OptionCategory braidCategory("braidc options");
 
@@ -50,6 +50,10 @@ cl::opt<Emit>
                     clEnumValN(Emit::MLIRTrain, "mlir-train",
                                "the module with @train_step: the loss and "
                                "every parameter's gradient"),
+                    clEnumValN(Emit::MLIRParallel, "mlir-parallel",
+                               "the entry points after data parallelism and "
+                               "all-reduce bucketing (--replicas), before "
+                               "memory planning"),
                     clEnumValN(Emit::MLIRLowered, "mlir-lowered",
                                "the module as exported: entry points with "
                                "planned memory"),
@@ -61,6 +65,17 @@ cl::opt<int> batch("batch",
                    cl::desc("Bind the batch symbol B to <n> (overrides the "
                             "train block's batch)"),
                    cl::value_desc("n"), cl::init(0), cl::cat(braidCategory));
+cl::opt<int64_t>
+    replicas("replicas",
+             cl::desc("Compile for <n> data-parallel replicas, each taking "
+                      "B/n rows of every batch (default 1)"),
+             cl::value_desc("n"), cl::init(1), cl::cat(braidCategory));
+cl::opt<int64_t> bucketBytes(
+    "bucket-bytes",
+    cl::desc("With --replicas: the most bytes of gradients one all-reduce "
+             "bucket holds (default 1 MiB)"),
+    cl::value_desc("bytes"), cl::init(braid::kDefaultBucketBytes),
+    cl::cat(braidCategory));
 
 int fail(const std::string &message) {
   llvm::errs() << "braidc: error: " << message << '\n';
@@ -87,13 +102,20 @@ int main(int argc, char **argv) {
       argc, argv,
       "braidc: compile a Braid model file\n\n"
       "  braidc MODEL.braid [-o FILE] "
-      "[--emit=ast|mlir|mlir-train|mlir-lowered|plan] "
-      "[--batch N]\n\n"
+      "[--emit=ast|mlir|mlir-train|mlir-parallel|mlir-lowered|plan] "
+      "[--batch N] [--replicas N [--bucket-bytes BYTES]]\n\n"
       "MLIR's printing and timing flags (see --help-hidden) apply as in "
       "mlir-opt.\n");
 
   if (batch.getNumOccurrences() && (batch < 1 || batch > 1000000000))
     return fail("--batch must be from 1 to 10^9, got " + std::to_string(batch));
+
+  if (replicas < 1 || replicas > 1000000)
+    return fail("--replicas must be from 1 to 10^6, got " +
+                std::to_string(replicas));
+  if (bucketBytes < 1)
+    return fail("--bucket-bytes must be positive, got " +
+                std::to_string(bucketBytes));
 
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> buffer =
@@ -196,10 +218,18 @@ int main(int argc, char **argv) {
     output->keep();
     return 0;
   }
-  braid::buildLowerToPlanPipelineFor(pm, *module);
+  braid::LowerToPlanConfig config;
+  config.replicas = replicas;
+  config.bucketBytes = bucketBytes;
+  config.planMemory = stage != Emit::MLIRParallel;
+  // The data-parallel passes' errors point into the model file, like the
+  // autodiff pass's.
+  if (replicas != 1)
+    context.printOpOnDiagnostic(false);
+  braid::buildLowerToPlanPipelineFor(pm, *module, config);
   if (mlir::failed(pm.run(*module)))
     return 1;
-  if (stage == Emit::MLIRLowered) {
+  if (stage == Emit::MLIRLowered || stage == Emit::MLIRParallel) {
     module->print(output->os());
     output->keep();
     return 0;

@@ -1,5 +1,5 @@
-// The braid dialect's attributes: parsing, printing and verifying
-// #braid.init<...>.
+// The braid dialect's attributes and types: parsing, printing and verifying
+// #braid.init<...>; #braid.reduction<...> and !braid.request are generated.
 #include "dialects/braid/IR/BraidOps.h"
 #include "dialects/braid/ShapeRules/ModelRules.h"
 
@@ -14,12 +14,22 @@ using namespace mlir;
 #define GET_ATTRDEF_CLASSES
 #include "dialects/braid/IR/BraidAttrs.cpp.inc"
 
+#define GET_TYPEDEF_CLASSES
+#include "dialects/braid/IR/BraidTypes.cpp.inc"
+
 namespace braid {
 
 void BraidDialect::registerAttributes() {
   addAttributes<
 #define GET_ATTRDEF_LIST
 #include "dialects/braid/IR/BraidAttrs.cpp.inc"
+      >();
+}
+
+void BraidDialect::registerTypes() {
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "dialects/braid/IR/BraidTypes.cpp.inc"
       >();
 }
 

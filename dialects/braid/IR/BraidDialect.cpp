@@ -1,8 +1,8 @@
 // The braid dialect: registration of its ops and attributes, and verification
 // of the attributes that carry a model's interface (braid.input, braid.param,
 // braid.init, braid.output, braid.loss, braid.model, braid.batch,
-// braid.train), of the autodiff pass's (braid.grad) and of the lowering passes'
-// (braid.entry_point, braid.arena_bytes, braid.offset).
+// braid.train, braid.replicas), of the autodiff pass's (braid.grad) and of the
+// lowering passes' (braid.entry_point, braid.arena_bytes, braid.offset).
 #include "dialects/braid/IR/BraidOps.h"
 #include "dialects/braid/IR/ShapeBridge.h"
 #include "dialects/braid/ShapeRules/ModelRules.h"
@@ -23,6 +23,7 @@ void BraidDialect::initialize() {
 #include "dialects/braid/IR/BraidOps.cpp.inc"
       >();
   registerAttributes();
+  registerTypes();
 }
 
 namespace {
@@ -176,7 +177,7 @@ LogicalResult BraidDialect::verifyOperationAttribute(Operation *op,
     return op->emitError() << "'" << name << "' belongs on the module";
   if (name == attrs::kModel)
     return expectName(op, attr);
-  if (name == attrs::kBatch)
+  if (name == attrs::kBatch || name == attrs::kReplicas)
     return expectPositiveInt(op, name, attr.getValue());
   if (name == attrs::kTrain)
     return verifyTrain(module, attr.getValue());

@@ -30,12 +30,15 @@ def Braid_Dialect : Dialect {
       name, the optimizer and its hyper-parameters, `batch` and `epochs`.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let useDefaultTypePrinterParser = 1;
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;
   let hasRegionResultAttrVerify = 1;
   let extraClassDeclaration = [{
-    /// Defined beside the attribute storage classes, which must be complete.
+    /// Defined beside the attribute and type storage classes, which must be
+    /// complete.
     void registerAttributes();
+    void registerTypes();
   }];
 }
 

@@ -26,6 +26,10 @@ namespace braid {
 namespace attrs {
 inline constexpr llvm::StringLiteral kModel = "braid.model";
 inline constexpr llvm::StringLiteral kBatch = "braid.batch";
+/// Set by braid-data-parallel: how many replicas train together. braid.batch
+/// stays the global batch; each replica's tensors have braid.batch / replicas
+/// rows.
+inline constexpr llvm::StringLiteral kReplicas = "braid.replicas";
 inline constexpr llvm::StringLiteral kTrain = "braid.train";
 inline constexpr llvm::StringLiteral kInput = "braid.input";
 inline constexpr llvm::StringLiteral kParam = "braid.param";

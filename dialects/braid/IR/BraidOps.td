@@ -394,5 +394,6 @@ def Braid_AvgPool2DOp : Braid_Pool2DOp<"avg_pool2d", "average">;
 
 include "dialects/braid/IR/BraidGradOps.td"
 include "dialects/braid/IR/BraidOptimizerOps.td"
+include "dialects/braid/IR/BraidCollectiveOps.td"
 
 #endif // BRAID_OPS_TD

@@ -5,7 +5,10 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #define BRAID_COUNT_WITH_SANITIZER_HOOK 1
-#include <sanitizer/allocator_interface.h>
+// libasan exports the hook installer; GCC ships no header declaring it.
+extern "C" int __sanitizer_install_malloc_and_free_hooks(
+    void (*malloc_hook)(const volatile void *, size_t),
+    void (*free_hook)(const volatile void *));
 #endif
 
 namespace {

@@ -50,8 +50,10 @@ TEST_F(KernelTest, Matmul) {
   };
   // Sizes on both sides of the range where the GEMM switches blockings, each
   // with the four transpose combinations.
-  for (Case shape : {Case{1, 1, 1}, Case{3, 5, 4}, Case{7, 300, 13},
-                     Case{64, 784, 32}, Case{64, 32, 10}, Case{96, 130, 70}})
+  for (Case shape :
+       {Case{1, 1, 1, false, false}, Case{3, 5, 4, false, false},
+        Case{7, 300, 13, false, false}, Case{64, 784, 32, false, false},
+        Case{64, 32, 10, false, false}, Case{96, 130, 70, false, false}})
     for (int flags = 0; flags < 4; ++flags) {
       Case c = shape;
       c.transposeLhs = flags & 1;

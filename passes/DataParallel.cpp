@@ -1,0 +1,285 @@
+// braid-data-parallel: splits the batch over N replicas. @forward's batch
+// dimension becomes B/N, the entry points are derived again from it, and the
+// collectives that keep the replicas in step are inserted: the mean of every
+// gradient before the updates, of the reported loss and metrics, and the
+// broadcast of the initial parameters (@broadcast_params).
+#include "passes/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace braid {
+#define GEN_PASS_DEF_DATAPARALLELPASS
+#include "passes/Passes.h.inc"
+} // namespace braid
+
+using namespace mlir;
+
+namespace braid {
+namespace {
+
+/// `type` with its leading dimension `local` when it is a ranked tensor whose
+/// leading dimension is `global`; null otherwise.
+static RankedTensorType splitType(Type type, int64_t global, int64_t local) {
+  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  if (!tensor || tensor.getRank() == 0 || tensor.getDimSize(0) != global)
+    return {};
+  SmallVector<int64_t> shape(tensor.getShape());
+  shape[0] = local;
+  return tensor.clone(shape);
+}
+
+/// The target shape of a reshape or broadcast_to, with the batch replaced,
+/// when the op carries the batch dimension: a reshape of a value whose batch
+/// was split, a broadcast_to that adds or stretches a leading dimension of
+/// the batch's size. Nothing otherwise.
+static std::optional<SmallVector<int64_t>>
+splitTargetShape(Operation *op, ArrayRef<int64_t> shape, bool operandSplit,
+                 int64_t global, int64_t local) {
+  if (shape.empty() || shape[0] != global)
+    return std::nullopt;
+  if (llvm::isa<BroadcastToOp>(op) && !operandSplit) {
+    auto input = llvm::cast<RankedTensorType>(op->getOperand(0).getType());
+    int64_t aligned = input.getRank() - static_cast<int64_t>(shape.size());
+    if (aligned >= 0 && input.getDimSize(aligned) == global)
+      return std::nullopt;
+  } else if (!operandSplit) {
+    return std::nullopt;
+  }
+  SmallVector<int64_t> split(shape);
+  split[0] = local;
+  return split;
+}
+
+/// Rewrites @forward for a per-replica batch: every input whose leading
+/// dimension is the batch gets `local` rows, and every op's result type is
+/// inferred again from its operands.
+static LogicalResult splitForward(func::FuncOp forward, int64_t global,
+                                  int64_t local) {
+  if (!forward.getBody().hasOneBlock())
+    return forward.emitError() << "@forward must have a single block";
+  Block &body = forward.getBody().front();
+  llvm::DenseSet<Value> split;
+  for (BlockArgument arg : body.getArguments()) {
+    if (!forward.getArgAttr(arg.getArgNumber(), attrs::kInput))
+      continue;
+    if (RankedTensorType type = splitType(arg.getType(), global, local)) {
+      arg.setType(type);
+      split.insert(arg);
+    }
+  }
+  MLIRContext *context = forward.getContext();
+  for (Operation &op : body.without_terminator()) {
+    bool operandSplit = llvm::any_of(
+        op.getOperands(), [&](Value v) { return split.contains(v); });
+    auto retarget = [&](ArrayRef<int64_t> shape, auto set) {
+      if (auto to = splitTargetShape(&op, shape, operandSplit, global, local)) {
+        set(DenseI64ArrayAttr::get(context, *to));
+        operandSplit = true;
+      }
+    };
+    if (auto reshape = llvm::dyn_cast<ReshapeOp>(op))
+      retarget(reshape.getShape(),
+               [&](DenseI64ArrayAttr a) { reshape.setShapeAttr(a); });
+    if (auto broadcast = llvm::dyn_cast<BroadcastToOp>(op))
+      retarget(broadcast.getShape(),
+               [&](DenseI64ArrayAttr a) { broadcast.setShapeAttr(a); });
+    if (!operandSplit)
+      continue;
+    auto infer = llvm::dyn_cast<InferTypeOpInterface>(op);
+    if (!infer)
+      return op.emitOpError()
+             << "cannot be split over replicas: its result types cannot be "
+                "inferred again for the per-replica batch "
+             << local;
+    SmallVector<Type> types;
+    if (failed(infer.inferReturnTypes(
+            context, op.getLoc(), op.getOperands(), op.getRawDictionaryAttrs(),
+            op.getPropertiesStorage(), op.getRegions(), types)))
+      return op.emitOpError()
+             << "cannot be split over replicas: its batch dimension does not "
+                "follow from its operands at the per-replica batch "
+             << local << " (of " << global << ")";
+    for (auto [result, type] : llvm::zip(op.getResults(), types))
+      if (result.getType() != type) {
+        result.setType(type);
+        split.insert(result);
+      }
+  }
+  forward.setFunctionType(
+      FunctionType::get(context, body.getArgumentTypes(),
+                        body.getTerminator()->getOperandTypes()));
+  return success();
+}
+
+/// Erases the entry point `name` if the module has it; says whether it did.
+static bool eraseFunc(ModuleOp module, StringRef name) {
+  Operation *func = SymbolTable::lookupSymbolIn(module, name);
+  if (func)
+    func->erase();
+  return func != nullptr;
+}
+
+/// Means `values` over the replicas right before `before`; every later use
+/// reads the reduced value.
+static void reduceBefore(Operation *before, ArrayRef<Value> values) {
+  if (values.empty())
+    return;
+  OpBuilder builder(before);
+  MLIRContext *context = before->getContext();
+  auto reduce = AllReduceOp::create(
+      builder, before->getLoc(), ValueRange(values).getTypes(),
+      ValueRange(values), ReductionAttr::get(context, Reduction::mean));
+  for (auto [value, result] : llvm::zip(values, reduce.getResults()))
+    Value(value).replaceUsesWithIf(result, [&](OpOperand &use) {
+      Operation *user = use.getOwner();
+      return user != reduce && user->getBlock() == reduce->getBlock() &&
+             reduce->isBeforeInBlock(user);
+    });
+}
+
+/// One all_reduce(mean) of every gradient right before the first update,
+/// and one of the loss before the return. Constant gradients (the zero
+/// gradient of a parameter the loss does not read) are the same everywhere
+/// and are left alone.
+static LogicalResult reduceTrainStep(func::FuncOp step) {
+  Block &body = step.getBody().front();
+  Operation *firstUpdate = nullptr;
+  SmallVector<Value> gradients;
+  llvm::DenseSet<Value> seen;
+  for (Operation &op : body) {
+    Value grad;
+    if (auto sgd = llvm::dyn_cast<SgdUpdateOp>(op))
+      grad = sgd.getGrad();
+    else if (auto adam = llvm::dyn_cast<AdamUpdateOp>(op))
+      grad = adam.getGrad();
+    else
+      continue;
+    if (!firstUpdate)
+      firstUpdate = &op;
+    if (grad.getDefiningOp<ConstantOp>() || !seen.insert(grad).second)
+      continue;
+    if (llvm::isa<BlockArgument>(grad))
+      return op.emitOpError()
+             << "cannot be split over replicas: its gradient is a function "
+                "argument";
+    gradients.push_back(grad);
+  }
+  if (!firstUpdate)
+    return step.emitError() << "@train_step has no optimizer update";
+  reduceBefore(firstUpdate, gradients);
+  Operation *ret = body.getTerminator();
+  reduceBefore(ret, SmallVector<Value>(ret->getOperands()));
+  return success();
+}
+
+/// @broadcast_params: every parameter and state argument of `source`, with
+/// their attributes, overwritten by replica 0's.
+static void addBroadcastParams(ModuleOp module, func::FuncOp source) {
+  OpBuilder builder(module.getContext());
+  SmallVector<Type> types;
+  SmallVector<DictionaryAttr> argAttrs;
+  for (unsigned i = 0, e = source.getNumArguments(); i < e; ++i)
+    if (source.getArgAttr(i, attrs::kParam) ||
+        source.getArgAttr(i, attrs::kState)) {
+      types.push_back(source.getArgumentTypes()[i]);
+      argAttrs.push_back(source.getArgAttrDict(i));
+    }
+  if (types.empty())
+    return;
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(builder, module.getLoc(), "broadcast_params",
+                                   builder.getFunctionType(types, {}));
+  for (auto [i, attrs] : llvm::enumerate(argAttrs))
+    func.setArgAttrs(i, attrs);
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToEnd(entry);
+  BroadcastOp::create(builder, module.getLoc(), entry->getArgumentTypes(),
+                      entry->getArguments(), /*root=*/0);
+  func::ReturnOp::create(builder, module.getLoc());
+  func->setAttr(attrs::kEntryPoint, builder.getStringAttr("broadcast_params"));
+}
+
+struct DataParallelPass : impl::DataParallelPassBase<DataParallelPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (failed(run(module)))
+      signalPassFailure();
+  }
+
+  LogicalResult run(ModuleOp module) {
+    OpBuilder builder(module.getContext());
+    int64_t replicas = this->replicas;
+    if (replicas < 1)
+      return module.emitError()
+             << "replicas=" << replicas << " must be at least 1";
+    module->setAttr(attrs::kReplicas, builder.getI64IntegerAttr(replicas));
+    if (replicas == 1)
+      return success();
+    auto batch = module->getAttrOfType<IntegerAttr>(attrs::kBatch);
+    if (!batch)
+      return module.emitError()
+             << "replicas=" << replicas
+             << " needs the batch the replicas share: the module has no "
+                "braid.batch";
+    int64_t global = batch.getInt();
+    if (global % replicas != 0)
+      return module.emitError() << "replicas=" << replicas
+                                << " does not divide the batch " << global;
+    auto forward = llvm::dyn_cast_or_null<func::FuncOp>(
+        SymbolTable::lookupSymbolIn(module, "forward"));
+    if (!forward)
+      return module.emitError()
+             << "braid-data-parallel needs @forward to derive the entry "
+                "points at the per-replica batch";
+
+    // The entry points are derived again from @forward at the per-replica
+    // batch, so that every shape, gradient and constant the earlier passes
+    // computed from the batch (1/B in a mean's gradient) follows it.
+    bool training = eraseFunc(module, "train_step");
+    bool eval = eraseFunc(module, "eval");
+    bool predict = eraseFunc(module, "predict");
+    if (failed(splitForward(forward, global, global / replicas)))
+      return failure();
+    OpPassManager pm(ModuleOp::getOperationName());
+    if (training) {
+      pm.addPass(createAutodiffPass());
+      pm.addPass(createOptimizerPass());
+    }
+    if (eval)
+      pm.addPass(createOutlineEvalPass());
+    if (predict)
+      pm.addPass(createOutlinePredictPass());
+    if (failed(runPipeline(pm, module)))
+      return failure();
+
+    func::FuncOp source;
+    if (auto step = llvm::dyn_cast_or_null<func::FuncOp>(
+            SymbolTable::lookupSymbolIn(module, "train_step"))) {
+      if (failed(reduceTrainStep(step)))
+        return failure();
+      source = step;
+    }
+    if (auto evalFunc = llvm::dyn_cast_or_null<func::FuncOp>(
+            SymbolTable::lookupSymbolIn(module, "eval"))) {
+      Operation *ret = evalFunc.getBody().front().getTerminator();
+      reduceBefore(ret, SmallVector<Value>(ret->getOperands()));
+    }
+    if (!source)
+      source = llvm::dyn_cast_or_null<func::FuncOp>(
+          SymbolTable::lookupSymbolIn(module, "predict"));
+    if (!source)
+      source = forward;
+    addBroadcastParams(module, source);
+    return success();
+  }
+};
+
+} // namespace
+} // namespace braid
