@@ -46,3 +46,10 @@ config.substitutions.append(
 if config.braid_sanitize:
     config.available_features.add("sanitized")
 
+
+# Installing the build tree and building against the install (test/examples/).
+config.substitutions.append(("%braid_build", config.braid_obj_root))
+config.substitutions.append(("%cmake", config.cmake_command))
+config.substitutions.append(("%make_program", config.make_program))
+config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%cxx", config.cxx_compiler))
