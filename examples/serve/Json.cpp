@@ -1,6 +1,7 @@
 // Conversions between JSON nested arrays and the runtime's tensor buffers.
 #include "Json.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -29,8 +30,9 @@ public:
     }
     if (static_cast<int64_t>(value.size()) != shape[dim]) {
       *error = path + " has " + std::to_string(value.size()) +
-               " elements; input '" + t_.name + "' " + describe(t_) +
-               " needs " + std::to_string(shape[dim]) + " there";
+               (value.size() == 1 ? " element" : " elements") + "; input '" +
+               t_.name + "' " + describe(t_) + " needs " +
+               std::to_string(shape[dim]) + " there";
       return false;
     }
     for (size_t i = 0; i < value.size(); ++i)
@@ -49,6 +51,10 @@ private:
         return false;
       }
       float f = value.get<float>();
+      if (!std::isfinite(f)) {
+        *error = path + " = " + value.dump() + " is outside the range of f32";
+        return false;
+      }
       std::memcpy(out_ + written_, &f, sizeof f);
     } else {
       bool fits =

@@ -14,7 +14,9 @@ namespace {
 
 void reply(httplib::Response &res, int status, const json &body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Messages may quote the request's bytes, which need not be UTF-8.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/json");
 }
 
 void error(httplib::Response &res, int status, const std::string &message) {

@@ -126,6 +126,7 @@ def run(args, client):
     expect_error(client, 400, "POST", path, "{not json", "not JSON")
     expect_error(client, 400, "POST", path, json.dumps({"x": [[0] * 784]}),
                  "no inputs object")
+    expect_error(client, 400, "POST", path, b"\xff\xfe", "not UTF-8")
     expect_error(client, 422, "POST", path,
                  json.dumps({"inputs": {"x": [[0.5] * 700]}}), "wrong shape")
     expect_error(client, 422, "POST", path,
@@ -134,6 +135,8 @@ def run(args, client):
                  json.dumps({"inputs": {"x": []}}), "no rows")
     expect_error(client, 422, "POST", path,
                  json.dumps({"inputs": {"x": [["a"] * 784]}}), "wrong type")
+    expect_error(client, 422, "POST", path,
+                 json.dumps({"inputs": {"x": [[1e300] * 784]}}), "out of f32 range")
     expect_error(client, 422, "POST", path,
                  json.dumps({"inputs": {"x": [[0] * 784], "y": [1]}}), "unknown input")
     expect_error(client, 422, "POST", path, json.dumps({"inputs": {}}),
