@@ -13,46 +13,58 @@ using nlohmann::json;
 namespace {
 
 /// Walks nested arrays of `shape` from dimension `dim`, writing the leaves
-/// to `out` in row-major order.
+/// to `out` in row-major order. The indices of the element being read are
+/// kept as numbers; a path ("inputs.x[3][700]") is spelled only for an
+/// error, so a request of many numbers makes no string per element.
 class Reader {
 public:
   Reader(const TensorSpec &t, unsigned char *out) : t_(t), out_(out) {}
 
   bool read(const json &value, const std::vector<int64_t> &shape, size_t dim,
-            const std::string &path, std::string *error) {
+            std::string *error) {
     if (dim == shape.size())
-      return leaf(value, path, error);
+      return leaf(value, error);
     if (!value.is_array()) {
-      *error = path + " must be an array of " + std::to_string(shape[dim]) +
+      *error = path() + " must be an array of " + std::to_string(shape[dim]) +
                " for input '" + t_.name + "' " + describe(t_) + ", got " +
                value.type_name();
       return false;
     }
     if (static_cast<int64_t>(value.size()) != shape[dim]) {
-      *error = path + " has " + std::to_string(value.size()) +
+      *error = path() + " has " + std::to_string(value.size()) +
                (value.size() == 1 ? " element" : " elements") + "; input '" +
                t_.name + "' " + describe(t_) + " needs " +
                std::to_string(shape[dim]) + " there";
       return false;
     }
-    for (size_t i = 0; i < value.size(); ++i)
-      if (!read(value[i], shape, dim + 1, path + "[" + std::to_string(i) + "]",
-                error))
+    indices_.push_back(0);
+    for (size_t i = 0; i < value.size(); ++i) {
+      indices_.back() = i;
+      if (!read(value[i], shape, dim + 1, error))
         return false;
+    }
+    indices_.pop_back();
     return true;
   }
 
 private:
-  bool leaf(const json &value, const std::string &path, std::string *error) {
+  std::string path() const {
+    std::string p = "inputs." + t_.name;
+    for (size_t i : indices_)
+      p += "[" + std::to_string(i) + "]";
+    return p;
+  }
+
+  bool leaf(const json &value, std::string *error) {
     if (t_.type == BRAID_F32) {
       if (!value.is_number()) {
-        *error = path + " must be a number (input '" + t_.name + "' is " +
+        *error = path() + " must be a number (input '" + t_.name + "' is " +
                  describe(t_) + "), got " + value.type_name();
         return false;
       }
       float f = value.get<float>();
       if (!std::isfinite(f)) {
-        *error = path + " = " + value.dump() + " is outside the range of f32";
+        *error = path() + " = " + value.dump() + " is outside the range of f32";
         return false;
       }
       std::memcpy(out_ + written_, &f, sizeof f);
@@ -66,7 +78,7 @@ private:
                      value.get<int64_t>() <=
                          std::numeric_limits<int32_t>::max());
       if (!fits) {
-        *error = path + " must be a 32-bit integer (input '" + t_.name +
+        *error = path() + " must be a 32-bit integer (input '" + t_.name +
                  "' is " + describe(t_) + "), got " +
                  (value.is_number() ? value.dump() : value.type_name());
         return false;
@@ -81,6 +93,7 @@ private:
   const TensorSpec &t_;
   unsigned char *out_;
   size_t written_ = 0;
+  std::vector<size_t> indices_;
 };
 
 json rowsToJson(const unsigned char *data, const TensorSpec &t,
@@ -128,7 +141,7 @@ bool tensorFromJson(const json &value, const TensorSpec &t, int64_t batch,
     shape[0] = *rows;
   }
   Reader reader(t, out->data());
-  return reader.read(value, shape, 0, path, error);
+  return reader.read(value, shape, 0, error);
 }
 
 json tensorToJson(const std::vector<unsigned char> &data, const TensorSpec &t,

@@ -48,6 +48,9 @@ Server::Server(ModelHandle &model, const ServerOptions &options)
   int threads = options.threads;
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_.set_payload_max_length(options.maxBodyBytes);
+  // httplib writes a response's headers and body separately; with Nagle's
+  // algorithm the body then waits for the client's delayed ACK (40 ms).
+  http_.set_tcp_nodelay(true);
   http_.Get("/healthz", [this](const httplib::Request &req,
                                httplib::Response &res) { health(req, res); });
   http_.Get(R"(/v1/models/([^/:]+))",
