@@ -51,3 +51,10 @@ if config.braid_sanitize:
 # data-parallel tests start more ranks than this machine has cores.
 config.environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
 config.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+
+# Installing the build tree and building against the install (test/examples/).
+config.substitutions.append(("%braid_build", config.braid_obj_root))
+config.substitutions.append(("%cmake", config.cmake_command))
+config.substitutions.append(("%make_program", config.make_program))
+config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%cxx", config.cxx_compiler))

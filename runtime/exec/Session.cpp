@@ -77,7 +77,8 @@ Status Session::build(const SessionOptions &options) {
   if (options.threads < 0)
     return invalidArgument("threads must be 0 (automatic) or positive, got " +
                            std::to_string(options.threads));
-  omp_set_num_threads(options.threads > 0 ? options.threads : defaultThreads());
+  threads_ = options.threads > 0 ? options.threads : defaultThreads();
+  omp_set_num_threads(threads_);
   context_.communicator =
       options.communicator ? options.communicator : &localCommunicator_;
 
@@ -231,6 +232,10 @@ Status Session::run(const std::string &entry) {
       if (!bound_[id])
         return invalidArgument("input '" + plan_->tensors()[id].name +
                                "' of '" + entry + "' is not bound");
+    // The count set in build() holds only for the creating thread; a
+    // service runs sessions on its worker threads.
+    if (omp_get_max_threads() != threads_)
+      omp_set_num_threads(threads_);
     Communicator *comm = context_.communicator;
     for (size_t i = 0; i < state->kernels.size(); ++i) {
       Status s = state->kernels[i]->run();

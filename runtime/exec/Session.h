@@ -1,7 +1,8 @@
 // A session: the executable state of one plan. One arena allocation, the
 // parameters outside it, and every kernel (with its oneDNN primitives)
 // created once, when the session is created. A session is used by one
-// thread at a time; several sessions may share one LoadedPlan.
+// thread at a time (any thread, not only its creator); several sessions may
+// share one LoadedPlan, and read its constants without copying them.
 #ifndef BRAID_RUNTIME_EXEC_SESSION_H
 #define BRAID_RUNTIME_EXEC_SESSION_H
 
@@ -74,6 +75,9 @@ private:
   std::shared_ptr<const LoadedPlan> plan_;
   LocalCommunicator localCommunicator_;
   KernelContext context_;
+  /// OpenMP threads of a run; OpenMP keeps the count per calling thread, so
+  /// run() sets it on whichever thread calls it.
+  int threads_ = 1;
   uint8_t *arena_ = nullptr;
   std::vector<float *> params_;
   std::vector<float *> states_; // by Plan.states index

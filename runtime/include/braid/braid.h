@@ -14,8 +14,10 @@
  * handle and stay valid as each function documents.
  *
  * Threads: a plan is immutable and may be shared by any number of threads
- * and sessions. A session is used by one thread at a time. The runtime's
- * oneDNN thread count is process-wide (the last session created sets it).
+ * and sessions; sessions over one plan share its constant data. A session is
+ * used by one thread at a time (any thread, not only its creator). A run
+ * uses the session's `threads` option as the calling thread's oneDNN
+ * (OpenMP) thread count. Error messages are per thread.
  */
 #ifndef BRAID_BRAID_H
 #define BRAID_BRAID_H

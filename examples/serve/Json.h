@@ -1,0 +1,34 @@
+// Tensors to and from JSON: nested arrays whose shape is the tensor's, with
+// a batch dimension of 1 to B rows that is padded to the plan's B.
+#ifndef BRAID_SERVE_JSON_H
+#define BRAID_SERVE_JSON_H
+
+#include "ModelHandle.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace serve {
+
+/// Reads `value` into a buffer of t.bytes. When t's first dimension is the
+/// plan's batch, `value` may hold 1 to batch rows and *rows says how many
+/// (the rest of the buffer is zeros); otherwise `value` must have t's shape
+/// and *rows is -1. f32 takes any JSON number, i32 only integers in range.
+/// On failure returns false with a message naming the offending element.
+bool tensorFromJson(const nlohmann::json &value, const TensorSpec &t,
+                    int64_t batch, std::vector<unsigned char> *out,
+                    int64_t *rows, std::string *error);
+
+/// The first `rows` rows of an output (all of it when rows < 0 or its first
+/// dimension is not the batch) as nested arrays.
+nlohmann::json tensorToJson(const std::vector<unsigned char> &data,
+                            const TensorSpec &t, int64_t batch, int64_t rows);
+
+/// {"name", "type", "shape"} of a tensor.
+nlohmann::json specToJson(const TensorSpec &t);
+
+} // namespace serve
+
+#endif // BRAID_SERVE_JSON_H

@@ -1,0 +1,148 @@
+// The model: the C API's plan and sessions behind a pool.
+#include "ModelHandle.h"
+
+#include <cstring>
+
+namespace serve {
+
+namespace {
+
+TensorSpec toSpec(const braid_tensor_info_t &info) {
+  return {info.name, info.element_type,
+          std::vector<int64_t>(info.shape, info.shape + info.rank),
+          info.byte_size};
+}
+
+bool fail(const std::string &what, std::string *error) {
+  *error = what + ": " + braid_status_message();
+  return false;
+}
+
+} // namespace
+
+std::string describe(const TensorSpec &t) {
+  std::string s = t.type == BRAID_I32 ? "i32[" : "f32[";
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(t.shape[i]);
+  return s + "]";
+}
+
+std::unique_ptr<ModelHandle> ModelHandle::load(const std::string &planPath,
+                                               const std::string &checkpoint,
+                                               int sessions, int intraOpThreads,
+                                               std::string *error) {
+  std::unique_ptr<ModelHandle> model(new ModelHandle());
+  if (braid_plan_load_file(planPath.c_str(), &model->plan_) != BRAID_OK) {
+    fail("cannot load plan " + planPath, error);
+    return nullptr;
+  }
+  braid_plan_info_t info;
+  if (braid_plan_info(model->plan_, &info) != BRAID_OK) {
+    fail("cannot read plan " + planPath, error);
+    return nullptr;
+  }
+  model->name_ = info.model_name;
+  model->batch_ = info.batch;
+  for (size_t e = 0; e < info.entry_point_count; ++e) {
+    const char *name;
+    size_t inputs, outputs;
+    if (braid_plan_entry_point_name(model->plan_, e, &name) != BRAID_OK ||
+        braid_plan_entry_point_signature(model->plan_, name, &inputs,
+                                         &outputs) != BRAID_OK) {
+      fail("cannot read plan " + planPath, error);
+      return nullptr;
+    }
+    EntryPointSpec spec{name, {}, {}};
+    braid_tensor_info_t t;
+    for (size_t i = 0; i < inputs; ++i)
+      if (braid_plan_entry_point_input(model->plan_, name, i, &t) == BRAID_OK)
+        spec.inputs.push_back(toSpec(t));
+    for (size_t i = 0; i < outputs; ++i)
+      if (braid_plan_entry_point_output(model->plan_, name, i, &t) == BRAID_OK)
+        spec.outputs.push_back(toSpec(t));
+    model->entries_.push_back(std::move(spec));
+  }
+  if (!model->find("predict")) {
+    *error = "plan " + planPath + " has no predict entry point";
+    return nullptr;
+  }
+
+  braid_session_options_t options;
+  braid_session_options_init(&options);
+  options.threads = intraOpThreads;
+  for (int i = 0; i < sessions; ++i) {
+    braid_session_t *session;
+    if (braid_session_create(model->plan_, &options, &session) != BRAID_OK) {
+      fail("cannot create a session", error);
+      return nullptr;
+    }
+    model->sessions_.push_back(session);
+    if (!checkpoint.empty() && braid_session_load_checkpoint(
+                                   session, checkpoint.c_str()) != BRAID_OK) {
+      fail("cannot load checkpoint " + checkpoint, error);
+      return nullptr;
+    }
+  }
+  model->idle_ = model->sessions_;
+  return model;
+}
+
+ModelHandle::~ModelHandle() {
+  for (braid_session_t *s : sessions_)
+    braid_session_release(s);
+  braid_plan_release(plan_);
+}
+
+const EntryPointSpec *ModelHandle::find(const std::string &name) const {
+  for (const EntryPointSpec &e : entries_)
+    if (e.name == name)
+      return &e;
+  return nullptr;
+}
+
+braid_session_t *ModelHandle::acquire() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  idleChanged_.wait(lock, [&] { return !idle_.empty(); });
+  braid_session_t *session = idle_.back();
+  idle_.pop_back();
+  return session;
+}
+
+void ModelHandle::release(braid_session_t *session) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    idle_.push_back(session);
+  }
+  idleChanged_.notify_one();
+}
+
+bool ModelHandle::predict(const std::vector<std::vector<unsigned char>> &inputs,
+                          std::vector<std::vector<unsigned char>> *outputs,
+                          std::string *error) {
+  const EntryPointSpec &entry = *find("predict");
+  braid_session_t *session = acquire();
+  bool ok = true;
+  for (size_t i = 0; ok && i < entry.inputs.size(); ++i)
+    if (braid_session_bind_input(session, "predict",
+                                 entry.inputs[i].name.c_str(), inputs[i].data(),
+                                 inputs[i].size()) != BRAID_OK)
+      ok = fail("binding input '" + entry.inputs[i].name + "'", error);
+  if (ok && braid_session_run(session, "predict") != BRAID_OK)
+    ok = fail("predict", error);
+  outputs->resize(entry.outputs.size());
+  for (size_t o = 0; ok && o < entry.outputs.size(); ++o) {
+    const void *data;
+    size_t bytes;
+    if (braid_session_output(session, "predict", entry.outputs[o].name.c_str(),
+                             &data, &bytes) != BRAID_OK) {
+      ok = fail("reading output '" + entry.outputs[o].name + "'", error);
+      break;
+    }
+    const auto *p = static_cast<const unsigned char *>(data);
+    (*outputs)[o].assign(p, p + bytes);
+  }
+  release(session);
+  return ok;
+}
+
+} // namespace serve
