@@ -6,6 +6,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Pass/PassManager.h"
@@ -256,8 +257,15 @@ struct DataParallelPass : impl::DataParallelPassBase<DataParallelPass> {
       pm.addPass(createOutlineEvalPass());
     if (predict)
       pm.addPass(createOutlinePredictPass());
-    if (failed(runPipeline(pm, module)))
-      return failure();
+    {
+      // The first derivation already warned (of a parameter without a
+      // gradient, ...); errors still reach the caller.
+      ScopedDiagnosticHandler quiet(module.getContext(), [](Diagnostic &d) {
+        return success(d.getSeverity() == DiagnosticSeverity::Warning);
+      });
+      if (failed(runPipeline(pm, module)))
+        return failure();
+    }
 
     func::FuncOp source;
     if (auto step = llvm::dyn_cast_or_null<func::FuncOp>(

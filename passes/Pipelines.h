@@ -8,9 +8,9 @@
 
 namespace braid {
 
-/// braid-bucket-allreduce's default bucket size (Passes.td; why 1 MiB:
+/// braid-bucket-allreduce's default bucket size, 64 KiB (Passes.td; why:
 /// docs/data-parallel.md).
-inline constexpr int64_t kDefaultBucketBytes = 1 << 20;
+inline constexpr int64_t kDefaultBucketBytes = 64 << 10;
 
 struct LowerToPlanOptions
     : public mlir::PassPipelineOptions<LowerToPlanOptions> {

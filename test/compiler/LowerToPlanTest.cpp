@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -25,6 +26,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -37,6 +39,9 @@ struct Placed {
   std::string what;
   int64_t offset, bytes;
   unsigned start, end;
+  /// In an all-reduce bucket: packed without padding, so only the bucket's
+  /// first tensor is 64-byte aligned.
+  bool packed = false;
 };
 
 /// Runs the front end on examples/<name>.braid, or fails the test.
@@ -63,7 +68,10 @@ mlir::OwningOpRef<mlir::ModuleOp> compileExample(mlir::MLIRContext &context,
 /// The arena values of `func` with their live ranges, computed here from
 /// scratch: a value is in use from its op to its last reader (the end for a
 /// result); a reshape or flatten shares its operand's bytes, so both stay in
-/// use while either is.
+/// use while either is, and so do an all_reduce's or all_reduce_wait's
+/// results (in place). The tensors of a bucket (all_reduce_start) must be
+/// contiguous, and are in use together, from the first's definition to the
+/// last use of any.
 std::vector<Placed> liveBuffers(mlir::func::FuncOp func) {
   mlir::Block &block = func.getBody().front();
   std::map<mlir::Operation *, unsigned> index;
@@ -73,7 +81,27 @@ std::vector<Placed> liveBuffers(mlir::func::FuncOp func) {
   // The root (non-alias) value of each arena value.
   std::map<void *, mlir::Value> root;
   std::map<void *, Placed> placed;
+  std::vector<std::vector<void *>> buckets;
   for (mlir::Operation &op : block) {
+    // In-place collectives: results are their operands' bytes.
+    auto alias = [&](mlir::ValueRange from, mlir::ValueRange to) {
+      for (auto [source, result] : llvm::zip(from, to))
+        if (root.count(source.getAsOpaquePointer()))
+          root[result.getAsOpaquePointer()] = root[source.getAsOpaquePointer()];
+    };
+    if (auto reduce = llvm::dyn_cast<braid::AllReduceOp>(op))
+      alias(reduce.getInputs(), reduce.getResults());
+    if (auto wait = llvm::dyn_cast<braid::AllReduceWaitOp>(op))
+      alias(wait.getStart().getInputs(), wait.getResults());
+    if (auto start = llvm::dyn_cast<braid::AllReduceStartOp>(op)) {
+      std::vector<void *> members;
+      for (mlir::Value v : start.getInputs()) {
+        EXPECT_TRUE(root.count(v.getAsOpaquePointer()))
+            << "a bucket member is not in the arena";
+        members.push_back(root[v.getAsOpaquePointer()].getAsOpaquePointer());
+      }
+      buckets.push_back(members);
+    }
     auto offset = op.getAttrOfType<mlir::IntegerAttr>(braid::attrs::kOffset);
     if (!offset)
       continue;
@@ -105,6 +133,26 @@ std::vector<Placed> liveBuffers(mlir::func::FuncOp func) {
       unsigned use = llvm::isa<mlir::func::ReturnOp>(op) ? last : index[&op];
       p.end = std::max(p.end, use);
     }
+  for (const std::vector<void *> &members : buckets) {
+    unsigned start = UINT_MAX, end = 0;
+    for (void *m : members) {
+      start = std::min(start, placed[m].start);
+      end = std::max(end, placed[m].end);
+    }
+    EXPECT_EQ(placed[members[0]].offset % 64, 0)
+        << "a bucket must start 64-byte aligned";
+    for (size_t k = 0; k < members.size(); ++k) {
+      Placed &p = placed[members[k]];
+      p.start = start;
+      p.end = end;
+      p.packed = true;
+      if (k > 0) {
+        const Placed &before = placed[members[k - 1]];
+        EXPECT_EQ(p.offset, before.offset + before.bytes)
+            << p.what << " does not follow " << before.what << " in its bucket";
+      }
+    }
+  }
   std::vector<Placed> buffers;
   for (auto &[key, p] : placed)
     buffers.push_back(p);
@@ -122,7 +170,7 @@ std::vector<std::string> planProblems(const std::vector<Placed> &buffers,
            std::to_string(b.start) + ".." + std::to_string(b.end);
   };
   for (const Placed &b : buffers) {
-    if (b.offset % 64 != 0)
+    if (b.offset % 64 != 0 && !b.packed)
       problems.push_back(range(b) + " is not 64-byte aligned");
     if (b.offset < 0 || b.offset + b.bytes > arena)
       problems.push_back(range(b) + " is outside the arena of " +
@@ -140,15 +188,22 @@ std::vector<std::string> planProblems(const std::vector<Placed> &buffers,
   return problems;
 }
 
-class LowerToPlan : public ::testing::TestWithParam<const char *> {};
+/// An example and the replicas it is compiled for (1: no data parallelism;
+/// 2: buckets of 4 KiB, so that every example has several).
+class LowerToPlan
+    : public ::testing::TestWithParam<std::tuple<const char *, int>> {};
 
 TEST_P(LowerToPlan, LiveBuffersNeverOverlap) {
+  const char *example = std::get<0>(GetParam());
+  int replicas = std::get<1>(GetParam());
   mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      compileExample(context, GetParam());
+  mlir::OwningOpRef<mlir::ModuleOp> module = compileExample(context, example);
   ASSERT_TRUE(module);
   mlir::PassManager pm(&context);
-  braid::buildLowerToPlanPipelineFor(pm, *module);
+  braid::LowerToPlanConfig config;
+  config.replicas = replicas;
+  config.bucketBytes = 4096;
+  braid::buildLowerToPlanPipelineFor(pm, *module, config);
   ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
 
   unsigned entryPoints = 0;
@@ -156,6 +211,9 @@ TEST_P(LowerToPlan, LiveBuffersNeverOverlap) {
     if (!func->hasAttr(braid::attrs::kEntryPoint))
       continue;
     ++entryPoints;
+    // Parameters and state only, outside the arena.
+    if (func.getSymName() == "broadcast_params")
+      continue;
     auto arenaAttr =
         func->getAttrOfType<mlir::IntegerAttr>(braid::attrs::kArenaBytes);
     ASSERT_TRUE(arenaAttr) << "no braid.arena_bytes on @"
@@ -171,7 +229,10 @@ TEST_P(LowerToPlan, LiveBuffersNeverOverlap) {
     for (mlir::Operation &op : func.getBody().front().without_terminator()) {
       // Constants live in the plan; optimizer updates write parameters and
       // state in place and have no result.
-      if (llvm::isa<braid::ConstantOp>(op) || op.getNumResults() == 0)
+      // Collectives reduce in place.
+      if (llvm::isa<braid::ConstantOp, braid::AllReduceOp,
+                    braid::AllReduceStartOp, braid::AllReduceWaitOp>(op) ||
+          op.getNumResults() == 0)
         continue;
       EXPECT_TRUE(op.hasAttr(braid::attrs::kOffset))
           << op.getName().getStringRef().str() << " has no braid.offset";
@@ -186,15 +247,16 @@ TEST_P(LowerToPlan, LiveBuffersNeverOverlap) {
     for (const Placed &b : buffers)
       sum += b.bytes;
     EXPECT_EQ(arena % 64, 0);
-    std::cout << "[ arena    ] " << GetParam() << " @"
+    std::cout << "[ arena    ] " << example << " x" << replicas << " @"
               << func.getSymName().str() << ": arena " << arena
               << " bytes; sum of the " << tensors << " intermediate tensors "
               << tensorBytes << " bytes (" << buffers.size()
               << " buffers after aliasing: " << sum << " bytes); arena / sum = "
               << (tensorBytes ? 100.0 * arena / tensorBytes : 0.0) << "%\n";
   }
-  // predict, eval and train_step: both examples have a train block.
-  EXPECT_EQ(entryPoints, 3u);
+  // predict, eval and train_step: both examples have a train block; and
+  // broadcast_params with replicas.
+  EXPECT_EQ(entryPoints, replicas > 1 ? 4u : 3u);
 
   std::string plan;
   llvm::raw_string_ostream os(plan);
@@ -204,7 +266,8 @@ TEST_P(LowerToPlan, LiveBuffersNeverOverlap) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, LowerToPlan,
-                         ::testing::Values("mlp", "lenet"));
+                         ::testing::Combine(::testing::Values("mlp", "lenet"),
+                                            ::testing::Values(1, 2)));
 
 // The checker itself catches a bad plan: %1 reads %0 and is written over
 // it, and %2 sits outside the arena.

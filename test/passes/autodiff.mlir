@@ -595,3 +595,19 @@ func.func @train_step() {
   return
 }
 }
+
+// -----
+
+// Tests that a collective has no VJP: braid-data-parallel inserts them after
+// autodiff, and autodiff stops at one.
+module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
+  func.func @forward(%x: tensor<4x8xf32> {braid.input = "x"}, %y: tensor<4xi32> {braid.input = "y"},
+                     %w: tensor<8x2xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+      -> (tensor<f32> {braid.loss = "loss"}) {
+    %0 = braid.matmul %x, %w : tensor<4x8xf32>, tensor<8x2xf32>
+    // expected-error @+1 {{'braid.all_reduce' has no gradient}}
+    %1 = braid.all_reduce %0 reduction = <mean> : tensor<4x2xf32>
+    %2 = braid.sparse_softmax_cross_entropy %1, %y : tensor<4x2xf32>, tensor<4xi32>
+    return %2 : tensor<f32>
+  }
+}

@@ -1,5 +1,8 @@
 // RUN: braid-opt --braid-lower-to-plan %s | FileCheck %s
 // RUN: braid-opt --help | FileCheck %s --check-prefix=HELP
+// RUN: braid-opt --braid-lower-to-plan="replicas=2 bucket-bytes=4096" %s | FileCheck %s --check-prefix=PARALLEL
+// HELP-DAG: --braid-bucket-allreduce
+// HELP-DAG: --braid-data-parallel
 // HELP-DAG: --braid-lower-to-plan
 // HELP-DAG: --braid-outline-predict
 // HELP-DAG: --braid-plan-memory
@@ -14,6 +17,13 @@
 // CHECK-NEXT: braid.relu %{{.*}} {braid.offset = 128 : i64}
 // CHECK-NEXT: braid.softmax %{{.*}}, axis = 1 {braid.offset = 0 : i64}
 // CHECK-NEXT: return
+// Tests that the pipeline's replicas option splits the batch, plans memory
+// for the per-replica tensors and adds @broadcast_params.
+// PARALLEL: module attributes {braid.batch = 4 : i64, braid.model = "tiny", braid.replicas = 2 : i64}
+// PARALLEL-LABEL: func.func @predict(%{{.*}}: tensor<2x8xf32>
+// PARALLEL: braid.matmul %{{.*}} {braid.offset = 0 : i64} : tensor<2x8xf32>, tensor<8x8xf32>
+// PARALLEL-LABEL: func.func @broadcast_params
+// PARALLEL-NEXT: braid.broadcast %{{.*}} root = 0 : tensor<8x8xf32>
 module attributes {braid.model = "tiny", braid.batch = 4 : i64} {
   func.func @forward(%x: tensor<4x8xf32> {braid.input = "x"},
                      %y: tensor<4xi32> {braid.input = "y"},

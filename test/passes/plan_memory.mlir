@@ -118,3 +118,50 @@ func.func @foreign(%x: tensor<4xf32> {braid.input = "x"}) -> (tensor<4xf32> {bra
   %0 = func.call @helper(%x) : (tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+// -----
+
+// Tests that the tensors of a bucket are packed back to back from a 64-byte
+// boundary, in operand order and without padding (%b's 12 bytes, then %a's
+// at 12), that they stay live until the last use of the wait's results
+// (%c does not reuse their bytes), and that the wait's results and an
+// all_reduce's are their operands' bytes.
+// CHECK-LABEL: func.func @bucket
+// CHECK-SAME: braid.arena_bytes = 192 : i64
+// CHECK-NEXT: braid.relu %{{.*}} {braid.offset = 12 : i64} : tensor<5xf32>
+// CHECK-NEXT: braid.relu %{{.*}} {braid.offset = 0 : i64} : tensor<3xf32>
+// CHECK-NEXT: braid.all_reduce_start
+// CHECK-NEXT: braid.tanh %{{.*}} {braid.offset = 64 : i64} : tensor<4xf32>
+// CHECK-NEXT: braid.all_reduce_wait
+// CHECK-NEXT: braid.sigmoid %{{.*}} {braid.offset = 128 : i64} : tensor<5xf32>
+func.func @bucket(%x: tensor<3xf32> {braid.input = "x"}, %y: tensor<5xf32> {braid.input = "y"}, %z: tensor<4xf32> {braid.input = "z"})
+    -> (tensor<3xf32> {braid.output = "a"}, tensor<5xf32> {braid.output = "b"}, tensor<4xf32> {braid.output = "c"})
+    attributes {braid.entry_point = "train_step"} {
+  %a = braid.relu %y : tensor<5xf32>
+  %b = braid.relu %x : tensor<3xf32>
+  %q = braid.all_reduce_start %b, %a reduction = <mean> : tensor<3xf32>, tensor<5xf32>
+  %c = braid.tanh %z : tensor<4xf32>
+  %r:2 = braid.all_reduce_wait %q : tensor<3xf32>, tensor<5xf32>
+  %d = braid.sigmoid %r#1 : tensor<5xf32>
+  return %r#0, %d, %c : tensor<3xf32>, tensor<5xf32>, tensor<4xf32>
+}
+
+// -----
+
+func.func @read_in_flight(%x: tensor<3xf32> {braid.input = "x"}) -> (tensor<3xf32> {braid.output = "a"}, tensor<3xf32> {braid.output = "b"})
+    attributes {braid.entry_point = "train_step"} {
+  %a = braid.relu %x : tensor<3xf32>
+  %q = braid.all_reduce_start %a reduction = <mean> : tensor<3xf32>
+  // expected-error @+1 {{'braid.tanh' op reads a tensor of a bucket between its braid.all_reduce_start and braid.all_reduce_wait}}
+  %b = braid.tanh %a : tensor<3xf32>
+  %r = braid.all_reduce_wait %q : tensor<3xf32>
+  return %r, %b : tensor<3xf32>, tensor<3xf32>
+}
+
+// -----
+
+func.func @reduce_argument(%x: tensor<3xf32> {braid.input = "x"}) -> (tensor<3xf32> {braid.output = "a"})
+    attributes {braid.entry_point = "train_step"} {
+  // expected-error @+1 {{'braid.all_reduce' op operand #0 is not in the arena; an in-place reduction needs a computed tensor}}
+  %r = braid.all_reduce %x reduction = <mean> : tensor<3xf32>
+  return %r : tensor<3xf32>
+}

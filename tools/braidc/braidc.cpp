@@ -73,7 +73,7 @@ cl::opt<int64_t>
 cl::opt<int64_t> bucketBytes(
     "bucket-bytes",
     cl::desc("With --replicas: the most bytes of gradients one all-reduce "
-             "bucket holds (default 1 MiB)"),
+             "bucket holds (default 64 KiB)"),
     cl::value_desc("bytes"), cl::init(braid::kDefaultBucketBytes),
     cl::cat(braidCategory));
 

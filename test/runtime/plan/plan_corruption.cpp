@@ -115,10 +115,55 @@ int main(int argc, char **argv) {
                        ->GetMutableObject(e)
                        ->mutable_steps()
                        ->GetMutableObject(s);
-      step->mutable_inputs()->Mutate(0, 4000000000u);
+      // An AllReduceWait has no inputs: damage its outputs instead.
+      auto *ids = step->mutable_inputs()->size() ? step->mutable_inputs()
+                                                 : step->mutable_outputs();
+      ids->Mutate(0, 4000000000u);
       expectRejected(
           bad,
-          ("step " + std::to_string(s) + " reading tensor 4000000000").c_str());
+          ("step " + std::to_string(s) + " naming tensor 4000000000").c_str());
+    }
+  }
+
+  // Collectives (data-parallel plans): a bucket out of order, a wait on the
+  // wrong tensors or request, an unknown reduction.
+  for (size_t e = 0; e < p->entry_points()->size(); ++e) {
+    const auto *steps = p->entry_points()->Get(e)->steps();
+    for (size_t s = 0; s < steps->size(); ++s) {
+      using K = braid::plan::KernelKind;
+      K kind = steps->Get(s)->kind();
+      auto mutableStep = [&](std::vector<uint8_t> &bytes) {
+        return braid::plan::GetMutablePlan(bytes.data())
+            ->mutable_entry_points()
+            ->GetMutableObject(e)
+            ->mutable_steps()
+            ->GetMutableObject(s);
+      };
+      std::string where = "step " + std::to_string(s) + " of entry point " +
+                          std::to_string(e) + ": ";
+      if (kind == K::AllReduceStart && steps->Get(s)->inputs()->size() >= 2) {
+        std::vector<uint8_t> bad = good;
+        auto *inputs = mutableStep(bad)->mutable_inputs();
+        uint32_t first = inputs->Get(0);
+        inputs->Mutate(0, inputs->Get(1));
+        inputs->Mutate(1, first);
+        expectRejected(bad, (where + "bucket members swapped").c_str());
+      }
+      if (kind == K::AllReduceWait) {
+        std::vector<uint8_t> bad = good;
+        auto *outputs = mutableStep(bad)->mutable_outputs();
+        outputs->Mutate(0, outputs->Get(0) == 0 ? 1 : 0);
+        expectRejected(bad, (where + "wait on other tensors").c_str());
+        bad = good;
+        if (mutableStep(bad)->mutate_request(77777))
+          expectRejected(bad, (where + "wait on an unknown request").c_str());
+      }
+      if (kind == K::AllReduceStart || kind == K::AllReduce) {
+        std::vector<uint8_t> bad = good;
+        if (mutableStep(bad)->mutate_reduction(
+                static_cast<braid::plan::Reduction>(9)))
+          expectRejected(bad, (where + "unknown reduction").c_str());
+      }
     }
   }
   {
