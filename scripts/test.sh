@@ -16,6 +16,4 @@ cd build/test
 # uninstrumented libMLIR.so share a slab.
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:allow_user_poisoning=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1
-# Open MPI's libraries hold allocations until exit; not Braid's leaks.
-export LSAN_OPTIONS=suppressions=$PWD/../../test/lsan.supp
 ctest --output-on-failure -j "$(nproc)"

@@ -30,7 +30,7 @@
 // CHECK-LABEL: func.func @train_step(%{{.*}}: tensor<2x8xf32> {braid.input = "x"}
 // CHECK: %[[TLOSS:.*]] = braid.sparse_softmax_cross_entropy
 // CHECK: %[[DB:.*]] = braid.reduce_sum %{{.*}}, axes = [0] : tensor<2x2xf32>
-// CHECK: %[[DW:.*]] = braid.matmul %{{.*}} : tensor<8x2xf32>, tensor<2x2xf32>
+// CHECK: %[[DW:.*]] = braid.matmul %{{.*}} transpose_lhs : tensor<2x8xf32>, tensor<2x2xf32>
 // CHECK-NEXT: %[[G:.*]]:2 = braid.all_reduce %[[DW]], %[[DB]] reduction = <mean> : tensor<8x2xf32>, tensor<2xf32>
 // CHECK-NEXT: braid.sgd_update %{{.*}}, %[[G]]#0, %{{.*}}
 // CHECK-NEXT: braid.sgd_update %{{.*}}, %[[G]]#1, %{{.*}}
