@@ -102,7 +102,8 @@ static LogicalResult reverseSweep(OpBuilder &b, Block &body,
 }
 
 /// Builds @train_step after `forward`, or fails with a located error.
-static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp forward) {
+static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp forward,
+                                    double lossScale) {
   if (SymbolTable::lookupSymbolIn(module, "train_step"))
     return forward.emitError()
            << "the module already has a @train_step; it would be overwritten";
@@ -158,15 +159,16 @@ static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp forward) {
     b.clone(op, mapping);
   Value loss = mapping.lookupOrDefault(ret.getOperand(*lossIndex));
 
-  // The reverse sweep from dloss = 1.
+  // The reverse sweep from dloss = the loss scale (1 unless data-parallel).
   SmallVector<BlockArgument> params;
   for (unsigned i : paramIndices)
     params.push_back(entry->getArgument(i));
   llvm::DenseSet<Value> active = activeValues(*entry, params);
   llvm::DenseMap<Value, Value> grads;
   if (active.contains(loss))
-    grads[loss] = splat(b, ret.getLoc(),
-                        llvm::cast<RankedTensorType>(loss.getType()), 1.0f);
+    grads[loss] =
+        splat(b, ret.getLoc(), llvm::cast<RankedTensorType>(loss.getType()),
+              static_cast<float>(lossScale));
   if (failed(reverseSweep(b, *entry, active, grads)))
     return failure();
 
@@ -197,13 +199,15 @@ static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp forward) {
 }
 
 struct AutodiffPass : impl::AutodiffPassBase<AutodiffPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto forward = llvm::dyn_cast_or_null<func::FuncOp>(
         SymbolTable::lookupSymbolIn(module, "forward"));
     if (!forward)
       return markAllAnalysesPreserved();
-    if (failed(buildTrainStep(module, forward)))
+    if (failed(buildTrainStep(module, forward, lossScale)))
       signalPassFailure();
   }
 };

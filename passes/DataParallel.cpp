@@ -125,16 +125,17 @@ static bool eraseFunc(ModuleOp module, StringRef name) {
   return func != nullptr;
 }
 
-/// Means `values` over the replicas right before `before`; every later use
+/// Reduces `values` over the replicas right before `before`; every later use
 /// reads the reduced value.
-static void reduceBefore(Operation *before, ArrayRef<Value> values) {
+static void reduceBefore(Operation *before, ArrayRef<Value> values,
+                         Reduction reduction) {
   if (values.empty())
     return;
   OpBuilder builder(before);
   MLIRContext *context = before->getContext();
   auto reduce = AllReduceOp::create(
       builder, before->getLoc(), ValueRange(values).getTypes(),
-      ValueRange(values), ReductionAttr::get(context, Reduction::mean));
+      ValueRange(values), ReductionAttr::get(context, reduction));
   for (auto [value, result] : llvm::zip(values, reduce.getResults()))
     Value(value).replaceUsesWithIf(result, [&](OpOperand &use) {
       Operation *user = use.getOwner();
@@ -143,10 +144,12 @@ static void reduceBefore(Operation *before, ArrayRef<Value> values) {
     });
 }
 
-/// One all_reduce(mean) of every gradient right before the first update,
-/// and one of the loss before the return. Constant gradients (the zero
-/// gradient of a parameter the loss does not read) are the same everywhere
-/// and are left alone.
+/// One all_reduce(sum) of every gradient right before the first update (the
+/// seed dloss = 1/N already divided them, so their sum is the gradient of the
+/// global batch's mean loss, with no division pass after the reduction),
+/// and one all_reduce(mean) of the loss before the return. Constant gradients
+/// (the zero gradient of a parameter the loss does not read) are the same
+/// everywhere and are left alone.
 static LogicalResult reduceTrainStep(func::FuncOp step) {
   Block &body = step.getBody().front();
   Operation *firstUpdate = nullptr;
@@ -172,9 +175,9 @@ static LogicalResult reduceTrainStep(func::FuncOp step) {
   }
   if (!firstUpdate)
     return step.emitError() << "@train_step has no optimizer update";
-  reduceBefore(firstUpdate, gradients);
+  reduceBefore(firstUpdate, gradients, Reduction::sum);
   Operation *ret = body.getTerminator();
-  reduceBefore(ret, SmallVector<Value>(ret->getOperands()));
+  reduceBefore(ret, SmallVector<Value>(ret->getOperands()), Reduction::mean);
   return success();
 }
 
@@ -250,7 +253,9 @@ struct DataParallelPass : impl::DataParallelPassBase<DataParallelPass> {
       return failure();
     OpPassManager pm(ModuleOp::getOperationName());
     if (training) {
-      pm.addPass(createAutodiffPass());
+      AutodiffPassOptions autodiff;
+      autodiff.lossScale = 1.0 / static_cast<double>(replicas);
+      pm.addPass(createAutodiffPass(autodiff));
       pm.addPass(createOptimizerPass());
     }
     if (eval)
@@ -277,7 +282,8 @@ struct DataParallelPass : impl::DataParallelPassBase<DataParallelPass> {
     if (auto evalFunc = llvm::dyn_cast_or_null<func::FuncOp>(
             SymbolTable::lookupSymbolIn(module, "eval"))) {
       Operation *ret = evalFunc.getBody().front().getTerminator();
-      reduceBefore(ret, SmallVector<Value>(ret->getOperands()));
+      reduceBefore(ret, SmallVector<Value>(ret->getOperands()),
+                   Reduction::mean);
     }
     if (!source)
       source = llvm::dyn_cast_or_null<func::FuncOp>(

@@ -64,6 +64,12 @@ def AutodiffPass : Pass<"braid-autodiff", "mlir::ModuleOp"> {
     }
     ```
   }];
+  let options = [
+    Option<"lossScale", "loss-scale", "double", "1.0",
+           "The seed dloss: every gradient is scaled by it. braid-data-parallel "
+           "uses 1/N, so that the replicas' gradients sum (not average) to "
+           "the gradient of the global batch's mean loss.">
+  ];
   let dependentDialects = ["::braid::BraidDialect", "::mlir::func::FuncDialect"];
 }
 

@@ -13,6 +13,10 @@
 namespace braid::runtime {
 namespace {
 
+/// MPI_Test calls before a waiting rank starts yielding its core: about
+/// a millisecond here.
+constexpr unsigned kSpinsBeforeYield = 20000;
+
 // Open MPI's MPI_Request is a pointer; the request is kept in
 // CommRequest::handle as it is.
 static_assert(sizeof(MPI_Request) <= sizeof(void *),
@@ -72,6 +76,11 @@ Status MpiCommunicator::create(double timeoutSeconds,
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
+    // Open MPI's non-blocking all-reduce (libnbc) picks, for two ranks, an
+    // algorithm that took 1.8-3.7x the time of the blocking MPI_Allreduce
+    // on 64 KiB-4 MiB buckets here; its ring algorithm takes 0.97-1.05x
+    // (bench/allreduce_overhead.cpp). A user's own setting wins.
+    setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", /*overwrite=*/0);
     // Kernels run on OpenMP threads but only this thread calls MPI.
     int provided = 0;
     if (int rc =
@@ -141,15 +150,19 @@ Status MpiCommunicator::waitFor(void *handle, const char *what, size_t bytes) {
                                 " bytes failed: " + mpiError(rc));
     if (done)
       return Status::ok();
-    // The clock is read every 1024 polls; yielding lets an oversubscribed
-    // peer on this core run.
+    // The clock is read every 1024 polls.
     if ((spins & 1023) == 1023 && Clock::now() > deadline)
       return communicationError(
           "rank " + std::to_string(rank_) + ": " + what + " of " +
           std::to_string(bytes) + " bytes did not complete within " +
           std::to_string(static_cast<int>(timeoutSeconds_)) +
           " s: another rank has died or stopped answering");
-    sched_yield();
+    // Poll hard at first: a reduction that is nearly done should not wait a
+    // scheduler time slice (sched_yield on a busy core gives one away). A
+    // long wait then yields, so a peer that shares this core (more ranks
+    // than cores) can run.
+    if (spins >= kSpinsBeforeYield)
+      sched_yield();
   }
 }
 

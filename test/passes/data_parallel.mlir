@@ -29,9 +29,11 @@
 // CHECK-NEXT: return %[[R]]#0, %[[R]]#1
 // CHECK-LABEL: func.func @train_step(%{{.*}}: tensor<2x8xf32> {braid.input = "x"}
 // CHECK: %[[TLOSS:.*]] = braid.sparse_softmax_cross_entropy
+// CHECK-NEXT: %[[SEED:.*]] = braid.constant dense<5.000000e-01> : tensor<f32>
+// CHECK-NEXT: braid.sparse_softmax_cross_entropy_grad %[[SEED]]
 // CHECK: %[[DB:.*]] = braid.reduce_sum %{{.*}}, axes = [0] : tensor<2x2xf32>
 // CHECK: %[[DW:.*]] = braid.matmul %{{.*}} transpose_lhs : tensor<2x8xf32>, tensor<2x2xf32>
-// CHECK-NEXT: %[[G:.*]]:2 = braid.all_reduce %[[DW]], %[[DB]] reduction = <mean> : tensor<8x2xf32>, tensor<2xf32>
+// CHECK-NEXT: %[[G:.*]]:2 = braid.all_reduce %[[DW]], %[[DB]] reduction = <sum> : tensor<8x2xf32>, tensor<2xf32>
 // CHECK-NEXT: braid.sgd_update %{{.*}}, %[[G]]#0, %{{.*}}
 // CHECK-NEXT: braid.sgd_update %{{.*}}, %[[G]]#1, %{{.*}}
 // CHECK-NEXT: %[[L:.*]] = braid.all_reduce %[[TLOSS]] reduction = <mean> : tensor<f32>
@@ -63,7 +65,7 @@ module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batc
 // CHECK: braid.reshape %{{.*}} to [2, 4] : tensor<2x2x2xf32>
 // CHECK: braid.broadcast_to %{{.*}} to [2, 2] : tensor<2xf32>
 // CHECK-LABEL: func.func @train_step
-// CHECK: braid.all_reduce %{{.*}}, %{{.*}} reduction = <mean> : tensor<4x2xf32>, tensor<2xf32>
+// CHECK: braid.all_reduce %{{.*}}, %{{.*}} reduction = <sum> : tensor<4x2xf32>, tensor<2xf32>
 // CHECK-NEXT: braid.sgd_update
 // CHECK-NEXT: braid.sgd_update
 // CHECK-NEXT: braid.sgd_update
