@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Data-parallel scaling of Braid beside PyTorch DistributedDataParallel, on
+# the reference MLP (batch 64) and the wide MLP (784-1024-1024-10, batch
+# 256), one epoch of Fashion-MNIST each, one thread per rank.
+#
+# Efficiency is measured against what this machine can give: the
+# throughput of 2 ranks divided by the summed throughput of two independent
+# single-rank runs started at the same time (its two cores share much of
+# their compute, so twice one run is not the ceiling).
+#
+# Needs the release build, Open MPI and python3-torch
+# (scripts/install-deps.sh --test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+peer=${BRAID_PEER:-../shared/peers/torch_mlp.py}
+ninja -C build/release braidc braid-run >/dev/null
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+run=build/release/bin/braid-run
+
+rate() { # metrics file -> samples/s of the epoch record
+  /usr/bin/python3 -c "import json,sys; print(round([json.loads(l) for l in open(sys.argv[1]) if 'step' not in json.loads(l)][-1]['samples_per_s']))" "$1"
+}
+torch_rate() { # a JSON line of the peer -> samples/s
+  /usr/bin/python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).read())['train_samples_per_s'])" "$1"
+}
+ratio() { /usr/bin/python3 -c "print(f'{$1/($2):.0%}')"; }
+
+printf '%-22s %-8s %12s %12s %12s %10s\n' model peer "1 rank" "2 x 1 rank" "2 ranks" efficiency
+for spec in "mlp:examples/mlp.braid:64:64" "wide_mlp:examples/wide_mlp.braid:1024,1024:256"; do
+  IFS=: read -r name file hidden batch <<<"$spec"
+  build/release/bin/braidc "$file" -o "$tmp/$name.1.plan"
+  build/release/bin/braidc "$file" --replicas 2 -o "$tmp/$name.2.plan"
+  common=(--data fashion-mnist --epochs 1 --threads 1 --eval-every 0)
+
+  # Braid: one rank alone, two independent ranks at once, two ranks together.
+  $run train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/b1.jsonl" >/dev/null
+  $run train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/ba.jsonl" >/dev/null &
+  $run train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/bb.jsonl" >/dev/null
+  wait
+  mpirun -np 2 $run train "$tmp/$name.2.plan" "${common[@]}" --metrics "$tmp/b2.jsonl" >/dev/null
+  one=$(rate "$tmp/b1.jsonl")
+  pair=$(($(rate "$tmp/ba.jsonl") + $(rate "$tmp/bb.jsonl")))
+  two=$(rate "$tmp/b2.jsonl")
+  printf '%-22s %-8s %12s %12s %12s %10s\n' "$name (batch $batch)" braid "$one" "$pair" "$two" "$(ratio "$two" "$pair")"
+
+  # PyTorch: the same, with DistributedDataParallel over gloo.
+  peer_args=(--hidden "$hidden" --batch "$batch" --epochs 1 --threads 1)
+  OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" >"$tmp/t1.json"
+  OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" >"$tmp/ta.json" &
+  OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" >"$tmp/tb.json"
+  wait
+  export MASTER_ADDR=127.0.0.1 MASTER_PORT=$((29500 + RANDOM % 400))
+  OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" --ddp 2 --rank 1 >/dev/null &
+  OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" --ddp 2 --rank 0 >"$tmp/t2.json"
+  wait
+  one=$(torch_rate "$tmp/t1.json")
+  pair=$(($(torch_rate "$tmp/ta.json") + $(torch_rate "$tmp/tb.json")))
+  two=$(torch_rate "$tmp/t2.json")
+  printf '%-22s %-8s %12s %12s %12s %10s\n' "" pytorch "$one" "$pair" "$two" "$(ratio "$two" "$pair")"
+done
