@@ -1,5 +1,5 @@
 // allreduce-overhead: the time of one bucket's all-reduce through Braid's
-// collective kernels (all_reduce_start, then all_reduce_wait, mean) against
+// collective kernels (all_reduce_start, then all_reduce_wait, sum) against
 // a bare MPI_Allreduce of the same bytes, at several bucket sizes. Run under
 // mpirun with 2 ranks:
 //
@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 using namespace braid::runtime;
@@ -54,8 +53,8 @@ int main() {
     std::vector<float> a(count, 1.0f), b(count, 1.0f);
     StepDesc start;
     start.kind = plan::KernelKind::AllReduceStart;
-    start.reduction =
-        std::getenv("SUM") ? plan::Reduction::Sum : plan::Reduction::Mean;
+    // Gradient buckets are sums (the 1/N is in the loss seed).
+    start.reduction = plan::Reduction::Sum;
     start.inputs = {
         TensorDesc{plan::ElementType::F32, {static_cast<int64_t>(count)}}};
     StepDesc wait = start;
