@@ -12,6 +12,8 @@
 // after the reduction completes (MPI has no mean).
 #include "runtime/kernels/Dnnl.h"
 
+#include <numeric>
+
 namespace braid::runtime::kernels {
 namespace {
 
@@ -76,10 +78,8 @@ private:
 /// The members of a bucket as one span: the loader checked that they are
 /// contiguous, in order, in the arena.
 size_t bucketCount(const std::vector<TensorDesc> &members) {
-  size_t n = 0;
-  for (const TensorDesc &t : members)
-    n += static_cast<size_t>(t.elements());
-  return n;
+  std::vector<size_t> each = counts(members);
+  return std::accumulate(each.begin(), each.end(), size_t{0});
 }
 
 class AllReduceStartKernel : public Kernel {
