@@ -6,9 +6,9 @@
 //   rhs    f32[K, N] (transposed: f32[N, K])
 //   out    f32[B, N] = op(lhs) @ op(rhs)
 //
-// OpenBLAS runs every product. oneDNN 2.6's GEMM (behind its matmul
-// primitive and dnnl_sgemm) was measured against it on this project's AVX2
-// machines: it falls to about 40 GFLOP/s on aligned, untransposed operands
+// OpenBLAS runs every product but the tiniest. oneDNN 2.6's GEMM (behind its
+// matmul primitive and dnnl_sgemm) was measured against it on this project's
+// AVX2 machines: it falls to about 40 GFLOP/s on aligned, untransposed operands
 // of a few MB, where OpenBLAS holds 75-80, and it allocates packing buffers
 // on every call, even with a user scratchpad, where OpenBLAS allocates its
 // buffers once, on the first call. On the reference model's small products,
@@ -23,6 +23,39 @@
 
 namespace braid::runtime::kernels {
 namespace {
+
+/// Products of at most this many multiply-adds (B * N * K), such as one
+/// row of inference, run on oneDNN's matmul primitive: there OpenBLAS's
+/// per-call set-up dominates (predict latency of the reference model at
+/// batch 1: 13-18 us on OpenBLAS against 9.2 on oneDNN).
+constexpr int64_t kDnnlMaxMacs = int64_t{1} << 16;
+
+/// The logical [rows, cols] matrix, stored as its transpose when
+/// `transposed`.
+dnnl::memory::desc matrixDesc(int64_t rows, int64_t cols, bool transposed) {
+  using tag = dnnl::memory::format_tag;
+  return dnnl::memory::desc({rows, cols}, dnnl::memory::data_type::f32,
+                            transposed ? tag::ba : tag::ab);
+}
+
+class DnnlMatmulKernel : public DnnlKernel {
+public:
+  DnnlMatmulKernel(int64_t B, int64_t K, int64_t N, const StepDesc &step,
+                   const KernelContext &context)
+      : DnnlKernel(context) {
+    auto lhs = matrixDesc(B, K, step.transposeLhs);
+    auto rhs = matrixDesc(K, N, step.transposeRhs);
+    auto out = matrixDesc(B, N, false);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(lhs, rhs, out),
+                                    userScratchpadAttr(), engine_);
+    inputs_ = {unbound(lhs), unbound(rhs)};
+    outputs_ = {unbound(out)};
+    DnnlStep &s = addStep(dnnl::matmul(pd), pd);
+    s.arg(DNNL_ARG_SRC, inputs_[0]);
+    s.arg(DNNL_ARG_WEIGHTS, inputs_[1]);
+    s.arg(DNNL_ARG_DST, outputs_[0]);
+  }
+};
 
 class MatmulKernel : public Kernel {
 public:
@@ -85,6 +118,14 @@ Status createMatmul(const StepDesc &step, KernelContext &context,
     return unsupported("matmul step: " + shapeString(a) + " @ " +
                        shapeString(b) +
                        " has a dimension beyond OpenBLAS's int range");
+  if (B * N * K <= kDnnlMaxMacs) {
+    try {
+      *out = std::make_unique<DnnlMatmulKernel>(B, K, N, step, context);
+    } catch (...) {
+      return statusFromException("matmul step");
+    }
+    return Status::ok();
+  }
   *out = std::make_unique<MatmulKernel>(B, K, N, step);
   return Status::ok();
 }
