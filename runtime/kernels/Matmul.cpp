@@ -6,7 +6,7 @@
 //   rhs    f32[K, N] (transposed: f32[N, K])
 //   out    f32[B, N] = op(lhs) @ op(rhs)
 //
-// OpenBLAS runs every product but the tiniest. oneDNN 2.6's GEMM (behind its
+// OpenBLAS runs every product but single rows. oneDNN 2.6's GEMM (behind its
 // matmul primitive and dnnl_sgemm) was measured against it on this project's
 // AVX2 machines: it falls to about 40 GFLOP/s on aligned, untransposed operands
 // of a few MB, where OpenBLAS holds 75-80, and it allocates packing buffers
@@ -24,11 +24,13 @@
 namespace braid::runtime::kernels {
 namespace {
 
-/// Products of at most this many multiply-adds (B * N * K), such as one
-/// row of inference, run on oneDNN's matmul primitive: there OpenBLAS's
-/// per-call set-up dominates (predict latency of the reference model at
-/// batch 1: 13-18 us on OpenBLAS against 9.2 on oneDNN).
-constexpr int64_t kDnnlMaxMacs = int64_t{1} << 16;
+/// Single-row products (vector-matrix, as in one-row inference) run on
+/// oneDNN's matmul primitive: there OpenBLAS's per-call set-up dominates
+/// (predict latency of the reference model at batch 1: 13-18 us on OpenBLAS
+/// against 4.8-8.4 on oneDNN). Only single rows: on small products of many
+/// rows oneDNN allocates a 16 KiB packing buffer on every call
+/// (test/tools/step_audit.test catches it).
+bool runsOnDnnl(int64_t B) { return B == 1; }
 
 /// The logical [rows, cols] matrix, stored as its transpose when
 /// `transposed`.
@@ -118,7 +120,7 @@ Status createMatmul(const StepDesc &step, KernelContext &context,
     return unsupported("matmul step: " + shapeString(a) + " @ " +
                        shapeString(b) +
                        " has a dimension beyond OpenBLAS's int range");
-  if (B * N * K <= kDnnlMaxMacs) {
+  if (runsOnDnnl(B)) {
     try {
       *out = std::make_unique<DnnlMatmulKernel>(B, K, N, step, context);
     } catch (...) {
