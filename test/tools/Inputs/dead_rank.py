@@ -5,17 +5,26 @@ seconds instead of hanging.
 
   dead_rank.py kill|stop PLAN [braid-run train options...]
 
+Rank 1 is struck only once rank 0 has logged training steps to a metrics
+file of this script's own: a fixed sleep struck it during start-up on a
+loaded machine, where the parameter broadcast, not a training step, was the
+collective left waiting.
+
 Prints what happened for FileCheck; the job's output follows.
 """
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 mode, plan, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+metrics_dir = tempfile.mkdtemp(prefix="dead_rank.")
+metrics = os.path.join(metrics_dir, "steps.jsonl")
 command = ["mpirun", "-np", "2", "--oversubscribe",
-           "braid-run", "train", plan, "--threads", "1"] + extra
+           "braid-run", "train", plan, "--threads", "1",
+           "--metrics", metrics] + extra
 job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        start_new_session=True)
 
@@ -41,7 +50,7 @@ def rank_pid(rank):
 
 try:
     # Wait for rank 1 to train for a while (its steps need rank 0's).
-    deadline = time.time() + 60
+    deadline = time.time() + 120
     victim = None
     while time.time() < deadline and victim is None and job.poll() is None:
         victim = rank_pid(1)
@@ -49,7 +58,19 @@ try:
     if victim is None:
         print("rank 1 never started")
         sys.exit(1)
-    time.sleep(3)
+    # Both ranks are past start-up once rank 0 has finished steps (each
+    # step's all-reduce needs rank 1).
+    steps = 0
+    while time.time() < deadline and steps < 5 and job.poll() is None:
+        time.sleep(0.2)
+        try:
+            with open(metrics) as f:
+                steps = sum(1 for line in f if '"step"' in line)
+        except OSError:
+            pass
+    if steps < 5:
+        print("the job logged %d steps before the deadline" % steps)
+        sys.exit(1)
     os.kill(victim, signal.SIGKILL if mode == "kill" else signal.SIGSTOP)
     struck = time.time()
     try:
@@ -68,3 +89,6 @@ finally:
     if job.poll() is None:
         os.killpg(job.pid, signal.SIGKILL)
         job.wait()
+    for name in os.listdir(metrics_dir):
+        os.remove(os.path.join(metrics_dir, name))
+    os.rmdir(metrics_dir)
