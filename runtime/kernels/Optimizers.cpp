@@ -15,12 +15,56 @@
 //     param -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
 //   increment:   counter f32[] -> (counter): counter += 1
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/support/CpuDispatch.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace braid::runtime::kernels {
 namespace {
+
+// The loops are free functions so that they can be cloned per CPU; the
+// outputs may alias the inputs (in place), but each element is read before
+// it is written, hence ivdep.
+
+BRAID_VECTOR_CLONES void sgdLoop(int64_t n, float lr, const float *param,
+                                 const float *grad, float *paramOut) {
+#pragma GCC ivdep
+  for (int64_t i = 0; i < n; ++i)
+    paramOut[i] = param[i] - lr * grad[i];
+}
+
+BRAID_VECTOR_CLONES void sgdMomentumLoop(int64_t n, float lr, float momentum,
+                                         const float *param, const float *grad,
+                                         const float *velocity, float *paramOut,
+                                         float *velocityOut) {
+#pragma GCC ivdep
+  for (int64_t i = 0; i < n; ++i) {
+    float v = momentum * velocity[i] + grad[i];
+    velocityOut[i] = v;
+    paramOut[i] = param[i] - lr * v;
+  }
+}
+
+struct AdamConstants {
+  float b1, c1, b2, c2, stepSize, invSqrtCorrection2, eps;
+};
+
+BRAID_VECTOR_CLONES void adamLoop(int64_t n, AdamConstants k,
+                                  const float *param, const float *grad,
+                                  const float *mIn, const float *vIn,
+                                  float *paramOut, float *mOut, float *vOut) {
+#pragma GCC ivdep
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = grad[i];
+    const float m = k.b1 * mIn[i] + k.c1 * g;
+    const float v = k.b2 * vIn[i] + k.c2 * g * g;
+    mOut[i] = m;
+    vOut[i] = v;
+    paramOut[i] = param[i] - k.stepSize * m /
+                                 (std::sqrt(v) * k.invSqrtCorrection2 + k.eps);
+  }
+}
 
 class SgdUpdateKernel : public Kernel {
 public:
@@ -44,23 +88,14 @@ public:
     if (!bound_)
       return internalError("sgd_update kernel ran before bind() gave it 3 "
                            "inputs and 2 outputs");
-    const float lr = lr_, momentum = momentum_;
-    const float *param = param_, *grad = grad_, *velocity = velocity_;
-    float *paramOut = paramOut_, *velocityOut = velocityOut_;
-    if (momentum == 0.f) {
-#pragma GCC ivdep
-      for (int64_t i = 0; i < P_; ++i)
-        paramOut[i] = param[i] - lr * grad[i];
-      if (velocityOut != velocity)
-        std::copy(velocity, velocity + P_, velocityOut);
+    if (momentum_ == 0.f) {
+      sgdLoop(P_, lr_, param_, grad_, paramOut_);
+      if (velocityOut_ != velocity_)
+        std::copy(velocity_, velocity_ + P_, velocityOut_);
       return Status::ok();
     }
-#pragma GCC ivdep
-    for (int64_t i = 0; i < P_; ++i) {
-      float v = momentum * velocity[i] + grad[i];
-      velocityOut[i] = v;
-      paramOut[i] = param[i] - lr * v;
-    }
+    sgdMomentumLoop(P_, lr_, momentum_, param_, grad_, velocity_, paramOut_,
+                    velocityOut_);
     return Status::ok();
   }
 
@@ -104,27 +139,16 @@ public:
                              "before the update)");
     // The per-run constants in double, the loop in float (PyTorch's order:
     // denom = sqrt(v) / sqrt(1 - beta2^t) + eps; param -= step * m / denom).
-    const float stepSize = static_cast<float>(lr_ / (1 - std::pow(beta1_, t)));
-    const float invSqrtCorrection2 =
+    AdamConstants k;
+    k.stepSize = static_cast<float>(lr_ / (1 - std::pow(beta1_, t)));
+    k.invSqrtCorrection2 =
         static_cast<float>(1 / std::sqrt(1 - std::pow(beta2_, t)));
-    const float b1 = static_cast<float>(beta1_),
-                c1 = static_cast<float>(1 - beta1_),
-                b2 = static_cast<float>(beta2_),
-                c2 = static_cast<float>(1 - beta2_), eps = eps_;
-    // Locals, and ivdep: the outputs may be the inputs (in place), but each
-    // element is read before it is written, so the loop vectorizes.
-    const float *param = param_, *grad = grad_, *mIn = m_, *vIn = v_;
-    float *paramOut = paramOut_, *mOut = mOut_, *vOut = vOut_;
-#pragma GCC ivdep
-    for (int64_t i = 0; i < P_; ++i) {
-      const float g = grad[i];
-      const float m = b1 * mIn[i] + c1 * g;
-      const float v = b2 * vIn[i] + c2 * g * g;
-      mOut[i] = m;
-      vOut[i] = v;
-      paramOut[i] =
-          param[i] - stepSize * m / (std::sqrt(v) * invSqrtCorrection2 + eps);
-    }
+    k.b1 = static_cast<float>(beta1_);
+    k.c1 = static_cast<float>(1 - beta1_);
+    k.b2 = static_cast<float>(beta2_);
+    k.c2 = static_cast<float>(1 - beta2_);
+    k.eps = eps_;
+    adamLoop(P_, k, param_, grad_, m_, v_, paramOut_, mOut_, vOut_);
     return Status::ok();
   }
 
