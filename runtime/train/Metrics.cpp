@@ -18,22 +18,44 @@ nlohmann::ordered_json number(double v) {
 } // namespace
 
 Status MetricsWriter::open(const std::string &path, bool truncate,
-                           std::unique_ptr<MetricsWriter> *out) {
+                           std::unique_ptr<MetricsWriter> *out,
+                           double flushSeconds) {
   FILE *f = std::fopen(path.c_str(), truncate ? "w" : "a");
   if (!f)
     return ioError("opening metrics file " + path + ": " +
                    std::strerror(errno));
-  out->reset(new MetricsWriter(path, f));
+  // Unbuffered: the queue is written with one fwrite, so stdio never
+  // splits a line across two writes.
+  std::setvbuf(f, nullptr, _IONBF, 0);
+  out->reset(new MetricsWriter(path, f, flushSeconds));
   return Status::ok();
 }
 
-MetricsWriter::~MetricsWriter() { std::fclose(file_); }
+MetricsWriter::~MetricsWriter() {
+  (void)flush();
+  std::fclose(file_);
+}
 
-Status MetricsWriter::writeLine(const std::string &line) {
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() ||
-      std::fputc('\n', file_) == EOF || std::fflush(file_) != 0)
+Status MetricsWriter::flush() {
+  lastFlush_ = std::chrono::steady_clock::now();
+  if (pending_.empty())
+    return Status::ok();
+  size_t written = std::fwrite(pending_.data(), 1, pending_.size(), file_);
+  bool complete = written == pending_.size();
+  pending_.clear();
+  if (!complete)
     return ioError("writing metrics file " + path_ + ": " +
                    std::strerror(errno));
+  return Status::ok();
+}
+
+Status MetricsWriter::writeLine(const std::string &line, bool now) {
+  pending_ += line;
+  pending_ += '\n';
+  if (now || std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                           lastFlush_)
+                     .count() >= flushSeconds_)
+    return flush();
   return Status::ok();
 }
 
@@ -44,7 +66,7 @@ Status MetricsWriter::logStep(const StepMetrics &m) {
   j["loss"] = number(m.loss);
   j["samples_per_s"] = number(m.samplesPerSecond);
   j["wall_s"] = number(m.wallSeconds);
-  return writeLine(j.dump());
+  return writeLine(j.dump(), /*now=*/false);
 }
 
 Status MetricsWriter::logEpoch(const EpochMetrics &m) {
@@ -59,7 +81,7 @@ Status MetricsWriter::logEpoch(const EpochMetrics &m) {
     j["test_accuracy"] = number(*m.testAccuracy);
   j["samples_per_s"] = number(m.samplesPerSecond);
   j["wall_s"] = number(m.wallSeconds);
-  return writeLine(j.dump());
+  return writeLine(j.dump(), /*now=*/true);
 }
 
 } // namespace braid::runtime::train

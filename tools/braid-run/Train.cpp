@@ -322,6 +322,9 @@ int train(const TrainOptions &o) {
       if (o.maxSteps > 0 && position.globalStep >= o.maxSteps) {
         std::fprintf(out, "\nstopped after %lld steps\n",
                      static_cast<long long>(position.globalStep));
+        if (Status flushed = metrics ? metrics->flush() : Status::ok();
+            !flushed)
+          return fail(flushed.message());
         return o.save.empty() || !job.speaks()
                    ? 0
                    : saveCheckpoint(session.get(), o.save, position);

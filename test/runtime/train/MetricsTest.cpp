@@ -23,14 +23,14 @@ std::vector<nlohmann::json> readLines(const std::string &path) {
   return lines;
 }
 
-// Tests that step and epoch records parse back with their values, that each
-// line is flushed at once, and that reopening appends.
+// Tests that step and epoch records parse back with their values, that a
+// zero interval writes each line at once, and that reopening appends.
 TEST(MetricsTest, LinesParseBack) {
   TempDir dir;
   std::string path = dir.file("metrics.jsonl");
   {
     std::unique_ptr<MetricsWriter> w;
-    ASSERT_TRUE(MetricsWriter::open(path, false, &w).isOk());
+    ASSERT_TRUE(MetricsWriter::open(path, false, &w, 0).isOk());
     ASSERT_TRUE(w->logStep({1, 100, 0.5, 48210.5, 1.25}).isOk());
     // Flushed: readable while the writer is open.
     ASSERT_EQ(readLines(path).size(), 1u);
@@ -71,9 +71,41 @@ TEST(MetricsTest, LinesParseBack) {
   EXPECT_FALSE(lines[2].contains("test_accuracy"));
 
   std::unique_ptr<MetricsWriter> w;
-  ASSERT_TRUE(MetricsWriter::open(path, true, &w).isOk());
+  ASSERT_TRUE(MetricsWriter::open(path, true, &w, 0).isOk());
   ASSERT_TRUE(w->logStep({3, 1, 0.1, 1, 1}).isOk());
   EXPECT_EQ(readLines(path).size(), 1u);
+}
+
+// Tests that step lines after the first wait for the interval, an epoch
+// line, flush() or the close, and then reach the file whole and in order.
+TEST(MetricsTest, StepLinesAreBatched) {
+  TempDir dir;
+  std::string path = dir.file("metrics.jsonl");
+  {
+    std::unique_ptr<MetricsWriter> w;
+    ASSERT_TRUE(MetricsWriter::open(path, true, &w, 3600).isOk());
+    for (int64_t step = 1; step <= 3; ++step)
+      ASSERT_TRUE(w->logStep({1, step, 0.5, 1000, 0.1}).isOk());
+    // The first line at once (a bad file shows at the first step), the
+    // others queued.
+    EXPECT_EQ(readLines(path).size(), 1u);
+    EpochMetrics e;
+    e.epoch = 1;
+    ASSERT_TRUE(w->logEpoch(e).isOk());
+    std::vector<nlohmann::json> lines = readLines(path);
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(lines[2]["step"], 3);
+    EXPECT_FALSE(lines[3].contains("step"));
+    ASSERT_TRUE(w->logStep({2, 4, 0.5, 1000, 0.2}).isOk());
+    EXPECT_EQ(readLines(path).size(), 4u);
+    ASSERT_TRUE(w->flush().isOk());
+    EXPECT_EQ(readLines(path).size(), 5u);
+    ASSERT_TRUE(w->logStep({2, 5, 0.5, 1000, 0.3}).isOk());
+  }
+  std::vector<nlohmann::json> lines = readLines(path);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[4]["step"], 4);
+  EXPECT_EQ(lines[5]["step"], 5);
 }
 
 // Tests that a file that cannot be opened gives IoError naming it.
