@@ -50,7 +50,16 @@ int main() {
   for (size_t bytes : {size_t(4) << 10, size_t(64) << 10, size_t(256) << 10,
                        size_t(1) << 20, size_t(4) << 20}) {
     size_t count = bytes / sizeof(float);
-    std::vector<float> a(count, 1.0f), b(count, 1.0f);
+    // The bucket lives where a session's arena would: in memory shared with
+    // the host's other ranks when the communicator offers it.
+    void *shared = nullptr;
+    if (Status s = comm->allocateArena(bytes, &shared); !s) {
+      std::fprintf(stderr, "allreduce-overhead: %s\n", s.message().c_str());
+      return 1;
+    }
+    std::vector<float> own(shared ? 0 : count), b(count, 1.0f);
+    float *a = shared ? static_cast<float *>(shared) : own.data();
+    std::fill(a, a + count, 1.0f);
     StepDesc start;
     start.kind = plan::KernelKind::AllReduceStart;
     // Gradient buckets are sums (the 1/N is in the loss seed).
@@ -66,8 +75,8 @@ int main() {
     if (!createKernel(start, context, &startKernel) ||
         !createKernel(wait, context, &waitKernel))
       return 1;
-    startKernel->bind({a.data()}, {});
-    waitKernel->bind({}, {a.data()});
+    startKernel->bind({a}, {});
+    waitKernel->bind({}, {a});
     const int rounds = 31, calls = bytes >= (1 << 20) ? 20 : 200;
     std::vector<double> braidTimes, mpiTimes;
     for (int r = 0; r < rounds; ++r) {

@@ -22,6 +22,9 @@ struct CommRequest {
   void *handle = nullptr;
   size_t count = 0; // floats, for messages
   bool active = false;
+  /// A reduction through shared memory runs in wait(); start() records it.
+  float *data = nullptr;
+  ReduceOp op = ReduceOp::Sum;
 };
 
 class Communicator {
@@ -42,6 +45,18 @@ public:
   /// not complete within the communicator's timeout: a peer rank has died or
   /// stopped answering.
   virtual Status wait(CommRequest *request) = 0;
+
+  /// Memory for a session's arena: `bytes`, zeroed, 64-byte aligned. A
+  /// communicator whose ranks share a host may return memory they can all
+  /// read, and then reduces buckets inside it without messages. Sets `*out`
+  /// to null when the caller should allocate the arena itself. Collective:
+  /// every rank calls it for the same plan in the same order. The memory
+  /// lives as long as the communicator.
+  virtual Status allocateArena(size_t bytes, void **out) {
+    (void)bytes;
+    *out = nullptr;
+    return Status::ok();
+  }
 
   /// startAllReduce then wait.
   Status allReduce(float *data, size_t count, ReduceOp op) {

@@ -8,8 +8,11 @@
 #include "runtime/comm/Communicator.h"
 
 #include <memory>
+#include <vector>
 
 namespace braid::runtime {
+
+class SharedArena;
 
 class MpiCommunicator : public Communicator {
 public:
@@ -32,15 +35,27 @@ public:
   void progress(CommRequest *request) override;
   Status wait(CommRequest *request) override;
   Status broadcast(void *data, size_t bytes, int root) override;
+  /// A SharedArena when every rank of the job is on this host (a job over
+  /// several hosts reduces with MPI_Iallreduce), unless the environment sets
+  /// BRAID_SHARED_ARENA=0.
+  Status allocateArena(size_t bytes, void **out) override;
   Status allGather(uint64_t value, std::vector<uint64_t> *out) override;
 
 private:
-  MpiCommunicator() = default;
+  MpiCommunicator();
   /// Waits for a request with the deadline; `what` names it in the error.
   Status waitFor(void *request, const char *what, size_t bytes);
 
+  /// The arena holding [data, data + bytes), or null.
+  SharedArena *arenaOf(const void *data, size_t bytes) const;
+
   int rank_ = 0, size_ = 1;
   double timeoutSeconds_ = 30;
+  /// The ranks on this host, as an MPI_Comm (kept opaque here: no MPI
+  /// header in this one).
+  void *node_ = nullptr;
+  int nodeSize_ = 1;
+  std::vector<std::unique_ptr<SharedArena>> arenas_;
 };
 
 } // namespace braid::runtime

@@ -53,7 +53,8 @@ int defaultThreads() {
 Session::~Session() {
   // Kernels hold oneDNN memory objects that point into these buffers.
   entries_.clear();
-  std::free(arena_);
+  if (arenaOwned_)
+    std::free(arena_);
   std::free(unboundInput_);
   for (float *p : params_)
     std::free(p);
@@ -83,7 +84,17 @@ Status Session::build(const SessionOptions &options) {
       options.communicator ? options.communicator : &localCommunicator_;
 
   const std::vector<PlanTensor> &tensors = plan_->tensors();
-  arena_ = allocateZeroed(plan_->arenaBytes());
+  // A replicated plan's buckets live in its arena: a communicator whose
+  // ranks share this host reduces them in shared memory.
+  if (plan_->metadata().replicas > 1) {
+    void *shared = nullptr;
+    BRAID_RETURN_IF_ERROR(
+        context_.communicator->allocateArena(plan_->arenaBytes(), &shared));
+    arena_ = static_cast<uint8_t *>(shared);
+    arenaOwned_ = arena_ == nullptr;
+  }
+  if (!arena_)
+    arena_ = allocateZeroed(plan_->arenaBytes());
   size_t largestInput = 0;
   for (const PlanTensor &t : tensors)
     if (t.storage == plan::Storage::Input)

@@ -1,0 +1,202 @@
+// See SharedArena.h.
+#include "runtime/comm/SharedArena.h"
+
+#include "runtime/support/CpuDispatch.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <sched.h>
+#include <string>
+
+namespace braid::runtime {
+namespace {
+
+/// The barrier counter's page: the arena starts a page in, so its tensors
+/// keep their alignment and no tensor shares the counter's cache line.
+constexpr size_t kControlBytes = 4096;
+/// Polls of a peer's counter before a waiting rank starts yielding its core
+/// (as MpiCommunicator's waits).
+constexpr unsigned kSpinsBeforeYield = 2000;
+/// Reduction shares are whole cache lines of floats.
+constexpr size_t kShareAlign = 16;
+
+BRAID_VECTOR_CLONES void sumInto(float *out, const float *a, const float *b,
+                                 size_t n) {
+#pragma GCC ivdep
+  for (size_t i = 0; i < n; ++i)
+    out[i] = a[i] + b[i];
+}
+BRAID_VECTOR_CLONES void maxInto(float *out, const float *a, const float *b,
+                                 size_t n) {
+#pragma GCC ivdep
+  for (size_t i = 0; i < n; ++i)
+    out[i] = std::max(a[i], b[i]);
+}
+BRAID_VECTOR_CLONES void minInto(float *out, const float *a, const float *b,
+                                 size_t n) {
+#pragma GCC ivdep
+  for (size_t i = 0; i < n; ++i)
+    out[i] = std::min(a[i], b[i]);
+}
+
+std::string mpiError(int code) {
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS)
+    return "MPI error " + std::to_string(code);
+  return std::string(text, static_cast<size_t>(length));
+}
+
+} // namespace
+
+Status SharedArena::create(MPI_Comm node, size_t bytes, double timeoutSeconds,
+                           int worldRank, std::unique_ptr<SharedArena> *out) {
+  std::unique_ptr<SharedArena> arena(new SharedArena());
+  MPI_Comm_rank(node, &arena->rank_);
+  MPI_Comm_size(node, &arena->size_);
+  arena->worldRank_ = worldRank;
+  arena->timeoutSeconds_ = timeoutSeconds;
+  arena->bytes_ = (bytes + 63) / 64 * 64;
+  // Each rank's segment on pages of its own, so that it is allocated (first
+  // touched) by the rank that writes it.
+  MPI_Info info;
+  MPI_Info_create(&info);
+  MPI_Info_set(info, "alloc_shared_noncontig", "true");
+  void *base = nullptr;
+  int rc = MPI_Win_allocate_shared(
+      static_cast<MPI_Aint>(kControlBytes + arena->bytes_), 1, info, node,
+      &base, &arena->window_);
+  MPI_Info_free(&info);
+  if (rc != MPI_SUCCESS)
+    return communicationError(
+        "rank " + std::to_string(worldRank) + ": allocating a " +
+        std::to_string(bytes) +
+        "-byte arena shared with this host's ranks failed: " + mpiError(rc));
+  std::memset(base, 0, kControlBytes + arena->bytes_);
+  for (int k = 0; k < arena->size_; ++k) {
+    MPI_Aint size = 0;
+    int unit = 0;
+    void *segment = nullptr;
+    rc = MPI_Win_shared_query(arena->window_, k, &size, &unit, &segment);
+    if (rc != MPI_SUCCESS)
+      return communicationError("rank " + std::to_string(worldRank) +
+                                ": locating rank " + std::to_string(k) +
+                                "'s shared arena failed: " + mpiError(rc));
+    auto *page = static_cast<uint8_t *>(segment);
+    arena->counters_.push_back(reinterpret_cast<uint64_t *>(page));
+    arena->segments_.push_back(page + kControlBytes);
+  }
+  // Every segment is zeroed (its counter too) before anyone counts on it.
+  rc = MPI_Barrier(node);
+  if (rc != MPI_SUCCESS)
+    return communicationError("rank " + std::to_string(worldRank) +
+                              ": the barrier after allocating the shared "
+                              "arena failed: " +
+                              mpiError(rc));
+  *out = std::move(arena);
+  return Status::ok();
+}
+
+SharedArena::~SharedArena() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (window_ != MPI_WIN_NULL && !finalized)
+    MPI_Win_free(&window_);
+}
+
+bool SharedArena::contains(const void *p, size_t bytes) const {
+  auto *begin = static_cast<const uint8_t *>(segments_[rank_]);
+  auto *q = static_cast<const uint8_t *>(p);
+  return q >= begin && bytes <= bytes_ &&
+         static_cast<size_t>(q - begin) <= bytes_ - bytes;
+}
+
+Status SharedArena::barrier(size_t bytes) {
+  const uint64_t epoch = ++epoch_;
+  // GCC's atomic builtins: C++17 has no atomic_ref, and the counters live
+  // in memory MPI allocated.
+  __atomic_store_n(counters_[rank_], epoch, __ATOMIC_RELEASE);
+  using Clock = std::chrono::steady_clock;
+  const auto deadline =
+      Clock::now() + std::chrono::duration<double>(timeoutSeconds_);
+  for (int k = 0; k < size_; ++k) {
+    for (unsigned spins = 0;
+         __atomic_load_n(counters_[k], __ATOMIC_ACQUIRE) < epoch; ++spins) {
+      if ((spins & 1023) == 1023 && Clock::now() > deadline)
+        return communicationError(
+            "rank " + std::to_string(worldRank_) + ": an all-reduce of " +
+            std::to_string(bytes) + " bytes did not complete within " +
+            std::to_string(static_cast<int>(timeoutSeconds_)) +
+            " s: another rank has died or stopped answering");
+      // Poll hard at first, then give the core away: a rank waiting for a
+      // peer that shares its core must let it run.
+      if (spins >= kSpinsBeforeYield)
+        sched_yield();
+#if defined(__x86_64__) || defined(__i386__)
+      else
+        __builtin_ia32_pause();
+#endif
+    }
+  }
+  return Status::ok();
+}
+
+Status SharedArena::allReduce(float *data, size_t count, ReduceOp op) {
+  const size_t bytes = count * sizeof(float);
+  if (!contains(data, bytes))
+    return internalError("a shared-memory all-reduce of " +
+                         std::to_string(bytes) +
+                         " bytes lies outside the shared arena");
+  const size_t offset = reinterpret_cast<uint8_t *>(data) -
+                        static_cast<uint8_t *>(segments_[rank_]);
+  auto at = [&](int k) {
+    return reinterpret_cast<float *>(static_cast<uint8_t *>(segments_[k]) +
+                                     offset);
+  };
+  // Rank k reduces share k; shares are whole cache lines.
+  const size_t share = (count + size_ - 1) / size_;
+  const size_t aligned = (share + kShareAlign - 1) / kShareAlign * kShareAlign;
+  auto begin = [&](int k) { return std::min(count, aligned * k); };
+  auto end = [&](int k) { return std::min(count, aligned * (k + 1)); };
+
+  // Every rank has written its bucket.
+  BRAID_RETURN_IF_ERROR(barrier(bytes));
+  const size_t lo = begin(rank_), n = end(rank_) - lo;
+  if (n > 0) {
+    void (*combine)(float *, const float *, const float *, size_t) =
+        op == ReduceOp::Sum   ? sumInto
+        : op == ReduceOp::Max ? maxInto
+                              : minInto;
+    float *out = data + lo;
+    // In rank order, whichever rank reduces: ((x0 + x1) + x2) + ...
+    if (size_ == 2) {
+      // Each element is read before it is written, so in place is safe.
+      combine(out, at(0) + lo, at(1) + lo, n);
+    } else if (size_ > 2) {
+      // This rank's own operand is `out`: accumulate a block at a time
+      // aside, or a later rank's turn would read a partial sum.
+      constexpr size_t kBlock = 1024;
+      alignas(64) float block[kBlock];
+      for (size_t b = 0; b < n; b += kBlock) {
+        const size_t m = std::min(kBlock, n - b);
+        combine(block, at(0) + lo + b, at(1) + lo + b, m);
+        for (int k = 2; k < size_; ++k)
+          combine(block, block, at(k) + lo + b, m);
+        std::memcpy(out + b, block, m * sizeof(float));
+      }
+    }
+  }
+  // Every share is reduced; take the others'.
+  BRAID_RETURN_IF_ERROR(barrier(bytes));
+  for (int k = 0; k < size_; ++k)
+    if (k != rank_ && end(k) > begin(k))
+      std::memcpy(data + begin(k), at(k) + begin(k),
+                  (end(k) - begin(k)) * sizeof(float));
+  // No rank writes this bucket again (the next step's backward pass) before
+  // every rank has copied its share out.
+  return barrier(bytes);
+}
+
+} // namespace braid::runtime

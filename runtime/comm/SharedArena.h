@@ -1,0 +1,63 @@
+// A session arena that every rank on this host can read: one MPI-3 shared
+// memory window (MPI_Win_allocate_shared) over the host's ranks, a segment
+// per rank. An all-reduce of a bucket inside it needs no messages: each rank
+// sums its share of the bucket straight from the others' segments, then
+// copies the others' sums. That moves a third of the bytes Open MPI's
+// shared-memory transport copies for MPI_Allreduce (into its buffers, out
+// of them, then the sum), which is what data-parallel training on one host
+// waited on (docs/data-parallel.md has the measurements).
+//
+// Synchronization is a counting barrier in each segment's first cache line;
+// every wait has the communicator's deadline, so a dead or stopped rank
+// fails the all-reduce with a message instead of hanging it.
+#ifndef BRAID_RUNTIME_COMM_SHAREDARENA_H
+#define BRAID_RUNTIME_COMM_SHAREDARENA_H
+
+#include "runtime/comm/Communicator.h"
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace braid::runtime {
+
+class SharedArena {
+public:
+  /// Allocates `bytes` (zeroed, 64-byte aligned) on every rank of `node`,
+  /// a communicator of ranks that share this host. Collective over `node`.
+  /// `worldRank` names this rank in error messages.
+  static Status create(MPI_Comm node, size_t bytes, double timeoutSeconds,
+                       int worldRank, std::unique_ptr<SharedArena> *out);
+  /// Frees the window: collective over the host's ranks.
+  ~SharedArena();
+
+  void *data() const { return segments_[rank_]; }
+  /// True when [p, p + bytes) lies inside this rank's segment.
+  bool contains(const void *p, size_t bytes) const;
+  /// Reduces `count` floats at `data` (inside this rank's segment) with the
+  /// floats at the same offset of every rank's segment, in place on every
+  /// rank. Collective over the host's ranks, in the same order everywhere.
+  /// Sums run in rank order, so every rank gets bit-identical results.
+  Status allReduce(float *data, size_t count, ReduceOp op);
+
+private:
+  SharedArena() = default;
+  /// Waits until every rank has reached this barrier too.
+  Status barrier(size_t bytes);
+
+  MPI_Win window_ = MPI_WIN_NULL;
+  int rank_ = 0, size_ = 1, worldRank_ = 0;
+  size_t bytes_ = 0;
+  double timeoutSeconds_ = 30;
+  uint64_t epoch_ = 0;
+  /// Each rank's arena, and each rank's barrier counter, in this process's
+  /// address space.
+  std::vector<void *> segments_;
+  std::vector<uint64_t *> counters_;
+};
+
+} // namespace braid::runtime
+
+#endif // BRAID_RUNTIME_COMM_SHAREDARENA_H

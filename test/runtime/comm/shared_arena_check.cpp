@@ -1,0 +1,152 @@
+// braid-shared-arena-check: checks the shared-memory all-reduce
+// (runtime/comm/SharedArena) under mpirun.
+//
+//   mpirun -np N braid-shared-arena-check reduce
+//     Every rank fills buckets of several sizes and offsets (counts that
+//     the ranks do not divide, down to one float) with values of its own,
+//     reduces them (sum, max, min) through an arena from allocateArena,
+//     and compares each element with the expected value computed here in
+//     rank order, bit for bit. A bucket outside the arena takes the
+//     MPI_Iallreduce path and must agree within rounding. Prints one line
+//     per rank: "rank R: N buckets ok" or the first mismatch.
+//   mpirun -np 2 braid-shared-arena-check stall
+//     Rank 1 never joins the all-reduce; rank 0, with a 1 s timeout, must
+//     fail with the communicator's message instead of hanging.
+#include "runtime/comm/MpiCommunicator.h"
+
+#include <mpi.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace braid::runtime;
+
+namespace {
+
+/// Rank r's value at element i: not integers, so that the order of a sum
+/// shows in its bits.
+float value(int rank, size_t i) {
+  return 0.1f * static_cast<float>(rank + 1) +
+         1e-3f * static_cast<float>(i % 1013) * (rank % 2 ? -1.f : 1.f);
+}
+
+float expected(ReduceOp op, int size, size_t i) {
+  float acc = value(0, i);
+  for (int k = 1; k < size; ++k) {
+    float x = value(k, i);
+    acc = op == ReduceOp::Sum   ? acc + x
+          : op == ReduceOp::Max ? std::max(acc, x)
+                                : std::min(acc, x);
+  }
+  return acc;
+}
+
+const char *name(ReduceOp op) {
+  return op == ReduceOp::Sum ? "sum" : op == ReduceOp::Max ? "max" : "min";
+}
+
+int reduce(MpiCommunicator &comm) {
+  const int rank = comm.rank(), size = comm.size();
+  const size_t arenaFloats = 300001;
+  void *shared = nullptr;
+  if (Status s = comm.allocateArena(arenaFloats * sizeof(float), &shared); !s) {
+    std::printf("rank %d: %s\n", rank, s.message().c_str());
+    return 1;
+  }
+  if (!shared) {
+    std::printf("rank %d: the communicator offered no shared arena\n", rank);
+    return 1;
+  }
+  auto *arena = static_cast<float *>(shared);
+  struct Bucket {
+    size_t offset, count;
+  };
+  const Bucket buckets[] = {{0, 1},      {16, 17},    {5, 1000}, {1024, 4099},
+                            {0, 300001}, {299999, 2}, {7, 65536}};
+  int checked = 0;
+  for (ReduceOp op : {ReduceOp::Sum, ReduceOp::Max, ReduceOp::Min}) {
+    for (const Bucket &b : buckets) {
+      for (size_t i = 0; i < arenaFloats; ++i)
+        arena[i] = -7.f; // outside the bucket: must stay as it is
+      for (size_t i = 0; i < b.count; ++i)
+        arena[b.offset + i] = value(rank, i);
+      if (Status s = comm.allReduce(arena + b.offset, b.count, op); !s) {
+        std::printf("rank %d: %s\n", rank, s.message().c_str());
+        return 1;
+      }
+      for (size_t i = 0; i < arenaFloats; ++i) {
+        bool inside = i >= b.offset && i < b.offset + b.count;
+        float want = inside ? expected(op, size, i - b.offset) : -7.f;
+        if (std::memcmp(&arena[i], &want, sizeof want) != 0) {
+          std::printf("rank %d: %s of %zu floats at %zu: element %zu is %.9g, "
+                      "expected %.9g\n",
+                      rank, name(op), b.count, b.offset, i, arena[i], want);
+          return 1;
+        }
+      }
+      ++checked;
+    }
+  }
+  // A bucket outside every arena: MPI_Iallreduce, whose order may differ.
+  std::vector<float> own(1000);
+  for (size_t i = 0; i < own.size(); ++i)
+    own[i] = value(rank, i);
+  if (Status s = comm.allReduce(own.data(), own.size(), ReduceOp::Sum); !s) {
+    std::printf("rank %d: %s\n", rank, s.message().c_str());
+    return 1;
+  }
+  for (size_t i = 0; i < own.size(); ++i) {
+    float want = expected(ReduceOp::Sum, size, i);
+    if (std::fabs(own[i] - want) > 1e-5f * std::fabs(want) + 1e-6f) {
+      std::printf("rank %d: MPI sum element %zu is %.9g, expected %.9g\n", rank,
+                  i, own[i], want);
+      return 1;
+    }
+  }
+  ++checked;
+  std::printf("rank %d: %d buckets ok\n", rank, checked);
+  return 0;
+}
+
+int stall(MpiCommunicator &comm) {
+  void *shared = nullptr;
+  if (Status s = comm.allocateArena(4096, &shared); !s || !shared) {
+    std::printf("rank %d: no shared arena\n", comm.rank());
+    return 1;
+  }
+  if (comm.rank() != 0) {
+    // Alive but never joining; rank 0 times out meanwhile.
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    std::printf("rank %d: stayed away\n", comm.rank());
+    return 0;
+  }
+  Status s = comm.allReduce(static_cast<float *>(shared), 1024, ReduceOp::Sum);
+  std::printf("%s\n", s ? "rank 0: the all-reduce completed without rank 1"
+                        : s.message().c_str());
+  return s ? 1 : 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string mode = argc > 1 ? argv[1] : "";
+  if (mode != "reduce" && mode != "stall") {
+    std::fprintf(stderr, "usage: braid-shared-arena-check reduce|stall\n");
+    return 2;
+  }
+  std::unique_ptr<MpiCommunicator> comm;
+  if (Status s = MpiCommunicator::create(mode == "stall" ? 1 : 60, &comm); !s) {
+    std::fprintf(stderr, "%s\n", s.message().c_str());
+    return 1;
+  }
+  int rc = mode == "reduce" ? reduce(*comm) : stall(*comm);
+  std::fflush(stdout);
+  if (mode == "stall")
+    // Rank 0 left its barrier; the window cannot be freed collectively.
+    std::_Exit(rc);
+  return rc;
+}
