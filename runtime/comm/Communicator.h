@@ -25,6 +25,10 @@ struct CommRequest {
   /// A reduction through shared memory runs in wait(); start() records it.
   float *data = nullptr;
   ReduceOp op = ReduceOp::Sum;
+  /// Set by a session whose update is sharded: the wait reduces only this
+  /// rank's share of the bucket (Communicator::shareOf) and leaves the rest
+  /// as it is; the session then exchanges updated parameters instead.
+  bool shareOnly = false;
 };
 
 class Communicator {
@@ -55,6 +59,29 @@ public:
   virtual Status allocateArena(size_t bytes, void **out) {
     (void)bytes;
     *out = nullptr;
+    return Status::ok();
+  }
+
+  /// For memory from allocateArena that the ranks share: the address of
+  /// the same byte in rank `rank`'s arena. Null when `mine` is not in such
+  /// memory.
+  virtual void *peerAddress(const void *mine, int rank) const {
+    (void)mine;
+    (void)rank;
+    return nullptr;
+  }
+  /// The floats [*begin, *end) of a `count`-float bucket that rank `rank`
+  /// reduces when the bucket is in shared memory.
+  virtual void shareOf(size_t count, int rank, size_t *begin,
+                       size_t *end) const {
+    (void)rank;
+    *begin = 0;
+    *end = count;
+  }
+  /// Waits until every rank has reached this barrier on the shared arena
+  /// holding `inArena` (collective, in the same order on every rank).
+  virtual Status arenaBarrier(const void *inArena) {
+    (void)inArena;
     return Status::ok();
   }
 

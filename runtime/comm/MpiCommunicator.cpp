@@ -158,6 +158,29 @@ Status MpiCommunicator::allocateArena(size_t bytes, void **out) {
   return Status::ok();
 }
 
+void *MpiCommunicator::peerAddress(const void *mine, int rank) const {
+  SharedArena *arena = arenaOf(mine, 1);
+  return arena && rank >= 0 && rank < size_ ? arena->peer(mine, rank) : nullptr;
+}
+
+void MpiCommunicator::shareOf(size_t count, int rank, size_t *begin,
+                              size_t *end) const {
+  if (arenas_.empty()) {
+    *begin = 0;
+    *end = count;
+    return;
+  }
+  arenas_.front()->shareOf(count, rank, begin, end);
+}
+
+Status MpiCommunicator::arenaBarrier(const void *inArena) {
+  SharedArena *arena = arenaOf(inArena, 1);
+  if (!arena)
+    return internalError("a shared-arena barrier on memory outside every "
+                         "shared arena");
+  return arena->barrier(0);
+}
+
 SharedArena *MpiCommunicator::arenaOf(const void *data, size_t bytes) const {
   for (const auto &arena : arenas_)
     if (arena->contains(data, bytes))
@@ -243,7 +266,8 @@ Status MpiCommunicator::wait(CommRequest *request) {
   request->active = false;
   if (request->data)
     return static_cast<SharedArena *>(request->handle)
-        ->allReduce(request->data, request->count, request->op);
+        ->allReduce(request->data, request->count, request->op,
+                    request->shareOnly);
   return waitFor(request->handle, "an all-reduce",
                  request->count * sizeof(float));
 }

@@ -39,6 +39,10 @@ public:
   /// several hosts reduces with MPI_Iallreduce), unless the environment sets
   /// BRAID_SHARED_ARENA=0.
   Status allocateArena(size_t bytes, void **out) override;
+  void *peerAddress(const void *mine, int rank) const override;
+  void shareOf(size_t count, int rank, size_t *begin,
+               size_t *end) const override;
+  Status arenaBarrier(const void *inArena) override;
   Status allGather(uint64_t value, std::vector<uint64_t> *out) override;
 
 private:

@@ -113,6 +113,20 @@ bool SharedArena::contains(const void *p, size_t bytes) const {
          static_cast<size_t>(q - begin) <= bytes_ - bytes;
 }
 
+void SharedArena::shareOf(size_t count, int rank, size_t *begin,
+                          size_t *end) const {
+  const size_t share = (count + size_ - 1) / size_;
+  const size_t aligned = (share + kShareAlign - 1) / kShareAlign * kShareAlign;
+  *begin = std::min(count, aligned * rank);
+  *end = std::min(count, aligned * (rank + 1));
+}
+
+void *SharedArena::peer(const void *mine, int rank) const {
+  const size_t offset = static_cast<const uint8_t *>(mine) -
+                        static_cast<const uint8_t *>(segments_[rank_]);
+  return static_cast<uint8_t *>(segments_[rank]) + offset;
+}
+
 Status SharedArena::barrier(size_t bytes) {
   const uint64_t epoch = ++epoch_;
   // GCC's atomic builtins: C++17 has no atomic_ref, and the counters live
@@ -126,8 +140,10 @@ Status SharedArena::barrier(size_t bytes) {
          __atomic_load_n(counters_[k], __ATOMIC_ACQUIRE) < epoch; ++spins) {
       if ((spins & 1023) == 1023 && Clock::now() > deadline)
         return communicationError(
-            "rank " + std::to_string(worldRank_) + ": an all-reduce of " +
-            std::to_string(bytes) + " bytes did not complete within " +
+            "rank " + std::to_string(worldRank_) + ": " +
+            (bytes ? "an all-reduce of " + std::to_string(bytes) + " bytes"
+                   : std::string("the exchange of updated parameters")) +
+            " did not complete within " +
             std::to_string(static_cast<int>(timeoutSeconds_)) +
             " s: another rank has died or stopped answering");
       // Poll hard at first, then give the core away: a rank waiting for a
@@ -143,7 +159,8 @@ Status SharedArena::barrier(size_t bytes) {
   return Status::ok();
 }
 
-Status SharedArena::allReduce(float *data, size_t count, ReduceOp op) {
+Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
+                              bool shareOnly) {
   const size_t bytes = count * sizeof(float);
   if (!contains(data, bytes))
     return internalError("a shared-memory all-reduce of " +
@@ -155,11 +172,17 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op) {
     return reinterpret_cast<float *>(static_cast<uint8_t *>(segments_[k]) +
                                      offset);
   };
-  // Rank k reduces share k; shares are whole cache lines.
-  const size_t share = (count + size_ - 1) / size_;
-  const size_t aligned = (share + kShareAlign - 1) / kShareAlign * kShareAlign;
-  auto begin = [&](int k) { return std::min(count, aligned * k); };
-  auto end = [&](int k) { return std::min(count, aligned * (k + 1)); };
+  // Rank k reduces share k.
+  auto begin = [&](int k) {
+    size_t b, e;
+    shareOf(count, k, &b, &e);
+    return b;
+  };
+  auto end = [&](int k) {
+    size_t b, e;
+    shareOf(count, k, &b, &e);
+    return e;
+  };
 
   // Every rank has written its bucket.
   BRAID_RETURN_IF_ERROR(barrier(bytes));
@@ -188,6 +211,11 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op) {
       }
     }
   }
+  // A sharded update's session exchanges parameters next, behind a barrier
+  // that also keeps every rank from rewriting its bucket before the others
+  // have read their shares of it.
+  if (shareOnly)
+    return Status::ok();
   // Every share is reduced; take the others'.
   BRAID_RETURN_IF_ERROR(barrier(bytes));
   for (int k = 0; k < size_; ++k)

@@ -40,12 +40,23 @@ public:
   /// floats at the same offset of every rank's segment, in place on every
   /// rank. Collective over the host's ranks, in the same order everywhere.
   /// Sums run in rank order, so every rank gets bit-identical results.
-  Status allReduce(float *data, size_t count, ReduceOp op);
+  /// With `shareOnly`, only this rank's share is reduced (shareOf) and the
+  /// rest of the bucket is left as it is: for a sharded update, where the
+  /// ranks exchange updated parameters instead.
+  Status allReduce(float *data, size_t count, ReduceOp op,
+                   bool shareOnly = false);
+  /// The floats [*begin, *end) of a `count`-float bucket that rank `rank`
+  /// reduces: equal shares in rank order, whole cache lines each.
+  void shareOf(size_t count, int rank, size_t *begin, size_t *end) const;
+  /// The address of the byte at `mine` (in this rank's segment) in rank
+  /// `rank`'s segment.
+  void *peer(const void *mine, int rank) const;
+  /// Waits until every rank has reached this barrier too; `bytes` names
+  /// the operation in a timeout's message (0: a parameter exchange).
+  Status barrier(size_t bytes);
 
 private:
   SharedArena() = default;
-  /// Waits until every rank has reached this barrier too.
-  Status barrier(size_t bytes);
 
   MPI_Win window_ = MPI_WIN_NULL;
   int rank_ = 0, size_ = 1, worldRank_ = 0;

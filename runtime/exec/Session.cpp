@@ -1,6 +1,8 @@
 // The session: allocation, kernel creation, binding and running.
 #include "runtime/exec/Session.h"
 
+#include "runtime/exec/ShardedUpdate.h"
+
 #include "dialects/braid/ShapeRules/ShapeRules.h"
 #include "runtime/exec/Initializers.h"
 #include "runtime/io/Safetensors.h"
@@ -25,6 +27,7 @@ struct Session::EntryState {
   /// The entry point's all-reduces, which progress() advances between
   /// kernels while they are in flight.
   std::vector<std::shared_ptr<PendingReduction>> requests;
+  ShardedUpdate sharded;
 };
 
 namespace {
@@ -53,9 +56,10 @@ int defaultThreads() {
 Session::~Session() {
   // Kernels hold oneDNN memory objects that point into these buffers.
   entries_.clear();
-  if (arenaOwned_)
-    std::free(arena_);
   std::free(unboundInput_);
+  if (sharedBlock_)
+    return; // the communicator's
+  std::free(arena_);
   for (float *p : params_)
     std::free(p);
   for (float *p : states_)
@@ -84,40 +88,64 @@ Status Session::build(const SessionOptions &options) {
       options.communicator ? options.communicator : &localCommunicator_;
 
   const std::vector<PlanTensor> &tensors = plan_->tensors();
-  // A replicated plan's buckets live in its arena: a communicator whose
-  // ranks share this host reduces them in shared memory.
+  // A replicated plan asks its communicator for one block holding the
+  // arena, the parameters and the optimizer state: when the ranks share
+  // this host, it is memory they can all read, where buckets reduce without
+  // messages and the optimizer update is sharded (ShardedUpdate.h).
+  const std::vector<PlanParameter> &parameters = plan_->parameters();
+  auto rounded = [](size_t bytes) { return (bytes + 63) / 64 * 64; };
   if (plan_->metadata().replicas > 1) {
+    size_t total = rounded(plan_->arenaBytes());
+    for (const PlanParameter &p : parameters)
+      total += rounded(tensors[p.tensor].desc.bytes());
+    for (uint32_t id : plan_->states())
+      total += rounded(tensors[id].desc.bytes());
     void *shared = nullptr;
-    BRAID_RETURN_IF_ERROR(
-        context_.communicator->allocateArena(plan_->arenaBytes(), &shared));
-    arena_ = static_cast<uint8_t *>(shared);
-    arenaOwned_ = arena_ == nullptr;
+    BRAID_RETURN_IF_ERROR(context_.communicator->allocateArena(total, &shared));
+    if (shared) {
+      sharedBlock_ = true;
+      auto *next = static_cast<uint8_t *>(shared);
+      arena_ = next;
+      next += rounded(plan_->arenaBytes());
+      for (const PlanParameter &p : parameters) {
+        params_.push_back(reinterpret_cast<float *>(next));
+        next += rounded(tensors[p.tensor].desc.bytes());
+      }
+      for (uint32_t id : plan_->states()) {
+        states_.push_back(reinterpret_cast<float *>(next));
+        next += rounded(tensors[id].desc.bytes());
+      }
+    }
   }
-  if (!arena_)
+  if (!sharedBlock_) {
     arena_ = allocateZeroed(plan_->arenaBytes());
+    if (!arena_)
+      return internalError("out of memory for an arena of " +
+                           std::to_string(plan_->arenaBytes()) + " bytes");
+    for (const PlanParameter &p : parameters) {
+      params_.push_back(reinterpret_cast<float *>(
+          allocateZeroed(tensors[p.tensor].desc.bytes())));
+      if (!params_.back())
+        return internalError("out of memory for parameter '" +
+                             tensors[p.tensor].name + "'");
+    }
+    for (uint32_t id : plan_->states()) {
+      states_.push_back(
+          reinterpret_cast<float *>(allocateZeroed(tensors[id].desc.bytes())));
+      if (!states_.back())
+        return internalError("out of memory for state '" + tensors[id].name +
+                             "'");
+    }
+  }
   size_t largestInput = 0;
   for (const PlanTensor &t : tensors)
     if (t.storage == plan::Storage::Input)
       largestInput = std::max(largestInput, t.desc.bytes());
   unboundInput_ = allocateZeroed(largestInput);
-  if (!arena_ || !unboundInput_)
-    return internalError("out of memory for an arena of " +
-                         std::to_string(plan_->arenaBytes()) + " bytes");
-  for (const PlanParameter &p : plan_->parameters()) {
-    params_.push_back(reinterpret_cast<float *>(
-        allocateZeroed(tensors[p.tensor].desc.bytes())));
-    if (!params_.back())
-      return internalError("out of memory for parameter '" +
-                           tensors[p.tensor].name + "'");
-  }
+  if (!unboundInput_)
+    return internalError("out of memory for an input of " +
+                         std::to_string(largestInput) + " bytes");
   initializeParameters(options.seed);
-  for (uint32_t id : plan_->states()) {
-    states_.push_back(
-        reinterpret_cast<float *>(allocateZeroed(tensors[id].desc.bytes())));
-    if (!states_.back())
-      return internalError("out of memory for state '" + tensors[id].name +
-                           "'");
-  }
 
   tensorData_.resize(tensors.size());
   bound_.assign(tensors.size(), false);
@@ -163,6 +191,10 @@ Status Session::build(const SessionOptions &options) {
     }
     for (const auto &[id, request] : context_.requests)
       state->requests.push_back(request);
+    if (sharedBlock_)
+      BRAID_RETURN_IF_ERROR(state->sharded.build(*plan_, entry, state->kernels,
+                                                 tensorData_, context_.requests,
+                                                 context_.communicator));
     entries_.push_back(std::move(state));
     for (size_t i = 0; i < entry.steps.size(); ++i)
       bindStep(*entries_.back(), i);
@@ -260,6 +292,9 @@ Status Session::run(const std::string &entry) {
         if (pending->request.active)
           comm->progress(&pending->request);
     }
+    if (Status s = state->sharded.exchange(comm); !s)
+      return s.withContext("entry point '" + entry +
+                           "', exchanging updated parameters");
     return Status::ok();
   }
   return notFound("the plan has no entry point '" + entry + "'");
@@ -351,6 +386,10 @@ Status Session::saveCheckpoint(
     named.array.data.assign(bytes, bytes + t.desc.bytes());
     arrays.push_back(std::move(named));
   };
+  // A sharded update left each rank's optimizer state current in its own
+  // share only.
+  for (const auto &state : entries_)
+    state->sharded.gatherState(context_.communicator);
   const std::vector<PlanParameter> &params = plan_->parameters();
   for (size_t i = 0; i < params.size(); ++i)
     add(params[i].tensor, params_[i]);

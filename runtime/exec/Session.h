@@ -79,8 +79,9 @@ private:
   /// run() sets it on whichever thread calls it.
   int threads_ = 1;
   uint8_t *arena_ = nullptr;
-  /// False when the communicator allocated the arena (and frees it).
-  bool arenaOwned_ = true;
+  /// True when the communicator allocated the arena, parameters and state
+  /// as one block (and frees it).
+  bool sharedBlock_ = false;
   std::vector<float *> params_;
   std::vector<float *> states_; // by Plan.states index
   /// Before an input is bound its kernels read this zeroed buffer, so every

@@ -88,6 +88,17 @@ public:
   /// never creates a oneDNN primitive. Fails only for data-dependent errors
   /// (a label out of range), with a message naming the value.
   virtual Status run() = 0;
+
+  /// For kernels that update a parameter element by element (the
+  /// optimizers): from now on update only elements [begin, end) of the
+  /// parameter and its state. A replica of a sharded update (ZeRO stage 1)
+  /// updates only its share, and the replicas then exchange parameters.
+  /// False when the kernel cannot.
+  virtual bool restrictElements(int64_t begin, int64_t end) {
+    (void)begin;
+    (void)end;
+    return false;
+  }
 };
 
 /// Creates the kernel of `step`; oneDNN primitives are created here. Fails

@@ -88,19 +88,28 @@ public:
     if (!bound_)
       return internalError("sgd_update kernel ran before bind() gave it 3 "
                            "inputs and 2 outputs");
+    const int64_t b = begin_, n = end_ - begin_;
     if (momentum_ == 0.f) {
-      sgdLoop(P_, lr_, param_, grad_, paramOut_);
+      sgdLoop(n, lr_, param_ + b, grad_ + b, paramOut_ + b);
       if (velocityOut_ != velocity_)
-        std::copy(velocity_, velocity_ + P_, velocityOut_);
+        std::copy(velocity_ + b, velocity_ + b + n, velocityOut_ + b);
       return Status::ok();
     }
-    sgdMomentumLoop(P_, lr_, momentum_, param_, grad_, velocity_, paramOut_,
-                    velocityOut_);
+    sgdMomentumLoop(n, lr_, momentum_, param_ + b, grad_ + b, velocity_ + b,
+                    paramOut_ + b, velocityOut_ + b);
     return Status::ok();
   }
 
+  bool restrictElements(int64_t begin, int64_t end) override {
+    if (!(0 <= begin && begin <= end && end <= P_))
+      return false;
+    begin_ = begin;
+    end_ = end;
+    return true;
+  }
+
 private:
-  int64_t P_;
+  int64_t P_, begin_ = 0, end_ = P_;
   float lr_, momentum_;
   bool bound_ = false;
   const float *param_ = nullptr, *grad_ = nullptr, *velocity_ = nullptr;
@@ -148,12 +157,22 @@ public:
     k.b2 = static_cast<float>(beta2_);
     k.c2 = static_cast<float>(1 - beta2_);
     k.eps = eps_;
-    adamLoop(P_, k, param_, grad_, m_, v_, paramOut_, mOut_, vOut_);
+    const int64_t b = begin_;
+    adamLoop(end_ - begin_, k, param_ + b, grad_ + b, m_ + b, v_ + b,
+             paramOut_ + b, mOut_ + b, vOut_ + b);
     return Status::ok();
   }
 
+  bool restrictElements(int64_t begin, int64_t end) override {
+    if (!(0 <= begin && begin <= end && end <= P_))
+      return false;
+    begin_ = begin;
+    end_ = end;
+    return true;
+  }
+
 private:
-  int64_t P_;
+  int64_t P_, begin_ = 0, end_ = P_;
   double lr_, beta1_, beta2_;
   float eps_;
   bool bound_ = false;

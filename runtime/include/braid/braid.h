@@ -144,6 +144,9 @@ BRAID_API int braid_launched_by_mpirun(void);
  * BRAID_COMMUNICATION: a peer rank died or stopped answering. */
 BRAID_API braid_status_code_t braid_communicator_create_mpi(
     double timeout_seconds, braid_communicator_t **out_communicator);
+/* Collective when the communicator's sessions shared memory between the
+ * ranks of one host (docs/c-api.md): destroy the sessions first, then the
+ * communicator on every rank. */
 BRAID_API void braid_communicator_destroy(braid_communicator_t *communicator);
 BRAID_API int braid_communicator_rank(const braid_communicator_t *communicator);
 BRAID_API int braid_communicator_size(const braid_communicator_t *communicator);
@@ -171,7 +174,8 @@ BRAID_API void braid_session_options_init(braid_session_options_t *options);
 
 /* Creates a session: allocates its memory, initializes its parameters from
  * the plan's initializers and creates every kernel. `options` may be NULL
- * for the defaults. */
+ * for the defaults. With a communicator and a plan with replicas this is
+ * collective: every rank creates its sessions in the same order. */
 BRAID_API braid_status_code_t
 braid_session_create(braid_plan_t *plan, const braid_session_options_t *options,
                      braid_session_t **out_session);
