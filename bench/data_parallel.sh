@@ -8,6 +8,10 @@
 # single-rank runs started at the same time (its two cores share much of
 # their compute, so twice one run is not the ceiling).
 #
+# RUNS=N (default 3) repeats each measurement, alternating Braid and
+# PyTorch, and prints the median efficiency; EPOCHS=N (default 1) sets the
+# length of each run.
+#
 # Needs the release build, Open MPI and python3-torch
 # (scripts/install-deps.sh --test).
 set -euo pipefail
@@ -17,7 +21,7 @@ ninja -C build/release braidc braid-run >/dev/null
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-run=build/release/bin/braid-run
+run_bin=build/release/bin/braid-run
 
 rate() { # metrics file -> samples/s of the epoch record
   /usr/bin/python3 -c "import json,sys; print(round([json.loads(l) for l in open(sys.argv[1]) if 'step' not in json.loads(l)][-1]['samples_per_s']))" "$1"
@@ -27,36 +31,49 @@ torch_rate() { # a JSON line of the peer -> samples/s
 }
 ratio() { /usr/bin/python3 -c "print(f'{$1/($2):.0%}')"; }
 
-printf '%-22s %-8s %12s %12s %12s %10s\n' model peer "1 rank" "2 x 1 rank" "2 ranks" efficiency
+runs=${RUNS:-3}
+median_ratio() { # "two two ..." "pair pair ..." -> the median of two/pair
+  /usr/bin/python3 -c "import statistics,sys; print(f'{statistics.median(float(a)/float(b) for a, b in zip(sys.argv[1].split(), sys.argv[2].split())):.0%}')" "$1" "$2"
+}
+
+printf '%-22s %-8s %5s %12s %12s %12s %10s\n' model peer run "1 rank" "2 x 1 rank" "2 ranks" efficiency
 for spec in "mlp:examples/mlp.braid:64:64" "wide_mlp:examples/wide_mlp.braid:1024,1024:256"; do
   IFS=: read -r name file hidden batch <<<"$spec"
   build/release/bin/braidc "$file" -o "$tmp/$name.1.plan"
   build/release/bin/braidc "$file" --replicas 2 -o "$tmp/$name.2.plan"
-  common=(--data fashion-mnist --epochs 1 --threads 1 --eval-every 0)
+  common=(--data fashion-mnist --epochs "${EPOCHS:-1}" --threads 1 --eval-every 0)
+  peer_args=(--hidden "$hidden" --batch "$batch" --epochs "${EPOCHS:-1}" --threads 1)
+  bp=(); b2=(); tp=(); t2=()
+  # Runs alternate between Braid and PyTorch, so drift on a shared machine
+  # affects both alike; the last line of each model is the median.
+  for run in $(seq "$runs"); do
+    # Braid: one rank alone, two independent ranks at once, two ranks together.
+    $run_bin train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/b1.jsonl" >/dev/null
+    $run_bin train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/ba.jsonl" >/dev/null &
+    $run_bin train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/bb.jsonl" >/dev/null
+    wait
+    mpirun -np 2 $run_bin train "$tmp/$name.2.plan" "${common[@]}" --metrics "$tmp/b2.jsonl" >/dev/null
+    one=$(rate "$tmp/b1.jsonl")
+    pair=$(($(rate "$tmp/ba.jsonl") + $(rate "$tmp/bb.jsonl")))
+    two=$(rate "$tmp/b2.jsonl")
+    bp+=("$pair"); b2+=("$two")
+    printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "$name (batch $batch)" braid "$run" "$one" "$pair" "$two" "$(ratio "$two" "$pair")"
 
-  # Braid: one rank alone, two independent ranks at once, two ranks together.
-  $run train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/b1.jsonl" >/dev/null
-  $run train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/ba.jsonl" >/dev/null &
-  $run train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/bb.jsonl" >/dev/null
-  wait
-  mpirun -np 2 $run train "$tmp/$name.2.plan" "${common[@]}" --metrics "$tmp/b2.jsonl" >/dev/null
-  one=$(rate "$tmp/b1.jsonl")
-  pair=$(($(rate "$tmp/ba.jsonl") + $(rate "$tmp/bb.jsonl")))
-  two=$(rate "$tmp/b2.jsonl")
-  printf '%-22s %-8s %12s %12s %12s %10s\n' "$name (batch $batch)" braid "$one" "$pair" "$two" "$(ratio "$two" "$pair")"
-
-  # PyTorch: the same, with DistributedDataParallel over gloo.
-  peer_args=(--hidden "$hidden" --batch "$batch" --epochs 1 --threads 1)
-  OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" >"$tmp/t1.json"
-  OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" >"$tmp/ta.json" &
-  OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" >"$tmp/tb.json"
-  wait
-  export MASTER_ADDR=127.0.0.1 MASTER_PORT=$((29500 + RANDOM % 400))
-  OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" --ddp 2 --rank 1 >/dev/null &
-  OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" --ddp 2 --rank 0 >"$tmp/t2.json"
-  wait
-  one=$(torch_rate "$tmp/t1.json")
-  pair=$(($(torch_rate "$tmp/ta.json") + $(torch_rate "$tmp/tb.json")))
-  two=$(torch_rate "$tmp/t2.json")
-  printf '%-22s %-8s %12s %12s %12s %10s\n' "" pytorch "$one" "$pair" "$two" "$(ratio "$two" "$pair")"
+    # PyTorch: the same, with DistributedDataParallel over gloo.
+    OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" >"$tmp/t1.json"
+    OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" >"$tmp/ta.json" &
+    OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" >"$tmp/tb.json"
+    wait
+    export MASTER_ADDR=127.0.0.1 MASTER_PORT=$((29500 + RANDOM % 400))
+    OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" --ddp 2 --rank 1 >/dev/null &
+    OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" --ddp 2 --rank 0 >"$tmp/t2.json"
+    wait
+    one=$(torch_rate "$tmp/t1.json")
+    pair=$(($(torch_rate "$tmp/ta.json") + $(torch_rate "$tmp/tb.json")))
+    two=$(torch_rate "$tmp/t2.json")
+    tp+=("$pair"); t2+=("$two")
+    printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "" pytorch "$run" "$one" "$pair" "$two" "$(ratio "$two" "$pair")"
+  done
+  printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "" braid median "" "" "" "$(median_ratio "${b2[*]}" "${bp[*]}")"
+  printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "" pytorch median "" "" "" "$(median_ratio "${t2[*]}" "${tp[*]}")"
 done
