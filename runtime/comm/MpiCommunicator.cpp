@@ -1,6 +1,7 @@
 // See MpiCommunicator.h.
 #include "runtime/comm/MpiCommunicator.h"
 
+#include "runtime/comm/MpiError.h"
 #include "runtime/comm/SharedArena.h"
 
 #include <mpi.h>
@@ -44,14 +45,6 @@ void *fromMpi(MPI_Request r) {
   void *handle = nullptr;
   std::memcpy(&handle, &r, sizeof r);
   return handle;
-}
-
-std::string mpiError(int code) {
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS)
-    return "MPI error " + std::to_string(code);
-  return std::string(text, static_cast<size_t>(length));
 }
 
 MPI_Op toMpi(ReduceOp op) {

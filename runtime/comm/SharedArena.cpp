@@ -1,5 +1,6 @@
 // See SharedArena.h.
 #include "runtime/comm/SharedArena.h"
+#include "runtime/comm/MpiError.h"
 
 #include "runtime/support/CpuDispatch.h"
 
@@ -39,14 +40,6 @@ BRAID_VECTOR_CLONES void minInto(float *out, const float *a, const float *b,
 #pragma GCC ivdep
   for (size_t i = 0; i < n; ++i)
     out[i] = std::min(a[i], b[i]);
-}
-
-std::string mpiError(int code) {
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS)
-    return "MPI error " + std::to_string(code);
-  return std::string(text, static_cast<size_t>(length));
 }
 
 } // namespace

@@ -131,38 +131,39 @@ Status ShardedUpdate::build(
   return Status::ok();
 }
 
+namespace {
+
+/// Copies every other rank's range of each span from that rank's memory.
+void copyOtherShares(const std::vector<ShardedUpdate::Span> &spans,
+                     Communicator *comm) {
+  const int rank = comm->rank();
+  for (const ShardedUpdate::Span &span : spans)
+    for (int k = 0; k < static_cast<int>(span.ranges.size()); ++k) {
+      auto [b, e] = span.ranges[k];
+      if (k == rank || e <= b)
+        continue;
+      const float *theirs =
+          static_cast<const float *>(comm->peerAddress(span.data, k));
+      std::memcpy(span.data + b, theirs + b, (e - b) * sizeof(float));
+    }
+}
+
+} // namespace
+
 Status ShardedUpdate::exchange(Communicator *comm) const {
   if (params_.empty())
     return Status::ok();
   // Every rank's update is done (and every rank has read its shares of the
   // others' gradient buckets).
   BRAID_RETURN_IF_ERROR(comm->arenaBarrier(arena_));
-  const int rank = comm->rank();
-  for (const Span &p : params_)
-    for (int k = 0; k < static_cast<int>(p.ranges.size()); ++k) {
-      auto [b, e] = p.ranges[k];
-      if (k == rank || e <= b)
-        continue;
-      const float *theirs =
-          static_cast<const float *>(comm->peerAddress(p.data, k));
-      std::memcpy(p.data + b, theirs + b, (e - b) * sizeof(float));
-    }
+  copyOtherShares(params_, comm);
   // No rank updates these parameters again before the next step's first
   // bucket barrier, which every rank reaches only after this copy.
   return Status::ok();
 }
 
 void ShardedUpdate::gatherState(Communicator *comm) const {
-  const int rank = comm->rank();
-  for (const Span &s : states_)
-    for (int k = 0; k < static_cast<int>(s.ranges.size()); ++k) {
-      auto [b, e] = s.ranges[k];
-      if (k == rank || e <= b)
-        continue;
-      const float *theirs =
-          static_cast<const float *>(comm->peerAddress(s.data, k));
-      std::memcpy(s.data + b, theirs + b, (e - b) * sizeof(float));
-    }
+  copyOtherShares(states_, comm);
 }
 
 } // namespace braid::runtime

@@ -46,12 +46,13 @@ public:
   /// rank's. Every rank must be between steps.
   void gatherState(Communicator *comm) const;
 
-private:
   /// A sharded parameter or state tensor: element ranges by rank.
   struct Span {
     float *data = nullptr;
     std::vector<std::pair<int64_t, int64_t>> ranges;
   };
+
+private:
   std::vector<Span> params_, states_;
   const void *arena_ = nullptr;
 };

@@ -66,10 +66,28 @@ BRAID_VECTOR_CLONES void adamLoop(int64_t n, AdamConstants k,
   }
 }
 
-class SgdUpdateKernel : public Kernel {
+/// An update of P parameter elements, restricted to [begin_, end_) for a
+/// sharded update (Kernel::restrictElements).
+class ElementwiseUpdateKernel : public Kernel {
+public:
+  explicit ElementwiseUpdateKernel(int64_t P) : P_(P), end_(P) {}
+
+  bool restrictElements(int64_t begin, int64_t end) override {
+    if (!(0 <= begin && begin <= end && end <= P_))
+      return false;
+    begin_ = begin;
+    end_ = end;
+    return true;
+  }
+
+protected:
+  int64_t P_, begin_ = 0, end_;
+};
+
+class SgdUpdateKernel : public ElementwiseUpdateKernel {
 public:
   SgdUpdateKernel(int64_t P, double lr, double momentum)
-      : P_(P), lr_(static_cast<float>(lr)),
+      : ElementwiseUpdateKernel(P), lr_(static_cast<float>(lr)),
         momentum_(static_cast<float>(momentum)) {}
 
   void bind(const std::vector<void *> &inputs,
@@ -100,27 +118,18 @@ public:
     return Status::ok();
   }
 
-  bool restrictElements(int64_t begin, int64_t end) override {
-    if (!(0 <= begin && begin <= end && end <= P_))
-      return false;
-    begin_ = begin;
-    end_ = end;
-    return true;
-  }
-
 private:
-  int64_t P_, begin_ = 0, end_ = P_;
   float lr_, momentum_;
   bool bound_ = false;
   const float *param_ = nullptr, *grad_ = nullptr, *velocity_ = nullptr;
   float *paramOut_ = nullptr, *velocityOut_ = nullptr;
 };
 
-class AdamUpdateKernel : public Kernel {
+class AdamUpdateKernel : public ElementwiseUpdateKernel {
 public:
   AdamUpdateKernel(int64_t P, const StepDesc &step)
-      : P_(P), lr_(step.lr), beta1_(step.beta1), beta2_(step.beta2),
-        eps_(static_cast<float>(step.eps)) {}
+      : ElementwiseUpdateKernel(P), lr_(step.lr), beta1_(step.beta1),
+        beta2_(step.beta2), eps_(static_cast<float>(step.eps)) {}
 
   void bind(const std::vector<void *> &inputs,
             const std::vector<void *> &outputs) override {
@@ -163,16 +172,7 @@ public:
     return Status::ok();
   }
 
-  bool restrictElements(int64_t begin, int64_t end) override {
-    if (!(0 <= begin && begin <= end && end <= P_))
-      return false;
-    begin_ = begin;
-    end_ = end;
-    return true;
-  }
-
 private:
-  int64_t P_, begin_ = 0, end_ = P_;
   double lr_, beta1_, beta2_;
   float eps_;
   bool bound_ = false;
