@@ -89,9 +89,10 @@ Status MpiCommunicator::create(double timeoutSeconds,
     setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", /*overwrite=*/0);
     // Between ranks on one host, Open MPI's shared-memory transport copies
     // large messages with one process_vm_readv (CMA) by default. On the
-    // virtual machines measured here that made a 256 KiB all-reduce take
-    // 50-120 us, against 30-40 us through the plain shared-memory buffers
-    // (docs/data-parallel.md). A user's own setting wins here too.
+    // virtual machines measured here a 256 KiB MPI_Allreduce took 44-126 us
+    // that way against 30-88 us through the plain shared-memory buffers
+    // (docs/benchmarks.md). This is the path across hosts and with
+    // BRAID_SHARED_ARENA=0; a user's own setting wins here too.
     setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none",
            /*overwrite=*/0);
     // Kernels run on OpenMP threads but only this thread calls MPI.
