@@ -74,7 +74,10 @@ Status ShardedUpdate::build(
         }
       }
       const PlanStep *u = user < steps.size() ? &steps[user] : nullptr;
-      if (uses != 1 || !isOptimizer(u->desc.kind, &states) ||
+      // A gradient the entry point returns must be reduced in full.
+      const bool returned =
+          std::count(entry.outputs.begin(), entry.outputs.end(), member) > 0;
+      if (returned || uses != 1 || !isOptimizer(u->desc.kind, &states) ||
           u->inputs.size() < 2 + states || u->inputs[1] != member ||
           !comm->peerAddress(data[u->inputs[0]], 0) ||
           (states > 0 && !comm->peerAddress(data[u->inputs[2]], 0)) ||

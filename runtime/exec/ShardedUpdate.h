@@ -8,7 +8,8 @@
 //
 // A bucket is sharded when the communicator shares the session's memory
 // between the ranks and each of its gradients is read, after its wait, by
-// exactly one optimizer update (as its gradient) and nothing else. Buckets
+// exactly one optimizer update (as its gradient) and nothing else, and is
+// not an output of the entry point. Buckets
 // that are not (the loss) reduce in full as before.
 //
 // Optimizer state stays current only in each rank's own share; gatherState()
