@@ -2,26 +2,18 @@
 #include "runtime/comm/MpiCommunicator.h"
 
 #include "runtime/comm/MpiError.h"
+#include "runtime/comm/Poller.h"
 #include "runtime/comm/SharedArena.h"
 
 #include <mpi.h>
 
-#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <sched.h>
 #include <string>
 
 namespace braid::runtime {
 namespace {
-
-/// MPI_Test calls before a waiting rank starts yielding its core (about
-/// 0.1 ms). Measured on 2 ranks of the reference model on a loaded
-/// machine: 78-82k samples/s with 2000, 15-17k with 20000 (a rank spinning
-/// while its peer waits for a core), and yielding from the first poll cost
-/// a scheduler slice (~4 ms) per bucket.
-constexpr unsigned kSpinsBeforeYield = 2000;
 
 // Open MPI's MPI_Request is a pointer; the request is kept in
 // CommRequest::handle as it is.
@@ -226,31 +218,20 @@ void MpiCommunicator::progress(CommRequest *request) {
 
 Status MpiCommunicator::waitFor(void *handle, const char *what, size_t bytes) {
   MPI_Request r = toMpi(handle);
-  using Clock = std::chrono::steady_clock;
-  const auto deadline =
-      Clock::now() + std::chrono::duration<double>(timeoutSeconds_);
-  for (unsigned spins = 0;; ++spins) {
+  // Built only for an error: waits run every step and must not allocate.
+  auto operation = [&] {
+    return std::string(what) + " of " + std::to_string(bytes) + " bytes";
+  };
+  for (Poller poller(timeoutSeconds_);;) {
     int done = 0;
     int rc = MPI_Test(&r, &done, MPI_STATUS_IGNORE);
     if (rc != MPI_SUCCESS)
-      return communicationError("rank " + std::to_string(rank_) + ": " + what +
-                                " of " + std::to_string(bytes) +
-                                " bytes failed: " + mpiError(rc));
+      return communicationError("rank " + std::to_string(rank_) + ": " +
+                                operation() + " failed: " + mpiError(rc));
     if (done)
       return Status::ok();
-    // The clock is read every 1024 polls.
-    if ((spins & 1023) == 1023 && Clock::now() > deadline)
-      return communicationError(
-          "rank " + std::to_string(rank_) + ": " + what + " of " +
-          std::to_string(bytes) + " bytes did not complete within " +
-          std::to_string(static_cast<int>(timeoutSeconds_)) +
-          " s: another rank has died or stopped answering");
-    // Poll hard at first: a reduction that is nearly done should not wait a
-    // scheduler time slice (sched_yield on a busy core gives one away). A
-    // long wait then yields, so a peer that shares this core (more ranks
-    // than cores) can run.
-    if (spins >= kSpinsBeforeYield)
-      sched_yield();
+    if (!poller.keepWaiting())
+      return poller.timedOut(rank_, operation());
   }
 }
 

@@ -1,14 +1,13 @@
 // See SharedArena.h.
 #include "runtime/comm/SharedArena.h"
 #include "runtime/comm/MpiError.h"
+#include "runtime/comm/Poller.h"
 
 #include "runtime/support/CpuDispatch.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <sched.h>
 #include <string>
 
 namespace braid::runtime {
@@ -17,9 +16,6 @@ namespace {
 /// The barrier counter's page: the arena starts a page in, so its tensors
 /// keep their alignment and no tensor shares the counter's cache line.
 constexpr size_t kControlBytes = 4096;
-/// Polls of a peer's counter before a waiting rank starts yielding its core
-/// (as MpiCommunicator's waits).
-constexpr unsigned kSpinsBeforeYield = 2000;
 /// Reduction shares are whole cache lines of floats.
 constexpr size_t kShareAlign = 16;
 
@@ -125,30 +121,15 @@ Status SharedArena::barrier(size_t bytes) {
   // GCC's atomic builtins: C++17 has no atomic_ref, and the counters live
   // in memory MPI allocated.
   __atomic_store_n(counters_[rank_], epoch, __ATOMIC_RELEASE);
-  using Clock = std::chrono::steady_clock;
-  const auto deadline =
-      Clock::now() + std::chrono::duration<double>(timeoutSeconds_);
-  for (int k = 0; k < size_; ++k) {
-    for (unsigned spins = 0;
-         __atomic_load_n(counters_[k], __ATOMIC_ACQUIRE) < epoch; ++spins) {
-      if ((spins & 1023) == 1023 && Clock::now() > deadline)
-        return communicationError(
-            "rank " + std::to_string(worldRank_) + ": " +
-            (bytes ? "an all-reduce of " + std::to_string(bytes) + " bytes"
-                   : std::string("the exchange of updated parameters")) +
-            " did not complete within " +
-            std::to_string(static_cast<int>(timeoutSeconds_)) +
-            " s: another rank has died or stopped answering");
-      // Poll hard at first, then give the core away: a rank waiting for a
-      // peer that shares its core must let it run.
-      if (spins >= kSpinsBeforeYield)
-        sched_yield();
-#if defined(__x86_64__) || defined(__i386__)
-      else
-        __builtin_ia32_pause();
-#endif
-    }
-  }
+  Poller poller(timeoutSeconds_);
+  for (int k = 0; k < size_; ++k)
+    while (__atomic_load_n(counters_[k], __ATOMIC_ACQUIRE) < epoch)
+      if (!poller.keepWaiting())
+        return poller.timedOut(worldRank_,
+                               bytes ? "an all-reduce of " +
+                                           std::to_string(bytes) + " bytes"
+                                     : std::string("the exchange of updated "
+                                                   "parameters"));
   return Status::ok();
 }
 
@@ -166,20 +147,16 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
                                      offset);
   };
   // Rank k reduces share k.
-  auto begin = [&](int k) {
-    size_t b, e;
-    shareOf(count, k, &b, &e);
-    return b;
-  };
-  auto end = [&](int k) {
-    size_t b, e;
-    shareOf(count, k, &b, &e);
-    return e;
+  auto share = [&](int k) {
+    std::pair<size_t, size_t> range;
+    shareOf(count, k, &range.first, &range.second);
+    return range;
   };
 
   // Every rank has written its bucket.
   BRAID_RETURN_IF_ERROR(barrier(bytes));
-  const size_t lo = begin(rank_), n = end(rank_) - lo;
+  const auto [lo, hi] = share(rank_);
+  const size_t n = hi - lo;
   if (n > 0) {
     void (*combine)(float *, const float *, const float *, size_t) =
         op == ReduceOp::Sum   ? sumInto
@@ -212,9 +189,8 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
   // Every share is reduced; take the others'.
   BRAID_RETURN_IF_ERROR(barrier(bytes));
   for (int k = 0; k < size_; ++k)
-    if (k != rank_ && end(k) > begin(k))
-      std::memcpy(data + begin(k), at(k) + begin(k),
-                  (end(k) - begin(k)) * sizeof(float));
+    if (auto [b, e] = share(k); k != rank_ && e > b)
+      std::memcpy(data + b, at(k) + b, (e - b) * sizeof(float));
   // No rank writes this bucket again (the next step's backward pass) before
   // every rank has copied its share out.
   return barrier(bytes);
