@@ -3,17 +3,11 @@ tolerance: the loss trajectories of 1, 2 and 4 data-parallel ranks.
 
   agree_losses.py TOLERANCE STEPS REFERENCE.jsonl OTHER.jsonl...
 """
-import json
+import os
 import sys
 
-
-def losses(path):
-    out = {}
-    for line in open(path):
-        record = json.loads(line)
-        if "step" in record:
-            out[record["step"]] = record["loss"]
-    return out
+sys.path.insert(0, os.path.dirname(__file__))
+from metrics_jsonl import losses  # noqa: E402
 
 
 tolerance, steps = float(sys.argv[1]), int(sys.argv[2])

@@ -3,17 +3,11 @@
   compare_losses.py A.jsonl B.jsonl FIRST LAST   steps FIRST..LAST identical
   compare_losses.py --falls A.jsonl              the loss falls over the run
 """
-import json
+import os
 import sys
 
-
-def losses(path):
-    out = {}
-    for line in open(path):
-        record = json.loads(line)
-        if "step" in record:
-            out[record["step"]] = record["loss"]
-    return out
+sys.path.insert(0, os.path.dirname(__file__))
+from metrics_jsonl import losses  # noqa: E402
 
 
 if sys.argv[1] == "--falls":
