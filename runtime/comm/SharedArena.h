@@ -2,10 +2,10 @@
 // memory window (MPI_Win_allocate_shared) over the host's ranks, a segment
 // per rank. An all-reduce of a bucket inside it needs no messages: each rank
 // sums its share of the bucket straight from the others' segments, then
-// copies the others' sums. That moves a third of the bytes Open MPI's
-// shared-memory transport copies for MPI_Allreduce (into its buffers, out
-// of them, then the sum), which is what data-parallel training on one host
-// waited on (docs/data-parallel.md has the measurements).
+// copies the others' sums. Open MPI's shared-memory transport instead
+// copies every message into its buffers and out again before the sum; on 2
+// ranks this path took 0.27-0.71x the time of MPI_Allreduce
+// (bench/allreduce_overhead.cpp, docs/benchmarks.md).
 //
 // Synchronization is a counting barrier in each segment's first cache line;
 // every wait has the communicator's deadline, so a dead or stopped rank
