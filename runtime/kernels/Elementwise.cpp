@@ -1,13 +1,52 @@
-// Unary elementwise forward (relu, sigmoid, tanh, gelu), via oneDNN's eltwise
-// primitive over the tensor seen as a vector of its elements.
+// Unary elementwise forward (relu, sigmoid, tanh, gelu) over the tensor seen
+// as a vector of its elements: relu as a native loop (oneDNN's execute
+// allocates its argument map on every call, and relu is a compare), the
+// others through oneDNN's eltwise primitive, whose exp and erf are
+// vectorized.
 //
 //   inp f32[...] (any shape, rank 0 included)
 //   out f32[...] = f(inp): relu max(x, 0); sigmoid 1 / (1 + exp(-x));
 //                  tanh(x); gelu 0.5 * x * (1 + erf(x / sqrt(2)))
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/support/CpuDispatch.h"
 
 namespace braid::runtime::kernels {
 namespace {
+
+// NaN stays NaN, as in PyTorch; the output may be the input's buffer.
+BRAID_VECTOR_CLONES void reluLoop(int64_t n, const float *x, float *y) {
+#pragma GCC ivdep
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = x[i] < 0.f ? 0.f : x[i];
+}
+
+class ReluKernel : public Kernel {
+public:
+  explicit ReluKernel(int64_t n) : n_(n) {}
+
+  void bind(const std::vector<void *> &inputs,
+            const std::vector<void *> &outputs) override {
+    bound_ = inputs.size() == 1 && outputs.size() == 1;
+    if (!bound_)
+      return;
+    x_ = static_cast<const float *>(inputs[0]);
+    y_ = static_cast<float *>(outputs[0]);
+  }
+
+  Status run() override {
+    if (!bound_)
+      return internalError(
+          "relu kernel ran before bind() gave it 1 input and 1 output");
+    reluLoop(n_, x_, y_);
+    return Status::ok();
+  }
+
+private:
+  int64_t n_;
+  bool bound_ = false;
+  const float *x_ = nullptr;
+  float *y_ = nullptr;
+};
 
 class EltwiseKernel : public DnnlKernel {
 public:
@@ -59,7 +98,10 @@ Status createElementwise(const StepDesc &step, KernelContext &context,
                            " differs from the operand's " +
                            shapeString(step.inputs[0].shape));
   try {
-    *out = std::make_unique<EltwiseKernel>(step, context, algorithm);
+    if (step.kind == plan::KernelKind::Relu)
+      *out = std::make_unique<ReluKernel>(step.inputs[0].elements());
+    else
+      *out = std::make_unique<EltwiseKernel>(step, context, algorithm);
   } catch (...) {
     return statusFromException(kindName(step.kind) + " step");
   }

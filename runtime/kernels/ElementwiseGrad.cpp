@@ -1,7 +1,9 @@
-// Unary elementwise backward (relu_grad, sigmoid_grad, tanh_grad, gelu_grad),
-// via oneDNN's eltwise_backward over the tensors seen as vectors of their
-// elements. Relu and gelu differentiate at the forward input x; sigmoid and
-// tanh at the forward result y (oneDNN's *_use_dst_for_bwd algorithms).
+// Unary elementwise backward (relu_grad, sigmoid_grad, tanh_grad, gelu_grad)
+// over the tensors seen as vectors of their elements: relu_grad as a native
+// loop (as relu, Elementwise.cpp), the others through oneDNN's
+// eltwise_backward. Relu and gelu differentiate at the forward input x;
+// sigmoid and tanh at the forward result y (oneDNN's *_use_dst_for_bwd
+// algorithms).
 //
 //   dy f32[...], the gradient of the forward result
 //   x or y f32[...] of the same shape (the second operand)
@@ -11,9 +13,48 @@
 //     tanh:    y = tanh(x)                 dx = dy * (1 - y * y)
 //     gelu:    y = x * Phi(x)              dx = dy * (Phi(x) + x * phi(x))
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/support/CpuDispatch.h"
 
 namespace braid::runtime::kernels {
 namespace {
+
+// PyTorch's threshold_backward: the gradient passes where x > 0 (and where x
+// is NaN). The output may be dy's buffer.
+BRAID_VECTOR_CLONES void reluGradLoop(int64_t n, const float *dy,
+                                      const float *x, float *dx) {
+#pragma GCC ivdep
+  for (int64_t i = 0; i < n; ++i)
+    dx[i] = x[i] <= 0.f ? 0.f : dy[i];
+}
+
+class ReluGradKernel : public Kernel {
+public:
+  explicit ReluGradKernel(int64_t n) : n_(n) {}
+
+  void bind(const std::vector<void *> &inputs,
+            const std::vector<void *> &outputs) override {
+    bound_ = inputs.size() == 2 && outputs.size() == 1;
+    if (!bound_)
+      return;
+    dy_ = static_cast<const float *>(inputs[0]);
+    x_ = static_cast<const float *>(inputs[1]);
+    dx_ = static_cast<float *>(outputs[0]);
+  }
+
+  Status run() override {
+    if (!bound_)
+      return internalError(
+          "relu_grad kernel ran before bind() gave it 2 inputs and 1 output");
+    reluGradLoop(n_, dy_, x_, dx_);
+    return Status::ok();
+  }
+
+private:
+  int64_t n_;
+  bool bound_ = false;
+  const float *dy_ = nullptr, *x_ = nullptr;
+  float *dx_ = nullptr;
+};
 
 class EltwiseGradKernel : public DnnlKernel {
 public:
@@ -75,8 +116,11 @@ Status createEltwiseGrad(const StepDesc &step, KernelContext &context,
                            shapeString(step.inputs[1].shape) + " and result " +
                            shapeString(step.outputs[0].shape) + " differ");
   try {
-    *out =
-        std::make_unique<EltwiseGradKernel>(step, context, algorithm, useDst);
+    if (step.kind == plan::KernelKind::ReluGrad)
+      *out = std::make_unique<ReluGradKernel>(step.inputs[0].elements());
+    else
+      *out =
+          std::make_unique<EltwiseGradKernel>(step, context, algorithm, useDst);
   } catch (...) {
     return statusFromException(kindName(step.kind) + " step");
   }

@@ -5,14 +5,17 @@
 // creates); this tool is how the tests hold it to that.
 //
 // Output, for FileCheck:
+//   counter check: a 4096-byte malloc counted
 //   ENTRY: N steps, A allocations (B bytes, largest L bytes)
 //   oneDNN verbose from here        <- oneDNN's own lines, level 2, which
 //   ...                                 name every primitive it creates
 //   oneDNN verbose to here
-// Exit status 1 when a step allocated a buffer (any allocation of 1 KiB or
-// more: tensors are never that small in these tests, the bookkeeping oneDNN
-// allocates per call always is) or when the allocations are not the same
-// in every step.
+// Exit status 1 when the counter did not see the known allocation it makes
+// first (so that "0 allocations" is a finding, not a hook that never ran),
+// when a step allocated a buffer (any allocation of 1 KiB or more: tensors
+// are never that small in these tests, the bookkeeping oneDNN allocates per
+// primitive call always is) or when the allocations are not the same in
+// every step.
 #include "runtime/exec/Session.h"
 #include "test/runtime/exec/AllocationCounter.h"
 
@@ -86,6 +89,23 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 2; ++i)
     if (Status s = session->run(entryName); !s)
       return fail("warm-up", s);
+
+  // The counter itself: one allocation it must see. Through a volatile
+  // pointer, so that the compiler cannot drop the malloc/free pair.
+  void *(*volatile allocate)(size_t) = std::malloc;
+  braid::test::startCountingAllocations();
+  void *probe = allocate(4096);
+  const braid::test::AllocationCounts check =
+      braid::test::stopCountingAllocations();
+  std::free(probe);
+  if (check.count != 1 || check.largest != 4096) {
+    std::fprintf(stderr,
+                 "braid-step-audit: the allocation counter saw %llu "
+                 "allocations for one 4096-byte malloc\n",
+                 static_cast<unsigned long long>(check.count));
+    return 1;
+  }
+  std::printf("counter check: a 4096-byte malloc counted\n");
 
   // Allocations, one step at a time, so a step that allocates more than
   // another shows.

@@ -757,6 +757,25 @@ TEST_F(KernelTest, InPlaceElementwiseAndBinary) {
     EXPECT_EQ(in[0].data[i], std::max(expected[i], 0.f)) << i;
 }
 
+TEST_F(KernelTest, ReluFollowsPyTorchAtZeroAndNaN) {
+  // PyTorch: relu keeps NaN (a diverging run must not be masked to 0) and
+  // relu's gradient is 0 where x <= 0 and passes dy elsewhere, NaN included.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Host x = randomF32({5});
+  x.data = {nan, -0.f, 0.f, -3.f, 2.f};
+  std::vector<float> y = runStep(makeStep(KernelKind::Relu, {x}, {{5}}), {x});
+  EXPECT_TRUE(std::isnan(y[0]));
+  EXPECT_EQ(y[1], 0.f);
+  EXPECT_EQ(y[2], 0.f);
+  EXPECT_EQ(y[3], 0.f);
+  EXPECT_EQ(y[4], 2.f);
+  Host dy = randomF32({5});
+  dy.data = {7.f, 7.f, 7.f, 7.f, 7.f};
+  std::vector<float> dx =
+      runStep(makeStep(KernelKind::ReluGrad, {dy, x}, {{5}}), {dy, x});
+  EXPECT_EQ(dx, (std::vector<float>{7.f, 0.f, 0.f, 0.f, 7.f}));
+}
+
 TEST_F(KernelTest, RunWithoutBuffersFails) {
   for (auto &[step, in, native] : sampleSteps()) {
     KernelContext context;
