@@ -8,6 +8,13 @@
 # single-rank runs started at the same time (its two cores share much of
 # their compute, so twice one run is not the ceiling).
 #
+# A third Braid line per run bounds what 2 ranks can reach here: two
+# independent single-rank runs at half the batch (each rank's share of it),
+# started at the same time, against the pair at the full batch. Its ratio
+# is the efficiency of a data-parallel run whose communication cost nothing;
+# what the full batch amortizes per step (the optimizer update, the weights
+# read and the gradient written by every matmul) a half batch pays twice.
+#
 # RUNS=N (default 3) repeats each measurement, alternating Braid and
 # PyTorch, and prints the median efficiency; EPOCHS=N sets the length of
 # each run (default 5 for the reference model, 1 for the wide MLP).
@@ -45,9 +52,10 @@ for spec in "mlp:examples/mlp.braid:64:64:5" "wide_mlp:examples/wide_mlp.braid:1
   epochs=${EPOCHS:-$epochs}
   build/release/bin/braidc "$file" -o "$tmp/$name.1.plan"
   build/release/bin/braidc "$file" --replicas 2 -o "$tmp/$name.2.plan"
+  build/release/bin/braidc "$file" --batch $((batch / 2)) -o "$tmp/$name.half.plan"
   common=(--data fashion-mnist --epochs "$epochs" --threads 1 --eval-every 0)
   peer_args=(--hidden "$hidden" --batch "$batch" --epochs "$epochs" --threads 1)
-  bp=(); b2=(); tp=(); t2=()
+  bp=(); b2=(); bh=(); tp=(); t2=()
   # Runs alternate between Braid and PyTorch, so drift on a shared machine
   # affects both alike; the last line of each model is the median.
   for run in $(seq "$runs"); do
@@ -62,6 +70,13 @@ for spec in "mlp:examples/mlp.braid:64:64:5" "wide_mlp:examples/wide_mlp.braid:1
     two=$(rate "$tmp/b2.jsonl")
     bp+=("$pair"); b2+=("$two")
     printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "$name (batch $batch)" braid "$run" "$one" "$pair" "$two" "$(ratio "$two" "$pair")"
+    # The bound: two half-batch runs at once, no communication.
+    $run_bin train "$tmp/$name.half.plan" "${common[@]}" --metrics "$tmp/ha.jsonl" >/dev/null &
+    $run_bin train "$tmp/$name.half.plan" "${common[@]}" --metrics "$tmp/hb.jsonl" >/dev/null
+    wait
+    half=$(($(rate "$tmp/ha.jsonl") + $(rate "$tmp/hb.jsonl")))
+    bh+=("$half")
+    printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "" "bound" "$run" "" "" "$half" "$(ratio "$half" "$pair")"
 
     # PyTorch: the same, with DistributedDataParallel over gloo.
     OMP_NUM_THREADS=1 /usr/bin/python3 "$peer" "${peer_args[@]}" >"$tmp/t1.json"
@@ -79,5 +94,6 @@ for spec in "mlp:examples/mlp.braid:64:64:5" "wide_mlp:examples/wide_mlp.braid:1
     printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "" pytorch "$run" "$one" "$pair" "$two" "$(ratio "$two" "$pair")"
   done
   printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "" braid median "" "" "" "$(median_ratio "${b2[*]}" "${bp[*]}")"
+  printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "" bound median "" "" "" "$(median_ratio "${bh[*]}" "${bp[*]}")"
   printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "" pytorch median "" "" "" "$(median_ratio "${t2[*]}" "${tp[*]}")"
 done
