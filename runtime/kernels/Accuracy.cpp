@@ -4,28 +4,24 @@
 //   logits f32[B, C], labels i32[B], each in [0, C)
 //   out    f32[] = (1 / B) * sum_b (argmax_c logits[b, c] == labels[b])
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
 
 namespace braid::runtime::kernels {
 namespace {
 
-class AccuracyKernel : public Kernel {
+class AccuracyKernel : public NativeKernel {
 public:
-  AccuracyKernel(int64_t B, int64_t C) : B_(B), C_(C) {}
+  AccuracyKernel(int64_t B, int64_t C)
+      : NativeKernel("accuracy", 2, 1), B_(B), C_(C) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 2 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     logits_ = static_cast<const float *>(inputs[0]);
     labels_ = static_cast<const int32_t *>(inputs[1]);
     out_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError("accuracy kernel ran before bind() gave it 2 "
-                           "inputs and 1 output");
+  Status compute() override {
     int64_t correct = 0;
     BRAID_RETURN_IF_ERROR(checkLabels("accuracy", labels_, B_, C_));
     for (int64_t b = 0; b < B_; ++b) {
@@ -43,7 +39,6 @@ public:
 
 private:
   int64_t B_, C_;
-  bool bound_ = false;
   const float *logits_ = nullptr;
   const int32_t *labels_ = nullptr;
   float *out_ = nullptr;

@@ -8,6 +8,7 @@
 //   out f32[broadcast(lhs, rhs)] = lhs op rhs
 #include "runtime/kernels/Broadcast.h"
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
 
 #include <algorithm>
@@ -84,27 +85,21 @@ BRAID_VECTOR_CLONES void binaryRow(plan::KernelKind kind, const float *a,
   }
 }
 
-class NativeBinaryKernel : public Kernel {
+class NativeBinaryKernel : public NativeKernel {
 public:
   explicit NativeBinaryKernel(const StepDesc &step)
-      : kind_(step.kind), walk_(step.outputs[0].shape, step.inputs[0].shape,
-                                step.inputs[1].shape) {}
+      : NativeKernel(kindName(step.kind), 2, 1), kind_(step.kind),
+        walk_(step.outputs[0].shape, step.inputs[0].shape,
+              step.inputs[1].shape) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 2 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     lhs_ = static_cast<const float *>(inputs[0]);
     rhs_ = static_cast<const float *>(inputs[1]);
     out_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError(kindName(kind_) +
-                           " kernel ran before bind() gave it 2 inputs and "
-                           "1 output");
+  Status compute() override {
     const int64_t sa = walk_.rowStrideA(), sb = walk_.rowStrideB(),
                   n = walk_.rowLength();
     walk_.forEachRow([&](int64_t oa, int64_t ob, int64_t oo) {
@@ -116,7 +111,6 @@ public:
 private:
   plan::KernelKind kind_;
   BroadcastWalk walk_;
-  bool bound_ = false;
   const float *lhs_ = nullptr, *rhs_ = nullptr;
   float *out_ = nullptr;
 };

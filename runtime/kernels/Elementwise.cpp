@@ -8,6 +8,7 @@
 //   out f32[...] = f(inp): relu max(x, 0); sigmoid 1 / (1 + exp(-x));
 //                  tanh(x); gelu 0.5 * x * (1 + erf(x / sqrt(2)))
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
 
 namespace braid::runtime::kernels {
@@ -20,30 +21,23 @@ BRAID_VECTOR_CLONES void reluLoop(int64_t n, const float *x, float *y) {
     y[i] = x[i] < 0.f ? 0.f : x[i];
 }
 
-class ReluKernel : public Kernel {
+class ReluKernel : public NativeKernel {
 public:
-  explicit ReluKernel(int64_t n) : n_(n) {}
+  explicit ReluKernel(int64_t n) : NativeKernel("relu", 1, 1), n_(n) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 1 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     x_ = static_cast<const float *>(inputs[0]);
     y_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError(
-          "relu kernel ran before bind() gave it 1 input and 1 output");
+  Status compute() override {
     reluLoop(n_, x_, y_);
     return Status::ok();
   }
 
 private:
   int64_t n_;
-  bool bound_ = false;
   const float *x_ = nullptr;
   float *y_ = nullptr;
 };

@@ -13,6 +13,7 @@
 //     tanh:    y = tanh(x)                 dx = dy * (1 - y * y)
 //     gelu:    y = x * Phi(x)              dx = dy * (Phi(x) + x * phi(x))
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
 
 namespace braid::runtime::kernels {
@@ -27,31 +28,24 @@ BRAID_VECTOR_CLONES void reluGradLoop(int64_t n, const float *dy,
     dx[i] = x[i] <= 0.f ? 0.f : dy[i];
 }
 
-class ReluGradKernel : public Kernel {
+class ReluGradKernel : public NativeKernel {
 public:
-  explicit ReluGradKernel(int64_t n) : n_(n) {}
+  explicit ReluGradKernel(int64_t n) : NativeKernel("relu_grad", 2, 1), n_(n) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 2 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     dy_ = static_cast<const float *>(inputs[0]);
     x_ = static_cast<const float *>(inputs[1]);
     dx_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError(
-          "relu_grad kernel ran before bind() gave it 2 inputs and 1 output");
+  Status compute() override {
     reluGradLoop(n_, dy_, x_, dx_);
     return Status::ok();
   }
 
 private:
   int64_t n_;
-  bool bound_ = false;
   const float *dy_ = nullptr, *x_ = nullptr;
   float *dx_ = nullptr;
 };

@@ -10,6 +10,7 @@
 //     dpred f32[...], differentiating loss = sum((pred - target)^2) / P:
 //       dpred = dloss * 2 * (pred - target) / P
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,25 +18,20 @@
 namespace braid::runtime::kernels {
 namespace {
 
-class SparseSoftmaxCrossEntropyGradKernel : public Kernel {
+class SparseSoftmaxCrossEntropyGradKernel : public NativeKernel {
 public:
-  SparseSoftmaxCrossEntropyGradKernel(int64_t B, int64_t C) : B_(B), C_(C) {}
+  SparseSoftmaxCrossEntropyGradKernel(int64_t B, int64_t C)
+      : NativeKernel("sparse_softmax_cross_entropy_grad", 3, 1), B_(B), C_(C) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 3 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     dloss_ = static_cast<const float *>(inputs[0]);
     logits_ = static_cast<const float *>(inputs[1]);
     labels_ = static_cast<const int32_t *>(inputs[2]);
     dlogits_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError("sparse_softmax_cross_entropy_grad kernel ran "
-                           "before bind() gave it 3 inputs and 1 output");
+  Status compute() override {
     BRAID_RETURN_IF_ERROR(
         checkLabels("sparse_softmax_cross_entropy_grad", labels_, B_, C_));
     const float perRow = dloss_[0] / static_cast<float>(B_);
@@ -60,31 +56,25 @@ public:
 
 private:
   int64_t B_, C_;
-  bool bound_ = false;
   const float *dloss_ = nullptr, *logits_ = nullptr;
   const int32_t *labels_ = nullptr;
   float *dlogits_ = nullptr;
 };
 
-class MeanSquaredErrorGradKernel : public Kernel {
+class MeanSquaredErrorGradKernel : public NativeKernel {
 public:
-  explicit MeanSquaredErrorGradKernel(int64_t P) : P_(P) {}
+  explicit MeanSquaredErrorGradKernel(int64_t P)
+      : NativeKernel("mean_squared_error_grad", 3, 1), P_(P) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 3 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     dloss_ = static_cast<const float *>(inputs[0]);
     pred_ = static_cast<const float *>(inputs[1]);
     target_ = static_cast<const float *>(inputs[2]);
     dpred_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError("mean_squared_error_grad kernel ran before bind() "
-                           "gave it 3 inputs and 1 output");
+  Status compute() override {
     const float scale =
         static_cast<float>(2.0 * dloss_[0] / static_cast<double>(P_));
     for (int64_t i = 0; i < P_; ++i)
@@ -94,7 +84,6 @@ public:
 
 private:
   int64_t P_;
-  bool bound_ = false;
   const float *dloss_ = nullptr, *pred_ = nullptr, *target_ = nullptr;
   float *dpred_ = nullptr;
 };

@@ -8,6 +8,7 @@
 //     pred, target f32[...] of one shape (P elements)
 //     out    f32[] = sum((pred - target)^2) / P
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -15,24 +16,19 @@
 namespace braid::runtime::kernels {
 namespace {
 
-class SparseSoftmaxCrossEntropyKernel : public Kernel {
+class SparseSoftmaxCrossEntropyKernel : public NativeKernel {
 public:
-  SparseSoftmaxCrossEntropyKernel(int64_t B, int64_t C) : B_(B), C_(C) {}
+  SparseSoftmaxCrossEntropyKernel(int64_t B, int64_t C)
+      : NativeKernel("sparse_softmax_cross_entropy", 2, 1), B_(B), C_(C) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 2 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     logits_ = static_cast<const float *>(inputs[0]);
     labels_ = static_cast<const int32_t *>(inputs[1]);
     out_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError("sparse_softmax_cross_entropy kernel ran before "
-                           "bind() gave it 2 inputs and 1 output");
+  Status compute() override {
     BRAID_RETURN_IF_ERROR(
         checkLabels("sparse_softmax_cross_entropy", labels_, B_, C_));
     double total = 0;
@@ -52,30 +48,24 @@ public:
 
 private:
   int64_t B_, C_;
-  bool bound_ = false;
   const float *logits_ = nullptr;
   const int32_t *labels_ = nullptr;
   float *out_ = nullptr;
 };
 
-class MeanSquaredErrorKernel : public Kernel {
+class MeanSquaredErrorKernel : public NativeKernel {
 public:
-  explicit MeanSquaredErrorKernel(int64_t P) : P_(P) {}
+  explicit MeanSquaredErrorKernel(int64_t P)
+      : NativeKernel("mean_squared_error", 2, 1), P_(P) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 2 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     pred_ = static_cast<const float *>(inputs[0]);
     target_ = static_cast<const float *>(inputs[1]);
     out_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError("mean_squared_error kernel ran before bind() gave "
-                           "it 2 inputs and 1 output");
+  Status compute() override {
     // Float partial sums over short blocks (vectorized), added up in double.
     constexpr int64_t kBlock = 16;
     double total = 0;
@@ -101,7 +91,6 @@ public:
 
 private:
   int64_t P_;
-  bool bound_ = false;
   const float *pred_ = nullptr, *target_ = nullptr;
   float *out_ = nullptr;
 };

@@ -16,6 +16,7 @@
 // ran faster on OpenBLAS. `bench/gemm_backends.cpp` has the comparison
 // (docs/benchmarks.md).
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
 
 #include <cblas.h>
 
@@ -59,26 +60,20 @@ public:
   }
 };
 
-class MatmulKernel : public Kernel {
+class MatmulKernel : public NativeKernel {
 public:
   MatmulKernel(int64_t B, int64_t K, int64_t N, const StepDesc &step)
-      : B_(B), K_(K), N_(N), transposeLhs_(step.transposeLhs),
-        transposeRhs_(step.transposeRhs) {}
+      : NativeKernel("matmul", 2, 1), B_(B), K_(K), N_(N),
+        transposeLhs_(step.transposeLhs), transposeRhs_(step.transposeRhs) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 2 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     lhs_ = static_cast<const float *>(inputs[0]);
     rhs_ = static_cast<const float *>(inputs[1]);
     out_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError(
-          "matmul kernel ran before bind() gave it 2 inputs and 1 output");
+  Status compute() override {
     cblas_sgemm(CblasRowMajor, transposeLhs_ ? CblasTrans : CblasNoTrans,
                 transposeRhs_ ? CblasTrans : CblasNoTrans, B_, N_, K_, 1.0f,
                 lhs_, transposeLhs_ ? B_ : K_, rhs_, transposeRhs_ ? K_ : N_,
@@ -89,7 +84,6 @@ public:
 private:
   int B_, K_, N_;
   bool transposeLhs_, transposeRhs_;
-  bool bound_ = false;
   const float *lhs_ = nullptr, *rhs_ = nullptr;
   float *out_ = nullptr;
 };

@@ -15,6 +15,7 @@
 //     param -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
 //   increment:   counter f32[] -> (counter): counter += 1
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
 
 #include <algorithm>
@@ -68,9 +69,11 @@ BRAID_VECTOR_CLONES void adamLoop(int64_t n, AdamConstants k,
 
 /// An update of P parameter elements, restricted to [begin_, end_) for a
 /// sharded update (Kernel::restrictElements).
-class ElementwiseUpdateKernel : public Kernel {
+class ElementwiseUpdateKernel : public NativeKernel {
 public:
-  explicit ElementwiseUpdateKernel(int64_t P) : P_(P), end_(P) {}
+  ElementwiseUpdateKernel(const char *name, size_t inputs, size_t outputs,
+                          int64_t P)
+      : NativeKernel(name, inputs, outputs), P_(P), end_(P) {}
 
   bool restrictElements(int64_t begin, int64_t end) override {
     if (!(0 <= begin && begin <= end && end <= P_))
@@ -87,14 +90,11 @@ protected:
 class SgdUpdateKernel : public ElementwiseUpdateKernel {
 public:
   SgdUpdateKernel(int64_t P, double lr, double momentum)
-      : ElementwiseUpdateKernel(P), lr_(static_cast<float>(lr)),
-        momentum_(static_cast<float>(momentum)) {}
+      : ElementwiseUpdateKernel("sgd_update", 3, 2, P),
+        lr_(static_cast<float>(lr)), momentum_(static_cast<float>(momentum)) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 3 && outputs.size() == 2;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     param_ = static_cast<const float *>(inputs[0]);
     grad_ = static_cast<const float *>(inputs[1]);
     velocity_ = static_cast<const float *>(inputs[2]);
@@ -102,10 +102,7 @@ public:
     velocityOut_ = static_cast<float *>(outputs[1]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError("sgd_update kernel ran before bind() gave it 3 "
-                           "inputs and 2 outputs");
+  Status compute() override {
     const int64_t b = begin_, n = end_ - begin_;
     if (momentum_ == 0.f) {
       sgdLoop(n, lr_, param_ + b, grad_ + b, paramOut_ + b);
@@ -120,7 +117,6 @@ public:
 
 private:
   float lr_, momentum_;
-  bool bound_ = false;
   const float *param_ = nullptr, *grad_ = nullptr, *velocity_ = nullptr;
   float *paramOut_ = nullptr, *velocityOut_ = nullptr;
 };
@@ -128,14 +124,12 @@ private:
 class AdamUpdateKernel : public ElementwiseUpdateKernel {
 public:
   AdamUpdateKernel(int64_t P, const StepDesc &step)
-      : ElementwiseUpdateKernel(P), lr_(step.lr), beta1_(step.beta1),
-        beta2_(step.beta2), eps_(static_cast<float>(step.eps)) {}
+      : ElementwiseUpdateKernel("adam_update", 5, 3, P), lr_(step.lr),
+        beta1_(step.beta1), beta2_(step.beta2),
+        eps_(static_cast<float>(step.eps)) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 5 && outputs.size() == 3;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     param_ = static_cast<const float *>(inputs[0]);
     grad_ = static_cast<const float *>(inputs[1]);
     m_ = static_cast<const float *>(inputs[2]);
@@ -146,10 +140,7 @@ public:
     vOut_ = static_cast<float *>(outputs[2]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError("adam_update kernel ran before bind() gave it 5 "
-                           "inputs and 3 outputs");
+  Status compute() override {
     const double t = step_[0];
     if (!(t >= 1) || !std::isfinite(t))
       return invalidArgument("adam_update: step count " + std::to_string(t) +
@@ -175,33 +166,27 @@ public:
 private:
   double lr_, beta1_, beta2_;
   float eps_;
-  bool bound_ = false;
   const float *param_ = nullptr, *grad_ = nullptr, *m_ = nullptr, *v_ = nullptr,
               *step_ = nullptr;
   float *paramOut_ = nullptr, *mOut_ = nullptr, *vOut_ = nullptr;
 };
 
-class IncrementKernel : public Kernel {
+class IncrementKernel : public NativeKernel {
 public:
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 1 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  IncrementKernel() : NativeKernel("increment", 1, 1) {}
+
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     counter_ = static_cast<const float *>(inputs[0]);
     out_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError("increment kernel ran before bind() gave it 1 "
-                           "input and 1 output");
+  Status compute() override {
     out_[0] = counter_[0] + 1.f;
     return Status::ok();
   }
 
 private:
-  bool bound_ = false;
   const float *counter_ = nullptr;
   float *out_ = nullptr;
 };

@@ -19,6 +19,7 @@
 //       y[b, c, h, w] = mean of the window's in-bounds elements (n of them):
 //       each in-bounds element of the window gets dy[b, c, h, w] / n
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
 
 #include <algorithm>
 
@@ -30,24 +31,19 @@ struct PoolGeometry {
   int64_t KH = 0, KW = 0, sh = 0, sw = 0, ph = 0, pw = 0;
 };
 
-class MaxPool2DGradKernel : public Kernel {
+class MaxPool2DGradKernel : public NativeKernel {
 public:
-  explicit MaxPool2DGradKernel(const PoolGeometry &g) : g_(g) {}
+  explicit MaxPool2DGradKernel(const PoolGeometry &g)
+      : NativeKernel("max_pool2d_grad", 2, 1), g_(g) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 2 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     dy_ = static_cast<const float *>(inputs[0]);
     x_ = static_cast<const float *>(inputs[1]);
     dx_ = static_cast<float *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError("max_pool2d_grad kernel ran before bind() gave it "
-                           "2 inputs and 1 output");
+  Status compute() override {
     const PoolGeometry &g = g_;
     std::fill(dx_, dx_ + g.B * g.C * g.H * g.W, 0.f);
     for (int64_t bc = 0; bc < g.B * g.C; ++bc) {
@@ -74,7 +70,6 @@ public:
 
 private:
   PoolGeometry g_;
-  bool bound_ = false;
   const float *dy_ = nullptr, *x_ = nullptr;
   float *dx_ = nullptr;
 };

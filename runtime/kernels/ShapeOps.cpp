@@ -10,29 +10,25 @@
 //                 of 1 and missing leading dimensions (native)
 #include "runtime/kernels/Broadcast.h"
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
 
 #include <cstring>
 
 namespace braid::runtime::kernels {
 namespace {
 
-class CopyKernel : public Kernel {
+class CopyKernel : public NativeKernel {
 public:
-  explicit CopyKernel(size_t bytes) : bytes_(bytes) {}
+  explicit CopyKernel(size_t bytes)
+      : NativeKernel("copy", 1, 1), bytes_(bytes) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 1 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     in_ = inputs[0];
     out_ = outputs[0];
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError(
-          "copy kernel ran before bind() gave it 1 input and 1 output");
+  Status compute() override {
     if (in_ != out_)
       std::memcpy(out_, in_, bytes_);
     return Status::ok();
@@ -40,7 +36,6 @@ public:
 
 private:
   size_t bytes_;
-  bool bound_ = false;
   const void *in_ = nullptr;
   void *out_ = nullptr;
 };
@@ -67,25 +62,19 @@ public:
   }
 };
 
-class BroadcastToKernel : public Kernel {
+class BroadcastToKernel : public NativeKernel {
 public:
   BroadcastToKernel(const std::vector<int64_t> &in,
                     const std::vector<int64_t> &out)
-      : walk_(out, in, in) {}
+      : NativeKernel("broadcast_to", 1, 1), walk_(out, in, in) {}
 
-  void bind(const std::vector<void *> &inputs,
-            const std::vector<void *> &outputs) override {
-    bound_ = inputs.size() == 1 && outputs.size() == 1;
-    if (!bound_)
-      return;
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
     in_ = static_cast<const uint32_t *>(inputs[0]);
     out_ = static_cast<uint32_t *>(outputs[0]);
   }
 
-  Status run() override {
-    if (!bound_)
-      return internalError("broadcast_to kernel ran before bind() gave it 1 "
-                           "input and 1 output");
+  Status compute() override {
     const int64_t n = walk_.rowLength();
     const uint32_t *in = in_;
     uint32_t *out = out_;
@@ -107,7 +96,6 @@ public:
 
 private:
   BroadcastWalk walk_;
-  bool bound_ = false;
   const uint32_t *in_ = nullptr;
   uint32_t *out_ = nullptr;
 };
