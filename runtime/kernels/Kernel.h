@@ -84,8 +84,10 @@ public:
   virtual void bind(const std::vector<void *> &inputs,
                     const std::vector<void *> &outputs) = 0;
 
-  /// Computes the outputs from the inputs last bound. Never allocates and
-  /// never creates a oneDNN primitive. Fails only for data-dependent errors
+  /// Computes the outputs from the inputs last bound. Never allocates a
+  /// buffer (native kernels allocate nothing; oneDNN's execute keeps a few
+  /// bytes of argument bookkeeping per call) and never creates a oneDNN
+  /// primitive. Fails only for data-dependent errors
   /// (a label out of range), with a message naming the value.
   virtual Status run() = 0;
 
