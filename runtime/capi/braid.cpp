@@ -202,17 +202,7 @@ braid_status_code_t braid_plan_label_classes(const braid_plan_t *plan,
   if (!e)
     return report(notFound(std::string("the plan has no entry point '") +
                            entry_point + "'"));
-  *out_classes = 0;
-  for (const PlanStep &step : e->steps) {
-    using K = braid::plan::KernelKind;
-    size_t labels = step.desc.kind == K::SparseSoftmaxCrossEntropyGrad ? 2 : 1;
-    bool classification = step.desc.kind == K::SparseSoftmaxCrossEntropy ||
-                          step.desc.kind == K::SparseSoftmaxCrossEntropyGrad ||
-                          step.desc.kind == K::Accuracy;
-    if (classification &&
-        plan->plan->tensors()[step.inputs[labels]].name == input_name)
-      *out_classes = step.desc.inputs[labels - 1].shape[1];
-  }
+  *out_classes = plan->plan->labelClasses(*e, input_name);
   return BRAID_OK;
 }
 

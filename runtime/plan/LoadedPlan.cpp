@@ -243,6 +243,24 @@ LoadedPlan::findEntryPoint(const std::string &name) const {
   return nullptr;
 }
 
+int64_t LoadedPlan::labelClasses(const PlanEntryPoint &entry,
+                                 const std::string &inputName) const {
+  int64_t classes = 0;
+  for (const PlanStep &step : entry.steps) {
+    using K = plan::KernelKind;
+    // The labels are the gradient's third operand, the others' second.
+    const size_t labels =
+        step.desc.kind == K::SparseSoftmaxCrossEntropyGrad ? 2 : 1;
+    const bool classification =
+        step.desc.kind == K::SparseSoftmaxCrossEntropy ||
+        step.desc.kind == K::SparseSoftmaxCrossEntropyGrad ||
+        step.desc.kind == K::Accuracy;
+    if (classification && tensors_[step.inputs[labels]].name == inputName)
+      classes = step.desc.inputs[labels - 1].shape[1];
+  }
+  return classes;
+}
+
 Status LoadedPlan::loadFile(const std::string &path,
                             std::shared_ptr<const LoadedPlan> *out) {
   std::vector<uint8_t> bytes;

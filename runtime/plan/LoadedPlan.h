@@ -81,6 +81,11 @@ public:
   }
   /// Sum of the parameters' element counts.
   int64_t parameterCount() const;
+  /// The class count of `entry`'s input `inputName` when it holds the
+  /// labels of a sparse cross-entropy or an accuracy (the logits' columns);
+  /// 0 otherwise.
+  int64_t labelClasses(const PlanEntryPoint &entry,
+                       const std::string &inputName) const;
   /// Tensor ids of the optimizer state (Plan.states order).
   const std::vector<uint32_t> &states() const { return states_; }
 

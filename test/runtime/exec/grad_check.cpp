@@ -20,6 +20,8 @@
 // Exit status 1 when an error exceeds the tolerance, 2 on bad usage.
 #include "runtime/exec/Session.h"
 
+#include "dialects/braid/ShapeRules/ShapeRules.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -45,23 +47,6 @@ int usage(const std::string &message) {
 
 int fail(const std::string &what, const Status &status) {
   return usage(what + ": " + status.message());
-}
-
-std::string shapeString(const TensorDesc &desc) {
-  std::string s = "f32[";
-  for (size_t i = 0; i < desc.shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(desc.shape[i]);
-  return s + "]";
-}
-
-/// The class count of a label input: the logits' columns of the sparse
-/// softmax cross-entropy that reads it; 0 when none does.
-int64_t labelClasses(const PlanEntryPoint &entry, uint32_t labels) {
-  for (const PlanStep &step : entry.steps)
-    if (step.desc.kind == braid::plan::KernelKind::SparseSoftmaxCrossEntropy &&
-        step.inputs.size() == 2 && step.inputs[1] == labels)
-      return step.desc.inputs[0].shape[1];
-  return 0;
 }
 
 } // namespace
@@ -116,7 +101,7 @@ int main(int argc, char **argv) {
       for (float &x : data)
         x = uniform(rng);
     } else {
-      const int64_t classes = labelClasses(*train, id);
+      const int64_t classes = plan->labelClasses(*train, t.name);
       if (classes < 1)
         return usage("integer input '" + t.name +
                      "' is not the labels of a cross-entropy");
@@ -202,8 +187,12 @@ int main(int argc, char **argv) {
       }
     }
     std::printf("param %s %s: %zu coords, max error %.2e (tolerance %.0e)\n",
-                t.name.c_str(), shapeString(t.desc).c_str(), order.size(),
-                worst, kTolerance);
+                t.name.c_str(),
+                braid::shape::toString(
+                    braid::shape::TensorType{braid::shape::ElementType::F32,
+                                             t.desc.shape})
+                    .c_str(),
+                order.size(), worst, kTolerance);
   }
   std::printf(status ? "gradients DIFFER\n" : "gradients agree\n");
   return status;
