@@ -67,7 +67,7 @@ Status createElementwise(const StepDesc &step, KernelContext &context,
   dnnl::algorithm algorithm;
   switch (step.kind) {
   case plan::KernelKind::Relu:
-    algorithm = dnnl::algorithm::eltwise_relu;
+    algorithm = dnnl::algorithm::undef; // a native loop, below
     break;
   case plan::KernelKind::Sigmoid:
     algorithm = dnnl::algorithm::eltwise_logistic;

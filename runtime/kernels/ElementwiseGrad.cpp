@@ -81,7 +81,7 @@ Status createEltwiseGrad(const StepDesc &step, KernelContext &context,
   bool useDst = false;
   switch (step.kind) {
   case plan::KernelKind::ReluGrad:
-    algorithm = dnnl::algorithm::eltwise_relu;
+    algorithm = dnnl::algorithm::undef; // a native loop, below
     break;
   case plan::KernelKind::SigmoidGrad:
     algorithm = dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
