@@ -152,6 +152,31 @@ struct Bound {
   }
 };
 
+/// The allocation check of one kernel: after a warm-up run, two counted
+/// runs. A native kernel allocates nothing; a oneDNN one allocates the same
+/// small bookkeeping every run. Prints the count. Call with one OpenMP
+/// thread: the counter sees every thread's allocations, and a worker
+/// thread's lazy set-up landing in one counted run and not the other made
+/// the comparison flaky on a loaded machine.
+inline void expectSameAllocationsEveryRun(Kernel &kernel, const char *kind,
+                                          bool native) {
+  ASSERT_TRUE(kernel.run().isOk()) << kind; // oneDNN and OpenMP warm up
+  int counts[2];
+  for (int &n : counts) {
+    gAllocations = 0;
+    gCountAllocations = true;
+    Status s = kernel.run();
+    gCountAllocations = false;
+    ASSERT_TRUE(s.isOk()) << kind << ": " << s.message();
+    n = gAllocations;
+  }
+  std::printf("  %-30s %-8s %d allocations in run()\n", kind,
+              native ? "native" : "oneDNN", counts[1]);
+  if (native)
+    EXPECT_EQ(counts[1], 0) << kind;
+  EXPECT_EQ(counts[0], counts[1]) << kind;
+}
+
 /// Runs `step` once on `inputs` and returns its first output (empty and a
 /// test failure when creating or running fails).
 inline std::vector<float> runStep(const StepDesc &step,
