@@ -15,6 +15,12 @@
 # what the full batch amortizes per step (the optimizer update, the weights
 # read and the gradient written by every matmul) a half batch pays twice.
 #
+# The last column gives each Braid rank's share of its run spent waiting
+# for the other (braid-run's "waiting for other ranks" line). The two cores
+# do not always run at the same speed: when one is slower for a whole run,
+# the other rank waits for it every step, which two independent runs never
+# do.
+#
 # RUNS=N (default 3) repeats each measurement, alternating Braid and
 # PyTorch, and prints the median efficiency; EPOCHS=N sets the length of
 # each run (default 5 for the reference model, 1 for the wide MLP).
@@ -37,6 +43,10 @@ rate() { # metrics file -> samples/s over its epochs (their harmonic mean:
 torch_rate() { # a JSON line of the peer -> samples/s
   /usr/bin/python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).read())['train_samples_per_s'])" "$1"
 }
+waits() { # braid-run's output -> each rank's share of the run spent waiting
+  # for the other ("5%/18%": rank 1 waited for rank 0 most)
+  tr '\r' '\n' <"$1" | sed -n 's/^waiting for other ranks: //p' | grep -o '([0-9]*%)' | tr -d '()' | paste -sd/
+}
 ratio() { /usr/bin/python3 -c "print(f'{$1/($2):.0%}')"; }
 
 runs=${RUNS:-3}
@@ -44,7 +54,7 @@ median_ratio() { # "two two ..." "pair pair ..." -> the median of two/pair
   /usr/bin/python3 -c "import statistics,sys; print(f'{statistics.median(float(a)/float(b) for a, b in zip(sys.argv[1].split(), sys.argv[2].split())):.0%}')" "$1" "$2"
 }
 
-printf '%-22s %-8s %5s %12s %12s %12s %10s\n' model peer run "1 rank" "2 x 1 rank" "2 ranks" efficiency
+printf '%-22s %-8s %5s %12s %12s %12s %10s %s\n' model peer run "1 rank" "2 x 1 rank" "2 ranks" efficiency "waits (rank 0/1)"
 # The reference model's epoch takes a third of a second: five of them, so
 # that two runs started together overlap for most of their training.
 for spec in "mlp:examples/mlp.braid:64:64:5" "wide_mlp:examples/wide_mlp.braid:1024,1024:256:1"; do
@@ -64,12 +74,12 @@ for spec in "mlp:examples/mlp.braid:64:64:5" "wide_mlp:examples/wide_mlp.braid:1
     $run_bin train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/ba.jsonl" >/dev/null &
     $run_bin train "$tmp/$name.1.plan" "${common[@]}" --metrics "$tmp/bb.jsonl" >/dev/null
     wait
-    mpirun -np 2 $run_bin train "$tmp/$name.2.plan" "${common[@]}" --metrics "$tmp/b2.jsonl" >/dev/null
+    mpirun -np 2 $run_bin train "$tmp/$name.2.plan" "${common[@]}" --metrics "$tmp/b2.jsonl" >"$tmp/b2.out"
     one=$(rate "$tmp/b1.jsonl")
     pair=$(($(rate "$tmp/ba.jsonl") + $(rate "$tmp/bb.jsonl")))
     two=$(rate "$tmp/b2.jsonl")
     bp+=("$pair"); b2+=("$two")
-    printf '%-22s %-8s %5s %12s %12s %12s %10s\n' "$name (batch $batch)" braid "$run" "$one" "$pair" "$two" "$(ratio "$two" "$pair")"
+    printf '%-22s %-8s %5s %12s %12s %12s %10s %s\n' "$name (batch $batch)" braid "$run" "$one" "$pair" "$two" "$(ratio "$two" "$pair")" "$(waits "$tmp/b2.out")"
     # The bound: two half-batch runs at once, no communication.
     $run_bin train "$tmp/$name.half.plan" "${common[@]}" --metrics "$tmp/ha.jsonl" >/dev/null &
     $run_bin train "$tmp/$name.half.plan" "${common[@]}" --metrics "$tmp/hb.jsonl" >/dev/null

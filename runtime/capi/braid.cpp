@@ -8,8 +8,11 @@
 #include "runtime/exec/Session.h"
 
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <new>
+#include <string>
+#include <vector>
 
 using namespace braid::runtime;
 
@@ -361,6 +364,36 @@ braid_communicator_check_plan(braid_communicator_t *communicator,
     return nullArgument("communicator or plan");
   return guarded([&] {
     return report(checkPlanAgreement(*communicator->comm, *plan->plan));
+  });
+}
+
+double
+braid_communicator_waited_seconds(const braid_communicator_t *communicator) {
+  return communicator ? communicator->comm->waitedSeconds() : 0.0;
+}
+
+braid_status_code_t
+braid_communicator_all_gather(braid_communicator_t *communicator, double value,
+                              double *out_values, size_t count) {
+  if (!communicator || !out_values)
+    return nullArgument("communicator or out_values");
+  return guarded([&] {
+    const size_t size = static_cast<size_t>(communicator->comm->size());
+    if (count != size)
+      return report(
+          invalidArgument("an all-gather over " + std::to_string(size) +
+                          " ranks needs room for " + std::to_string(size) +
+                          " values, not " + std::to_string(count)));
+    // The communicator gathers 64-bit words: a double travels as its bits.
+    uint64_t bits;
+    std::memcpy(&bits, &value, sizeof bits);
+    std::vector<uint64_t> all;
+    if (braid_status_code_t code =
+            report(communicator->comm->allGather(bits, &all)))
+      return code;
+    for (size_t r = 0; r < size; ++r)
+      std::memcpy(&out_values[r], &all[r], sizeof(double));
+    return BRAID_OK;
   });
 }
 

@@ -97,6 +97,12 @@ public:
 
   /// Every rank's `value`, in rank order (start-up checks).
   virtual Status allGather(uint64_t value, std::vector<uint64_t> *out) = 0;
+
+  /// Seconds this rank has spent in collective waits after its own part
+  /// was done: waiting for slower ranks, and for the transfer. On ranks
+  /// that share a host, one rank's large figure and another's small one
+  /// name the second as the straggler.
+  virtual double waitedSeconds() const { return 0; }
 };
 
 /// One process alone: reductions and broadcasts leave the data as it is.

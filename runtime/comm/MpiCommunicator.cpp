@@ -167,6 +167,13 @@ Status MpiCommunicator::arenaBarrier(const void *inArena) {
   return arena->barrier(0);
 }
 
+double MpiCommunicator::waitedSeconds() const {
+  double seconds = waitedSeconds_;
+  for (const auto &arena : arenas_)
+    seconds += arena->waitedSeconds();
+  return seconds;
+}
+
 SharedArena *MpiCommunicator::arenaOf(const void *data, size_t bytes) const {
   for (const auto &arena : arenas_)
     if (arena->contains(data, bytes))
@@ -228,8 +235,10 @@ Status MpiCommunicator::waitFor(void *handle, const char *what, size_t bytes) {
     if (rc != MPI_SUCCESS)
       return communicationError("rank " + std::to_string(rank_) + ": " +
                                 operation() + " failed: " + mpiError(rc));
-    if (done)
+    if (done) {
+      waitedSeconds_ += poller.waitedSeconds();
       return Status::ok();
+    }
     if (!poller.keepWaiting())
       return poller.timedOut(rank_, operation());
   }

@@ -44,6 +44,7 @@ public:
                size_t *end) const override;
   Status arenaBarrier(const void *inArena) override;
   Status allGather(uint64_t value, std::vector<uint64_t> *out) override;
+  double waitedSeconds() const override;
 
 private:
   MpiCommunicator();
@@ -59,6 +60,8 @@ private:
   /// header in this one).
   void *node_ = nullptr;
   int nodeSize_ = 1;
+  /// Time in waits on MPI requests; the arenas count their barriers.
+  double waitedSeconds_ = 0;
   std::vector<std::unique_ptr<SharedArena>> arenas_;
 };
 

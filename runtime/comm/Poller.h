@@ -17,10 +17,10 @@ namespace braid::runtime {
 class Poller {
 public:
   explicit Poller(double timeoutSeconds)
-      : timeoutSeconds_(timeoutSeconds),
-        deadline_(Clock::now() +
-                  std::chrono::duration_cast<Clock::duration>(
-                      std::chrono::duration<double>(timeoutSeconds))) {}
+      : timeoutSeconds_(timeoutSeconds), start_(Clock::now()),
+        deadline_(start_ + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(timeoutSeconds))) {
+  }
 
   /// Call after each unsuccessful poll: false once the deadline has passed
   /// (the clock is read every 1024 polls); otherwise backs off and true.
@@ -35,6 +35,14 @@ public:
       __builtin_ia32_pause(); // leaves the core's pipeline to its sibling
 #endif
     return true;
+  }
+
+  /// Seconds since construction when a poll failed, else 0: a wait that
+  /// found its peers already there costs no clock read.
+  double waitedSeconds() const {
+    return polls_ == 0
+               ? 0.0
+               : std::chrono::duration<double>(Clock::now() - start_).count();
   }
 
   /// The error of a wait that gave up: `what` names the operation.
@@ -55,7 +63,7 @@ private:
   static constexpr unsigned kPollsBeforeYield = 2000;
 
   double timeoutSeconds_;
-  Clock::time_point deadline_;
+  Clock::time_point start_, deadline_;
   unsigned polls_ = 0;
 };
 

@@ -130,6 +130,7 @@ Status SharedArena::barrier(size_t bytes) {
                                            std::to_string(bytes) + " bytes"
                                      : std::string("the exchange of updated "
                                                    "parameters"));
+  waitedSeconds_ += poller.waitedSeconds();
   return Status::ok();
 }
 

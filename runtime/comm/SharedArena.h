@@ -54,6 +54,8 @@ public:
   /// Waits until every rank has reached this barrier too; `bytes` names
   /// the operation in a timeout's message (0: a parameter exchange).
   Status barrier(size_t bytes);
+  /// Seconds this rank has spent in barriers waiting for the others.
+  double waitedSeconds() const { return waitedSeconds_; }
 
 private:
   SharedArena() = default;
@@ -63,6 +65,7 @@ private:
   size_t bytes_ = 0;
   double timeoutSeconds_ = 30;
   uint64_t epoch_ = 0;
+  double waitedSeconds_ = 0;
   /// Each rank's arena, and each rank's barrier counter, in this process's
   /// address space.
   std::vector<void *> segments_;

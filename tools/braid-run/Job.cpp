@@ -24,6 +24,17 @@ int Job::join(braid_plan_t *plan, double timeoutSeconds) {
   return 0;
 }
 
+int Job::allGather(double value, std::vector<double> *out) const {
+  out->assign(static_cast<size_t>(size_), value);
+  if (size_ <= 1)
+    return 0;
+  if (braid_communicator_all_gather(comm_, value, out->data(), out->size()) !=
+      BRAID_OK)
+    return failRank(std::string("gathering a value from every rank failed: ") +
+                    braid_status_message());
+  return 0;
+}
+
 int Job::failRank(const std::string &message) const {
   if (size_ <= 1)
     return fail(message);

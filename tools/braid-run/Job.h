@@ -7,6 +7,8 @@
 
 #include "Common.h"
 
+#include <vector>
+
 namespace braidrun {
 
 class Job {
@@ -24,6 +26,15 @@ public:
   bool speaks() const { return rank_ == 0; }
   /// For braid_session_options_t::communicator (NULL alone).
   braid_communicator_t *communicator() const { return comm_; }
+
+  /// Seconds this rank has spent in collectives waiting for the others
+  /// (0 alone).
+  double waitedSeconds() const {
+    return braid_communicator_waited_seconds(comm_);
+  }
+  /// Collective: every rank's `value`, in rank order. Returns an exit
+  /// status, as join.
+  int allGather(double value, std::vector<double> *out) const;
 
   /// Reports a failure of this rank. In a job of several ranks the others
   /// may be waiting on this one in a collective, so the whole job is ended

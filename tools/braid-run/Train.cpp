@@ -9,6 +9,7 @@
 #include "runtime/train/Metrics.h"
 #include "runtime/train/Progress.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -123,6 +124,33 @@ int evaluate(const Job &job, braid_plan_t *plan, braid_session_t *session,
   out->loss = lossSum / batches.batchCount();
   if (hasAccuracy)
     out->accuracy = accuracySum / batches.batchCount();
+  return 0;
+}
+
+/// Under mpirun: how long each rank waited in collectives for the others
+/// while training. Ranks on shared cores can run at lasting different
+/// speeds; the rank that waited least is the one the others waited for.
+int reportWaits(const Job &job, FILE *out, double waitedAtStart,
+                double seconds) {
+  if (job.size() < 2)
+    return 0;
+  std::vector<double> waits;
+  if (int rc = job.allGather(job.waitedSeconds() - waitedAtStart, &waits))
+    return rc;
+  std::fprintf(out, "waiting for other ranks:");
+  size_t slowest = 0;
+  for (size_t r = 0; r < waits.size(); ++r) {
+    std::fprintf(out, "%s rank %zu %.2f s (%.0f%%)", r ? "," : "", r, waits[r],
+                 seconds > 0 ? 100 * waits[r] / seconds : 0.0);
+    if (waits[r] < waits[slowest])
+      slowest = r;
+  }
+  std::fprintf(out, " of %.2f s of training", seconds);
+  // Below a twentieth of the run, who waited for whom is noise.
+  const double most = *std::max_element(waits.begin(), waits.end());
+  if (most - waits[slowest] >= 0.05 * seconds)
+    std::fprintf(out, "; the others waited for rank %zu", slowest);
+  std::fprintf(out, "\n");
   return 0;
 }
 
@@ -278,6 +306,7 @@ int train(const TrainOptions &o) {
               : "");
   std::fflush(out);
 
+  const double waitedAtStart = job.waitedSeconds();
   auto start = std::chrono::steady_clock::now();
   auto wall = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() -
@@ -322,6 +351,8 @@ int train(const TrainOptions &o) {
       if (o.maxSteps > 0 && position.globalStep >= o.maxSteps) {
         std::fprintf(out, "\nstopped after %lld steps\n",
                      static_cast<long long>(position.globalStep));
+        if (int rc = reportWaits(job, out, waitedAtStart, wall()))
+          return rc;
         if (Status flushed = metrics ? metrics->flush() : Status::ok();
             !flushed)
           return fail(flushed.message());
@@ -359,6 +390,8 @@ int train(const TrainOptions &o) {
     std::fprintf(out, " on %lld samples\n",
                  static_cast<long long>(last->samples));
   }
+  if (int rc = reportWaits(job, out, waitedAtStart, wall()))
+    return rc;
   if (!o.save.empty() && job.speaks())
     return saveCheckpoint(session.get(), o.save, position);
   return 0;

@@ -154,6 +154,17 @@ BRAID_API int braid_communicator_size(const braid_communicator_t *communicator);
  * different plans or the plan's replica count is not the job's size. */
 BRAID_API braid_status_code_t braid_communicator_check_plan(
     braid_communicator_t *communicator, const braid_plan_t *plan);
+/* Seconds this rank has spent in collective waits after its own part was
+ * done, since the communicator was created: waiting for slower ranks, and
+ * for transfers. A rank that waits much less than the others is the one
+ * they wait for. 0 for NULL. */
+BRAID_API double
+braid_communicator_waited_seconds(const braid_communicator_t *communicator);
+/* Collective. Every rank's `value`, in rank order: out_values[r] is rank
+ * r's. `count` must be the job's size. */
+BRAID_API braid_status_code_t
+braid_communicator_all_gather(braid_communicator_t *communicator, double value,
+                              double *out_values, size_t count);
 /* Ends the whole job (MPI_Abort): mpirun stops every rank, even one stuck
  * in a collective. Does not return. */
 BRAID_API void braid_communicator_abort(braid_communicator_t *communicator,

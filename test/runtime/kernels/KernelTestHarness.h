@@ -172,8 +172,9 @@ inline void expectSameAllocationsEveryRun(Kernel &kernel, const char *kind,
   }
   std::printf("  %-30s %-8s %d allocations in run()\n", kind,
               native ? "native" : "oneDNN", counts[1]);
-  if (native)
+  if (native) {
     EXPECT_EQ(counts[1], 0) << kind;
+  }
   EXPECT_EQ(counts[0], counts[1]) << kind;
 }
 

@@ -1,9 +1,16 @@
-"""Starts a 2-rank data-parallel training under mpirun, makes rank 1 die
-(SIGKILL) or stop answering (SIGSTOP) after its first steps, and checks
-that the job ends with a nonzero status and a clear error well within 60
-seconds instead of hanging.
+"""Starts a 2-rank data-parallel training under mpirun and strikes rank 1
+after its first steps:
 
-  dead_rank.py kill|stop PLAN [braid-run train options...]
+- kill: it dies (SIGKILL);
+- stop: it stops answering (SIGSTOP, never resumed);
+- pause: it stops for 2 s (SIGSTOP, then SIGCONT), a straggler.
+
+After kill and stop, checks that the job ends with a nonzero status and a
+clear error well within 60 seconds instead of hanging. After pause, checks
+that the job completes and that its report of waits shows rank 0 waiting
+for rank 1 at least 1.5 s.
+
+  strike_rank.py kill|stop|pause PLAN [braid-run train options...]
 
 Rank 1 is struck only once rank 0 has logged training steps to a metrics
 file of this script's own: a fixed sleep struck it during start-up on a
@@ -13,6 +20,7 @@ collective left waiting.
 Prints what happened for FileCheck; the job's output follows.
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,7 +28,7 @@ import tempfile
 import time
 
 mode, plan, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
-metrics_dir = tempfile.mkdtemp(prefix="dead_rank.")
+metrics_dir = tempfile.mkdtemp(prefix="strike_rank.")
 metrics = os.path.join(metrics_dir, "steps.jsonl")
 command = ["mpirun", "-np", "2", "--oversubscribe",
            "braid-run", "train", plan, "--threads", "1",
@@ -73,6 +81,20 @@ try:
         sys.exit(1)
     os.kill(victim, signal.SIGKILL if mode == "kill" else signal.SIGSTOP)
     struck = time.time()
+    if mode == "pause":
+        time.sleep(2)
+        os.kill(victim, signal.SIGCONT)
+        output, _ = job.communicate(timeout=120)
+        text = output.decode(errors="replace")
+        waits = re.search(r"waiting for other ranks: rank 0 ([0-9.]+) s .*"
+                          r"; the others waited for rank (\d+)", text)
+        print("job ended after rank 1 was paused, status %s" %
+              ("zero" if job.returncode == 0 else "nonzero"))
+        ok = waits is not None and float(waits.group(1)) >= 1.5
+        print("rank 0 waited at least 1.5 s, for rank %s: %s" %
+              (waits.group(2) if waits else "?", "yes" if ok else "no"))
+        sys.stdout.write(text)
+        sys.exit(0 if ok and job.returncode == 0 else 1)
     try:
         output, _ = job.communicate(timeout=90)
     except subprocess.TimeoutExpired:
