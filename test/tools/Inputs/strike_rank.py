@@ -3,12 +3,12 @@ after its first steps:
 
 - kill: it dies (SIGKILL);
 - stop: it stops answering (SIGSTOP, never resumed);
-- pause: it stops for 2 s (SIGSTOP, then SIGCONT), a straggler.
+- pause: it stops for 4 s (SIGSTOP, then SIGCONT), a straggler.
 
 After kill and stop, checks that the job ends with a nonzero status and a
 clear error well within 60 seconds instead of hanging. After pause, checks
 that the job completes and that its report of waits shows rank 0 waiting
-for rank 1 at least 1.5 s.
+for rank 1 at least 3 s.
 
   strike_rank.py kill|stop|pause PLAN [braid-run train options...]
 
@@ -82,17 +82,21 @@ try:
     os.kill(victim, signal.SIGKILL if mode == "kill" else signal.SIGSTOP)
     struck = time.time()
     if mode == "pause":
-        time.sleep(2)
+        time.sleep(4)
         os.kill(victim, signal.SIGCONT)
         output, _ = job.communicate(timeout=120)
         text = output.decode(errors="replace")
-        waits = re.search(r"waiting for other ranks: rank 0 ([0-9.]+) s .*"
-                          r"; the others waited for rank (\d+)", text)
+        # Rank 1 cannot take a step while it is stopped, so rank 0 waits for
+        # at least that long. Which rank the report names depends on the
+        # rest of the run too: on a loaded machine, both ranks wait for
+        # each other for seconds.
+        waits = re.search(r"waiting for other ranks: rank 0 ([0-9.]+) s ", text)
         print("job ended after rank 1 was paused, status %s" %
               ("zero" if job.returncode == 0 else "nonzero"))
-        ok = waits is not None and float(waits.group(1)) >= 1.5
-        print("rank 0 waited at least 1.5 s, for rank %s: %s" %
-              (waits.group(2) if waits else "?", "yes" if ok else "no"))
+        ok = waits is not None and float(waits.group(1)) >= 3
+        print("rank 0 waited at least 3 s: %s" % ("yes" if ok else "no"))
+        report = re.search(r"waiting for other ranks:[^\r\n]*", text)
+        print(report.group(0) if report else "no report of the waits")
         sys.stdout.write(text)
         sys.exit(0 if ok and job.returncode == 0 else 1)
     try:
