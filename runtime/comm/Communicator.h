@@ -25,10 +25,11 @@ struct CommRequest {
   /// A reduction through shared memory runs in wait(); start() records it.
   float *data = nullptr;
   ReduceOp op = ReduceOp::Sum;
-  /// Set by a session whose update is sharded: the wait reduces only this
-  /// rank's share of the bucket (Communicator::shareOf) and leaves the rest
-  /// as it is; the session then exchanges updated parameters instead.
-  bool shareOnly = false;
+  /// Set by a session whose update is sharded: its optimizer kernels sum
+  /// every rank's gradients for their shares themselves, so the wait only
+  /// waits until every rank's bucket is complete and reduces nothing; the
+  /// session then exchanges updated parameters.
+  bool synchronizeOnly = false;
 };
 
 class Communicator {

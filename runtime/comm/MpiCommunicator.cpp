@@ -251,7 +251,7 @@ Status MpiCommunicator::wait(CommRequest *request) {
   if (request->data)
     return static_cast<SharedArena *>(request->handle)
         ->allReduce(request->data, request->count, request->op,
-                    request->shareOnly);
+                    request->synchronizeOnly);
   return waitFor(request->handle, "an all-reduce",
                  request->count * sizeof(float));
 }

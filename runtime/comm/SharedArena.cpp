@@ -135,7 +135,7 @@ Status SharedArena::barrier(size_t bytes) {
 }
 
 Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
-                              bool shareOnly) {
+                              bool synchronizeOnly) {
   const size_t bytes = count * sizeof(float);
   if (!contains(data, bytes))
     return internalError("a shared-memory all-reduce of " +
@@ -156,6 +156,11 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
 
   // Every rank has written its bucket.
   BRAID_RETURN_IF_ERROR(barrier(bytes));
+  // A sharded update's optimizer kernels read the ranks' buckets from here
+  // on; the session's parameter exchange, behind a barrier, also keeps every
+  // rank from rewriting its bucket before the others have read it.
+  if (synchronizeOnly)
+    return Status::ok();
   const auto [lo, hi] = share(rank_);
   const size_t n = hi - lo;
   if (n > 0) {
@@ -182,11 +187,6 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
       }
     }
   }
-  // A sharded update's session exchanges parameters next, behind a barrier
-  // that also keeps every rank from rewriting its bucket before the others
-  // have read their shares of it.
-  if (shareOnly)
-    return Status::ok();
   // Every share is reduced; take the others'.
   BRAID_RETURN_IF_ERROR(barrier(bytes));
   for (int k = 0; k < size_; ++k)

@@ -40,11 +40,11 @@ public:
   /// floats at the same offset of every rank's segment, in place on every
   /// rank. Collective over the host's ranks, in the same order everywhere.
   /// Sums run in rank order, so every rank gets bit-identical results.
-  /// With `shareOnly`, only this rank's share is reduced (shareOf) and the
-  /// rest of the bucket is left as it is: for a sharded update, where the
-  /// ranks exchange updated parameters instead.
+  /// With `synchronizeOnly`, only the first barrier runs: every rank's
+  /// bucket is then complete and readable, and nothing is reduced (a
+  /// sharded update, whose optimizer kernels sum the ranks' shares).
   Status allReduce(float *data, size_t count, ReduceOp op,
-                   bool shareOnly = false);
+                   bool synchronizeOnly = false);
   /// The floats [*begin, *end) of a `count`-float bucket that rank `rank`
   /// reduces: equal shares in rank order, whole cache lines each.
   void shareOf(size_t count, int rank, size_t *begin, size_t *end) const;

@@ -116,8 +116,16 @@ Status ShardedUpdate::build(
             static_cast<int64_t>(shares[k].second) - offsets[i], 0, n);
         ranges[k] = {b, std::max(b, e)};
       }
+      // Every rank's gradient at the same place in its segment; the update
+      // sums them for its share, in rank order.
+      const float *mine = static_cast<const float *>(data[wait.outputs[i]]);
+      std::vector<const float *> gradients;
+      for (int k = 0; k < size; ++k)
+        gradients.push_back(
+            static_cast<const float *>(comm->peerAddress(mine, k)));
       if (!kernels[users[i]]->restrictElements(ranges[rank].first,
-                                               ranges[rank].second))
+                                               ranges[rank].second) ||
+          !kernels[users[i]]->sumGradients(std::move(gradients)))
         return internalError("the optimizer step " + std::to_string(users[i]) +
                              " of '" + entry.name +
                              "' cannot update a share of its parameter");
@@ -128,7 +136,7 @@ Status ShardedUpdate::build(
         states_.push_back(
             {static_cast<float *>(data[u.inputs[2 + s]]), ranges});
     }
-    pending->second->request.shareOnly = true;
+    pending->second->request.synchronizeOnly = true;
     arena_ = bucket;
   }
   return Status::ok();

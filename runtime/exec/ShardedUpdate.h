@@ -1,10 +1,11 @@
 // The sharded optimizer update of a data-parallel session whose ranks share
 // a host (ZeRO stage 1, as PyTorch's ZeroRedundancyOptimizer): each rank
-// reduces only its share of a gradient bucket, updates only the parameter
-// elements in that share (and their optimizer state), and at the end of
-// the step copies the other ranks' updated elements from their memory. Every
-// rank ends the step with the same parameters as an unsharded update, with
-// half the optimizer work on two ranks and no copy of reduced gradients.
+// updates only the parameter elements in its share of a gradient bucket
+// (and their optimizer state), summing the ranks' gradients for that share
+// as it goes, and at the end of the step copies the other ranks' updated
+// elements from their memory. Every rank ends the step with the same
+// parameters as an unsharded update, with half the optimizer work on two
+// ranks; no reduced gradient is written or copied.
 //
 // A bucket is sharded when the communicator shares the session's memory
 // between the ranks and each of its gradients is read, after its wait, by

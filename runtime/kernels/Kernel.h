@@ -101,6 +101,15 @@ public:
     (void)end;
     return false;
   }
+  /// For the same kernels, on replicas that share memory: from now on the
+  /// gradient operand is the sum, in rank order, of `gradients` (every
+  /// rank's buffer of it, unreduced), which the kernel adds up itself a
+  /// block at a time instead of reading a reduced gradient. False when the
+  /// kernel cannot.
+  virtual bool sumGradients(std::vector<const float *> gradients) {
+    (void)gradients;
+    return false;
+  }
 };
 
 /// Creates the kernel of `step`; oneDNN primitives are created here. Fails

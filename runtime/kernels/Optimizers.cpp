@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace braid::runtime::kernels {
 namespace {
@@ -47,6 +48,31 @@ BRAID_VECTOR_CLONES void sgdMomentumLoop(int64_t n, float lr, float momentum,
   }
 }
 
+BRAID_VECTOR_CLONES void sumLoop(int64_t n, const float *a, const float *b,
+                                 float *out) {
+#pragma GCC ivdep
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = a[i] + b[i];
+}
+
+/// Calls update(first, count, gradient) over elements [begin, end) a block
+/// at a time, `gradient` holding the block's sum of `sources` in rank order:
+/// ((g0 + g1) + g2) + ..., the order of the shared arena's reduction. The
+/// block stays in L1, so the reduced gradient is never written to memory.
+template <typename Update>
+void forEachSummedBlock(const std::vector<const float *> &sources,
+                        int64_t begin, int64_t end, Update update) {
+  constexpr int64_t kBlock = 1024;
+  alignas(64) float gradient[kBlock];
+  for (int64_t b = begin; b < end; b += kBlock) {
+    const int64_t n = std::min(kBlock, end - b);
+    sumLoop(n, sources[0] + b, sources[1] + b, gradient);
+    for (size_t k = 2; k < sources.size(); ++k)
+      sumLoop(n, gradient, sources[k] + b, gradient);
+    update(b, n, gradient);
+  }
+}
+
 struct AdamConstants {
   float b1, c1, b2, c2, stepSize, invSqrtCorrection2, eps;
 };
@@ -68,7 +94,8 @@ BRAID_VECTOR_CLONES void adamLoop(int64_t n, AdamConstants k,
 }
 
 /// An update of P parameter elements, restricted to [begin_, end_) for a
-/// sharded update (Kernel::restrictElements).
+/// sharded update (Kernel::restrictElements), whose gradient may be summed
+/// from every rank's buffer (Kernel::sumGradients).
 class ElementwiseUpdateKernel : public NativeKernel {
 public:
   ElementwiseUpdateKernel(const char *name, size_t inputs, size_t outputs,
@@ -82,9 +109,29 @@ public:
     end_ = end;
     return true;
   }
+  bool sumGradients(std::vector<const float *> gradients) override {
+    if (gradients.size() < 2)
+      return false;
+    for (const float *g : gradients)
+      if (!g)
+        return false;
+    gradients_ = std::move(gradients);
+    return true;
+  }
 
 protected:
+  /// Calls update(first, count, gradient) over [begin_, end_): once with
+  /// the bound gradient, or a block at a time with the sum of the ranks'.
+  template <typename Update>
+  void forEachGradient(const float *bound, Update update) const {
+    if (gradients_.empty())
+      update(begin_, end_ - begin_, bound + begin_);
+    else
+      forEachSummedBlock(gradients_, begin_, end_, update);
+  }
+
   int64_t P_, begin_ = 0, end_;
+  std::vector<const float *> gradients_;
 };
 
 class SgdUpdateKernel : public ElementwiseUpdateKernel {
@@ -103,15 +150,18 @@ public:
   }
 
   Status compute() override {
-    const int64_t b = begin_, n = end_ - begin_;
     if (momentum_ == 0.f) {
-      sgdLoop(n, lr_, param_ + b, grad_ + b, paramOut_ + b);
+      forEachGradient(grad_, [&](int64_t b, int64_t n, const float *g) {
+        sgdLoop(n, lr_, param_ + b, g, paramOut_ + b);
+      });
       if (velocityOut_ != velocity_)
-        std::copy(velocity_ + b, velocity_ + b + n, velocityOut_ + b);
+        std::copy(velocity_ + begin_, velocity_ + end_, velocityOut_ + begin_);
       return Status::ok();
     }
-    sgdMomentumLoop(n, lr_, momentum_, param_ + b, grad_ + b, velocity_ + b,
-                    paramOut_ + b, velocityOut_ + b);
+    forEachGradient(grad_, [&](int64_t b, int64_t n, const float *g) {
+      sgdMomentumLoop(n, lr_, momentum_, param_ + b, g, velocity_ + b,
+                      paramOut_ + b, velocityOut_ + b);
+    });
     return Status::ok();
   }
 
@@ -157,9 +207,10 @@ public:
     k.b2 = static_cast<float>(beta2_);
     k.c2 = static_cast<float>(1 - beta2_);
     k.eps = eps_;
-    const int64_t b = begin_;
-    adamLoop(end_ - begin_, k, param_ + b, grad_ + b, m_ + b, v_ + b,
-             paramOut_ + b, mOut_ + b, vOut_ + b);
+    forEachGradient(grad_, [&](int64_t b, int64_t n, const float *g) {
+      adamLoop(n, k, param_ + b, g, m_ + b, v_ + b, paramOut_ + b, mOut_ + b,
+               vOut_ + b);
+    });
     return Status::ok();
   }
 

@@ -651,6 +651,79 @@ TEST_F(GradientTest, AdamUpdateRejectsStepZero) {
   std::printf("  %s\n", s.message().c_str());
 }
 
+// A sharded update on ranks that share memory (runtime/exec/ShardedUpdate):
+// the kernel updates only its share and sums the ranks' unreduced gradients
+// itself, a block at a time. Its share must equal an update of the whole
+// parameter by the gradient the shared arena's reduction would have written
+// (the same float sums, in rank order), and leave the rest untouched. 3000
+// elements span several blocks and end in a partial one.
+TEST_F(GradientTest, ShardedUpdateSumsTheRanksGradients) {
+  const Shape shape = {3000};
+  const int64_t begin = 100, end = 2900;
+  std::vector<Host> ranks = {randomF32(shape), randomF32(shape),
+                             randomF32(shape)};
+  Host reduced = Host::f32(shape);
+  for (size_t i = 0; i < reduced.data.size(); ++i)
+    reduced.data[i] = (ranks[0].data[i] + ranks[1].data[i]) + ranks[2].data[i];
+  struct Case {
+    const char *name;
+    KernelKind kind;
+    double momentum;
+  };
+  for (const Case &c : {Case{"sgd", KernelKind::SgdUpdate, 0.0},
+                        Case{"sgd momentum", KernelKind::SgdUpdate, 0.9},
+                        Case{"adam", KernelKind::AdamUpdate, 0.0}}) {
+    const bool adam = c.kind == KernelKind::AdamUpdate;
+    // param, grad, state... (and Adam's step count); outputs in place.
+    std::vector<Host> in = {randomF32(shape), reduced, randomF32(shape)};
+    if (adam) {
+      in.push_back(randomF32(shape, 0.f, 1.f));
+      in.push_back(scalar(3.f));
+    }
+    StepDesc step = makeStep(c.kind, in,
+                             adam ? std::vector<Shape>{shape, shape, shape}
+                                  : std::vector<Shape>{shape, shape});
+    step.lr = 0.05, step.momentum = c.momentum;
+    step.beta1 = 0.9, step.beta2 = 0.999, step.eps = 1e-8;
+    const size_t states = adam ? 2 : 1;
+    auto run = [&](std::vector<Host> operands, bool sharded) {
+      KernelContext context;
+      std::unique_ptr<Kernel> kernel;
+      EXPECT_TRUE(createKernel(step, context, &kernel).isOk());
+      std::vector<void *> inputs, outputs = {ptr(operands[0])};
+      for (Host &h : operands)
+        inputs.push_back(ptr(h));
+      for (size_t s = 0; s < states; ++s)
+        outputs.push_back(ptr(operands[2 + s]));
+      if (sharded) {
+        EXPECT_TRUE(kernel->restrictElements(begin, end));
+        EXPECT_FALSE(kernel->sumGradients({ranks[0].data.data()}))
+            << "one rank's gradient is no sum";
+        EXPECT_FALSE(kernel->sumGradients({ranks[0].data.data(), nullptr}));
+        EXPECT_TRUE(kernel->sumGradients({ranks[0].data.data(),
+                                          ranks[1].data.data(),
+                                          ranks[2].data.data()}));
+        // The bound gradient is ignored from now on.
+        std::fill(operands[1].data.begin(), operands[1].data.end(), 1e9f);
+      }
+      kernel->bind(inputs, outputs);
+      EXPECT_TRUE(kernel->run().isOk()) << c.name;
+      return operands;
+    };
+    const std::vector<Host> whole = run(in, false), share = run(in, true);
+    for (size_t o = 0; o < 1 + states; ++o) {
+      const size_t operand = o == 0 ? 0 : 1 + o;
+      int mismatches = 0;
+      for (int64_t i = 0; i < shape[0]; ++i) {
+        const float want = i >= begin && i < end ? whole[operand].data[i]
+                                                 : in[operand].data[i];
+        mismatches += share[operand].data[i] != want;
+      }
+      EXPECT_EQ(mismatches, 0) << c.name << " operand " << operand;
+    }
+  }
+}
+
 TEST_F(GradientTest, IncrementInPlace) {
   Host counter = scalar(0.f);
   StepDesc step = makeStep(KernelKind::Increment, {counter}, {{}});
