@@ -700,9 +700,9 @@ TEST_F(GradientTest, ShardedUpdateSumsTheRanksGradients) {
         EXPECT_FALSE(kernel->sumGradients({ranks[0].data.data()}))
             << "one rank's gradient is no sum";
         EXPECT_FALSE(kernel->sumGradients({ranks[0].data.data(), nullptr}));
-        EXPECT_TRUE(kernel->sumGradients({ranks[0].data.data(),
-                                          ranks[1].data.data(),
-                                          ranks[2].data.data()}));
+        EXPECT_TRUE(
+            kernel->sumGradients({ranks[0].data.data(), ranks[1].data.data(),
+                                  ranks[2].data.data()}));
         // The bound gradient is ignored from now on.
         std::fill(operands[1].data.begin(), operands[1].data.end(), 1e9f);
       }
