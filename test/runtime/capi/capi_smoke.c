@@ -85,6 +85,16 @@ int main(int argc, char **argv) {
            NULL);
   }
 
+  /* Without a communicator (one process alone): nothing waited, and a
+   * gather is refused with a message, not a crash. */
+  {
+    double values[1];
+    EXPECT(braid_communicator_waited_seconds(NULL) == 0.0);
+    EXPECT(braid_communicator_all_gather(NULL, 1.0, values, 1) ==
+           BRAID_INVALID_ARGUMENT);
+    EXPECT(strstr(braid_status_message(), "NULL") != NULL);
+  }
+
   for (size_t i = 0; i < inputs && i < 16; ++i)
     free(buffers[i]);
   braid_session_release(session);
