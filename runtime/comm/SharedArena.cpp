@@ -3,7 +3,7 @@
 #include "runtime/comm/MpiError.h"
 #include "runtime/comm/Poller.h"
 
-#include "runtime/support/CpuDispatch.h"
+#include "runtime/support/RankOrder.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -18,25 +18,6 @@ namespace {
 constexpr size_t kControlBytes = 4096;
 /// Reduction shares are whole cache lines of floats.
 constexpr size_t kShareAlign = 16;
-
-BRAID_VECTOR_CLONES void sumInto(float *out, const float *a, const float *b,
-                                 size_t n) {
-#pragma GCC ivdep
-  for (size_t i = 0; i < n; ++i)
-    out[i] = a[i] + b[i];
-}
-BRAID_VECTOR_CLONES void maxInto(float *out, const float *a, const float *b,
-                                 size_t n) {
-#pragma GCC ivdep
-  for (size_t i = 0; i < n; ++i)
-    out[i] = std::max(a[i], b[i]);
-}
-BRAID_VECTOR_CLONES void minInto(float *out, const float *a, const float *b,
-                                 size_t n) {
-#pragma GCC ivdep
-  for (size_t i = 0; i < n; ++i)
-    out[i] = std::min(a[i], b[i]);
-}
 
 } // namespace
 
@@ -164,27 +145,22 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
   const auto [lo, hi] = share(rank_);
   const size_t n = hi - lo;
   if (n > 0) {
-    void (*combine)(float *, const float *, const float *, size_t) =
-        op == ReduceOp::Sum   ? sumInto
-        : op == ReduceOp::Max ? maxInto
-                              : minInto;
-    float *out = data + lo;
-    // In rank order, whichever rank reduces: ((x0 + x1) + x2) + ...
+    const CombineFn combine = op == ReduceOp::Sum   ? sumInto
+                              : op == ReduceOp::Max ? maxInto
+                                                    : minInto;
+    // In rank order, whichever rank reduces (RankOrder.h).
     if (size_ == 2) {
       // Each element is read before it is written, so in place is safe.
-      combine(out, at(0) + lo, at(1) + lo, n);
+      combine(data + lo, at(0) + lo, at(1) + lo, n);
     } else if (size_ > 2) {
-      // This rank's own operand is `out`: accumulate a block at a time
-      // aside, or a later rank's turn would read a partial sum.
-      constexpr size_t kBlock = 1024;
-      alignas(64) float block[kBlock];
-      for (size_t b = 0; b < n; b += kBlock) {
-        const size_t m = std::min(kBlock, n - b);
-        combine(block, at(0) + lo + b, at(1) + lo + b, m);
-        for (int k = 2; k < size_; ++k)
-          combine(block, block, at(k) + lo + b, m);
-        std::memcpy(out + b, block, m * sizeof(float));
-      }
+      // This rank's own operand is `data`: combine a block at a time
+      // aside, or a later rank's turn would read a partial result.
+      forEachCombinedBlock(
+          combine, static_cast<size_t>(size_),
+          [&](size_t k) { return at(static_cast<int>(k)); }, lo, hi,
+          [&](size_t b, size_t m, const float *block) {
+            std::memcpy(data + b, block, m * sizeof(float));
+          });
     }
   }
   // Every share is reduced; take the others'.

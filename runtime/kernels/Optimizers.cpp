@@ -17,6 +17,7 @@
 #include "runtime/kernels/Dnnl.h"
 #include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
+#include "runtime/support/RankOrder.h"
 
 #include <algorithm>
 #include <cmath>
@@ -45,31 +46,6 @@ BRAID_VECTOR_CLONES void sgdMomentumLoop(int64_t n, float lr, float momentum,
     float v = momentum * velocity[i] + grad[i];
     velocityOut[i] = v;
     paramOut[i] = param[i] - lr * v;
-  }
-}
-
-BRAID_VECTOR_CLONES void sumLoop(int64_t n, const float *a, const float *b,
-                                 float *out) {
-#pragma GCC ivdep
-  for (int64_t i = 0; i < n; ++i)
-    out[i] = a[i] + b[i];
-}
-
-/// Calls update(first, count, gradient) over elements [begin, end) a block
-/// at a time, `gradient` holding the block's sum of `sources` in rank order:
-/// ((g0 + g1) + g2) + ..., the order of the shared arena's reduction. The
-/// block stays in L1, so the reduced gradient is never written to memory.
-template <typename Update>
-void forEachSummedBlock(const std::vector<const float *> &sources,
-                        int64_t begin, int64_t end, Update update) {
-  constexpr int64_t kBlock = 1024;
-  alignas(64) float gradient[kBlock];
-  for (int64_t b = begin; b < end; b += kBlock) {
-    const int64_t n = std::min(kBlock, end - b);
-    sumLoop(n, sources[0] + b, sources[1] + b, gradient);
-    for (size_t k = 2; k < sources.size(); ++k)
-      sumLoop(n, gradient, sources[k] + b, gradient);
-    update(b, n, gradient);
   }
 }
 
@@ -124,10 +100,18 @@ protected:
   /// the bound gradient, or a block at a time with the sum of the ranks'.
   template <typename Update>
   void forEachGradient(const float *bound, Update update) const {
-    if (gradients_.empty())
+    if (gradients_.empty()) {
       update(begin_, end_ - begin_, bound + begin_);
-    else
-      forEachSummedBlock(gradients_, begin_, end_, update);
+      return;
+    }
+    // Summed in the shared arena's order, so that the update equals one
+    // from a reduced gradient to the bit (RankOrder.h).
+    forEachCombinedBlock(
+        sumInto, gradients_.size(), [&](size_t k) { return gradients_[k]; },
+        static_cast<size_t>(begin_), static_cast<size_t>(end_),
+        [&](size_t b, size_t n, const float *g) {
+          update(static_cast<int64_t>(b), static_cast<int64_t>(n), g);
+        });
   }
 
   int64_t P_, begin_ = 0, end_;
