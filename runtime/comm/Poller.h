@@ -16,16 +16,18 @@ namespace braid::runtime {
 
 class Poller {
 public:
-  explicit Poller(double timeoutSeconds)
-      : timeoutSeconds_(timeoutSeconds), start_(Clock::now()),
-        deadline_(start_ + std::chrono::duration_cast<Clock::duration>(
-                               std::chrono::duration<double>(timeoutSeconds))) {
-  }
+  explicit Poller(double timeoutSeconds) : timeoutSeconds_(timeoutSeconds) {}
 
   /// Call after each unsuccessful poll: false once the deadline has passed
-  /// (the clock is read every 1024 polls); otherwise backs off and true.
+  /// (the clock is read at the first poll, then every 1024); otherwise
+  /// backs off and true. The deadline counts from the first failed poll, so
+  /// a wait whose peers are already there reads no clock at all.
   bool keepWaiting() {
-    ++polls_;
+    if (polls_++ == 0) {
+      start_ = Clock::now();
+      deadline_ = start_ + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(timeoutSeconds_));
+    }
     if ((polls_ & 1023) == 0 && Clock::now() > deadline_)
       return false;
     if (polls_ >= kPollsBeforeYield)
@@ -37,8 +39,7 @@ public:
     return true;
   }
 
-  /// Seconds since construction when a poll failed, else 0: a wait that
-  /// found its peers already there costs no clock read.
+  /// Seconds since the first failed poll, or 0 when none failed.
   double waitedSeconds() const {
     return polls_ == 0
                ? 0.0
