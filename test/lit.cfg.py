@@ -21,6 +21,14 @@ config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.braid_obj_root, "test")
 
+# oneDNN's highest ISA (ONEDNN_MAX_CPU_ISA: AVX2, AVX512_CORE, ...): the
+# suite runs the oneDNN-dependent tests a second time held to AVX2, so the
+# AVX2 code path is tested on AVX-512 machines too. A user's own setting is
+# passed through when no parameter overrides it.
+onednn_isa = lit_config.params.get("onednn_max_cpu_isa", os.environ.get("ONEDNN_MAX_CPU_ISA"))
+if onednn_isa:
+    config.environment["ONEDNN_MAX_CPU_ISA"] = onednn_isa
+
 # Braid's tools first, then LLVM's FileCheck, not and split-file.
 path = [config.braid_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
 config.environment["PATH"] = os.pathsep.join(path)
