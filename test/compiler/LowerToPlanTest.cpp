@@ -4,10 +4,10 @@
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
-#include "passes/ExportPlan.h"
 #include "passes/Pipelines.h"
 #include "runtime/plan/PlanFormat.h"
 #include "runtime/schema/plan_generated.h"
+#include "target/Plan/ExportPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"

@@ -1,6 +1,6 @@
 // Plan export: tensors, parameters, constants and one entry point per
 // braid.entry_point func, written with FlatBuffers' builder.
-#include "passes/ExportPlan.h"
+#include "target/Plan/ExportPlan.h"
 
 #include "braid/Version.h"
 #include "dialects/braid/IR/BraidOps.h"

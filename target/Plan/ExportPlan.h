@@ -1,7 +1,7 @@
 // Plan export: a lowered braid module to the FlatBuffer plan the runtime
 // loads (runtime/schema/plan.fbs).
-#ifndef BRAID_PASSES_EXPORTPLAN_H
-#define BRAID_PASSES_EXPORTPLAN_H
+#ifndef BRAID_TARGET_PLAN_EXPORTPLAN_H
+#define BRAID_TARGET_PLAN_EXPORTPLAN_H
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
@@ -26,4 +26,4 @@ uint64_t hashModule(mlir::ModuleOp module);
 
 } // namespace braid
 
-#endif // BRAID_PASSES_EXPORTPLAN_H
+#endif // BRAID_TARGET_PLAN_EXPORTPLAN_H
