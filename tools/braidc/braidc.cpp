@@ -5,9 +5,9 @@
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
-#include "passes/ExportPlan.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
+#include "target/Plan/ExportPlan.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"

@@ -3,10 +3,13 @@
 // communicate, so they are not pure: they read and write memory and their
 // order in the block is the order every replica runs them in. They have no
 // VJP: autodiff runs before data parallelism, and stops at an op without one.
+// In a plan each is an in-place step (getInPlaceOutputs): its results name
+// the tensors it overwrites.
 #ifndef BRAID_COLLECTIVE_OPS_TD
 #define BRAID_COLLECTIVE_OPS_TD
 
 include "dialects/braid/IR/BraidDialect.td"
+include "dialects/braid/IR/BraidPlanInterfaces.td"
 include "mlir/IR/EnumAttr.td"
 
 // Serialized in plans as plan::Reduction (the same numbers): append only.
@@ -43,7 +46,8 @@ class Braid_CollectiveOp<string mnemonic, list<Trait> traits = []>
 
 def Braid_AllReduceOp : Braid_CollectiveOp<"all_reduce",
     [RangedTypesMatchWith<"results have the operands' types", "inputs",
-                          "results", "$_self">]> {
+                          "results", "$_self">,
+     Braid_PlanStep<"AllReduce", ["getInPlaceOutputs", "fillStepAttributes"]>]> {
   let summary = "reduce tensors over all replicas, in place";
   let description = [{
     Each result is the reduction (`sum`, `mean`, `max` or `min`) over the
@@ -64,9 +68,18 @@ def Braid_AllReduceOp : Braid_CollectiveOp<"all_reduce",
   let assemblyFormat = [{
     $inputs `reduction` `=` $reduction attr-dict `:` type($inputs)
   }];
+  let extraClassDefinition = [{
+    ::llvm::SmallVector<::mlir::Value> $cppClass::getInPlaceOutputs() {
+      return ::llvm::SmallVector<::mlir::Value>(getInputs());
+    }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.reduction = ::braid::planReduction(getReduction());
+    }
+  }];
 }
 
-def Braid_AllReduceStartOp : Braid_CollectiveOp<"all_reduce_start"> {
+def Braid_AllReduceStartOp : Braid_CollectiveOp<"all_reduce_start",
+    [Braid_PlanStep<"AllReduceStart", ["getStepRequest", "fillStepAttributes"]>]> {
   let summary = "start reducing a bucket of tensors over all replicas";
   let description = [{
     The first half of a split `braid.all_reduce`: starts the reduction of
@@ -91,9 +104,17 @@ def Braid_AllReduceStartOp : Braid_CollectiveOp<"all_reduce_start"> {
   let assemblyFormat = [{
     $inputs `reduction` `=` $reduction attr-dict `:` type($inputs)
   }];
+  let extraClassDefinition = [{
+    ::mlir::Value $cppClass::getStepRequest() { return getRequest(); }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.reduction = ::braid::planReduction(getReduction());
+    }
+  }];
 }
 
-def Braid_AllReduceWaitOp : Braid_CollectiveOp<"all_reduce_wait"> {
+def Braid_AllReduceWaitOp : Braid_CollectiveOp<"all_reduce_wait",
+    [Braid_PlanStep<"AllReduceWait", ["getStepInputs", "getInPlaceOutputs",
+                                      "getStepRequest", "fillStepAttributes"]>]> {
   let summary = "wait for a started reduction and yield its results";
   let description = [{
     Completes the `braid.all_reduce_start` that produced `request`: its
@@ -118,11 +139,24 @@ def Braid_AllReduceWaitOp : Braid_CollectiveOp<"all_reduce_wait"> {
       return getRequest().getDefiningOp<AllReduceStartOp>();
     }
   }];
+  // The step reads nothing new: it completes its start's reduction of the
+  // start's operands, in place.
+  let extraClassDefinition = [{
+    ::llvm::SmallVector<::mlir::Value> $cppClass::getStepInputs() { return {}; }
+    ::llvm::SmallVector<::mlir::Value> $cppClass::getInPlaceOutputs() {
+      return ::llvm::SmallVector<::mlir::Value>(getStart().getInputs());
+    }
+    ::mlir::Value $cppClass::getStepRequest() { return getRequest(); }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.reduction = ::braid::planReduction(getStart().getReduction());
+    }
+  }];
 }
 
 def Braid_BroadcastOp : Braid_CollectiveOp<"broadcast",
     [RangedTypesMatchWith<"results have the operands' types", "inputs",
-                          "results", "$_self">]> {
+                          "results", "$_self">,
+     Braid_PlanStep<"Broadcast", ["getInPlaceOutputs", "fillStepAttributes"]>]> {
   let summary = "give every replica the root replica's tensors, in place";
   let description = [{
     Each result is the value the operand has on replica `root`. In a plan
@@ -140,6 +174,14 @@ def Braid_BroadcastOp : Braid_CollectiveOp<"broadcast",
   let arguments = (ins Variadic<Braid_Tensor>:$inputs, I64Attr:$root);
   let results = (outs Variadic<Braid_Tensor>:$results);
   let assemblyFormat = "$inputs `root` `=` $root attr-dict `:` type($inputs)";
+  let extraClassDefinition = [{
+    ::llvm::SmallVector<::mlir::Value> $cppClass::getInPlaceOutputs() {
+      return ::llvm::SmallVector<::mlir::Value>(getInputs());
+    }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.root = static_cast<int32_t>(getRootAttr().getInt());
+    }
+  }];
 }
 
 #endif // BRAID_COLLECTIVE_OPS_TD

@@ -11,9 +11,9 @@
 
 // `saved` names the forward value the gradient reads: the operand `x` of
 // relu and gelu, the result `y` of sigmoid and tanh.
-class Braid_ElementwiseGradOp<string mnemonic, string forward, string saved,
-                              string math, string note = "">
-    : Braid_Op<mnemonic> {
+class Braid_ElementwiseGradOp<string mnemonic, string kind, string forward,
+                              string saved, string math, string note = "">
+    : Braid_Op<mnemonic, [Braid_PlanStep<kind>]> {
   let summary = "gradient of " # forward;
   let description = [{
     The VJP of `braid.}] # forward # [{`: `}] # math # [{`, elementwise, where
@@ -45,13 +45,16 @@ class Braid_ElementwiseGradOp<string mnemonic, string forward, string saved,
 }
 
 def Braid_ReluGradOp
-    : Braid_ElementwiseGradOp<"relu_grad", "relu", "x", "dy * (x > 0)">;
+    : Braid_ElementwiseGradOp<"relu_grad", "ReluGrad", "relu", "x",
+                              "dy * (x > 0)">;
 def Braid_SigmoidGradOp
-    : Braid_ElementwiseGradOp<"sigmoid_grad", "sigmoid", "y", "dy * y * (1 - y)">;
+    : Braid_ElementwiseGradOp<"sigmoid_grad", "SigmoidGrad", "sigmoid", "y",
+                              "dy * y * (1 - y)">;
 def Braid_TanhGradOp
-    : Braid_ElementwiseGradOp<"tanh_grad", "tanh", "y", "dy * (1 - y * y)">;
+    : Braid_ElementwiseGradOp<"tanh_grad", "TanhGrad", "tanh", "y",
+                              "dy * (1 - y * y)">;
 def Braid_GeluGradOp
-    : Braid_ElementwiseGradOp<"gelu_grad", "gelu", "x",
+    : Braid_ElementwiseGradOp<"gelu_grad", "GeluGrad", "gelu", "x",
                               "dy * (Phi(x) + x * phi(x))",
                               " (Phi and phi: the standard normal CDF and "
                               "PDF)">;
@@ -60,8 +63,9 @@ def Braid_GeluGradOp
 // Softmax and loss gradients
 //===----------------------------------------------------------------------===//
 
-class Braid_SoftmaxGradOpBase<string mnemonic, string forward, string math>
-    : Braid_Op<mnemonic> {
+class Braid_SoftmaxGradOpBase<string mnemonic, string kind, string forward,
+                              string math>
+    : Braid_Op<mnemonic, [Braid_PlanStep<kind, ["fillStepAttributes"]>]> {
   let summary = "gradient of " # forward # " along one axis";
   let description = [{
     The VJP of `braid.}] # forward # [{`: `}] # math # [{`, where `dy` is the
@@ -90,18 +94,23 @@ class Braid_SoftmaxGradOpBase<string mnemonic, string forward, string math>
       return dy && y ? call.apply(::braid::shape::softmaxGrad(*dy, *y, adaptor.getAxis()))
                      : ::mlir::failure();
     }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.axis = ::braid::nonNegativeAxis(getAxisAttr().getInt(),
+                                           getDy().getType().getRank());
+    }
   }];
 }
 
 def Braid_SoftmaxGradOp
-    : Braid_SoftmaxGradOpBase<"softmax_grad", "softmax",
+    : Braid_SoftmaxGradOpBase<"softmax_grad", "SoftmaxGrad", "softmax",
                               "y * (dy - sum(dy * y, axis))">;
 def Braid_LogSoftmaxGradOp
-    : Braid_SoftmaxGradOpBase<"log_softmax_grad", "log_softmax",
-                              "dy - exp(y) * sum(dy, axis)">;
+    : Braid_SoftmaxGradOpBase<"log_softmax_grad", "LogSoftmaxGrad",
+                              "log_softmax", "dy - exp(y) * sum(dy, axis)">;
 
 def Braid_SparseSoftmaxCrossEntropyGradOp
-    : Braid_Op<"sparse_softmax_cross_entropy_grad"> {
+    : Braid_Op<"sparse_softmax_cross_entropy_grad",
+               [Braid_PlanStep<"SparseSoftmaxCrossEntropyGrad">]> {
   let summary = "gradient of sparse_softmax_cross_entropy for the logits";
   let description = [{
     The VJP of `braid.sparse_softmax_cross_entropy` for its logits:
@@ -126,7 +135,8 @@ def Braid_SparseSoftmaxCrossEntropyGradOp
   }];
 }
 
-def Braid_MeanSquaredErrorGradOp : Braid_Op<"mean_squared_error_grad"> {
+def Braid_MeanSquaredErrorGradOp : Braid_Op<"mean_squared_error_grad",
+    [Braid_PlanStep<"MeanSquaredErrorGrad">]> {
   let summary = "gradient of mean_squared_error for the prediction";
   let description = [{
     The VJP of `braid.mean_squared_error` for its prediction:
@@ -155,7 +165,8 @@ def Braid_MeanSquaredErrorGradOp : Braid_Op<"mean_squared_error_grad"> {
 // Convolution and pooling gradients
 //===----------------------------------------------------------------------===//
 
-def Braid_Conv2DBackwardDataOp : Braid_Op<"conv2d_backward_data"> {
+def Braid_Conv2DBackwardDataOp : Braid_Op<"conv2d_backward_data",
+    [Braid_PlanStep<"Conv2DBackwardData", ["fillStepAttributes"]>]> {
   let summary = "gradient of conv2d for its input";
   let description = [{
     The VJP of `braid.conv2d` for its input: the transposed convolution of
@@ -186,9 +197,17 @@ def Braid_Conv2DBackwardDataOp : Braid_Op<"conv2d_backward_data"> {
     `padding` `=` $padding `dilations` `=` $dilations attr-dict `:` type($dy)
     `,` type($filter)
   }];
+  let extraClassDefinition = [{
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.strides.assign(getStrides());
+      step.padding.assign(getPadding());
+      step.dilations.assign(getDilations());
+    }
+  }];
 }
 
-def Braid_Conv2DBackwardFilterOp : Braid_Op<"conv2d_backward_filter"> {
+def Braid_Conv2DBackwardFilterOp : Braid_Op<"conv2d_backward_filter",
+    [Braid_PlanStep<"Conv2DBackwardFilter", ["fillStepAttributes"]>]> {
   let summary = "gradient of conv2d for its filter";
   let description = [{
     The VJP of `braid.conv2d` for its filter: `dw[o, c, i, j] = sum over
@@ -218,9 +237,17 @@ def Braid_Conv2DBackwardFilterOp : Braid_Op<"conv2d_backward_filter"> {
     `padding` `=` $padding `dilations` `=` $dilations attr-dict `:` type($dy)
     `,` type($input)
   }];
+  let extraClassDefinition = [{
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.strides.assign(getStrides());
+      step.padding.assign(getPadding());
+      step.dilations.assign(getDilations());
+    }
+  }];
 }
 
-def Braid_MaxPool2DGradOp : Braid_Op<"max_pool2d_grad"> {
+def Braid_MaxPool2DGradOp : Braid_Op<"max_pool2d_grad",
+    [Braid_PlanStep<"MaxPool2DGrad", ["fillStepAttributes"]>]> {
   let summary = "gradient of max_pool2d";
   let description = [{
     The VJP of `braid.max_pool2d`: each window's gradient (from `dy`, the
@@ -245,9 +272,17 @@ def Braid_MaxPool2DGradOp : Braid_Op<"max_pool2d_grad"> {
     $dy `,` $x `kernel` `=` $kernel `strides` `=` $strides `padding` `=`
     $padding attr-dict `:` type($dy) `,` type($x)
   }];
+  let extraClassDefinition = [{
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.kernel.assign(getKernel());
+      step.strides.assign(getStrides());
+      step.padding.assign(getPadding());
+    }
+  }];
 }
 
-def Braid_AvgPool2DGradOp : Braid_Op<"avg_pool2d_grad"> {
+def Braid_AvgPool2DGradOp : Braid_Op<"avg_pool2d_grad",
+    [Braid_PlanStep<"AvgPool2DGrad", ["fillStepAttributes"]>]> {
   let summary = "gradient of avg_pool2d";
   let description = [{
     The VJP of `braid.avg_pool2d`: each window's gradient (from `dy`, the
@@ -273,13 +308,20 @@ def Braid_AvgPool2DGradOp : Braid_Op<"avg_pool2d_grad"> {
     $dy `input_shape` `=` $input_shape `kernel` `=` $kernel `strides` `=`
     $strides `padding` `=` $padding attr-dict `:` type($dy)
   }];
+  let extraClassDefinition = [{
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.kernel.assign(getKernel());
+      step.strides.assign(getStrides());
+      step.padding.assign(getPadding());
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//
 // Metrics and gradient control
 //===----------------------------------------------------------------------===//
 
-def Braid_AccuracyOp : Braid_Op<"accuracy"> {
+def Braid_AccuracyOp : Braid_Op<"accuracy", [Braid_PlanStep<"Accuracy">]> {
   let summary = "fraction of rows whose arg-max logit is the label";
   let description = [{
     `result = mean_b(argmax_c(logits[b, c]) == labels[b])`, a scalar in
@@ -299,7 +341,9 @@ def Braid_AccuracyOp : Braid_Op<"accuracy"> {
       "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
 }
 
-def Braid_StopGradientOp : Braid_Op<"stop_gradient"> {
+// The identity forward of stop_gradient is a copy: the Reshape kernel's.
+def Braid_StopGradientOp
+    : Braid_Op<"stop_gradient", [Braid_PlanStep<"Reshape">]> {
   let summary = "identity that blocks gradients";
   let description = [{
     Returns its operand unchanged. Reverse-mode differentiation treats the

@@ -1,5 +1,5 @@
-// The braid dialect's ops, attributes and the names of its interface
-// attributes.
+// The braid dialect's ops, attributes, interfaces and the names of its
+// interface attributes.
 #ifndef BRAID_DIALECTS_BRAID_IR_BRAIDOPS_H
 #define BRAID_DIALECTS_BRAID_IR_BRAIDOPS_H
 
@@ -12,6 +12,7 @@
 
 #include "dialects/braid/IR/BraidAttrs.h"
 #include "dialects/braid/IR/BraidDialect.h"
+#include "dialects/braid/IR/PlanStep.h"
 
 /// The VJP interface (BraidInterfaces.td) that differentiable ops implement.
 #include "dialects/braid/IR/BraidInterfaces.h.inc"

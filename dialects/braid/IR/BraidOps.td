@@ -1,11 +1,14 @@
 // The ops of the braid dialect. Each op's shape rule is in
 // dialects/braid/ShapeRules; its inferReturnTypes in BraidOps.cpp calls it.
+// Each op that the runtime runs names its plan kernel with Braid_PlanStep
+// (BraidPlanInterfaces.td).
 #ifndef BRAID_OPS_TD
 #define BRAID_OPS_TD
 
 include "dialects/braid/IR/BraidDialect.td"
 include "dialects/braid/IR/BraidAttrs.td"
 include "dialects/braid/IR/BraidInterfaces.td"
+include "dialects/braid/IR/BraidPlanInterfaces.td"
 
 // A differentiable op: it builds its own VJP (BraidVJPs.cpp).
 class Braid_DiffOp<string mnemonic, list<Trait> traits = []>
@@ -17,7 +20,8 @@ class Braid_DiffOp<string mnemonic, list<Trait> traits = []>
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-class Braid_UnaryOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
+class Braid_UnaryOp<string mnemonic, string kind, string math>
+    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind>]> {
   let summary = "elementwise " # mnemonic;
   let description = [{
     Applies `}] # math # [{` to every element. The result has the operand's
@@ -44,12 +48,14 @@ class Braid_UnaryOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
   }];
 }
 
-def Braid_ReluOp : Braid_UnaryOp<"relu", "max(x, 0)">;
-def Braid_SigmoidOp : Braid_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
-def Braid_TanhOp : Braid_UnaryOp<"tanh", "tanh(x)">;
-def Braid_GeluOp : Braid_UnaryOp<"gelu", "0.5 * x * (1 + erf(x / sqrt(2)))">;
+def Braid_ReluOp : Braid_UnaryOp<"relu", "Relu", "max(x, 0)">;
+def Braid_SigmoidOp : Braid_UnaryOp<"sigmoid", "Sigmoid", "1 / (1 + exp(-x))">;
+def Braid_TanhOp : Braid_UnaryOp<"tanh", "Tanh", "tanh(x)">;
+def Braid_GeluOp
+    : Braid_UnaryOp<"gelu", "Gelu", "0.5 * x * (1 + erf(x / sqrt(2)))">;
 
-class Braid_BinaryOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
+class Braid_BinaryOp<string mnemonic, string kind, string math>
+    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind>]> {
   let summary = "elementwise " # mnemonic # " with broadcasting";
   let description = [{
     Computes `}] # math # [{` elementwise after numpy-style broadcasting:
@@ -80,16 +86,17 @@ class Braid_BinaryOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
   }];
 }
 
-def Braid_AddOp : Braid_BinaryOp<"add", "lhs + rhs">;
-def Braid_SubOp : Braid_BinaryOp<"sub", "lhs - rhs">;
-def Braid_MulOp : Braid_BinaryOp<"mul", "lhs * rhs">;
-def Braid_DivOp : Braid_BinaryOp<"div", "lhs / rhs">;
+def Braid_AddOp : Braid_BinaryOp<"add", "Add", "lhs + rhs">;
+def Braid_SubOp : Braid_BinaryOp<"sub", "Sub", "lhs - rhs">;
+def Braid_MulOp : Braid_BinaryOp<"mul", "Mul", "lhs * rhs">;
+def Braid_DivOp : Braid_BinaryOp<"div", "Div", "lhs / rhs">;
 
 //===----------------------------------------------------------------------===//
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def Braid_MatmulOp : Braid_DiffOp<"matmul"> {
+def Braid_MatmulOp : Braid_DiffOp<"matmul",
+    [Braid_PlanStep<"Matmul", ["fillStepAttributes"]>]> {
   let summary = "matrix product, either operand optionally transposed";
   let description = [{
     `result[m, n] = sum_k op(lhs)[m, k] * op(rhs)[k, n]`, where `op(t)` is `t`,
@@ -115,13 +122,20 @@ def Braid_MatmulOp : Braid_DiffOp<"matmul"> {
     attr-dict `:` type($lhs) `,` type($rhs)
   }];
   let hasCanonicalizer = 1;
+  let extraClassDefinition = [{
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.transposeLhs = getTransposeLhs();
+      step.transposeRhs = getTransposeRhs();
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//
 // Softmax and losses
 //===----------------------------------------------------------------------===//
 
-class Braid_SoftmaxOpBase<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
+class Braid_SoftmaxOpBase<string mnemonic, string kind, string math>
+    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind, ["fillStepAttributes"]>]> {
   let summary = mnemonic # " along one axis";
   let description = [{
     Computes `}] # math # [{` along `axis` (negative values count from the
@@ -147,15 +161,22 @@ class Braid_SoftmaxOpBase<string mnemonic, string math> : Braid_DiffOp<mnemonic>
       return input ? call.apply(::braid::shape::softmax(*input, adaptor.getAxis()))
                    : ::mlir::failure();
     }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.axis = ::braid::nonNegativeAxis(getAxisAttr().getInt(),
+                                           getInput().getType().getRank());
+    }
   }];
 }
 
-def Braid_SoftmaxOp : Braid_SoftmaxOpBase<"softmax", "exp(x_i) / sum_j exp(x_j)">;
+def Braid_SoftmaxOp
+    : Braid_SoftmaxOpBase<"softmax", "Softmax", "exp(x_i) / sum_j exp(x_j)">;
 def Braid_LogSoftmaxOp
-    : Braid_SoftmaxOpBase<"log_softmax", "x_i - log(sum_j exp(x_j))">;
+    : Braid_SoftmaxOpBase<"log_softmax", "LogSoftmax",
+                          "x_i - log(sum_j exp(x_j))">;
 
 def Braid_SparseSoftmaxCrossEntropyOp
-    : Braid_DiffOp<"sparse_softmax_cross_entropy"> {
+    : Braid_DiffOp<"sparse_softmax_cross_entropy",
+                   [Braid_PlanStep<"SparseSoftmaxCrossEntropy">]> {
   let summary = "mean softmax cross-entropy against integer class labels";
   let description = [{
     `result = mean_b(-log_softmax(logits)[b, labels[b]])`, a scalar. Labels
@@ -174,7 +195,8 @@ def Braid_SparseSoftmaxCrossEntropyOp
       "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
 }
 
-def Braid_MeanSquaredErrorOp : Braid_DiffOp<"mean_squared_error"> {
+def Braid_MeanSquaredErrorOp : Braid_DiffOp<"mean_squared_error",
+    [Braid_PlanStep<"MeanSquaredError">]> {
   let summary = "mean of the squared differences";
   let description = [{
     `result = mean((prediction - target)^2)` over every element, a scalar.
@@ -195,7 +217,8 @@ def Braid_MeanSquaredErrorOp : Braid_DiffOp<"mean_squared_error"> {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-class Braid_ReduceOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
+class Braid_ReduceOp<string mnemonic, string kind, string math>
+    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind, ["fillStepAttributes"]>]> {
   let summary = math # " over the given axes";
   let description = [{
     Reduces the operand by }] # math # [{ over `axes`, which are removed from
@@ -220,17 +243,21 @@ class Braid_ReduceOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
       return input ? call.apply(::braid::shape::reduce(*input, adaptor.getAxes().vec()))
                    : ::mlir::failure();
     }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.axes = ::braid::nonNegativeAxes(getAxes(),
+                                           getInput().getType().getRank());
+    }
   }];
 }
 
-def Braid_ReduceSumOp : Braid_ReduceOp<"reduce_sum", "a sum">;
-def Braid_ReduceMeanOp : Braid_ReduceOp<"reduce_mean", "the mean">;
+def Braid_ReduceSumOp : Braid_ReduceOp<"reduce_sum", "ReduceSum", "a sum">;
+def Braid_ReduceMeanOp : Braid_ReduceOp<"reduce_mean", "ReduceMean", "the mean">;
 
 //===----------------------------------------------------------------------===//
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def Braid_ReshapeOp : Braid_DiffOp<"reshape"> {
+def Braid_ReshapeOp : Braid_DiffOp<"reshape", [Braid_PlanStep<"Reshape">]> {
   let summary = "the same elements in another shape";
   let description = [{
     Reinterprets the operand's elements, in row-major order, as `shape`.
@@ -247,7 +274,8 @@ def Braid_ReshapeOp : Braid_DiffOp<"reshape"> {
   let assemblyFormat = "$input `to` $shape attr-dict `:` type($input)";
 }
 
-def Braid_TransposeOp : Braid_DiffOp<"transpose"> {
+def Braid_TransposeOp : Braid_DiffOp<"transpose",
+    [Braid_PlanStep<"Transpose", ["fillStepAttributes"]>]> {
   let summary = "permute the dimensions";
   let description = [{
     `result.shape[i] = input.shape[perm[i]]`.
@@ -262,9 +290,15 @@ def Braid_TransposeOp : Braid_DiffOp<"transpose"> {
   let arguments = (ins Braid_Tensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Braid_Tensor:$result);
   let assemblyFormat = "$input `,` `perm` `=` $perm attr-dict `:` type($input)";
+  let extraClassDefinition = [{
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.perm.assign(getPerm());
+    }
+  }];
 }
 
-def Braid_BroadcastToOp : Braid_DiffOp<"broadcast_to"> {
+def Braid_BroadcastToOp : Braid_DiffOp<"broadcast_to",
+    [Braid_PlanStep<"BroadcastTo">]> {
   let summary = "broadcast to a given shape";
   let description = [{
     Repeats the operand along the dimensions where it has size 1 (or lacks a
@@ -283,7 +317,7 @@ def Braid_BroadcastToOp : Braid_DiffOp<"broadcast_to"> {
   let assemblyFormat = "$input `to` $shape attr-dict `:` type($input)";
 }
 
-def Braid_FlattenOp : Braid_DiffOp<"flatten"> {
+def Braid_FlattenOp : Braid_DiffOp<"flatten", [Braid_PlanStep<"Flatten">]> {
   let summary = "collapse every dimension after the first";
   let description = [{
     `f32[N, d1, ..., dk]` becomes `f32[N, d1 * ... * dk]`; a rank-1 operand
@@ -322,7 +356,8 @@ def Braid_ConstantOp : Braid_Op<"constant", [ConstantLike]> {
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
 
-def Braid_Conv2DOp : Braid_DiffOp<"conv2d"> {
+def Braid_Conv2DOp : Braid_DiffOp<"conv2d",
+    [Braid_PlanStep<"Conv2D", ["fillStepAttributes"]>]> {
   let summary = "2-D convolution, NCHW input and OIHW filter, optional bias";
   let description = [{
     `result[n, o, h, w] = bias[o] + sum_{c, i, j} input[n, c, h * sh + i * dh - ph,
@@ -350,9 +385,17 @@ def Braid_Conv2DOp : Braid_DiffOp<"conv2d"> {
     `dilations` `=` $dilations attr-dict `:` type($input) `,` type($filter)
     (`,` type($bias)^)?
   }];
+  let extraClassDefinition = [{
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.strides.assign(getStrides());
+      step.padding.assign(getPadding());
+      step.dilations.assign(getDilations());
+    }
+  }];
 }
 
-class Braid_Pool2DOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
+class Braid_Pool2DOp<string mnemonic, string kind, string math>
+    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind, ["fillStepAttributes"]>]> {
   let summary = "2-D " # math # " pooling over NCHW";
   let description = [{
     Takes the }] # math # [{ of each `kernel` window, moved by `strides` over
@@ -386,11 +429,16 @@ class Braid_Pool2DOp<string mnemonic, string math> : Braid_DiffOp<mnemonic> {
                          adaptor.getStrides().vec(), adaptor.getPadding().vec()))
                    : ::mlir::failure();
     }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.kernel.assign(getKernel());
+      step.strides.assign(getStrides());
+      step.padding.assign(getPadding());
+    }
   }];
 }
 
-def Braid_MaxPool2DOp : Braid_Pool2DOp<"max_pool2d", "maximum">;
-def Braid_AvgPool2DOp : Braid_Pool2DOp<"avg_pool2d", "average">;
+def Braid_MaxPool2DOp : Braid_Pool2DOp<"max_pool2d", "MaxPool2D", "maximum">;
+def Braid_AvgPool2DOp : Braid_Pool2DOp<"avg_pool2d", "AvgPool2D", "average">;
 
 include "dialects/braid/IR/BraidGradOps.td"
 include "dialects/braid/IR/BraidOptimizerOps.td"

@@ -1,11 +1,13 @@
 // Optimizer updates: the ops braid-optimizer inserts at the end of
 // @train_step. They update a parameter and its optimizer state in place (the
 // plan's in-place steps), so they have no results and write memory; their
-// order in the block is their order of execution.
+// order in the block is their order of execution. Each is a plan step whose
+// outputs are the tensors it updates (getInPlaceOutputs).
 #ifndef BRAID_OPTIMIZER_OPS_TD
 #define BRAID_OPTIMIZER_OPS_TD
 
 include "dialects/braid/IR/BraidDialect.td"
+include "dialects/braid/IR/BraidPlanInterfaces.td"
 
 class Braid_UpdateOp<string mnemonic, list<Trait> traits = []>
     : Op<Braid_Dialect, mnemonic, !listconcat([MemoryEffects<[MemWrite]>], traits)> {
@@ -13,7 +15,8 @@ class Braid_UpdateOp<string mnemonic, list<Trait> traits = []>
 }
 
 def Braid_SgdUpdateOp : Braid_UpdateOp<"sgd_update",
-    [AllTypesMatch<["param", "grad", "velocity"]>]> {
+    [AllTypesMatch<["param", "grad", "velocity"]>,
+     Braid_PlanStep<"SgdUpdate", ["getInPlaceOutputs", "fillStepAttributes"]>]> {
   let summary = "SGD with momentum, in place (PyTorch's definition)";
   let description = [{
     With momentum 0: `param -= lr * grad`. Otherwise `velocity = momentum *
@@ -34,10 +37,20 @@ def Braid_SgdUpdateOp : Braid_UpdateOp<"sgd_update",
     $param `,` $grad `,` $velocity `lr` `=` $lr `momentum` `=` $momentum
     attr-dict `:` type($param)
   }];
+  let extraClassDefinition = [{
+    ::llvm::SmallVector<::mlir::Value> $cppClass::getInPlaceOutputs() {
+      return {getParam(), getVelocity()};
+    }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.lr = getLrAttr().getValueAsDouble();
+      step.momentum = getMomentumAttr().getValueAsDouble();
+    }
+  }];
 }
 
 def Braid_AdamUpdateOp : Braid_UpdateOp<"adam_update",
-    [AllTypesMatch<["param", "grad", "m", "v"]>]> {
+    [AllTypesMatch<["param", "grad", "m", "v"]>,
+     Braid_PlanStep<"AdamUpdate", ["getInPlaceOutputs", "fillStepAttributes"]>]> {
   let summary = "Adam with bias correction, in place (PyTorch's definition)";
   let description = [{
     With `t` the value of `step` (already incremented for this update):
@@ -61,9 +74,21 @@ def Braid_AdamUpdateOp : Braid_UpdateOp<"adam_update",
     $param `,` $grad `,` $m `,` $v `,` $step `lr` `=` $lr `beta1` `=` $beta1
     `beta2` `=` $beta2 `eps` `=` $eps attr-dict `:` type($param) `,` type($step)
   }];
+  let extraClassDefinition = [{
+    ::llvm::SmallVector<::mlir::Value> $cppClass::getInPlaceOutputs() {
+      return {getParam(), getM(), getV()};
+    }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.lr = getLrAttr().getValueAsDouble();
+      step.beta1 = getBeta1Attr().getValueAsDouble();
+      step.beta2 = getBeta2Attr().getValueAsDouble();
+      step.eps = getEpsAttr().getValueAsDouble();
+    }
+  }];
 }
 
-def Braid_IncrementOp : Braid_UpdateOp<"increment"> {
+def Braid_IncrementOp : Braid_UpdateOp<"increment",
+    [Braid_PlanStep<"Increment", ["getInPlaceOutputs"]>]> {
   let summary = "add one to a scalar counter, in place";
   let description = [{
     `counter += 1`. Adam's step count: the first op of @train_step.
@@ -76,6 +101,11 @@ def Braid_IncrementOp : Braid_UpdateOp<"increment"> {
   }];
   let arguments = (ins Braid_F32Tensor:$counter);
   let assemblyFormat = "$counter attr-dict `:` type($counter)";
+  let extraClassDefinition = [{
+    ::llvm::SmallVector<::mlir::Value> $cppClass::getInPlaceOutputs() {
+      return {getCounter()};
+    }
+  }];
 }
 
 #endif // BRAID_OPTIMIZER_OPS_TD

@@ -1,7 +1,7 @@
 // Plan export: a lowered braid module to the FlatBuffer plan the runtime
-// loads (runtime/schema/plan.fbs).
-#ifndef BRAID_PASSES_EXPORTPLAN_H
-#define BRAID_PASSES_EXPORTPLAN_H
+// loads (runtime/schema/plan.fbs). A translation out of MLIR, not a pass.
+#ifndef BRAID_TARGET_PLAN_EXPORTPLAN_H
+#define BRAID_TARGET_PLAN_EXPORTPLAN_H
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
@@ -13,9 +13,10 @@ namespace braid {
 
 /// Writes the plan of `module` to `os`. The module must have gone through
 /// braid-lower-to-plan: every func tagged braid.entry_point becomes one
-/// EntryPoint, its braid ops steps in op order, and its arena values carry
-/// braid.offset. Fails with a located error (nothing is written) on what the
-/// plan cannot express, e.g. an op with no kernel.
+/// EntryPoint, its ops steps in op order (each through
+/// PlanStepOpInterface), and its arena values carry braid.offset. Fails with
+/// a located error (nothing is written) on what the plan cannot express,
+/// e.g. an op that is not a plan step.
 mlir::LogicalResult exportPlan(mlir::ModuleOp module, llvm::raw_ostream &os);
 
 /// The plan's Metadata.module_hash: 64-bit FNV-1a of the module's generic
@@ -26,4 +27,4 @@ uint64_t hashModule(mlir::ModuleOp module);
 
 } // namespace braid
 
-#endif // BRAID_PASSES_EXPORTPLAN_H
+#endif // BRAID_TARGET_PLAN_EXPORTPLAN_H
