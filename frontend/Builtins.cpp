@@ -6,24 +6,12 @@
 namespace braid::frontend {
 namespace {
 
-constexpr ArgSpec tensor(const char *name) {
-  return {name, ArgKind::Tensor, true};
-}
+ArgSpec tensor(const char *name) { return {name, ArgKind::Tensor, true}; }
 
-const std::vector<Builtin> &table() {
+/// The functions with attributes or the language's own argument forms; the
+/// functions of tensors only are declared by their ops.
+const std::vector<Builtin> &writtenBuiltins() {
   static const std::vector<Builtin> builtins = {
-      {"relu", BuiltinKind::Relu, {tensor("x")}, "relu(x)"},
-      {"sigmoid", BuiltinKind::Sigmoid, {tensor("x")}, "sigmoid(x)"},
-      {"tanh", BuiltinKind::Tanh, {tensor("x")}, "tanh(x)"},
-      {"gelu", BuiltinKind::Gelu, {tensor("x")}, "gelu(x)"},
-      {"add", BuiltinKind::Add, {tensor("a"), tensor("b")}, "add(a, b)"},
-      {"sub", BuiltinKind::Sub, {tensor("a"), tensor("b")}, "sub(a, b)"},
-      {"mul", BuiltinKind::Mul, {tensor("a"), tensor("b")}, "mul(a, b)"},
-      {"div", BuiltinKind::Div, {tensor("a"), tensor("b")}, "div(a, b)"},
-      {"matmul",
-       BuiltinKind::Matmul,
-       {tensor("a"), tensor("b")},
-       "matmul(a, b)"},
       {"softmax",
        BuiltinKind::Softmax,
        {tensor("x"), {"axis", ArgKind::Int, false}},
@@ -32,14 +20,6 @@ const std::vector<Builtin> &table() {
        BuiltinKind::LogSoftmax,
        {tensor("x"), {"axis", ArgKind::Int, false}},
        "log_softmax(x, axis = -1)"},
-      {"sparse_softmax_cross_entropy",
-       BuiltinKind::SparseSoftmaxCrossEntropy,
-       {tensor("logits"), tensor("labels")},
-       "sparse_softmax_cross_entropy(logits, labels)"},
-      {"mean_squared_error",
-       BuiltinKind::MeanSquaredError,
-       {tensor("prediction"), tensor("target")},
-       "mean_squared_error(prediction, target)"},
       {"reduce_sum",
        BuiltinKind::ReduceSum,
        {tensor("x"), {"axes", ArgKind::IntList, true}},
@@ -60,11 +40,6 @@ const std::vector<Builtin> &table() {
        BuiltinKind::BroadcastTo,
        {tensor("x"), {"shape", ArgKind::Shape, true}},
        "broadcast_to(x, [d, ...])"},
-      {"flatten", BuiltinKind::Flatten, {tensor("x")}, "flatten(x)"},
-      {"stop_gradient",
-       BuiltinKind::StopGradient,
-       {tensor("x")},
-       "stop_gradient(x)"},
       {"conv2d",
        BuiltinKind::Conv2D,
        {tensor("x"),
@@ -114,6 +89,21 @@ const Builtin &conv2dLayer() {
   return layer;
 }
 
+/// An op's function as a row of the table: every argument a required tensor,
+/// written `name(a, b)`.
+Builtin fromOp(const OpBuiltin &op) {
+  Builtin builtin{op.name,       BuiltinKind::Op, {},
+                  op.name + "(", op.rule,         op.opName};
+  for (const std::string &argument : op.arguments) {
+    if (!builtin.args.empty())
+      builtin.signature += ", ";
+    builtin.args.push_back({argument, ArgKind::Tensor, true});
+    builtin.signature += argument;
+  }
+  builtin.signature += ")";
+  return builtin;
+}
+
 size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j)
@@ -133,10 +123,18 @@ size_t editDistance(std::string_view a, std::string_view b) {
 
 } // namespace
 
-const Builtin *lookupBuiltin(std::string_view name, bool layerForm) {
+BuiltinTable::BuiltinTable(const std::vector<OpBuiltin> &opBuiltins) {
+  for (const OpBuiltin &op : opBuiltins)
+    builtins_.push_back(fromOp(op));
+  builtins_.insert(builtins_.end(), writtenBuiltins().begin(),
+                   writtenBuiltins().end());
+}
+
+const Builtin *BuiltinTable::lookup(std::string_view name,
+                                    bool layerForm) const {
   if (name == "conv2d" && layerForm)
     return &conv2dLayer();
-  for (const Builtin &b : table())
+  for (const Builtin &b : builtins_)
     if (name == b.name)
       return &b;
   return nullptr;
@@ -162,9 +160,9 @@ std::string closestMatch(std::string_view name,
   return best;
 }
 
-std::string suggestBuiltin(std::string_view name) {
+std::string BuiltinTable::suggest(std::string_view name) const {
   std::vector<std::string> names;
-  for (const Builtin &b : table())
+  for (const Builtin &b : builtins_)
     names.push_back(b.name);
   return closestMatch(name, names);
 }

@@ -1,10 +1,16 @@
 // The functions a model can call: primitive ops and layer sugar, with the
-// arguments each takes. Sema binds a call's arguments against this table;
-// MLIRGen maps each kind to braid ops.
+// arguments each takes. The ops that are functions of tensors only declare
+// themselves in the dialect's ODS (BuiltinOpInterface) and reach this table
+// as plain data (OpBuiltin); the others are written in Builtins.cpp. Sema
+// binds a call's arguments against the table; MLIRGen maps each kind to
+// braid ops.
 #ifndef BRAID_FRONTEND_BUILTINS_H
 #define BRAID_FRONTEND_BUILTINS_H
 
+#include "dialects/braid/ShapeRules/ShapeRules.h"
+
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,27 +20,17 @@ namespace braid::frontend {
 struct Expr;
 
 enum class BuiltinKind {
-  Relu,
-  Sigmoid,
-  Tanh,
-  Gelu,
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Matmul,
+  /// A function an op declares (OpBuiltin): the op of that name, with the
+  /// call's tensors as its operands.
+  Op,
   Softmax,
   LogSoftmax,
-  SparseSoftmaxCrossEntropy,
-  MeanSquaredError,
   ReduceSum,
   ReduceMean,
   Reshape,
   Transpose,
   BroadcastTo,
-  Flatten,
   Conv2D,
-  StopGradient,
   MaxPool2D,
   AvgPool2D,
   // Layer sugar: creates its own parameters.
@@ -54,26 +50,59 @@ enum class ArgKind {
 };
 
 struct ArgSpec {
-  const char *name;
+  std::string name;
   ArgKind kind;
   bool required;
 };
 
+/// The type rule of a function an op declares: the result type for its
+/// operands' types, or the message saying why there is none.
+using TypeRule =
+    std::function<shape::RuleResult(const std::vector<shape::TensorType> &)>;
+
+/// A function that an op of the dialect declares in its ODS
+/// (BuiltinOpInterface), as plain data: MLIRGen's collectOpBuiltins reads
+/// them from the registered dialect, so Sema needs no MLIR.
+struct OpBuiltin {
+  std::string name;
+  /// One tensor argument per operand, in order.
+  std::vector<std::string> arguments;
+  TypeRule rule;
+  /// The op a call becomes: "braid.exp".
+  std::string opName;
+};
+
 struct Builtin {
-  const char *name;
+  std::string name;
   BuiltinKind kind;
   std::vector<ArgSpec> args;
   /// How the call is written, for messages and docs.
-  const char *signature;
+  std::string signature;
+  /// For BuiltinKind::Op: the op's type rule and name.
+  TypeRule rule = {};
+  std::string opName = {};
 };
 
-/// The builtin called `name`. conv2d has two forms: the primitive
-/// conv2d(x, w, b) and the layer conv2d(x, filters, kernel = k); `layerForm`
-/// picks the second. Null when there is no such function.
-const Builtin *lookupBuiltin(std::string_view name, bool layerForm);
+/// Every function a model can call: the ops' functions, then those written
+/// in Builtins.cpp.
+class BuiltinTable {
+public:
+  explicit BuiltinTable(const std::vector<OpBuiltin> &opBuiltins);
 
-/// The closest builtin name within a small edit distance, or "".
-std::string suggestBuiltin(std::string_view name);
+  /// The builtin called `name`. conv2d has two forms: the primitive
+  /// conv2d(x, w, b) and the layer conv2d(x, filters, kernel = k);
+  /// `layerForm` picks the second. Null when there is no such function.
+  const Builtin *lookup(std::string_view name, bool layerForm) const;
+
+  /// The closest builtin name within a small edit distance, or "".
+  std::string suggest(std::string_view name) const;
+
+  /// Every builtin but the layer form of conv2d, in lookup order.
+  const std::vector<Builtin> &all() const { return builtins_; }
+
+private:
+  std::vector<Builtin> builtins_;
+};
 
 /// The candidate closest to `name` within an edit distance of 2, or "".
 std::string closestMatch(std::string_view name,
@@ -85,6 +114,8 @@ enum class Activation { None, Relu, Sigmoid, Tanh, Gelu, Softmax };
 /// evaluated form. MLIRGen reads only this.
 struct ResolvedCall {
   BuiltinKind kind;
+  /// For BuiltinKind::Op: the op to create.
+  std::string opName;
   /// Tensor operands in the op's order; null for a left-out optional one.
   std::vector<const Expr *> tensors;
   int64_t axis = -1;

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 
 #include <map>
 
@@ -32,6 +33,8 @@ private:
   func::FuncOp createForward(const Model &model);
   Value gen(const Expr &expr);
   Value genCall(const CallExpr &call);
+  Value createByName(llvm::StringRef opName, ValueRange operands,
+                     mlir::Location at);
   Value activate(Value value, Activation activation, mlir::Location at);
   Value scalar(double value, mlir::Location at);
 
@@ -199,6 +202,28 @@ Value Generator::gen(const Expr &expr) {
   llvm_unreachable("expression kind without a tensor value");
 }
 
+/// The op that a function the op declares (OpBuiltin) stands for, created
+/// by name: the op's own type inference gives its result type.
+Value Generator::createByName(llvm::StringRef opName, ValueRange operands,
+                              mlir::Location at) {
+  std::optional<RegisteredOperationName> name =
+      RegisteredOperationName::lookup(opName, &context_);
+  auto *inference = name ? name->getInterface<InferTypeOpInterface>() : nullptr;
+  if (!inference)
+    llvm::report_fatal_error("builtin op '" + opName +
+                             "' is not registered with type inference");
+  OperationState state(at, *name);
+  state.addOperands(operands);
+  // Sema applied the same rule, so inference cannot fail here.
+  if (failed(inference->inferReturnTypes(
+          &context_, at, state.operands,
+          state.attributes.getDictionary(&context_), state.getRawProperties(),
+          state.regions, state.types)))
+    llvm::report_fatal_error("builtin op '" + opName +
+                             "' rejected operands that Sema accepted");
+  return builder_.create(state)->getResult(0);
+}
+
 Value Generator::genCall(const CallExpr &call) {
   const ResolvedCall &r = *call.resolved;
   mlir::Location at = loc(call.loc);
@@ -210,32 +235,12 @@ Value Generator::genCall(const CallExpr &call) {
     return builder_.getDenseI64ArrayAttr(v);
   };
   switch (r.kind) {
-  case BuiltinKind::Relu:
-    return ReluOp::create(builder_, at, t[0]);
-  case BuiltinKind::Sigmoid:
-    return SigmoidOp::create(builder_, at, t[0]);
-  case BuiltinKind::Tanh:
-    return TanhOp::create(builder_, at, t[0]);
-  case BuiltinKind::Gelu:
-    return GeluOp::create(builder_, at, t[0]);
-  case BuiltinKind::Add:
-    return AddOp::create(builder_, at, t[0], t[1]);
-  case BuiltinKind::Sub:
-    return SubOp::create(builder_, at, t[0], t[1]);
-  case BuiltinKind::Mul:
-    return MulOp::create(builder_, at, t[0], t[1]);
-  case BuiltinKind::Div:
-    return DivOp::create(builder_, at, t[0], t[1]);
-  case BuiltinKind::Matmul:
-    return MatmulOp::create(builder_, at, t[0], t[1]);
+  case BuiltinKind::Op:
+    return createByName(r.opName, t, at);
   case BuiltinKind::Softmax:
     return SoftmaxOp::create(builder_, at, t[0], i64(r.axis));
   case BuiltinKind::LogSoftmax:
     return LogSoftmaxOp::create(builder_, at, t[0], i64(r.axis));
-  case BuiltinKind::SparseSoftmaxCrossEntropy:
-    return SparseSoftmaxCrossEntropyOp::create(builder_, at, t[0], t[1]);
-  case BuiltinKind::MeanSquaredError:
-    return MeanSquaredErrorOp::create(builder_, at, t[0], t[1]);
   case BuiltinKind::ReduceSum:
     return ReduceSumOp::create(builder_, at, t[0], array(r.axes));
   case BuiltinKind::ReduceMean:
@@ -246,10 +251,6 @@ Value Generator::genCall(const CallExpr &call) {
     return TransposeOp::create(builder_, at, t[0], array(r.perm));
   case BuiltinKind::BroadcastTo:
     return BroadcastToOp::create(builder_, at, t[0], array(r.shape));
-  case BuiltinKind::Flatten:
-    return FlattenOp::create(builder_, at, t[0]);
-  case BuiltinKind::StopGradient:
-    return StopGradientOp::create(builder_, at, t[0]);
   case BuiltinKind::Conv2D:
     return Conv2DOp::create(builder_, at, t[0], t[1],
                             t.size() > 2 ? t[2] : Value(), array(r.strides),

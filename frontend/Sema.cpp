@@ -8,9 +8,11 @@
 
 namespace braid::frontend {
 
-std::optional<CheckedModel> checkModel(Model &model, const SemaOptions &options,
+std::optional<CheckedModel> checkModel(Model &model,
+                                       const BuiltinTable &builtins,
+                                       const SemaOptions &options,
                                        DiagnosticEngine &diags) {
-  return Sema(options, diags).run(model);
+  return Sema(builtins, options, diags).run(model);
 }
 
 std::optional<CheckedModel> Sema::run(Model &model) {

@@ -49,9 +49,12 @@ struct SemaOptions {
   std::optional<int64_t> batch;
 };
 
-/// Checks `model`. Returns its interface, or nullopt when any error was
-/// reported (every error it finds is reported, not just the first).
-std::optional<CheckedModel> checkModel(Model &model, const SemaOptions &options,
+/// Checks `model`, whose calls name functions of `builtins`. Returns its
+/// interface, or nullopt when any error was reported (every error it finds is
+/// reported, not just the first).
+std::optional<CheckedModel> checkModel(Model &model,
+                                       const BuiltinTable &builtins,
+                                       const SemaOptions &options,
                                        DiagnosticEngine &diags);
 
 } // namespace braid::frontend

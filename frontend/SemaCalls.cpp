@@ -28,7 +28,7 @@ bool isConvLayer(const CallExpr &call) {
 std::string argNames(const Builtin &builtin) {
   std::string names;
   for (const ArgSpec &spec : builtin.args)
-    names += (names.empty() ? "" : ", ") + std::string(spec.name);
+    names += (names.empty() ? "" : ", ") + spec.name;
   return names;
 }
 
@@ -166,9 +166,9 @@ size_t Sema::addLayerParam(const std::string &name, shape::TensorType type,
 
 std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
                                                  const std::string &target) {
-  const Builtin *builtin = lookupBuiltin(call.callee, isConvLayer(call));
+  const Builtin *builtin = builtins_.lookup(call.callee, isConvLayer(call));
   if (!builtin) {
-    std::string suggestion = suggestBuiltin(call.callee);
+    std::string suggestion = builtins_.suggest(call.callee);
     diags_.error(call.loc, "unknown function '" + call.callee + "'" +
                                (suggestion.empty()
                                     ? std::string()
@@ -205,8 +205,7 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
       continue;
     }
     if (slots[slot]) {
-      diags_.error(arg.nameLoc, "argument '" +
-                                    std::string(builtin->args[slot].name) +
+      diags_.error(arg.nameLoc, "argument '" + builtin->args[slot].name +
                                     "' of " + call.callee + " is given twice");
       ok = false;
       continue;
@@ -215,15 +214,15 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
   }
   for (size_t j = 0; j < builtin->args.size(); ++j)
     if (!slots[j] && builtin->args[j].required) {
-      diags_.error(call.loc, "missing argument '" +
-                                 std::string(builtin->args[j].name) + "' in " +
-                                 builtin->signature);
+      diags_.error(call.loc, "missing argument '" + builtin->args[j].name +
+                                 "' in " + builtin->signature);
       ok = false;
     }
 
   // Evaluate each bound argument by its kind.
   ResolvedCall resolved;
   resolved.kind = builtin->kind;
+  resolved.opName = builtin->opName;
   std::vector<std::optional<shape::TensorType>> tensorTypes;
   for (size_t j = 0; j < builtin->args.size(); ++j) {
     const ArgSpec &spec = builtin->args[j];
@@ -241,18 +240,18 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
       break;
     }
     case ArgKind::Int: {
-      std::optional<int64_t> v = evalInt(value, spec.name);
+      std::optional<int64_t> v = evalInt(value, spec.name.c_str());
       ok &= v.has_value();
-      (std::string(spec.name) == "axis" ? resolved.axis : resolved.units) =
-          v.value_or(0);
+      (spec.name == "axis" ? resolved.axis : resolved.units) = v.value_or(0);
       break;
     }
     case ArgKind::IntPair:
     case ArgKind::IntList: {
-      auto v = spec.kind == ArgKind::IntPair ? evalIntPair(value, spec.name)
-                                             : evalIntList(value, spec.name);
+      auto v = spec.kind == ArgKind::IntPair
+                   ? evalIntPair(value, spec.name.c_str())
+                   : evalIntList(value, spec.name.c_str());
       ok &= v.has_value();
-      std::string name = spec.name;
+      const std::string &name = spec.name;
       auto &field = name == "stride"     ? resolved.strides
                     : name == "padding"  ? resolved.padding
                     : name == "dilation" ? resolved.dilations
@@ -304,32 +303,18 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
 
   std::optional<shape::TensorType> type;
   switch (builtin->kind) {
-  case BuiltinKind::Relu:
-  case BuiltinKind::Sigmoid:
-  case BuiltinKind::Tanh:
-  case BuiltinKind::Gelu:
-    type = apply(shape::unaryFloat(x));
+  case BuiltinKind::Op: {
+    std::vector<shape::TensorType> operands;
+    for (const std::optional<shape::TensorType> &operand : tensorTypes)
+      operands.push_back(*operand);
+    type = apply(builtin->rule(operands));
     break;
-  case BuiltinKind::Add:
-  case BuiltinKind::Sub:
-  case BuiltinKind::Mul:
-  case BuiltinKind::Div:
-    type = apply(shape::broadcastBinary(x, *tensorTypes[1]));
-    break;
-  case BuiltinKind::Matmul:
-    type = apply(shape::matmul(x, *tensorTypes[1]));
-    break;
+  }
   case BuiltinKind::Softmax:
   case BuiltinKind::LogSoftmax:
     if (!slots[1])
       resolved.axis = -1;
     type = apply(shape::softmax(x, resolved.axis));
-    break;
-  case BuiltinKind::SparseSoftmaxCrossEntropy:
-    type = apply(shape::sparseSoftmaxCrossEntropy(x, *tensorTypes[1]));
-    break;
-  case BuiltinKind::MeanSquaredError:
-    type = apply(shape::meanSquaredError(x, *tensorTypes[1]));
     break;
   case BuiltinKind::ReduceSum:
   case BuiltinKind::ReduceMean:
@@ -362,13 +347,6 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     break;
   case BuiltinKind::BroadcastTo:
     type = apply(shape::broadcastTo(x, resolved.shape));
-    break;
-  case BuiltinKind::Flatten:
-    type = apply(shape::flatten(x));
-    break;
-  case BuiltinKind::StopGradient:
-    // The identity; training sends no gradient through it.
-    type = x;
     break;
   case BuiltinKind::Conv2D: {
     std::optional<shape::TensorType> bias;

@@ -11,8 +11,9 @@ namespace braid::frontend {
 
 class Sema {
 public:
-  Sema(const SemaOptions &options, DiagnosticEngine &diags)
-      : options_(options), diags_(diags) {}
+  Sema(const BuiltinTable &builtins, const SemaOptions &options,
+       DiagnosticEngine &diags)
+      : builtins_(builtins), options_(options), diags_(diags) {}
 
   std::optional<CheckedModel> run(Model &model);
 
@@ -56,6 +57,7 @@ private:
                        const char *init, Location loc);
   std::string layerName(const std::string &target, const char *kind);
 
+  const BuiltinTable &builtins_;
   const SemaOptions &options_;
   DiagnosticEngine &diags_;
   CheckedModel result_;

@@ -2,6 +2,7 @@
 // memory plan never lets two live buffers overlap, and the exporter's errors.
 #include "dialects/braid/IR/BraidOps.h"
 #include "frontend/MLIRGen.h"
+#include "frontend/OpBuiltins.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
 #include "passes/Pipelines.h"
@@ -58,7 +59,8 @@ mlir::OwningOpRef<mlir::ModuleOp> compileExample(mlir::MLIRContext &context,
   Lexer lexer(source, diags);
   Parser parser(lexer, diags);
   Model model = parser.parseModel();
-  std::optional<CheckedModel> checked = checkModel(model, SemaOptions(), diags);
+  std::optional<CheckedModel> checked =
+      checkModel(model, builtinTable(context), SemaOptions(), diags);
   EXPECT_TRUE(checked && !diags.hasErrors()) << diagText.str();
   if (!checked)
     return nullptr;

@@ -3,6 +3,7 @@
 #include "braid/Version.h"
 #include "frontend/AST.h"
 #include "frontend/MLIRGen.h"
+#include "frontend/OpBuiltins.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
 #include "passes/Passes.h"
@@ -141,9 +142,12 @@ int main(int argc, char **argv) {
   SemaOptions options;
   if (batch.getNumOccurrences())
     options.batch = batch;
+  // The functions the dialect's ops declare are read from the registered
+  // dialect, so the context exists before the checks.
+  mlir::MLIRContext context;
   std::optional<CheckedModel> checked;
   if (!diags.tooManyErrors())
-    checked = checkModel(model, options, diags);
+    checked = checkModel(model, builtinTable(context), options, diags);
   flushDiagnostics();
   if (diags.hasErrors() || !checked)
     return 1;
@@ -181,7 +185,6 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  mlir::MLIRContext context;
   // MLIR's diagnostics (from a pass or the exporter) print as the front
   // end's do: file:line:col, the source line and a caret.
   llvm::SourceMgr sourceMgr;

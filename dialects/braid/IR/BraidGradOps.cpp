@@ -1,5 +1,6 @@
 // Type inference of the gradient ops that have no family base class in ODS
-// (BraidGradOps.td); each calls its rule in ShapeRules/GradRules.cpp.
+// (BraidGradOps.td), each calling its rule in ShapeRules/GradRules.cpp; and
+// stop_gradient's builtin interface (BraidBuiltinInterfaces.td).
 #include "dialects/braid/IR/BraidOps.h"
 #include "dialects/braid/IR/ShapeBridge.h"
 
@@ -94,13 +95,23 @@ LogicalResult AccuracyOp::inferReturnTypes(MLIRContext *context,
                           : failure();
 }
 
+ArrayRef<StringLiteral> StopGradientOp::getBuiltinArguments() {
+  static constexpr StringLiteral names[] = {"x"};
+  return names;
+}
+
+shape::RuleResult StopGradientOp::inferBuiltinType(
+    const std::vector<shape::TensorType> &operands) {
+  // The identity's rule: any usable tensor, unchanged.
+  return shape::RuleResult::ok(operands[0]);
+}
+
 LogicalResult StopGradientOp::inferReturnTypes(
     MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {
-  // The identity's rule: any usable tensor, unchanged.
   RuleCall call(context, location, getOperationName(), inferred);
   auto input = call.operand("input", adaptor.getInput());
-  return input ? call.apply(shape::RuleResult::ok(*input)) : failure();
+  return input ? call.apply(inferBuiltinType({*input})) : failure();
 }
 
 } // namespace braid

@@ -343,7 +343,7 @@ def Braid_AccuracyOp : Braid_Op<"accuracy", [Braid_PlanStep<"Accuracy">]> {
 
 // The identity forward of stop_gradient is a copy: the Reshape kernel's.
 def Braid_StopGradientOp
-    : Braid_Op<"stop_gradient", [Braid_PlanStep<"Reshape">]> {
+    : Braid_Op<"stop_gradient", [Braid_PlanStep<"Reshape">, Braid_Builtin]> {
   let summary = "identity that blocks gradients";
   let description = [{
     Returns its operand unchanged. Reverse-mode differentiation treats the

@@ -1,6 +1,7 @@
-// Type inference of the braid ops that have no family base class in ODS; the
-// families (unary, binary, softmax, reductions, pooling) define theirs in
-// BraidOps.td. Every one of them calls the op's rule in ShapeRules.
+// Type inference of the braid ops that have no family base class in ODS, and
+// the builtin interface of those a model calls as functions; the families
+// (unary, binary, softmax, reductions, pooling) define theirs in BraidOps.td.
+// Every one of them calls the op's rule in ShapeRules.
 #include "dialects/braid/IR/BraidOps.h"
 #include "dialects/braid/IR/ShapeBridge.h"
 
@@ -9,7 +10,19 @@
 
 using namespace mlir;
 
+#include "dialects/braid/IR/BraidBuiltinInterfaces.cpp.inc"
+
 namespace braid {
+
+ArrayRef<StringLiteral> MatmulOp::getBuiltinArguments() {
+  static constexpr StringLiteral names[] = {"a", "b"};
+  return names;
+}
+
+shape::RuleResult
+MatmulOp::inferBuiltinType(const std::vector<shape::TensorType> &operands) {
+  return shape::matmul(operands[0], operands[1]);
+}
 
 LogicalResult MatmulOp::inferReturnTypes(MLIRContext *context,
                                          std::optional<Location> location,
@@ -24,15 +37,34 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *context,
              : failure();
 }
 
+ArrayRef<StringLiteral> SparseSoftmaxCrossEntropyOp::getBuiltinArguments() {
+  static constexpr StringLiteral names[] = {"logits", "labels"};
+  return names;
+}
+
+shape::RuleResult SparseSoftmaxCrossEntropyOp::inferBuiltinType(
+    const std::vector<shape::TensorType> &operands) {
+  return shape::sparseSoftmaxCrossEntropy(operands[0], operands[1]);
+}
+
 LogicalResult SparseSoftmaxCrossEntropyOp::inferReturnTypes(
     MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {
   RuleCall call(context, location, getOperationName(), inferred);
   auto logits = call.operand("logits", adaptor.getLogits());
   auto labels = call.operand("labels", adaptor.getLabels());
-  return logits && labels
-             ? call.apply(shape::sparseSoftmaxCrossEntropy(*logits, *labels))
-             : failure();
+  return logits && labels ? call.apply(inferBuiltinType({*logits, *labels}))
+                          : failure();
+}
+
+ArrayRef<StringLiteral> MeanSquaredErrorOp::getBuiltinArguments() {
+  static constexpr StringLiteral names[] = {"prediction", "target"};
+  return names;
+}
+
+shape::RuleResult MeanSquaredErrorOp::inferBuiltinType(
+    const std::vector<shape::TensorType> &operands) {
+  return shape::meanSquaredError(operands[0], operands[1]);
 }
 
 LogicalResult MeanSquaredErrorOp::inferReturnTypes(
@@ -42,7 +74,7 @@ LogicalResult MeanSquaredErrorOp::inferReturnTypes(
   auto prediction = call.operand("prediction", adaptor.getPrediction());
   auto target = call.operand("target", adaptor.getTarget());
   return prediction && target
-             ? call.apply(shape::meanSquaredError(*prediction, *target))
+             ? call.apply(inferBuiltinType({*prediction, *target}))
              : failure();
 }
 
@@ -77,13 +109,23 @@ LogicalResult BroadcastToOp::inferReturnTypes(MLIRContext *context,
              : failure();
 }
 
+ArrayRef<StringLiteral> FlattenOp::getBuiltinArguments() {
+  static constexpr StringLiteral names[] = {"x"};
+  return names;
+}
+
+shape::RuleResult
+FlattenOp::inferBuiltinType(const std::vector<shape::TensorType> &operands) {
+  return shape::flatten(operands[0]);
+}
+
 LogicalResult FlattenOp::inferReturnTypes(MLIRContext *context,
                                           std::optional<Location> location,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &inferred) {
   RuleCall call(context, location, getOperationName(), inferred);
   auto input = call.operand("input", adaptor.getInput());
-  return input ? call.apply(shape::flatten(*input)) : failure();
+  return input ? call.apply(inferBuiltinType({*input})) : failure();
 }
 
 LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *context,

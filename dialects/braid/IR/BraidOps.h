@@ -13,9 +13,13 @@
 #include "dialects/braid/IR/BraidAttrs.h"
 #include "dialects/braid/IR/BraidDialect.h"
 #include "dialects/braid/IR/PlanStep.h"
+#include "dialects/braid/ShapeRules/ShapeRules.h"
 
 /// The VJP interface (BraidInterfaces.td) that differentiable ops implement.
 #include "dialects/braid/IR/BraidInterfaces.h.inc"
+/// The builtin interface (BraidBuiltinInterfaces.td) through which an op is a
+/// function of the model language.
+#include "dialects/braid/IR/BraidBuiltinInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialects/braid/IR/BraidOps.h.inc"

@@ -1,13 +1,15 @@
 // The ops of the braid dialect. Each op's shape rule is in
 // dialects/braid/ShapeRules; its inferReturnTypes in BraidOps.cpp calls it.
 // Each op that the runtime runs names its plan kernel with Braid_PlanStep
-// (BraidPlanInterfaces.td).
+// (BraidPlanInterfaces.td); each that a model calls as a function of tensors
+// declares it with Braid_Builtin (BraidBuiltinInterfaces.td).
 #ifndef BRAID_OPS_TD
 #define BRAID_OPS_TD
 
 include "dialects/braid/IR/BraidDialect.td"
 include "dialects/braid/IR/BraidAttrs.td"
 include "dialects/braid/IR/BraidInterfaces.td"
+include "dialects/braid/IR/BraidBuiltinInterfaces.td"
 include "dialects/braid/IR/BraidPlanInterfaces.td"
 
 // A differentiable op: it builds its own VJP (BraidVJPs.cpp).
@@ -20,8 +22,12 @@ class Braid_DiffOp<string mnemonic, list<Trait> traits = []>
 // Elementwise
 //===----------------------------------------------------------------------===//
 
+// A unary elementwise op, the model language's `mnemonic(x)`. Its VJP is in
+// BraidVJPs.cpp, or in `vjpDefinition` (a definition of buildVJP, with
+// `$cppClass` for the op's class).
 class Braid_UnaryOp<string mnemonic, string kind, string math>
-    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind>]> {
+    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind>, Braid_Builtin]> {
+  code vjpDefinition = "";
   let summary = "elementwise " # mnemonic;
   let description = [{
     Applies `}] # math # [{` to every element. The result has the operand's
@@ -37,15 +43,22 @@ class Braid_UnaryOp<string mnemonic, string kind, string math>
   let results = (outs Braid_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let extraClassDefinition = [{
+    ::llvm::ArrayRef<::llvm::StringLiteral> $cppClass::getBuiltinArguments() {
+      static constexpr ::llvm::StringLiteral names[] = {"x"};
+      return names;
+    }
+    ::braid::shape::RuleResult $cppClass::inferBuiltinType(
+        const std::vector<::braid::shape::TensorType> &operands) {
+      return ::braid::shape::unaryFloat(operands[0]);
+    }
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
       ::braid::RuleCall call(context, location, getOperationName(), inferred);
       auto input = call.operand("input", adaptor.getInput());
-      return input ? call.apply(::braid::shape::unaryFloat(*input))
-                   : ::mlir::failure();
+      return input ? call.apply(inferBuiltinType({*input})) : ::mlir::failure();
     }
-  }];
+  }] # vjpDefinition;
 }
 
 def Braid_ReluOp : Braid_UnaryOp<"relu", "Relu", "max(x, 0)">;
@@ -54,8 +67,10 @@ def Braid_TanhOp : Braid_UnaryOp<"tanh", "Tanh", "tanh(x)">;
 def Braid_GeluOp
     : Braid_UnaryOp<"gelu", "Gelu", "0.5 * x * (1 + erf(x / sqrt(2)))">;
 
+// A binary elementwise op with broadcasting, the model language's
+// `mnemonic(a, b)`.
 class Braid_BinaryOp<string mnemonic, string kind, string math>
-    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind>]> {
+    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind>, Braid_Builtin]> {
   let summary = "elementwise " # mnemonic # " with broadcasting";
   let description = [{
     Computes `}] # math # [{` elementwise after numpy-style broadcasting:
@@ -74,13 +89,21 @@ class Braid_BinaryOp<string mnemonic, string kind, string math>
   let results = (outs Braid_F32Tensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
   let extraClassDefinition = [{
+    ::llvm::ArrayRef<::llvm::StringLiteral> $cppClass::getBuiltinArguments() {
+      static constexpr ::llvm::StringLiteral names[] = {"a", "b"};
+      return names;
+    }
+    ::braid::shape::RuleResult $cppClass::inferBuiltinType(
+        const std::vector<::braid::shape::TensorType> &operands) {
+      return ::braid::shape::broadcastBinary(operands[0], operands[1]);
+    }
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
       ::braid::RuleCall call(context, location, getOperationName(), inferred);
       auto lhs = call.operand("lhs", adaptor.getLhs());
       auto rhs = call.operand("rhs", adaptor.getRhs());
-      return lhs && rhs ? call.apply(::braid::shape::broadcastBinary(*lhs, *rhs))
+      return lhs && rhs ? call.apply(inferBuiltinType({*lhs, *rhs}))
                         : ::mlir::failure();
     }
   }];
@@ -96,7 +119,7 @@ def Braid_DivOp : Braid_BinaryOp<"div", "Div", "lhs / rhs">;
 //===----------------------------------------------------------------------===//
 
 def Braid_MatmulOp : Braid_DiffOp<"matmul",
-    [Braid_PlanStep<"Matmul", ["fillStepAttributes"]>]> {
+    [Braid_PlanStep<"Matmul", ["fillStepAttributes"]>, Braid_Builtin]> {
   let summary = "matrix product, either operand optionally transposed";
   let description = [{
     `result[m, n] = sum_k op(lhs)[m, k] * op(rhs)[k, n]`, where `op(t)` is `t`,
@@ -176,7 +199,8 @@ def Braid_LogSoftmaxOp
 
 def Braid_SparseSoftmaxCrossEntropyOp
     : Braid_DiffOp<"sparse_softmax_cross_entropy",
-                   [Braid_PlanStep<"SparseSoftmaxCrossEntropy">]> {
+                   [Braid_PlanStep<"SparseSoftmaxCrossEntropy">,
+                    Braid_Builtin]> {
   let summary = "mean softmax cross-entropy against integer class labels";
   let description = [{
     `result = mean_b(-log_softmax(logits)[b, labels[b]])`, a scalar. Labels
@@ -196,7 +220,7 @@ def Braid_SparseSoftmaxCrossEntropyOp
 }
 
 def Braid_MeanSquaredErrorOp : Braid_DiffOp<"mean_squared_error",
-    [Braid_PlanStep<"MeanSquaredError">]> {
+    [Braid_PlanStep<"MeanSquaredError">, Braid_Builtin]> {
   let summary = "mean of the squared differences";
   let description = [{
     `result = mean((prediction - target)^2)` over every element, a scalar.
@@ -317,7 +341,8 @@ def Braid_BroadcastToOp : Braid_DiffOp<"broadcast_to",
   let assemblyFormat = "$input `to` $shape attr-dict `:` type($input)";
 }
 
-def Braid_FlattenOp : Braid_DiffOp<"flatten", [Braid_PlanStep<"Flatten">]> {
+def Braid_FlattenOp
+    : Braid_DiffOp<"flatten", [Braid_PlanStep<"Flatten">, Braid_Builtin]> {
   let summary = "collapse every dimension after the first";
   let description = [{
     `f32[N, d1, ..., dk]` becomes `f32[N, d1 * ... * dk]`; a rank-1 operand
