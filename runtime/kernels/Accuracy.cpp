@@ -58,8 +58,8 @@ Status createAccuracy(const StepDesc &step, KernelContext &,
   const std::vector<int64_t> &logits = step.inputs[0].shape;
   if (step.inputs[1].shape[0] != logits[0])
     return invalidArgument(
-        "accuracy step: labels " + shapeString(step.inputs[1].shape) +
-        " do not match the logits' batch " + shapeString(logits));
+        "accuracy step: labels " + shape::toString(step.inputs[1].shape) +
+        " do not match the logits' batch " + shape::toString(logits));
   *out = std::make_unique<AccuracyKernel>(logits[0], logits[1]);
   return Status::ok();
 }

@@ -145,10 +145,10 @@ Status createBinary(const StepDesc &step, KernelContext &,
                              &result = step.outputs[0].shape;
   std::vector<int64_t> expected;
   if (!broadcastShape(lhs, rhs, &expected) || expected != result)
-    return invalidArgument(kindName(step.kind) + " step: " + shapeString(lhs) +
-                           " and " + shapeString(rhs) +
-                           " do not broadcast to the result " +
-                           shapeString(result));
+    return invalidArgument(
+        kindName(step.kind) + " step: " + shape::toString(lhs) + " and " +
+        shape::toString(rhs) + " do not broadcast to the result " +
+        shape::toString(result));
   try {
     *out = std::make_unique<NativeBinaryKernel>(step);
   } catch (...) {

@@ -113,10 +113,10 @@ Status createConv2D(const StepDesc &step, KernelContext &context,
   if (filter[1] != in[1] || expected != step.outputs[0].shape ||
       (step.inputs.size() == 3 &&
        step.inputs[2].shape != std::vector<int64_t>{filter[0]}))
-    return invalidArgument("conv2d step: input " + shapeString(in) +
-                           " and filter " + shapeString(filter) +
+    return invalidArgument("conv2d step: input " + shape::toString(in) +
+                           " and filter " + shape::toString(filter) +
                            " do not give the result " +
-                           shapeString(step.outputs[0].shape));
+                           shape::toString(step.outputs[0].shape));
   try {
     *out = std::make_unique<Conv2DKernel>(step, context);
   } catch (...) {

@@ -139,10 +139,10 @@ Status createConv2DBackward(const StepDesc &step, KernelContext &context,
     expected[2 + i] = spatialExtent(in[2 + i], filter[2 + i], step.strides[i],
                                     step.padding[i], step.dilations[i]);
   if (filter[1] != in[1] || expected != step.inputs[0].shape)
-    return invalidArgument(kind + " step: input " + shapeString(in) +
-                           " and filter " + shapeString(filter) +
+    return invalidArgument(kind + " step: input " + shape::toString(in) +
+                           " and filter " + shape::toString(filter) +
                            " do not give the gradient's shape " +
-                           shapeString(step.inputs[0].shape));
+                           shape::toString(step.inputs[0].shape));
   try {
     *out = std::make_unique<Conv2DBackwardKernel>(step, context);
   } catch (...) {

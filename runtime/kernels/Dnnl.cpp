@@ -7,13 +7,6 @@
 
 namespace braid::runtime::kernels {
 
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape) {
   std::vector<int64_t> strides(shape.size(), 1);
   for (size_t i = shape.size(); i-- > 1;)
@@ -127,13 +120,13 @@ Status checkArity(const StepDesc &step, size_t minInputs, size_t maxInputs,
       if (d <= 0)
         return invalidArgument(kindName(step.kind) +
                                " step has an input of shape " +
-                               shapeString(t.shape));
+                               shape::toString(t.shape));
   for (const TensorDesc &t : step.outputs)
     for (int64_t d : t.shape)
       if (d <= 0)
         return invalidArgument(kindName(step.kind) +
                                " step has an output of shape " +
-                               shapeString(t.shape));
+                               shape::toString(t.shape));
   return Status::ok();
 }
 
@@ -146,7 +139,7 @@ Status checkTensor(const StepDesc &step, const TensorDesc &tensor,
   if (rank >= 0 && tensor.shape.size() != static_cast<size_t>(rank))
     return invalidArgument(kindName(step.kind) + " step: " + what +
                            " must have rank " + std::to_string(rank) +
-                           ", got " + shapeString(tensor.shape));
+                           ", got " + shape::toString(tensor.shape));
   return Status::ok();
 }
 
@@ -154,9 +147,9 @@ Status checkTensor(const StepDesc &step, const TensorDesc &tensor,
 Status checkPair(const char *name, const std::vector<int64_t> &values,
                  int64_t min, const std::string &kind) {
   if (values.size() != 2 || values[0] < min || values[1] < min)
-    return invalidArgument(kind + " step: " + name + " " + shapeString(values) +
-                           " must be [h, w] of at least " +
-                           std::to_string(min));
+    return invalidArgument(
+        kind + " step: " + name + " " + shape::toString(values) +
+        " must be [h, w] of at least " + std::to_string(min));
   return Status::ok();
 }
 

@@ -8,6 +8,7 @@
 #ifndef BRAID_RUNTIME_KERNELS_DNNL_H
 #define BRAID_RUNTIME_KERNELS_DNNL_H
 
+#include "dialects/braid/ShapeRules/ShapeRules.h"
 #include "runtime/kernels/Kernel.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -25,9 +26,6 @@ namespace braid::runtime::kernels {
 //===----------------------------------------------------------------------===//
 // Shapes and step checks
 //===----------------------------------------------------------------------===//
-
-/// "[2, 3, 4]", for messages.
-std::string shapeString(const std::vector<int64_t> &shape);
 
 /// Row-major element strides of `shape`.
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape);

@@ -106,9 +106,10 @@ Status createEltwiseGrad(const StepDesc &step, KernelContext &context,
   if (step.inputs[0].shape != step.inputs[1].shape ||
       step.outputs[0].shape != step.inputs[1].shape)
     return invalidArgument(kindName(step.kind) + " step: gradient " +
-                           shapeString(step.inputs[0].shape) + ", value " +
-                           shapeString(step.inputs[1].shape) + " and result " +
-                           shapeString(step.outputs[0].shape) + " differ");
+                           shape::toString(step.inputs[0].shape) + ", value " +
+                           shape::toString(step.inputs[1].shape) +
+                           " and result " +
+                           shape::toString(step.outputs[0].shape) + " differ");
   try {
     if (step.kind == plan::KernelKind::ReluGrad)
       *out = std::make_unique<ReluGradKernel>(step.inputs[0].elements());

@@ -245,7 +245,7 @@ Status checkSameShapes(const StepDesc &step, size_t count) {
     return invalidArgument(kindName(step.kind) +
                            " step: the parameter, its gradient, its state and "
                            "the results must share the parameter's shape " +
-                           shapeString(param.shape));
+                           shape::toString(param.shape));
   return Status::ok();
 }
 

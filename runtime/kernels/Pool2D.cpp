@@ -52,15 +52,15 @@ Status createPool2D(const StepDesc &step, KernelContext &context,
   for (int i = 0; i < 2; ++i) {
     if (step.padding[i] >= step.kernel[i])
       return invalidArgument(
-          kind + " step: padding " + shapeString(step.padding) +
-          " must be smaller than the kernel " + shapeString(step.kernel));
+          kind + " step: padding " + shape::toString(step.padding) +
+          " must be smaller than the kernel " + shape::toString(step.kernel));
     expected[2 + i] = spatialExtent(in[2 + i], step.kernel[i], step.strides[i],
                                     step.padding[i], 1);
   }
   if (expected != step.outputs[0].shape)
-    return invalidArgument(kind + " step: input " + shapeString(in) +
+    return invalidArgument(kind + " step: input " + shape::toString(in) +
                            " does not pool to " +
-                           shapeString(step.outputs[0].shape));
+                           shape::toString(step.outputs[0].shape));
   try {
     *out = std::make_unique<Pool2DKernel>(step, context);
   } catch (...) {

@@ -115,16 +115,16 @@ Status checkPoolGrad(const StepDesc &step, const TensorDesc &dy,
   for (int i = 0; i < 2; ++i) {
     if (step.padding[i] >= step.kernel[i])
       return invalidArgument(
-          kind + " step: padding " + shapeString(step.padding) +
-          " must be smaller than the kernel " + shapeString(step.kernel));
+          kind + " step: padding " + shape::toString(step.padding) +
+          " must be smaller than the kernel " + shape::toString(step.kernel));
     expected[2 + i] = spatialExtent(in[2 + i], step.kernel[i], step.strides[i],
                                     step.padding[i], 1);
   }
   if (expected != dy.shape || step.outputs[0].shape != in)
-    return invalidArgument(kind + " step: input " + shapeString(in) +
+    return invalidArgument(kind + " step: input " + shape::toString(in) +
                            " does not pool to the gradient " +
-                           shapeString(dy.shape) + " (result " +
-                           shapeString(step.outputs[0].shape) + ")");
+                           shape::toString(dy.shape) + " (result " +
+                           shape::toString(step.outputs[0].shape) + ")");
   *g = {in[0],           in[1],           in[2],           in[3],
         expected[2],     expected[3],     step.kernel[0],  step.kernel[1],
         step.strides[0], step.strides[1], step.padding[0], step.padding[1]};

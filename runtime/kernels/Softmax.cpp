@@ -50,11 +50,12 @@ Status createSoftmax(const StepDesc &step, KernelContext &context,
       step.axis >= static_cast<int64_t>(shape.size()))
     return invalidArgument(kindName(step.kind) + " step: axis " +
                            std::to_string(step.axis) + " is out of range for " +
-                           shapeString(shape));
+                           shape::toString(shape));
   if (step.outputs[0].shape != shape)
     return invalidArgument(kindName(step.kind) + " step: result shape " +
-                           shapeString(step.outputs[0].shape) +
-                           " differs from the operand's " + shapeString(shape));
+                           shape::toString(step.outputs[0].shape) +
+                           " differs from the operand's " +
+                           shape::toString(shape));
   try {
     *out = std::make_unique<SoftmaxKernel>(step, context);
   } catch (...) {

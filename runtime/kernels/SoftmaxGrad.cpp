@@ -57,12 +57,12 @@ Status createSoftmaxGrad(const StepDesc &step, KernelContext &context,
       step.axis >= static_cast<int64_t>(shape.size()))
     return invalidArgument(kindName(step.kind) + " step: axis " +
                            std::to_string(step.axis) + " is out of range for " +
-                           shapeString(shape));
+                           shape::toString(shape));
   if (step.inputs[0].shape != shape || step.outputs[0].shape != shape)
     return invalidArgument(kindName(step.kind) + " step: gradient " +
-                           shapeString(step.inputs[0].shape) + ", result " +
-                           shapeString(shape) + " and input gradient " +
-                           shapeString(step.outputs[0].shape) + " differ");
+                           shape::toString(step.inputs[0].shape) + ", result " +
+                           shape::toString(shape) + " and input gradient " +
+                           shape::toString(step.outputs[0].shape) + " differ");
   try {
     *out = std::make_unique<SoftmaxGradKernel>(step, context);
   } catch (...) {
