@@ -181,7 +181,7 @@ Status Session::build(const SessionOptions &options) {
       BRAID_RETURN_IF_ERROR(createKernel(step.desc, context_, &kernel)
                                 .withContext("entry point '" + entry.name +
                                              "' step " + std::to_string(i) +
-                                             " (" + toString(step.desc.kind) +
+                                             " (" + kindName(step.desc.kind) +
                                              ")"));
       state->kernels.push_back(std::move(kernel));
       for (uint32_t id : step.inputs)
@@ -285,7 +285,7 @@ Status Session::run(const std::string &entry) {
       if (!s)
         return s.withContext("entry point '" + entry + "' step " +
                              std::to_string(i) + " (" +
-                             toString(state->entry->steps[i].desc.kind) + ")");
+                             kindName(state->entry->steps[i].desc.kind) + ")");
       // MPI advances a non-blocking all-reduce only inside MPI calls; a test
       // between kernels is what lets it overlap the backward pass.
       for (const auto &pending : state->requests)

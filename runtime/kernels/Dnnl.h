@@ -10,6 +10,7 @@
 
 #include "dialects/braid/ShapeRules/ShapeRules.h"
 #include "runtime/kernels/Kernel.h"
+#include "runtime/plan/KernelKinds.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -51,9 +52,6 @@ Status checkPair(const char *name, const std::vector<int64_t> &values,
 /// 0 when the dilated window does not fit the padded input.
 int64_t spatialExtent(int64_t in, int64_t window, int64_t stride, int64_t pad,
                       int64_t dilation);
-
-/// The braid op name of a kind, for messages: "matmul step: ...".
-std::string kindName(plan::KernelKind kind);
 
 //===----------------------------------------------------------------------===//
 // oneDNN
@@ -128,7 +126,7 @@ private:
 };
 
 //===----------------------------------------------------------------------===//
-// Factories, one per op family (KernelFactory.cpp dispatches on the kind)
+// Factories, one per op family (the factory column of KernelKinds.def)
 //===----------------------------------------------------------------------===//
 
 /// A kernel copying `bytes` from its input to its output, skipped when the

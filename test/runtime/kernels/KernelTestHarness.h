@@ -6,6 +6,7 @@
 
 #include "dialects/braid/ShapeRules/ShapeRules.h"
 #include "runtime/kernels/Kernel.h"
+#include "runtime/plan/KernelKinds.h"
 
 #include <gtest/gtest.h>
 

@@ -676,7 +676,7 @@ TEST_F(KernelTest, RunningTwiceGivesIdenticalResults) {
     EXPECT_EQ(
         std::memcmp(first.data(), b.outputs[0].data.data(), first.size() * 4),
         0)
-        << plan::EnumNameKernelKind(step.kind);
+        << kindName(step.kind);
   }
 }
 
@@ -689,8 +689,8 @@ TEST_F(KernelTest, RunDoesNotAllocate) {
   for (auto &[step, in, native] : sampleSteps()) {
     Bound b;
     ASSERT_TRUE(b.create(step, in).isOk());
-    expectSameAllocationsEveryRun(*b.kernel,
-                                  plan::EnumNameKernelKind(step.kind), native);
+    expectSameAllocationsEveryRun(*b.kernel, kindName(step.kind).c_str(),
+                                  native);
   }
 }
 
@@ -715,11 +715,11 @@ TEST_F(KernelTest, BindWithNewBuffersTakesEffect) {
     EXPECT_EQ(std::memcmp(expected.data(), b.outputs[0].data.data(),
                           expected.size() * 4),
               0)
-        << plan::EnumNameKernelKind(step.kind);
+        << kindName(step.kind);
     EXPECT_NE(
         std::memcmp(first.data(), b.outputs[0].data.data(), first.size() * 4),
         0)
-        << plan::EnumNameKernelKind(step.kind);
+        << kindName(step.kind);
     // The old output buffer was not written again.
     EXPECT_EQ(std::memcmp(first.data(), oldOut.data.data(), first.size() * 4),
               0);
