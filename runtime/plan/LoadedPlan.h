@@ -4,8 +4,8 @@
 #ifndef BRAID_RUNTIME_PLAN_LOADEDPLAN_H
 #define BRAID_RUNTIME_PLAN_LOADEDPLAN_H
 
-#include "runtime/kernels/Kernel.h"
 #include "runtime/plan/KernelKinds.h"
+#include "runtime/plan/StepDesc.h"
 #include "runtime/support/Status.h"
 
 #include <cstdint>

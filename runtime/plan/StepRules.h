@@ -6,7 +6,7 @@
 #define BRAID_RUNTIME_PLAN_STEPRULES_H
 
 #include "dialects/braid/ShapeRules/ShapeRules.h"
-#include "runtime/kernels/Kernel.h"
+#include "runtime/plan/StepDesc.h"
 
 namespace braid::runtime {
 
