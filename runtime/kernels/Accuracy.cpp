@@ -48,7 +48,6 @@ private:
 
 Status createAccuracy(const StepDesc &step, KernelContext &,
                       std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "logits", plan::ElementType::F32, 2));
   BRAID_RETURN_IF_ERROR(

@@ -133,7 +133,6 @@ bool broadcastShape(const std::vector<int64_t> &a,
 
 Status createBinary(const StepDesc &step, KernelContext &,
                     std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "lhs", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(

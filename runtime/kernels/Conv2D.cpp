@@ -151,7 +151,6 @@ public:
 
 Status createConv2D(const StepDesc &step, KernelContext &context,
                     std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 3, 1));
   const auto f32 = plan::ElementType::F32;
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[0], "input", f32, 4));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "filter", f32, 4));
@@ -241,7 +240,6 @@ public:
 Status createConv2DBackward(const StepDesc &step, KernelContext &context,
                             std::unique_ptr<Kernel> *out) {
   const bool data = step.kind == plan::KernelKind::Conv2DBackwardData;
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   const auto f32 = plan::ElementType::F32;
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[0], "gradient", f32, 4));
   BRAID_RETURN_IF_ERROR(

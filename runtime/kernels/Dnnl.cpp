@@ -3,6 +3,7 @@
 
 #include <oneapi/dnnl/dnnl_debug.h>
 
+#include <algorithm>
 #include <new>
 
 namespace braid::runtime::kernels {
@@ -14,17 +15,23 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape) {
   return strides;
 }
 
-Status checkArity(const StepDesc &step, size_t minInputs, size_t maxInputs,
-                  size_t outputs) {
-  if (step.inputs.size() < minInputs || step.inputs.size() > maxInputs ||
-      step.outputs.size() != outputs)
-    return invalidArgument(
-        kindName(step.kind) + " step has " +
-        std::to_string(step.inputs.size()) + " inputs and " +
-        std::to_string(step.outputs.size()) + " outputs; it takes " +
-        std::to_string(minInputs) +
-        (maxInputs != minInputs ? "-" + std::to_string(maxInputs) : "") +
-        " inputs and " + std::to_string(outputs) + " output");
+Status checkArity(const StepDesc &step) {
+  const KernelKindInfo *kind = kernelKindInfo(step.kind);
+  if (!kind)
+    return unsupported("no kernel for " + kindName(step.kind));
+  size_t outputs = std::max<size_t>(1, kind->traits.updatedCount);
+  if (step.inputs.size() < kind->minInputs ||
+      step.inputs.size() > kind->maxInputs || step.outputs.size() != outputs)
+    return invalidArgument(kindName(step.kind) + " step has " +
+                           std::to_string(step.inputs.size()) + " inputs and " +
+                           std::to_string(step.outputs.size()) +
+                           " outputs; it takes " +
+                           std::to_string(kind->minInputs) +
+                           (kind->maxInputs != kind->minInputs
+                                ? "-" + std::to_string(kind->maxInputs)
+                                : "") +
+                           " inputs and " + std::to_string(outputs) +
+                           " output" + (outputs == 1 ? "" : "s"));
   for (const TensorDesc &t : step.inputs)
     for (int64_t d : t.shape)
       if (d <= 0)

@@ -31,9 +31,10 @@ namespace braid::runtime::kernels {
 /// Row-major element strides of `shape`.
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape);
 
-/// Checks the operand and result counts of `step` (min..max inputs).
-Status checkArity(const StepDesc &step, size_t minInputs, size_t maxInputs,
-                  size_t outputs);
+/// Checks the operand and result counts of `step` against its kind's row
+/// of KernelKinds.def, and that every dimension is positive. createKernel
+/// calls it before the factory of every kind but the collectives.
+Status checkArity(const StepDesc &step);
 
 /// Checks that `tensor` (named `what` in the message) has element type
 /// `type` and, unless `rank` is negative, that rank.

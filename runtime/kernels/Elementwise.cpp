@@ -81,7 +81,6 @@ Status createElementwise(const StepDesc &step, KernelContext &context,
   default:
     return internalError(kindName(step.kind) + " is not an elementwise kind");
   }
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "operand", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(

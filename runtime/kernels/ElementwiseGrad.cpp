@@ -99,7 +99,6 @@ Status createEltwiseGrad(const StepDesc &step, KernelContext &context,
                          " is not an elementwise gradient kind");
   }
   const auto f32 = plan::ElementType::F32;
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[0], "gradient", f32));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "value", f32));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.outputs[0], "result", f32));

@@ -26,9 +26,13 @@ Status createKernel(const StepDesc &step, KernelContext &context,
   if (!out)
     return invalidArgument("createKernel: out is null");
   out->reset();
-  size_t index = static_cast<size_t>(step.kind);
-  if (index >= std::size(kFactories))
+  const KernelKindInfo *kind = kernelKindInfo(step.kind);
+  if (!kind)
     return unsupported("no kernel for " + kindName(step.kind));
+  // A collective checks its own operands: any number, in place.
+  if (!kind->traits.collective)
+    BRAID_RETURN_IF_ERROR(checkArity(step));
+  size_t index = static_cast<size_t>(step.kind);
   try {
     return kFactories[index](step, context, out);
   } catch (...) {

@@ -94,7 +94,6 @@ Status createSparseSoftmaxCrossEntropyGrad(const StepDesc &step,
                                            KernelContext &,
                                            std::unique_ptr<Kernel> *out) {
   const auto f32 = plan::ElementType::F32;
-  BRAID_RETURN_IF_ERROR(checkArity(step, 3, 3, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "loss gradient", f32, 0));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "logits", f32, 2));
@@ -116,7 +115,6 @@ Status createSparseSoftmaxCrossEntropyGrad(const StepDesc &step,
 Status createMeanSquaredErrorGrad(const StepDesc &step, KernelContext &,
                                   std::unique_ptr<Kernel> *out) {
   const auto f32 = plan::ElementType::F32;
-  BRAID_RETURN_IF_ERROR(checkArity(step, 3, 3, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "loss gradient", f32, 0));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "prediction", f32));

@@ -99,7 +99,6 @@ private:
 
 Status createSparseSoftmaxCrossEntropy(const StepDesc &step, KernelContext &,
                                        std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "logits", plan::ElementType::F32, 2));
   BRAID_RETURN_IF_ERROR(
@@ -119,7 +118,6 @@ Status createSparseSoftmaxCrossEntropy(const StepDesc &step, KernelContext &,
 
 Status createMeanSquaredError(const StepDesc &step, KernelContext &,
                               std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "prediction", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(

@@ -92,7 +92,6 @@ private:
 
 Status createMatmul(const StepDesc &step, KernelContext &context,
                     std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "lhs", plan::ElementType::F32, 2));
   BRAID_RETURN_IF_ERROR(

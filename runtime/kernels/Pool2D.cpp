@@ -84,7 +84,6 @@ public:
 Status createPool2D(const StepDesc &step, KernelContext &context,
                     std::unique_ptr<Kernel> *out) {
   const std::string kind = kindName(step.kind);
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   const auto f32 = plan::ElementType::F32;
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[0], "input", f32, 4));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.outputs[0], "result", f32, 4));
@@ -208,7 +207,6 @@ Status checkPoolGrad(const StepDesc &step, const TensorDesc &dy,
 
 Status createMaxPool2DGrad(const StepDesc &step, KernelContext &,
                            std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   PoolGeometry g;
   BRAID_RETURN_IF_ERROR(
       checkPoolGrad(step, step.inputs[0], step.inputs[1], &g));
@@ -218,7 +216,6 @@ Status createMaxPool2DGrad(const StepDesc &step, KernelContext &,
 
 Status createAvgPool2DGrad(const StepDesc &step, KernelContext &context,
                            std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   PoolGeometry g;
   BRAID_RETURN_IF_ERROR(
       checkPoolGrad(step, step.inputs[0], step.outputs[0], &g));

@@ -100,7 +100,6 @@ private:
 
 Status createReduce(const StepDesc &step, KernelContext &,
                     std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "operand", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(

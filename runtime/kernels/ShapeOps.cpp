@@ -101,7 +101,6 @@ private:
 };
 
 Status checkShapeOp(const StepDesc &step) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   plan::ElementType type = step.inputs[0].type;
   if (type != plan::ElementType::F32 && type != plan::ElementType::I32)
     return invalidArgument(kindName(step.kind) +

@@ -68,7 +68,6 @@ public:
 
 Status createSoftmax(const StepDesc &step, KernelContext &context,
                      std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "operand", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(
@@ -124,7 +123,6 @@ public:
 Status createSoftmaxGrad(const StepDesc &step, KernelContext &context,
                          std::unique_ptr<Kernel> *out) {
   const auto f32 = plan::ElementType::F32;
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[0], "gradient", f32));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "result", f32));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.outputs[0], "gradient", f32));

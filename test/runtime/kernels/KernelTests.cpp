@@ -791,6 +791,27 @@ TEST_F(KernelTest, UnknownKindIsUnsupported) {
   std::printf("  %s\n", s.message().c_str());
 }
 
+// Operand counts come from the kind's row of KernelKinds.def, and the
+// message names the kind as the model language does.
+TEST_F(KernelTest, OperandCountsComeFromTheKindTable) {
+  StepDesc step;
+  step.kind = KernelKind::AdamUpdate;
+  step.inputs.assign(3, TensorDesc{ElementType::F32, {4}});
+  step.outputs.assign(3, TensorDesc{ElementType::F32, {4}});
+  KernelContext context;
+  std::unique_ptr<Kernel> kernel;
+  Status s = createKernel(step, context, &kernel);
+  EXPECT_EQ(s.code(), StatusCode::InvalidArgument);
+  EXPECT_EQ(s.message(), "adam_update step has 3 inputs and 3 outputs; it "
+                         "takes 5 inputs and 3 outputs");
+  step.kind = KernelKind::Conv2D;
+  step.inputs.assign(4, TensorDesc{ElementType::F32, {1, 1, 4, 4}});
+  step.outputs.assign(1, TensorDesc{ElementType::F32, {1, 1, 2, 2}});
+  s = createKernel(step, context, &kernel);
+  EXPECT_EQ(s.message(), "conv2d step has 4 inputs and 1 outputs; it takes "
+                         "2-3 inputs and 1 output");
+}
+
 TEST_F(KernelTest, MalformedStepsAreRejected) {
   KernelContext context;
   std::unique_ptr<Kernel> kernel;
