@@ -127,7 +127,7 @@ private:
 };
 
 //===----------------------------------------------------------------------===//
-// Factories, one per op family (the factory column of KernelKinds.def)
+// Factories, one per op family
 //===----------------------------------------------------------------------===//
 
 /// A kernel copying `bytes` from its input to its output, skipped when the
@@ -138,56 +138,13 @@ std::unique_ptr<Kernel> makeCopyKernel(size_t bytes);
 using Factory = Status (*)(const StepDesc &, KernelContext &,
                            std::unique_ptr<Kernel> *);
 
-Status createMatmul(const StepDesc &, KernelContext &,
-                    std::unique_ptr<Kernel> *);
-Status createBinary(const StepDesc &, KernelContext &,
-                    std::unique_ptr<Kernel> *);
-Status createElementwise(const StepDesc &, KernelContext &,
-                         std::unique_ptr<Kernel> *);
-Status createSoftmax(const StepDesc &, KernelContext &,
-                     std::unique_ptr<Kernel> *);
-Status createSparseSoftmaxCrossEntropy(const StepDesc &, KernelContext &,
-                                       std::unique_ptr<Kernel> *);
-Status createMeanSquaredError(const StepDesc &, KernelContext &,
-                              std::unique_ptr<Kernel> *);
-Status createReduce(const StepDesc &, KernelContext &,
-                    std::unique_ptr<Kernel> *);
-Status createReshape(const StepDesc &, KernelContext &,
-                     std::unique_ptr<Kernel> *);
-Status createTranspose(const StepDesc &, KernelContext &,
-                       std::unique_ptr<Kernel> *);
-Status createBroadcastTo(const StepDesc &, KernelContext &,
-                         std::unique_ptr<Kernel> *);
-Status createConv2D(const StepDesc &, KernelContext &,
-                    std::unique_ptr<Kernel> *);
-Status createPool2D(const StepDesc &, KernelContext &,
-                    std::unique_ptr<Kernel> *);
-
-// Gradients, accuracy and optimizer updates.
-Status createEltwiseGrad(const StepDesc &, KernelContext &,
-                         std::unique_ptr<Kernel> *);
-Status createSoftmaxGrad(const StepDesc &, KernelContext &,
-                         std::unique_ptr<Kernel> *);
-Status createSparseSoftmaxCrossEntropyGrad(const StepDesc &, KernelContext &,
-                                           std::unique_ptr<Kernel> *);
-Status createMeanSquaredErrorGrad(const StepDesc &, KernelContext &,
-                                  std::unique_ptr<Kernel> *);
-Status createAccuracy(const StepDesc &, KernelContext &,
-                      std::unique_ptr<Kernel> *);
-Status createConv2DBackward(const StepDesc &, KernelContext &,
-                            std::unique_ptr<Kernel> *);
-Status createMaxPool2DGrad(const StepDesc &, KernelContext &,
-                           std::unique_ptr<Kernel> *);
-Status createAvgPool2DGrad(const StepDesc &, KernelContext &,
-                           std::unique_ptr<Kernel> *);
-Status createSgdUpdate(const StepDesc &, KernelContext &,
-                       std::unique_ptr<Kernel> *);
-Status createAdamUpdate(const StepDesc &, KernelContext &,
-                        std::unique_ptr<Kernel> *);
-Status createCollective(const StepDesc &, KernelContext &,
-                        std::unique_ptr<Kernel> *);
-Status createIncrement(const StepDesc &, KernelContext &,
-                       std::unique_ptr<Kernel> *);
+// Each kind's factory, declared from the factory column of KernelKinds.def
+// (several kinds may share one); a kernel file defines it.
+#define BRAID_KERNEL_KIND(Enum, name, minInputs, maxInputs, rule, factory,     \
+                          traits)                                              \
+  Status factory(const StepDesc &, KernelContext &, std::unique_ptr<Kernel> *);
+#include "runtime/plan/KernelKinds.def"
+#undef BRAID_KERNEL_KIND
 
 } // namespace braid::runtime::kernels
 
