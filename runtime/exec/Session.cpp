@@ -84,7 +84,8 @@ Status Session::build(const SessionOptions &options) {
                            std::to_string(options.threads));
   threads_ = options.threads > 0 ? options.threads : defaultThreads();
   omp_set_num_threads(threads_);
-  context_.communicator =
+  context_ = std::make_unique<KernelContext>();
+  context_->communicator =
       options.communicator ? options.communicator : &localCommunicator_;
 
   const std::vector<PlanTensor> &tensors = plan_->tensors();
@@ -101,7 +102,8 @@ Status Session::build(const SessionOptions &options) {
     for (uint32_t id : plan_->states())
       total += rounded(tensors[id].desc.bytes());
     void *shared = nullptr;
-    BRAID_RETURN_IF_ERROR(context_.communicator->allocateArena(total, &shared));
+    BRAID_RETURN_IF_ERROR(
+        context_->communicator->allocateArena(total, &shared));
     if (shared) {
       sharedBlock_ = true;
       auto *next = static_cast<uint8_t *>(shared);
@@ -174,14 +176,14 @@ Status Session::build(const SessionOptions &options) {
   for (const PlanEntryPoint &entry : plan_->entryPoints()) {
     auto state = std::make_unique<EntryState>();
     state->entry = &entry;
-    context_.requests.clear(); // request ids are per entry point
+    context_->requests.clear(); // request ids are per entry point
     for (size_t i = 0; i < entry.steps.size(); ++i) {
       const PlanStep &step = entry.steps[i];
       std::unique_ptr<Kernel> kernel;
-      BRAID_RETURN_IF_ERROR(createKernel(step.desc, context_, &kernel)
+      BRAID_RETURN_IF_ERROR(createKernel(step.desc, *context_, &kernel)
                                 .withContext("entry point '" + entry.name +
                                              "' step " + std::to_string(i) +
-                                             " (" + toString(step.desc.kind) +
+                                             " (" + kindName(step.desc.kind) +
                                              ")"));
       state->kernels.push_back(std::move(kernel));
       for (uint32_t id : step.inputs)
@@ -189,12 +191,12 @@ Status Session::build(const SessionOptions &options) {
       for (uint32_t id : step.outputs)
         users_[id].emplace_back(entries_.size(), i);
     }
-    for (const auto &[id, request] : context_.requests)
+    for (const auto &[id, request] : context_->requests)
       state->requests.push_back(request);
     if (sharedBlock_)
-      BRAID_RETURN_IF_ERROR(state->sharded.build(*plan_, entry, state->kernels,
-                                                 tensorData_, context_.requests,
-                                                 context_.communicator));
+      BRAID_RETURN_IF_ERROR(
+          state->sharded.build(*plan_, entry, state->kernels, tensorData_,
+                               context_->requests, context_->communicator));
     entries_.push_back(std::move(state));
     for (size_t i = 0; i < entry.steps.size(); ++i)
       bindStep(*entries_.back(), i);
@@ -279,13 +281,13 @@ Status Session::run(const std::string &entry) {
     // service runs sessions on its worker threads.
     if (omp_get_max_threads() != threads_)
       omp_set_num_threads(threads_);
-    Communicator *comm = context_.communicator;
+    Communicator *comm = context_->communicator;
     for (size_t i = 0; i < state->kernels.size(); ++i) {
       Status s = state->kernels[i]->run();
       if (!s)
         return s.withContext("entry point '" + entry + "' step " +
                              std::to_string(i) + " (" +
-                             toString(state->entry->steps[i].desc.kind) + ")");
+                             kindName(state->entry->steps[i].desc.kind) + ")");
       // MPI advances a non-blocking all-reduce only inside MPI calls; a test
       // between kernels is what lets it overlap the backward pass.
       for (const auto &pending : state->requests)
@@ -389,7 +391,7 @@ Status Session::saveCheckpoint(
   // A sharded update left each rank's optimizer state current in its own
   // share only.
   for (const auto &state : entries_)
-    state->sharded.gatherState(context_.communicator);
+    state->sharded.gatherState(context_->communicator);
   const std::vector<PlanParameter> &params = plan_->parameters();
   for (size_t i = 0; i < params.size(); ++i)
     add(params[i].tensor, params_[i]);

@@ -6,11 +6,17 @@
 #ifndef BRAID_RUNTIME_EXEC_SESSION_H
 #define BRAID_RUNTIME_EXEC_SESSION_H
 
+#include "runtime/comm/Communicator.h"
 #include "runtime/plan/LoadedPlan.h"
 
 #include <map>
+#include <memory>
 
 namespace braid::runtime {
+
+// The kernels' shared state holds oneDNN objects: the session keeps it
+// behind a pointer, so that this header (and the C API) needs no oneDNN.
+struct KernelContext;
 
 struct SessionOptions {
   /// oneDNN (OpenMP) threads; 0 picks the cores divided by the processes
@@ -74,7 +80,7 @@ private:
 
   std::shared_ptr<const LoadedPlan> plan_;
   LocalCommunicator localCommunicator_;
-  KernelContext context_;
+  std::unique_ptr<KernelContext> context_;
   /// OpenMP threads of a run; OpenMP keeps the count per calling thread, so
   /// run() sets it on whichever thread calls it.
   int threads_ = 1;

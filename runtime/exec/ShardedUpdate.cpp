@@ -7,19 +7,12 @@
 namespace braid::runtime {
 namespace {
 
-/// The optimizer steps and where their operands are: the parameter, the
-/// gradient and the state tensors among the inputs.
+/// The optimizer steps and how many state tensors they update (after the
+/// parameter, among the inputs).
 bool isOptimizer(plan::KernelKind kind, size_t *states) {
-  switch (kind) {
-  case plan::KernelKind::AdamUpdate:
-    *states = 2; // m, v
-    return true;
-  case plan::KernelKind::SgdUpdate:
-    *states = 1; // velocity
-    return true;
-  default:
-    return false;
-  }
+  const KernelTraits &traits = kernelKindInfo(kind)->traits;
+  *states = traits.optimizer ? traits.updatedCount - 1 : 0;
+  return traits.optimizer;
 }
 
 } // namespace

@@ -48,7 +48,6 @@ private:
 
 Status createAccuracy(const StepDesc &step, KernelContext &,
                       std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "logits", plan::ElementType::F32, 2));
   BRAID_RETURN_IF_ERROR(
@@ -58,8 +57,8 @@ Status createAccuracy(const StepDesc &step, KernelContext &,
   const std::vector<int64_t> &logits = step.inputs[0].shape;
   if (step.inputs[1].shape[0] != logits[0])
     return invalidArgument(
-        "accuracy step: labels " + shapeString(step.inputs[1].shape) +
-        " do not match the logits' batch " + shapeString(logits));
+        "accuracy step: labels " + shape::toString(step.inputs[1].shape) +
+        " do not match the logits' batch " + shape::toString(logits));
   *out = std::make_unique<AccuracyKernel>(logits[0], logits[1]);
   return Status::ok();
 }

@@ -133,7 +133,6 @@ bool broadcastShape(const std::vector<int64_t> &a,
 
 Status createBinary(const StepDesc &step, KernelContext &,
                     std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "lhs", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(
@@ -145,10 +144,10 @@ Status createBinary(const StepDesc &step, KernelContext &,
                              &result = step.outputs[0].shape;
   std::vector<int64_t> expected;
   if (!broadcastShape(lhs, rhs, &expected) || expected != result)
-    return invalidArgument(kindName(step.kind) + " step: " + shapeString(lhs) +
-                           " and " + shapeString(rhs) +
-                           " do not broadcast to the result " +
-                           shapeString(result));
+    return invalidArgument(
+        kindName(step.kind) + " step: " + shape::toString(lhs) + " and " +
+        shape::toString(rhs) + " do not broadcast to the result " +
+        shape::toString(result));
   try {
     *out = std::make_unique<NativeBinaryKernel>(step);
   } catch (...) {

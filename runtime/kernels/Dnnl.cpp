@@ -3,16 +3,10 @@
 
 #include <oneapi/dnnl/dnnl_debug.h>
 
+#include <algorithm>
 #include <new>
 
 namespace braid::runtime::kernels {
-
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape) {
   std::vector<int64_t> strides(shape.size(), 1);
@@ -21,119 +15,35 @@ std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape) {
   return strides;
 }
 
-std::string kindName(plan::KernelKind kind) {
-  switch (kind) {
-  case plan::KernelKind::Matmul:
-    return "matmul";
-  case plan::KernelKind::Add:
-    return "add";
-  case plan::KernelKind::Sub:
-    return "sub";
-  case plan::KernelKind::Mul:
-    return "mul";
-  case plan::KernelKind::Div:
-    return "div";
-  case plan::KernelKind::Relu:
-    return "relu";
-  case plan::KernelKind::Sigmoid:
-    return "sigmoid";
-  case plan::KernelKind::Tanh:
-    return "tanh";
-  case plan::KernelKind::Gelu:
-    return "gelu";
-  case plan::KernelKind::Softmax:
-    return "softmax";
-  case plan::KernelKind::LogSoftmax:
-    return "log_softmax";
-  case plan::KernelKind::SparseSoftmaxCrossEntropy:
-    return "sparse_softmax_cross_entropy";
-  case plan::KernelKind::MeanSquaredError:
-    return "mean_squared_error";
-  case plan::KernelKind::ReduceSum:
-    return "reduce_sum";
-  case plan::KernelKind::ReduceMean:
-    return "reduce_mean";
-  case plan::KernelKind::Reshape:
-    return "reshape";
-  case plan::KernelKind::Transpose:
-    return "transpose";
-  case plan::KernelKind::BroadcastTo:
-    return "broadcast_to";
-  case plan::KernelKind::Flatten:
-    return "flatten";
-  case plan::KernelKind::Conv2D:
-    return "conv2d";
-  case plan::KernelKind::MaxPool2D:
-    return "max_pool2d";
-  case plan::KernelKind::AvgPool2D:
-    return "avg_pool2d";
-  case plan::KernelKind::ReluGrad:
-    return "relu_grad";
-  case plan::KernelKind::SigmoidGrad:
-    return "sigmoid_grad";
-  case plan::KernelKind::TanhGrad:
-    return "tanh_grad";
-  case plan::KernelKind::GeluGrad:
-    return "gelu_grad";
-  case plan::KernelKind::SoftmaxGrad:
-    return "softmax_grad";
-  case plan::KernelKind::LogSoftmaxGrad:
-    return "log_softmax_grad";
-  case plan::KernelKind::SparseSoftmaxCrossEntropyGrad:
-    return "sparse_softmax_cross_entropy_grad";
-  case plan::KernelKind::MeanSquaredErrorGrad:
-    return "mean_squared_error_grad";
-  case plan::KernelKind::Conv2DBackwardData:
-    return "conv2d_backward_data";
-  case plan::KernelKind::Conv2DBackwardFilter:
-    return "conv2d_backward_filter";
-  case plan::KernelKind::MaxPool2DGrad:
-    return "max_pool2d_grad";
-  case plan::KernelKind::AvgPool2DGrad:
-    return "avg_pool2d_grad";
-  case plan::KernelKind::Accuracy:
-    return "accuracy";
-  case plan::KernelKind::SgdUpdate:
-    return "sgd_update";
-  case plan::KernelKind::AdamUpdate:
-    return "adam_update";
-  case plan::KernelKind::Increment:
-    return "increment";
-  case plan::KernelKind::AllReduce:
-    return "all_reduce";
-  case plan::KernelKind::AllReduceStart:
-    return "all_reduce_start";
-  case plan::KernelKind::AllReduceWait:
-    return "all_reduce_wait";
-  case plan::KernelKind::Broadcast:
-    return "broadcast";
-  }
-  return "kernel kind " + std::to_string(static_cast<int>(kind));
-}
-
-Status checkArity(const StepDesc &step, size_t minInputs, size_t maxInputs,
-                  size_t outputs) {
-  if (step.inputs.size() < minInputs || step.inputs.size() > maxInputs ||
-      step.outputs.size() != outputs)
-    return invalidArgument(
-        kindName(step.kind) + " step has " +
-        std::to_string(step.inputs.size()) + " inputs and " +
-        std::to_string(step.outputs.size()) + " outputs; it takes " +
-        std::to_string(minInputs) +
-        (maxInputs != minInputs ? "-" + std::to_string(maxInputs) : "") +
-        " inputs and " + std::to_string(outputs) + " output");
+Status checkArity(const StepDesc &step) {
+  const KernelKindInfo *kind = kernelKindInfo(step.kind);
+  if (!kind)
+    return unsupported("no kernel for " + kindName(step.kind));
+  size_t outputs = std::max<size_t>(1, kind->traits.updatedCount);
+  if (step.inputs.size() < kind->minInputs ||
+      step.inputs.size() > kind->maxInputs || step.outputs.size() != outputs)
+    return invalidArgument(kindName(step.kind) + " step has " +
+                           std::to_string(step.inputs.size()) + " inputs and " +
+                           std::to_string(step.outputs.size()) +
+                           " outputs; it takes " +
+                           std::to_string(kind->minInputs) +
+                           (kind->maxInputs != kind->minInputs
+                                ? "-" + std::to_string(kind->maxInputs)
+                                : "") +
+                           " inputs and " + std::to_string(outputs) +
+                           " output" + (outputs == 1 ? "" : "s"));
   for (const TensorDesc &t : step.inputs)
     for (int64_t d : t.shape)
       if (d <= 0)
         return invalidArgument(kindName(step.kind) +
                                " step has an input of shape " +
-                               shapeString(t.shape));
+                               shape::toString(t.shape));
   for (const TensorDesc &t : step.outputs)
     for (int64_t d : t.shape)
       if (d <= 0)
         return invalidArgument(kindName(step.kind) +
                                " step has an output of shape " +
-                               shapeString(t.shape));
+                               shape::toString(t.shape));
   return Status::ok();
 }
 
@@ -146,7 +56,7 @@ Status checkTensor(const StepDesc &step, const TensorDesc &tensor,
   if (rank >= 0 && tensor.shape.size() != static_cast<size_t>(rank))
     return invalidArgument(kindName(step.kind) + " step: " + what +
                            " must have rank " + std::to_string(rank) +
-                           ", got " + shapeString(tensor.shape));
+                           ", got " + shape::toString(tensor.shape));
   return Status::ok();
 }
 
@@ -154,9 +64,9 @@ Status checkTensor(const StepDesc &step, const TensorDesc &tensor,
 Status checkPair(const char *name, const std::vector<int64_t> &values,
                  int64_t min, const std::string &kind) {
   if (values.size() != 2 || values[0] < min || values[1] < min)
-    return invalidArgument(kind + " step: " + name + " " + shapeString(values) +
-                           " must be [h, w] of at least " +
-                           std::to_string(min));
+    return invalidArgument(
+        kind + " step: " + name + " " + shape::toString(values) +
+        " must be [h, w] of at least " + std::to_string(min));
   return Status::ok();
 }
 

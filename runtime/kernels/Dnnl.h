@@ -8,7 +8,9 @@
 #ifndef BRAID_RUNTIME_KERNELS_DNNL_H
 #define BRAID_RUNTIME_KERNELS_DNNL_H
 
+#include "dialects/braid/ShapeRules/ShapeRules.h"
 #include "runtime/kernels/Kernel.h"
+#include "runtime/plan/KernelKinds.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -26,15 +28,13 @@ namespace braid::runtime::kernels {
 // Shapes and step checks
 //===----------------------------------------------------------------------===//
 
-/// "[2, 3, 4]", for messages.
-std::string shapeString(const std::vector<int64_t> &shape);
-
 /// Row-major element strides of `shape`.
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t> &shape);
 
-/// Checks the operand and result counts of `step` (min..max inputs).
-Status checkArity(const StepDesc &step, size_t minInputs, size_t maxInputs,
-                  size_t outputs);
+/// Checks the operand and result counts of `step` against its kind's row
+/// of KernelKinds.def, and that every dimension is positive. createKernel
+/// calls it before the factory of every kind but the collectives.
+Status checkArity(const StepDesc &step);
 
 /// Checks that `tensor` (named `what` in the message) has element type
 /// `type` and, unless `rank` is negative, that rank.
@@ -53,9 +53,6 @@ Status checkPair(const char *name, const std::vector<int64_t> &values,
 /// 0 when the dilated window does not fit the padded input.
 int64_t spatialExtent(int64_t in, int64_t window, int64_t stride, int64_t pad,
                       int64_t dilation);
-
-/// The braid op name of a kind, for messages: "matmul step: ...".
-std::string kindName(plan::KernelKind kind);
 
 //===----------------------------------------------------------------------===//
 // oneDNN
@@ -130,7 +127,7 @@ private:
 };
 
 //===----------------------------------------------------------------------===//
-// Factories, one per op family (KernelFactory.cpp dispatches on the kind)
+// Factories, one per op family
 //===----------------------------------------------------------------------===//
 
 /// A kernel copying `bytes` from its input to its output, skipped when the
@@ -141,56 +138,13 @@ std::unique_ptr<Kernel> makeCopyKernel(size_t bytes);
 using Factory = Status (*)(const StepDesc &, KernelContext &,
                            std::unique_ptr<Kernel> *);
 
-Status createMatmul(const StepDesc &, KernelContext &,
-                    std::unique_ptr<Kernel> *);
-Status createBinary(const StepDesc &, KernelContext &,
-                    std::unique_ptr<Kernel> *);
-Status createElementwise(const StepDesc &, KernelContext &,
-                         std::unique_ptr<Kernel> *);
-Status createSoftmax(const StepDesc &, KernelContext &,
-                     std::unique_ptr<Kernel> *);
-Status createSparseSoftmaxCrossEntropy(const StepDesc &, KernelContext &,
-                                       std::unique_ptr<Kernel> *);
-Status createMeanSquaredError(const StepDesc &, KernelContext &,
-                              std::unique_ptr<Kernel> *);
-Status createReduce(const StepDesc &, KernelContext &,
-                    std::unique_ptr<Kernel> *);
-Status createReshape(const StepDesc &, KernelContext &,
-                     std::unique_ptr<Kernel> *);
-Status createTranspose(const StepDesc &, KernelContext &,
-                       std::unique_ptr<Kernel> *);
-Status createBroadcastTo(const StepDesc &, KernelContext &,
-                         std::unique_ptr<Kernel> *);
-Status createConv2D(const StepDesc &, KernelContext &,
-                    std::unique_ptr<Kernel> *);
-Status createPool2D(const StepDesc &, KernelContext &,
-                    std::unique_ptr<Kernel> *);
-
-// Gradients, accuracy and optimizer updates.
-Status createEltwiseGrad(const StepDesc &, KernelContext &,
-                         std::unique_ptr<Kernel> *);
-Status createSoftmaxGrad(const StepDesc &, KernelContext &,
-                         std::unique_ptr<Kernel> *);
-Status createSparseSoftmaxCrossEntropyGrad(const StepDesc &, KernelContext &,
-                                           std::unique_ptr<Kernel> *);
-Status createMeanSquaredErrorGrad(const StepDesc &, KernelContext &,
-                                  std::unique_ptr<Kernel> *);
-Status createAccuracy(const StepDesc &, KernelContext &,
-                      std::unique_ptr<Kernel> *);
-Status createConv2DBackward(const StepDesc &, KernelContext &,
-                            std::unique_ptr<Kernel> *);
-Status createMaxPool2DGrad(const StepDesc &, KernelContext &,
-                           std::unique_ptr<Kernel> *);
-Status createAvgPool2DGrad(const StepDesc &, KernelContext &,
-                           std::unique_ptr<Kernel> *);
-Status createSgdUpdate(const StepDesc &, KernelContext &,
-                       std::unique_ptr<Kernel> *);
-Status createAdamUpdate(const StepDesc &, KernelContext &,
-                        std::unique_ptr<Kernel> *);
-Status createCollective(const StepDesc &, KernelContext &,
-                        std::unique_ptr<Kernel> *);
-Status createIncrement(const StepDesc &, KernelContext &,
-                       std::unique_ptr<Kernel> *);
+// Each kind's factory, declared from the factory column of KernelKinds.def
+// (several kinds may share one); a kernel file defines it.
+#define BRAID_KERNEL_KIND(Enum, name, minInputs, maxInputs, rule, factory,     \
+                          traits)                                              \
+  Status factory(const StepDesc &, KernelContext &, std::unique_ptr<Kernel> *);
+#include "runtime/plan/KernelKinds.def"
+#undef BRAID_KERNEL_KIND
 
 } // namespace braid::runtime::kernels
 

@@ -81,16 +81,15 @@ Status createElementwise(const StepDesc &step, KernelContext &context,
   default:
     return internalError(kindName(step.kind) + " is not an elementwise kind");
   }
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "operand", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.outputs[0], "result", plan::ElementType::F32));
   if (step.inputs[0].shape != step.outputs[0].shape)
     return invalidArgument(kindName(step.kind) + " step: result shape " +
-                           shapeString(step.outputs[0].shape) +
+                           shape::toString(step.outputs[0].shape) +
                            " differs from the operand's " +
-                           shapeString(step.inputs[0].shape));
+                           shape::toString(step.inputs[0].shape));
   try {
     if (step.kind == plan::KernelKind::Relu)
       *out = std::make_unique<ReluKernel>(step.inputs[0].elements());

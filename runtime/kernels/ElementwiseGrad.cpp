@@ -99,16 +99,16 @@ Status createEltwiseGrad(const StepDesc &step, KernelContext &context,
                          " is not an elementwise gradient kind");
   }
   const auto f32 = plan::ElementType::F32;
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[0], "gradient", f32));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "value", f32));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.outputs[0], "result", f32));
   if (step.inputs[0].shape != step.inputs[1].shape ||
       step.outputs[0].shape != step.inputs[1].shape)
     return invalidArgument(kindName(step.kind) + " step: gradient " +
-                           shapeString(step.inputs[0].shape) + ", value " +
-                           shapeString(step.inputs[1].shape) + " and result " +
-                           shapeString(step.outputs[0].shape) + " differ");
+                           shape::toString(step.inputs[0].shape) + ", value " +
+                           shape::toString(step.inputs[1].shape) +
+                           " and result " +
+                           shape::toString(step.outputs[0].shape) + " differ");
   try {
     if (step.kind == plan::KernelKind::ReluGrad)
       *out = std::make_unique<ReluGradKernel>(step.inputs[0].elements());

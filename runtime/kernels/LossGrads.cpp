@@ -94,7 +94,6 @@ Status createSparseSoftmaxCrossEntropyGrad(const StepDesc &step,
                                            KernelContext &,
                                            std::unique_ptr<Kernel> *out) {
   const auto f32 = plan::ElementType::F32;
-  BRAID_RETURN_IF_ERROR(checkArity(step, 3, 3, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "loss gradient", f32, 0));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "logits", f32, 2));
@@ -105,8 +104,9 @@ Status createSparseSoftmaxCrossEntropyGrad(const StepDesc &step,
   if (step.inputs[2].shape[0] != logits[0] || step.outputs[0].shape != logits)
     return invalidArgument(
         "sparse_softmax_cross_entropy_grad step: logits " +
-        shapeString(logits) + ", labels " + shapeString(step.inputs[2].shape) +
-        " and result " + shapeString(step.outputs[0].shape) + " do not agree");
+        shape::toString(logits) + ", labels " +
+        shape::toString(step.inputs[2].shape) + " and result " +
+        shape::toString(step.outputs[0].shape) + " do not agree");
   *out = std::make_unique<SparseSoftmaxCrossEntropyGradKernel>(logits[0],
                                                                logits[1]);
   return Status::ok();
@@ -115,7 +115,6 @@ Status createSparseSoftmaxCrossEntropyGrad(const StepDesc &step,
 Status createMeanSquaredErrorGrad(const StepDesc &step, KernelContext &,
                                   std::unique_ptr<Kernel> *out) {
   const auto f32 = plan::ElementType::F32;
-  BRAID_RETURN_IF_ERROR(checkArity(step, 3, 3, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "loss gradient", f32, 0));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "prediction", f32));
@@ -124,9 +123,10 @@ Status createMeanSquaredErrorGrad(const StepDesc &step, KernelContext &,
   if (step.inputs[1].shape != step.inputs[2].shape ||
       step.outputs[0].shape != step.inputs[1].shape)
     return invalidArgument("mean_squared_error_grad step: prediction " +
-                           shapeString(step.inputs[1].shape) + ", target " +
-                           shapeString(step.inputs[2].shape) + " and result " +
-                           shapeString(step.outputs[0].shape) + " differ");
+                           shape::toString(step.inputs[1].shape) + ", target " +
+                           shape::toString(step.inputs[2].shape) +
+                           " and result " +
+                           shape::toString(step.outputs[0].shape) + " differ");
   *out =
       std::make_unique<MeanSquaredErrorGradKernel>(step.inputs[1].elements());
   return Status::ok();

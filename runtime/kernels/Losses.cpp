@@ -99,7 +99,6 @@ private:
 
 Status createSparseSoftmaxCrossEntropy(const StepDesc &step, KernelContext &,
                                        std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "logits", plan::ElementType::F32, 2));
   BRAID_RETURN_IF_ERROR(
@@ -109,9 +108,9 @@ Status createSparseSoftmaxCrossEntropy(const StepDesc &step, KernelContext &,
   const std::vector<int64_t> &logits = step.inputs[0].shape;
   if (step.inputs[1].shape[0] != logits[0])
     return invalidArgument("sparse_softmax_cross_entropy step: labels " +
-                           shapeString(step.inputs[1].shape) +
+                           shape::toString(step.inputs[1].shape) +
                            " do not match the logits' batch " +
-                           shapeString(logits));
+                           shape::toString(logits));
   *out =
       std::make_unique<SparseSoftmaxCrossEntropyKernel>(logits[0], logits[1]);
   return Status::ok();
@@ -119,7 +118,6 @@ Status createSparseSoftmaxCrossEntropy(const StepDesc &step, KernelContext &,
 
 Status createMeanSquaredError(const StepDesc &step, KernelContext &,
                               std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "prediction", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(
@@ -128,8 +126,9 @@ Status createMeanSquaredError(const StepDesc &step, KernelContext &,
       checkTensor(step, step.outputs[0], "result", plan::ElementType::F32, 0));
   if (step.inputs[0].shape != step.inputs[1].shape)
     return invalidArgument("mean_squared_error step: prediction " +
-                           shapeString(step.inputs[0].shape) + " and target " +
-                           shapeString(step.inputs[1].shape) + " differ");
+                           shape::toString(step.inputs[0].shape) +
+                           " and target " +
+                           shape::toString(step.inputs[1].shape) + " differ");
   *out = std::make_unique<MeanSquaredErrorKernel>(step.inputs[0].elements());
   return Status::ok();
 }

@@ -92,7 +92,6 @@ private:
 
 Status createMatmul(const StepDesc &step, KernelContext &context,
                     std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 2, 2, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "lhs", plan::ElementType::F32, 2));
   BRAID_RETURN_IF_ERROR(
@@ -104,15 +103,15 @@ Status createMatmul(const StepDesc &step, KernelContext &context,
   int64_t B = a[step.transposeLhs ? 1 : 0], K = a[step.transposeLhs ? 0 : 1];
   int64_t rhsK = b[step.transposeRhs ? 1 : 0], N = b[step.transposeRhs ? 0 : 1];
   if (K != rhsK || c[0] != B || c[1] != N)
-    return invalidArgument("matmul step: shapes " + shapeString(a) +
+    return invalidArgument("matmul step: shapes " + shape::toString(a) +
                            (step.transposeLhs ? " (transposed)" : "") + " @ " +
-                           shapeString(b) +
+                           shape::toString(b) +
                            (step.transposeRhs ? " (transposed)" : "") + " -> " +
-                           shapeString(c) + " do not agree");
+                           shape::toString(c) + " do not agree");
   // OpenBLAS takes int dimensions.
   if (B > INT_MAX || K > INT_MAX || N > INT_MAX)
-    return unsupported("matmul step: " + shapeString(a) + " @ " +
-                       shapeString(b) +
+    return unsupported("matmul step: " + shape::toString(a) + " @ " +
+                       shape::toString(b) +
                        " has a dimension beyond OpenBLAS's int range");
   if (runsOnDnnl(B)) {
     try {

@@ -245,7 +245,7 @@ Status checkSameShapes(const StepDesc &step, size_t count) {
     return invalidArgument(kindName(step.kind) +
                            " step: the parameter, its gradient, its state and "
                            "the results must share the parameter's shape " +
-                           shapeString(param.shape));
+                           shape::toString(param.shape));
   return Status::ok();
 }
 
@@ -264,7 +264,6 @@ Status checkRange(const StepDesc &step, const char *name, double value,
 
 Status createSgdUpdate(const StepDesc &step, KernelContext &,
                        std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 3, 3, 2));
   BRAID_RETURN_IF_ERROR(checkSameShapes(step, 3));
   BRAID_RETURN_IF_ERROR(checkRange(step, "lr", step.lr, 0, HUGE_VAL));
   BRAID_RETURN_IF_ERROR(
@@ -276,7 +275,6 @@ Status createSgdUpdate(const StepDesc &step, KernelContext &,
 
 Status createAdamUpdate(const StepDesc &step, KernelContext &,
                         std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 5, 5, 3));
   BRAID_RETURN_IF_ERROR(checkSameShapes(step, 4));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[4], "step", plan::ElementType::F32, 0));
@@ -290,7 +288,6 @@ Status createAdamUpdate(const StepDesc &step, KernelContext &,
 
 Status createIncrement(const StepDesc &step, KernelContext &,
                        std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "counter", plan::ElementType::F32, 0));
   BRAID_RETURN_IF_ERROR(

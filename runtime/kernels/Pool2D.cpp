@@ -1,17 +1,61 @@
-// 2-D max and average pooling forward, via oneDNN's pooling_forward (max
-// ignores padding, average excludes it), plain NCHW in and out.
+// 2-D max and average pooling, forward and backward, plain NCHW in and out.
+// The forward kinds and avg_pool2d_grad run oneDNN's pooling_forward and
+// pooling_backward (max ignores padding, average excludes it).
+// max_pool2d_grad is native: the plan gives it the forward input x rather
+// than oneDNN's workspace, and the semantics (each window's gradient to its
+// first maximum, row-major within the window) need not match oneDNN's
+// tie-breaking.
 //
 // Dimension letters as defined in Dnnl.h.
 //
-//   inp f32[B, C, H, W]
-//   out f32[B, C, OH, OW], out[b, c, h, w] = max (or mean) of inp[b, c,
-//       h * sh + i - ph, w * sw + j - pw] over the window's i < KH, j < KW
-//       that fall inside inp; OH = (H + 2 ph - KH) / sh + 1
+//   max_pool2d, avg_pool2d:
+//     inp f32[B, C, H, W]
+//     out f32[B, C, OH, OW], out[b, c, h, w] = max (or mean) of inp[b, c,
+//         h * sh + i - ph, w * sw + j - pw] over the window's i < KH, j < KW
+//         that fall inside inp; OH = (H + 2 ph - KH) / sh + 1
+//   max_pool2d_grad:
+//     dy f32[B, C, OH, OW], x f32[B, C, H, W]
+//     dx f32[B, C, H, W], differentiating
+//       y[b, c, h, w] = max over the window's in-bounds i < KH, j < KW of
+//                       x[b, c, h * sh + i - ph, w * sw + j - pw]:
+//       dx[b, c, y, x] = sum of dy[b, c, h, w] over the windows whose first
+//                        maximum is at (y, x)
+//   avg_pool2d_grad:
+//     dy f32[B, C, OH, OW]
+//     dx f32[B, C, H, W] (the result's shape), differentiating
+//       y[b, c, h, w] = mean of the window's in-bounds elements (n of them):
+//       each in-bounds element of the window gets dy[b, c, h, w] / n
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
+
+#include <algorithm>
 
 namespace braid::runtime::kernels {
-
 namespace {
+
+/// Checks the window attributes of a pooling kind and gives the shape that
+/// pooling `in` yields.
+Status checkPoolWindow(const StepDesc &step, const std::vector<int64_t> &in,
+                       std::vector<int64_t> *pooled) {
+  const std::string kind = kindName(step.kind);
+  BRAID_RETURN_IF_ERROR(checkPair("kernel", step.kernel, 1, kind));
+  BRAID_RETURN_IF_ERROR(checkPair("strides", step.strides, 1, kind));
+  BRAID_RETURN_IF_ERROR(checkPair("padding", step.padding, 0, kind));
+  *pooled = {in[0], in[1], 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    if (step.padding[i] >= step.kernel[i])
+      return invalidArgument(
+          kind + " step: padding " + shape::toString(step.padding) +
+          " must be smaller than the kernel " + shape::toString(step.kernel));
+    (*pooled)[2 + i] = spatialExtent(in[2 + i], step.kernel[i], step.strides[i],
+                                     step.padding[i], 1);
+  }
+  return Status::ok();
+}
+
+//===----------------------------------------------------------------------===//
+// Forward
+//===----------------------------------------------------------------------===//
 
 class Pool2DKernel : public DnnlKernel {
 public:
@@ -40,31 +84,145 @@ public:
 Status createPool2D(const StepDesc &step, KernelContext &context,
                     std::unique_ptr<Kernel> *out) {
   const std::string kind = kindName(step.kind);
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   const auto f32 = plan::ElementType::F32;
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[0], "input", f32, 4));
   BRAID_RETURN_IF_ERROR(checkTensor(step, step.outputs[0], "result", f32, 4));
-  BRAID_RETURN_IF_ERROR(checkPair("kernel", step.kernel, 1, kind));
-  BRAID_RETURN_IF_ERROR(checkPair("strides", step.strides, 1, kind));
-  BRAID_RETURN_IF_ERROR(checkPair("padding", step.padding, 0, kind));
   const std::vector<int64_t> &in = step.inputs[0].shape;
-  std::vector<int64_t> expected = {in[0], in[1], 0, 0};
-  for (int i = 0; i < 2; ++i) {
-    if (step.padding[i] >= step.kernel[i])
-      return invalidArgument(
-          kind + " step: padding " + shapeString(step.padding) +
-          " must be smaller than the kernel " + shapeString(step.kernel));
-    expected[2 + i] = spatialExtent(in[2 + i], step.kernel[i], step.strides[i],
-                                    step.padding[i], 1);
-  }
+  std::vector<int64_t> expected;
+  BRAID_RETURN_IF_ERROR(checkPoolWindow(step, in, &expected));
   if (expected != step.outputs[0].shape)
-    return invalidArgument(kind + " step: input " + shapeString(in) +
+    return invalidArgument(kind + " step: input " + shape::toString(in) +
                            " does not pool to " +
-                           shapeString(step.outputs[0].shape));
+                           shape::toString(step.outputs[0].shape));
   try {
     *out = std::make_unique<Pool2DKernel>(step, context);
   } catch (...) {
     return statusFromException(kind + " step");
+  }
+  return Status::ok();
+}
+
+//===----------------------------------------------------------------------===//
+// Backward
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct PoolGeometry {
+  int64_t B = 0, C = 0, H = 0, W = 0, OH = 0, OW = 0;
+  int64_t KH = 0, KW = 0, sh = 0, sw = 0, ph = 0, pw = 0;
+};
+
+class MaxPool2DGradKernel : public NativeKernel {
+public:
+  explicit MaxPool2DGradKernel(const PoolGeometry &g)
+      : NativeKernel("max_pool2d_grad", 2, 1), g_(g) {}
+
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
+    dy_ = static_cast<const float *>(inputs[0]);
+    x_ = static_cast<const float *>(inputs[1]);
+    dx_ = static_cast<float *>(outputs[0]);
+  }
+
+  Status compute() override {
+    const PoolGeometry &g = g_;
+    std::fill(dx_, dx_ + g.B * g.C * g.H * g.W, 0.f);
+    for (int64_t bc = 0; bc < g.B * g.C; ++bc) {
+      const float *x = x_ + bc * g.H * g.W;
+      const float *dy = dy_ + bc * g.OH * g.OW;
+      float *dx = dx_ + bc * g.H * g.W;
+      for (int64_t h = 0; h < g.OH; ++h) {
+        const int64_t y0 = std::max<int64_t>(h * g.sh - g.ph, 0);
+        const int64_t y1 = std::min(h * g.sh - g.ph + g.KH, g.H);
+        for (int64_t w = 0; w < g.OW; ++w) {
+          const int64_t x0 = std::max<int64_t>(w * g.sw - g.pw, 0);
+          const int64_t x1 = std::min(w * g.sw - g.pw + g.KW, g.W);
+          int64_t best = y0 * g.W + x0;
+          for (int64_t yy = y0; yy < y1; ++yy)
+            for (int64_t xx = x0; xx < x1; ++xx)
+              if (x[yy * g.W + xx] > x[best]) // strict: the first maximum
+                best = yy * g.W + xx;
+          dx[best] += dy[h * g.OW + w];
+        }
+      }
+    }
+    return Status::ok();
+  }
+
+private:
+  PoolGeometry g_;
+  const float *dy_ = nullptr, *x_ = nullptr;
+  float *dx_ = nullptr;
+};
+
+class AvgPool2DGradKernel : public DnnlKernel {
+public:
+  AvgPool2DGradKernel(const StepDesc &step, const KernelContext &context)
+      : DnnlKernel(context) {
+    auto dy = plainDesc(step.inputs[0].shape);
+    auto dx = plainDesc(step.outputs[0].shape);
+    auto algorithm = dnnl::algorithm::pooling_avg_exclude_padding;
+    // The forward primitive descriptor is only the backward one's hint.
+    dnnl::pooling_forward::primitive_desc hint(
+        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training,
+                                    algorithm, dx, dy, step.strides,
+                                    step.kernel, step.padding, step.padding),
+        engine_);
+    dnnl::pooling_backward::primitive_desc pd(
+        dnnl::pooling_backward::desc(algorithm, dx, dy, step.strides,
+                                     step.kernel, step.padding, step.padding),
+        userScratchpadAttr(), engine_, hint);
+    inputs_ = {unbound(dy)};
+    outputs_ = {unbound(dx)};
+    DnnlStep &s = addStep(dnnl::pooling_backward(pd), pd);
+    s.arg(DNNL_ARG_DIFF_DST, inputs_[0]);
+    s.arg(DNNL_ARG_DIFF_SRC, outputs_[0]);
+  }
+};
+
+/// Checks the attributes and that `dy` is what pooling `input` gives.
+Status checkPoolGrad(const StepDesc &step, const TensorDesc &dy,
+                     const TensorDesc &input, PoolGeometry *g) {
+  const std::string kind = kindName(step.kind);
+  const auto f32 = plan::ElementType::F32;
+  BRAID_RETURN_IF_ERROR(checkTensor(step, dy, "gradient", f32, 4));
+  BRAID_RETURN_IF_ERROR(checkTensor(step, input, "input", f32, 4));
+  BRAID_RETURN_IF_ERROR(checkTensor(step, step.outputs[0], "result", f32, 4));
+  const std::vector<int64_t> &in = input.shape;
+  std::vector<int64_t> expected;
+  BRAID_RETURN_IF_ERROR(checkPoolWindow(step, in, &expected));
+  if (expected != dy.shape || step.outputs[0].shape != in)
+    return invalidArgument(kind + " step: input " + shape::toString(in) +
+                           " does not pool to the gradient " +
+                           shape::toString(dy.shape) + " (result " +
+                           shape::toString(step.outputs[0].shape) + ")");
+  *g = {in[0],           in[1],           in[2],           in[3],
+        expected[2],     expected[3],     step.kernel[0],  step.kernel[1],
+        step.strides[0], step.strides[1], step.padding[0], step.padding[1]};
+  return Status::ok();
+}
+
+} // namespace
+
+Status createMaxPool2DGrad(const StepDesc &step, KernelContext &,
+                           std::unique_ptr<Kernel> *out) {
+  PoolGeometry g;
+  BRAID_RETURN_IF_ERROR(
+      checkPoolGrad(step, step.inputs[0], step.inputs[1], &g));
+  *out = std::make_unique<MaxPool2DGradKernel>(g);
+  return Status::ok();
+}
+
+Status createAvgPool2DGrad(const StepDesc &step, KernelContext &context,
+                           std::unique_ptr<Kernel> *out) {
+  PoolGeometry g;
+  BRAID_RETURN_IF_ERROR(
+      checkPoolGrad(step, step.inputs[0], step.outputs[0], &g));
+  try {
+    *out = std::make_unique<AvgPool2DGradKernel>(step, context);
+  } catch (...) {
+    return statusFromException("avg_pool2d_grad step");
   }
   return Status::ok();
 }

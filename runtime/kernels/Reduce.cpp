@@ -100,7 +100,6 @@ private:
 
 Status createReduce(const StepDesc &step, KernelContext &,
                     std::unique_ptr<Kernel> *out) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "operand", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(
@@ -112,8 +111,8 @@ Status createReduce(const StepDesc &step, KernelContext &,
     if (a < 0 || a >= static_cast<int64_t>(shape.size()) ||
         (i > 0 && a <= step.axes[i - 1]))
       return invalidArgument(
-          kindName(step.kind) + " step: axes " + shapeString(step.axes) +
-          " must be ascending and in [0, rank) for " + shapeString(shape));
+          kindName(step.kind) + " step: axes " + shape::toString(step.axes) +
+          " must be ascending and in [0, rank) for " + shape::toString(shape));
     reduced[a] = true;
   }
   if (step.axes.empty())
@@ -123,10 +122,11 @@ Status createReduce(const StepDesc &step, KernelContext &,
     if (!reduced[d])
       expected.push_back(shape[d]);
   if (expected != step.outputs[0].shape)
-    return invalidArgument(
-        kindName(step.kind) + " step: reducing " + shapeString(shape) +
-        " over " + shapeString(step.axes) + " gives " + shapeString(expected) +
-        ", not " + shapeString(step.outputs[0].shape));
+    return invalidArgument(kindName(step.kind) + " step: reducing " +
+                           shape::toString(shape) + " over " +
+                           shape::toString(step.axes) + " gives " +
+                           shape::toString(expected) + ", not " +
+                           shape::toString(step.outputs[0].shape));
   *out = std::make_unique<ReduceKernel>(
       shape, reduced, step.kind == plan::KernelKind::ReduceMean);
   return Status::ok();

@@ -101,7 +101,6 @@ private:
 };
 
 Status checkShapeOp(const StepDesc &step) {
-  BRAID_RETURN_IF_ERROR(checkArity(step, 1, 1, 1));
   plan::ElementType type = step.inputs[0].type;
   if (type != plan::ElementType::F32 && type != plan::ElementType::I32)
     return invalidArgument(kindName(step.kind) +
@@ -125,11 +124,11 @@ Status createReshape(const StepDesc &step, KernelContext &,
     for (size_t d = 1; d < in.size(); ++d)
       rest *= in[d];
     if (in.empty() || result != std::vector<int64_t>{in[0], rest})
-      return invalidArgument("flatten step: " + shapeString(in) +
-                             " does not flatten to " + shapeString(result));
+      return invalidArgument("flatten step: " + shape::toString(in) +
+                             " does not flatten to " + shape::toString(result));
   } else if (step.inputs[0].elements() != step.outputs[0].elements()) {
-    return invalidArgument("reshape step: " + shapeString(in) + " and " +
-                           shapeString(result) +
+    return invalidArgument("reshape step: " + shape::toString(in) + " and " +
+                           shape::toString(result) +
                            " have different element counts");
   }
   *out = makeCopyKernel(step.outputs[0].bytes());
@@ -153,9 +152,10 @@ Status createTranspose(const StepDesc &step, KernelContext &context,
     identity &= p == static_cast<int64_t>(i);
   }
   if (!valid)
-    return invalidArgument("transpose step: perm " + shapeString(step.perm) +
-                           " does not take " + shapeString(in) + " to " +
-                           shapeString(result));
+    return invalidArgument("transpose step: perm " +
+                           shape::toString(step.perm) + " does not take " +
+                           shape::toString(in) + " to " +
+                           shape::toString(result));
   if (identity) {
     *out = makeCopyKernel(step.outputs[0].bytes());
     return Status::ok();
@@ -182,8 +182,8 @@ Status createBroadcastTo(const StepDesc &step, KernelContext &,
     valid = d == 1 || d == result[result.size() - i];
   }
   if (!valid)
-    return invalidArgument("broadcast_to step: " + shapeString(in) +
-                           " does not broadcast to " + shapeString(result));
+    return invalidArgument("broadcast_to step: " + shape::toString(in) +
+                           " does not broadcast to " + shape::toString(result));
   *out = std::make_unique<BroadcastToKernel>(in, result);
   return Status::ok();
 }

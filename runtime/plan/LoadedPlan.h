@@ -4,7 +4,8 @@
 #ifndef BRAID_RUNTIME_PLAN_LOADEDPLAN_H
 #define BRAID_RUNTIME_PLAN_LOADEDPLAN_H
 
-#include "runtime/kernels/Kernel.h"
+#include "runtime/plan/KernelKinds.h"
+#include "runtime/plan/StepDesc.h"
 #include "runtime/support/Status.h"
 
 #include <cstdint>
@@ -90,16 +91,48 @@ public:
   const std::vector<uint32_t> &states() const { return states_; }
 
 private:
+  /// What decoding one entry point tracks from one step to the next.
+  struct EntryScope {
+    /// Tensors that hold a value at this point of the entry point.
+    std::vector<bool> defined;
+    /// The inputs of every all-reduce start not yet waited on, by request.
+    std::map<uint32_t, std::vector<uint32_t>> pending;
+    /// Every request started so far.
+    std::set<uint32_t> requests;
+  };
+
+  // Decoding (LoadedPlan.cpp), in the order decode() runs the steps. Each
+  // checks what it decodes, and may rely on what the steps before it
+  // checked.
   Status decode(const uint8_t *data, size_t size);
-  Status validateStep(const PlanEntryPoint &entry, const PlanStep &step,
-                      size_t index) const;
-  Status validateUpdate(const PlanStep &step, const std::string &where,
-                        const std::vector<size_t> &updated) const;
-  /// Checks a collective step; `pending` maps the request of every start
-  /// not yet waited on to its inputs, `requests` holds every request seen.
+  Status decodeMetadata(const plan::Plan &p);
+  Status decodeTensors(const plan::Plan &p);
+  Status decodeTensor(const plan::Tensor &t, const plan::Plan &p);
+  /// Parameters and optimizer state; `names` holds the names taken.
+  Status decodeParameters(const plan::Plan &p, std::set<std::string> &names);
+  Status decodeStates(const plan::Plan &p, std::set<std::string> &names);
+  Status decodeConstants(const plan::Plan &p);
+  Status decodeEntryPoint(const plan::EntryPoint &e);
+  Status decodeStep(const plan::Step &s, const PlanEntryPoint &entry,
+                    EntryScope &scope, PlanStep *out) const;
+  /// Every arena tensor off a 64-byte boundary is in an all-reduce bucket.
+  Status checkArenaAlignment() const;
+
+  // Validating a decoded step (ValidateStep.cpp). `where` names the step.
+  /// A step that writes a fresh tensor: counts, overlaps and its shape rule.
+  Status validateStep(const PlanStep &step, const std::string &where) const;
+  /// An optimizer update or Increment: what it writes in place, and its
+  /// hyper-parameters.
+  Status validateUpdate(const PlanStep &step, const std::string &where) const;
+  /// A collective step; records the requests it starts and waits on.
   Status validateCollective(const PlanStep &step, const std::string &where,
-                            std::map<uint32_t, std::vector<uint32_t>> &pending,
-                            std::set<uint32_t> &requests) const;
+                            EntryScope &scope) const;
+  /// Nothing touches a bucket between its start and its wait.
+  Status checkNotInFlight(const PlanStep &step, const std::string &where,
+                          const EntryScope &scope) const;
+
+  /// "'name'" of a tensor id, or "#id" when out of range, for messages.
+  std::string tensorName(uint32_t id) const;
 
   PlanMetadata metadata_;
   uint64_t contentHash_ = 0;
@@ -110,8 +143,6 @@ private:
   std::vector<std::unique_ptr<uint8_t[], void (*)(void *)>> constants_;
   uint64_t arenaBytes_ = 0;
 };
-
-const char *toString(plan::KernelKind kind);
 
 } // namespace braid::runtime
 

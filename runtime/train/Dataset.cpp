@@ -2,6 +2,7 @@
 // user names on the command line.
 #include "runtime/train/Dataset.h"
 
+#include "dialects/braid/ShapeRules/ShapeRules.h"
 #include "runtime/io/Idx.h"
 #include "runtime/io/Npy.h"
 
@@ -11,13 +12,6 @@
 
 namespace braid::runtime::train {
 namespace {
-
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 const char *splitName(Split split) {
   return split == Split::Train ? "train" : "test";
@@ -70,7 +64,7 @@ Status makeTensor(const InputSpec &spec, const std::string &file,
   if (array.shape.empty())
     return invalidArgument(file + ": holds a scalar; model input '" +
                            spec.name + "' needs an array of samples of shape " +
-                           shapeString(spec.sampleShape));
+                           shape::toString(spec.sampleShape));
   int64_t expected;
   BRAID_RETURN_IF_ERROR(sampleElements(spec, &expected));
   std::vector<int64_t> fileSample(array.shape.begin() + 1, array.shape.end());
@@ -79,14 +73,14 @@ Status makeTensor(const InputSpec &spec, const std::string &file,
     got *= d; // checkArray by the readers bounds the product
   if (got != expected)
     return invalidArgument(
-        file + ": has shape " + shapeString(array.shape) + " (samples of " +
+        file + ": has shape " + shape::toString(array.shape) + " (samples of " +
         std::to_string(got) + " elements), but model input '" + spec.name +
-        "' expects samples of shape " + shapeString(spec.sampleShape) + " (" +
-        std::to_string(expected) + " elements)");
+        "' expects samples of shape " + shape::toString(spec.sampleShape) +
+        " (" + std::to_string(expected) + " elements)");
   int64_t n = array.shape[0];
   if (n == 0)
     return invalidArgument(file + ": holds no samples (shape " +
-                           shapeString(array.shape) + ")");
+                           shape::toString(array.shape) + ")");
 
   if (spec.dtype == io::DType::F32) {
     if (scaleU8 && array.dtype == io::DType::U8) {

@@ -817,8 +817,8 @@ TEST_F(GradientTest, RunDoesNotAllocate) {
     Bound b;
     Status created = b.create(step, in);
     ASSERT_TRUE(created.isOk()) << created.message();
-    expectSameAllocationsEveryRun(*b.kernel,
-                                  plan::EnumNameKernelKind(step.kind), native);
+    expectSameAllocationsEveryRun(*b.kernel, kindName(step.kind).c_str(),
+                                  native);
   }
 }
 
@@ -829,7 +829,7 @@ TEST_F(GradientTest, RunWithoutBuffersFails) {
     ASSERT_TRUE(createKernel(step, context, &kernel).isOk());
     Status s = kernel->run();
     EXPECT_EQ(s.code(), StatusCode::Internal)
-        << plan::EnumNameKernelKind(step.kind) << ": " << s.message();
+        << kindName(step.kind) << ": " << s.message();
   }
 }
 
@@ -886,7 +886,7 @@ TEST_F(GradientTest, MalformedStepsAreRejected) {
   for (const StepDesc &d : bad) {
     Status status = createKernel(d, context, &kernel);
     EXPECT_EQ(status.code(), StatusCode::InvalidArgument)
-        << plan::EnumNameKernelKind(d.kind) << ": " << status.message();
+        << kindName(d.kind) << ": " << status.message();
     std::printf("  %s\n", status.message().c_str());
   }
 }
@@ -937,8 +937,8 @@ TEST_F(GradientTest, InPlaceGradients) {
       differ += expected[i] != c.in[c.aliased].data[i];
     std::printf("  %-30s in place: %zu of %zu elements differ from the "
                 "out-of-place run (tolerance: bitwise)\n",
-                plan::EnumNameKernelKind(c.step.kind), differ, expected.size());
-    EXPECT_EQ(differ, 0u) << plan::EnumNameKernelKind(c.step.kind);
+                kindName(c.step.kind).c_str(), differ, expected.size());
+    EXPECT_EQ(differ, 0u) << kindName(c.step.kind);
   }
 }
 

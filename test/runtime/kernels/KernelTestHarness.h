@@ -4,7 +4,9 @@
 #ifndef BRAID_TEST_RUNTIME_KERNELS_KERNELTESTHARNESS_H
 #define BRAID_TEST_RUNTIME_KERNELS_KERNELTESTHARNESS_H
 
+#include "dialects/braid/ShapeRules/ShapeRules.h"
 #include "runtime/kernels/Kernel.h"
+#include "runtime/plan/KernelKinds.h"
 
 #include <gtest/gtest.h>
 
@@ -40,12 +42,7 @@ inline int64_t count(const Shape &shape) {
   return n;
 }
 
-inline std::string str(const Shape &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
+inline std::string str(const Shape &shape) { return shape::toString(shape); }
 
 inline std::vector<int64_t> stridesOf(const Shape &shape) {
   std::vector<int64_t> s(shape.size(), 1);

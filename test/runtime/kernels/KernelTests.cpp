@@ -676,7 +676,7 @@ TEST_F(KernelTest, RunningTwiceGivesIdenticalResults) {
     EXPECT_EQ(
         std::memcmp(first.data(), b.outputs[0].data.data(), first.size() * 4),
         0)
-        << plan::EnumNameKernelKind(step.kind);
+        << kindName(step.kind);
   }
 }
 
@@ -689,8 +689,8 @@ TEST_F(KernelTest, RunDoesNotAllocate) {
   for (auto &[step, in, native] : sampleSteps()) {
     Bound b;
     ASSERT_TRUE(b.create(step, in).isOk());
-    expectSameAllocationsEveryRun(*b.kernel,
-                                  plan::EnumNameKernelKind(step.kind), native);
+    expectSameAllocationsEveryRun(*b.kernel, kindName(step.kind).c_str(),
+                                  native);
   }
 }
 
@@ -715,11 +715,11 @@ TEST_F(KernelTest, BindWithNewBuffersTakesEffect) {
     EXPECT_EQ(std::memcmp(expected.data(), b.outputs[0].data.data(),
                           expected.size() * 4),
               0)
-        << plan::EnumNameKernelKind(step.kind);
+        << kindName(step.kind);
     EXPECT_NE(
         std::memcmp(first.data(), b.outputs[0].data.data(), first.size() * 4),
         0)
-        << plan::EnumNameKernelKind(step.kind);
+        << kindName(step.kind);
     // The old output buffer was not written again.
     EXPECT_EQ(std::memcmp(first.data(), oldOut.data.data(), first.size() * 4),
               0);
@@ -789,6 +789,27 @@ TEST_F(KernelTest, UnknownKindIsUnsupported) {
   EXPECT_NE(s.message().find("999"), std::string::npos) << s.message();
   EXPECT_EQ(kernel, nullptr);
   std::printf("  %s\n", s.message().c_str());
+}
+
+// Operand counts come from the kind's row of KernelKinds.def, and the
+// message names the kind as the model language does.
+TEST_F(KernelTest, OperandCountsComeFromTheKindTable) {
+  StepDesc step;
+  step.kind = KernelKind::AdamUpdate;
+  step.inputs.assign(3, TensorDesc{ElementType::F32, {4}});
+  step.outputs.assign(3, TensorDesc{ElementType::F32, {4}});
+  KernelContext context;
+  std::unique_ptr<Kernel> kernel;
+  Status s = createKernel(step, context, &kernel);
+  EXPECT_EQ(s.code(), StatusCode::InvalidArgument);
+  EXPECT_EQ(s.message(), "adam_update step has 3 inputs and 3 outputs; it "
+                         "takes 5 inputs and 3 outputs");
+  step.kind = KernelKind::Conv2D;
+  step.inputs.assign(4, TensorDesc{ElementType::F32, {1, 1, 4, 4}});
+  step.outputs.assign(1, TensorDesc{ElementType::F32, {1, 1, 2, 2}});
+  s = createKernel(step, context, &kernel);
+  EXPECT_EQ(s.message(), "conv2d step has 4 inputs and 1 outputs; it takes "
+                         "2-3 inputs and 1 output");
 }
 
 TEST_F(KernelTest, MalformedStepsAreRejected) {

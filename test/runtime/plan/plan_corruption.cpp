@@ -122,6 +122,23 @@ int main(int argc, char **argv) {
       expectRejected(
           bad,
           ("step " + std::to_string(s) + " naming tensor 4000000000").c_str());
+      // The message names the step by its kind's one spelling.
+      if (e == 0 && s == 0) {
+        std::shared_ptr<const LoadedPlan> rejected;
+        std::printf("first damaged step: %s\n",
+                    LoadedPlan::load(bad.data(), bad.size(), &rejected)
+                        .message()
+                        .c_str());
+      }
+      bad = good;
+      if (braid::plan::GetMutablePlan(bad.data())
+              ->mutable_entry_points()
+              ->GetMutableObject(e)
+              ->mutable_steps()
+              ->GetMutableObject(s)
+              ->mutate_kind(static_cast<braid::plan::KernelKind>(200)))
+        expectRejected(
+            bad, ("step " + std::to_string(s) + " of unknown kind").c_str());
     }
   }
 

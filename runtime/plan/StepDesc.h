@@ -1,0 +1,54 @@
+// What a plan step is once decoded: its kernel kind, its operands' types and
+// its attributes. Shared by the plan decoder and the kernels, and free of
+// oneDNN so that the decoder and the C API compile without it.
+#ifndef BRAID_RUNTIME_PLAN_STEPDESC_H
+#define BRAID_RUNTIME_PLAN_STEPDESC_H
+
+#include "runtime/schema/plan_generated.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace braid::runtime {
+
+/// A tensor as a kernel sees it: element type and static shape (row-major,
+/// dense).
+struct TensorDesc {
+  plan::ElementType type = plan::ElementType::F32;
+  std::vector<int64_t> shape;
+
+  int64_t elements() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  size_t bytes() const { return static_cast<size_t>(elements()) * 4; }
+};
+
+/// Everything a kernel needs to know about its step, decoded from the plan
+/// (and validated: operand counts, shapes and attributes agree with the op's
+/// shape rule).
+struct StepDesc {
+  plan::KernelKind kind = plan::KernelKind::Matmul;
+  std::vector<TensorDesc> inputs; // in the op's operand order
+  /// One for every forward and gradient op; an optimizer update lists the
+  /// tensors it updates in place, whose buffers are its inputs' buffers.
+  std::vector<TensorDesc> outputs;
+  int64_t axis = 0;
+  std::vector<int64_t> axes, perm, kernel, strides, padding, dilations;
+  /// Optimizer hyper-parameters (SgdUpdate, AdamUpdate).
+  double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
+  /// Matmul: read an operand as its transpose.
+  bool transposeLhs = false, transposeRhs = false;
+  /// Collectives: AllReduce and AllReduceStart's reduction, the request
+  /// that pairs an AllReduceStart with its AllReduceWait, Broadcast's root.
+  plan::Reduction reduction = plan::Reduction::Sum;
+  uint32_t request = 0;
+  int32_t root = 0;
+};
+
+} // namespace braid::runtime
+
+#endif // BRAID_RUNTIME_PLAN_STEPDESC_H

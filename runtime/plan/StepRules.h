@@ -1,0 +1,54 @@
+// The shape rules of the ops (dialects/braid/ShapeRules) applied to decoded
+// plan steps: one adapter per rule family, named in the rule column of
+// KernelKinds.def. A plan whose shapes disagree with its kernels is rejected
+// by the same rule the compiler applied.
+#ifndef BRAID_RUNTIME_PLAN_STEPRULES_H
+#define BRAID_RUNTIME_PLAN_STEPRULES_H
+
+#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "runtime/plan/StepDesc.h"
+
+namespace braid::runtime {
+
+/// The rule's type of a decoded tensor.
+shape::TensorType toRuleType(const TensorDesc &desc);
+
+/// Applies a kind's shape rule to a step whose input count the table
+/// allows; the result is the output type the inputs and attributes give.
+using StepRule = shape::RuleResult (*)(const StepDesc &step);
+
+namespace rules {
+/// The rule column of the kinds validated by their family instead.
+inline constexpr StepRule none = nullptr;
+
+shape::RuleResult matmul(const StepDesc &step);
+shape::RuleResult broadcastBinary(const StepDesc &step);
+shape::RuleResult unaryFloat(const StepDesc &step);
+shape::RuleResult softmax(const StepDesc &step);
+shape::RuleResult sparseSoftmaxCrossEntropy(const StepDesc &step);
+shape::RuleResult meanSquaredError(const StepDesc &step);
+shape::RuleResult reduce(const StepDesc &step);
+shape::RuleResult reshape(const StepDesc &step);
+shape::RuleResult transpose(const StepDesc &step);
+shape::RuleResult broadcastTo(const StepDesc &step);
+shape::RuleResult flatten(const StepDesc &step);
+shape::RuleResult conv2d(const StepDesc &step);
+shape::RuleResult pool2d(const StepDesc &step);
+shape::RuleResult elementwiseGrad(const StepDesc &step);
+shape::RuleResult softmaxGrad(const StepDesc &step);
+shape::RuleResult sparseSoftmaxCrossEntropyGrad(const StepDesc &step);
+shape::RuleResult meanSquaredErrorGrad(const StepDesc &step);
+shape::RuleResult conv2dBackwardData(const StepDesc &step);
+shape::RuleResult conv2dBackwardFilter(const StepDesc &step);
+shape::RuleResult maxPool2dGrad(const StepDesc &step);
+shape::RuleResult avgPool2dGrad(const StepDesc &step);
+shape::RuleResult accuracy(const StepDesc &step);
+} // namespace rules
+
+/// The rule of `kind` (the table's rule column); null for the in-place
+/// updates and the collectives, and for a value outside the enum.
+StepRule stepRule(plan::KernelKind kind);
+
+} // namespace braid::runtime
+
+#endif // BRAID_RUNTIME_PLAN_STEPRULES_H
