@@ -13,7 +13,9 @@ def BraidVJPOpInterface : OpInterface<"VJPOpInterface"> {
     its results, the ops that compute the gradients with respect to its
     operands. The autodiff pass (braid-autodiff) is generic over this
     interface, so a new op brings its own gradient. The VJP of every op is
-    fixed by docs/gradients.md; the implementations are in BraidVJPs.cpp.
+    fixed by docs/gradients.md; the implementations are in BraidVJPs.cpp, or
+    in the op's own ODS definition (a unary elementwise op's
+    `vjpDefinition`) when it is built from other ops.
 
     Ops without a gradient (constant, accuracy, stop_gradient, the gradient
     ops themselves) do not implement it.
