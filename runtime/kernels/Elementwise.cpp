@@ -1,12 +1,12 @@
-// Unary elementwise forward (relu, sigmoid, tanh, gelu) over the tensor seen
-// as a vector of its elements: relu as a native loop (oneDNN's execute
+// Unary elementwise forward (relu, sigmoid, tanh, gelu, exp) over the tensor
+// seen as a vector of its elements: relu as a native loop (oneDNN's execute
 // allocates its argument map on every call, and relu is a compare), the
 // others through oneDNN's eltwise primitive, whose exp and erf are
 // vectorized.
 //
 //   inp f32[...] (any shape, rank 0 included)
 //   out f32[...] = f(inp): relu max(x, 0); sigmoid 1 / (1 + exp(-x));
-//                  tanh(x); gelu 0.5 * x * (1 + erf(x / sqrt(2)))
+//                  tanh(x); gelu 0.5 * x * (1 + erf(x / sqrt(2))); exp(x)
 #include "runtime/kernels/Dnnl.h"
 #include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
@@ -77,6 +77,9 @@ Status createElementwise(const StepDesc &step, KernelContext &context,
     break;
   case plan::KernelKind::Gelu:
     algorithm = dnnl::algorithm::eltwise_gelu_erf;
+    break;
+  case plan::KernelKind::Exp:
+    algorithm = dnnl::algorithm::eltwise_exp;
     break;
   default:
     return internalError(kindName(step.kind) + " is not an elementwise kind");

@@ -66,6 +66,19 @@ def Braid_SigmoidOp : Braid_UnaryOp<"sigmoid", "Sigmoid", "1 / (1 + exp(-x))">;
 def Braid_TanhOp : Braid_UnaryOp<"tanh", "Tanh", "tanh(x)">;
 def Braid_GeluOp
     : Braid_UnaryOp<"gelu", "Gelu", "0.5 * x * (1 + erf(x / sqrt(2)))">;
+def Braid_ExpOp : Braid_UnaryOp<"exp", "Exp", "exp(x)"> {
+  // The VJP of y = exp(x) is dy * exp(x) = dy * y: one mul of the forward
+  // result, which needs no gradient kernel of its own.
+  let vjpDefinition = [{
+    ::llvm::LogicalResult $cppClass::buildVJP(
+        ::mlir::OpBuilder &b, ::mlir::ValueRange resultGrads,
+        ::llvm::SmallVectorImpl<::mlir::Value> &operandGrads) {
+      operandGrads.push_back(
+          ::braid::MulOp::create(b, getLoc(), resultGrads[0], getResult()));
+      return ::mlir::success();
+    }
+  }];
+}
 
 // A binary elementwise op with broadcasting, the model language's
 // `mnemonic(a, b)`.

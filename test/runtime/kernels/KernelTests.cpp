@@ -154,7 +154,8 @@ TEST_F(KernelTest, Elementwise) {
       {KernelKind::Relu, "relu"},
       {KernelKind::Sigmoid, "sigmoid"},
       {KernelKind::Tanh, "tanh"},
-      {KernelKind::Gelu, "gelu"}};
+      {KernelKind::Gelu, "gelu"},
+      {KernelKind::Exp, "exp"}};
   for (auto [kind, name] : kinds)
     for (const Shape &shape :
          {Shape{}, Shape{7}, Shape{3, 5, 9}, Shape{64, 100}}) {
@@ -165,8 +166,9 @@ TEST_F(KernelTest, Elementwise) {
         double x = f;
         ref.push_back(kind == KernelKind::Relu      ? std::max(x, 0.0)
                       : kind == KernelKind::Sigmoid ? 1 / (1 + std::exp(-x))
-                      : kind == KernelKind::Tanh
-                          ? std::tanh(x)
+                      : kind == KernelKind::Tanh    ? std::tanh(x)
+                      : kind == KernelKind::Exp
+                          ? std::exp(x)
                           : 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))));
       }
       expectClose(std::string(name) + " " + str(shape), runStep(step, in), ref,
