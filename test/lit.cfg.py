@@ -1,6 +1,7 @@
 # lit configuration for Braid's FileCheck tests. CMake writes lit.site.cfg.py
 # into the build tree with the paths below, then loads this file.
 import os
+import platform
 
 import lit.formats
 
@@ -59,6 +60,9 @@ config.substitutions.append(
     ("%sanitize_flags", "-fsanitize=" + config.braid_sanitize if config.braid_sanitize else ""))
 if config.braid_sanitize:
     config.available_features.add("sanitized")
+# Tests of x86-64's own state (MXCSR) say REQUIRES: x86_64.
+if platform.machine() in ("x86_64", "AMD64"):
+    config.available_features.add("x86_64")
 
 
 # mpirun refuses to run as root (CI runs as root) unless told twice; the

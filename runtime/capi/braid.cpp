@@ -6,6 +6,7 @@
 #include "runtime/comm/MpiCommunicator.h"
 #include "runtime/comm/PlanAgreement.h"
 #include "runtime/exec/Session.h"
+#include "runtime/support/CpuIsa.h"
 
 #include <atomic>
 #include <cstring>
@@ -97,6 +98,10 @@ extern "C" {
 const char *braid_status_message(void) { return lastError.c_str(); }
 
 const char *braid_version(void) { return BRAID_VERSION; }
+
+const char *braid_runtime_onednn_isa(void) { return onednnIsa(); }
+
+const char *braid_runtime_native_isa(void) { return nativeVectorIsa(); }
 
 braid_status_code_t braid_plan_load_file(const char *path,
                                          braid_plan_t **out_plan) {
@@ -214,6 +219,7 @@ void braid_session_options_init(braid_session_options_t *options) {
     options->threads = 0;
     options->seed = 0;
     options->communicator = nullptr;
+    options->ieee_denormals = 0;
   }
 }
 
@@ -229,6 +235,7 @@ braid_status_code_t braid_session_create(braid_plan_t *plan,
       opts.seed = options->seed;
       if (options->communicator)
         opts.communicator = options->communicator->comm.get();
+      opts.ieeeDenormals = options->ieee_denormals != 0;
     }
     std::unique_ptr<Session> session;
     if (braid_status_code_t code =
@@ -241,6 +248,10 @@ braid_status_code_t braid_session_create(braid_plan_t *plan,
     *out_session = handle;
     return BRAID_OK;
   });
+}
+
+int32_t braid_session_threads(const braid_session_t *session) {
+  return session ? session->session->threads() : 0;
 }
 
 void braid_session_retain(braid_session_t *session) {

@@ -6,6 +6,7 @@
 #include "dialects/braid/ShapeRules/ShapeRules.h"
 #include "runtime/exec/Initializers.h"
 #include "runtime/io/Safetensors.h"
+#include "runtime/support/FloatEnv.h"
 
 #include <omp.h>
 
@@ -38,6 +39,21 @@ uint8_t *allocateZeroed(size_t bytes) {
   if (p)
     std::memset(p, 0, rounded);
   return p;
+}
+
+/// OMP_NUM_THREADS as OpenMP reads it (the first level of a nested list),
+/// or 0 when unset or not a positive count.
+int envThreads() {
+  const char *text = std::getenv("OMP_NUM_THREADS");
+  if (!text)
+    return 0;
+  char *end = nullptr;
+  long n = std::strtol(text, &end, 10);
+  while (*end == ' ')
+    ++end;
+  if (end == text || (*end && *end != ',') || n < 1 || n > 1 << 16)
+    return 0;
+  return static_cast<int>(n);
 }
 
 /// The cores divided by the processes on this host (Open MPI tells how many
@@ -82,7 +98,12 @@ Status Session::build(const SessionOptions &options) {
   if (options.threads < 0)
     return invalidArgument("threads must be 0 (automatic) or positive, got " +
                            std::to_string(options.threads));
-  threads_ = options.threads > 0 ? options.threads : defaultThreads();
+  // The caller's --threads, then the user's OMP_NUM_THREADS, then a share
+  // of the host.
+  threads_ = options.threads > 0 ? options.threads
+             : envThreads() > 0  ? envThreads()
+                                 : defaultThreads();
+  flushDenormals_ = !options.ieeeDenormals;
   omp_set_num_threads(threads_);
   context_ = std::make_unique<KernelContext>();
   context_->communicator =
@@ -281,6 +302,7 @@ Status Session::run(const std::string &entry) {
     // service runs sessions on its worker threads.
     if (omp_get_max_threads() != threads_)
       omp_set_num_threads(threads_);
+    FlushDenormalsScope floatEnv(flushDenormals_, threads_);
     Communicator *comm = context_->communicator;
     for (size_t i = 0; i < state->kernels.size(); ++i) {
       Status s = state->kernels[i]->run();

@@ -19,14 +19,17 @@ namespace braid::runtime {
 struct KernelContext;
 
 struct SessionOptions {
-  /// oneDNN (OpenMP) threads; 0 picks the cores divided by the processes
-  /// on this host. OpenMP's thread count is per process.
+  /// oneDNN (OpenMP) threads; 0 takes OMP_NUM_THREADS when it is set,
+  /// else the cores divided by the processes on this host.
   int threads = 0;
   /// Seed of the parameter initializers.
   uint64_t seed = 0;
   /// The replicas' collectives (not owned; must outlive the session). Null
   /// means one process alone.
   Communicator *communicator = nullptr;
+  /// Computes with IEEE denormals instead of flushing them to zero during
+  /// a run (runtime/support/FloatEnv.h says why flushing is the default).
+  bool ieeeDenormals = false;
 };
 
 class Session {
@@ -37,6 +40,8 @@ public:
   ~Session();
 
   const LoadedPlan &plan() const { return *plan_; }
+  /// The OpenMP threads a run uses (SessionOptions::threads resolved).
+  int threads() const { return threads_; }
 
   /// Binds the caller's buffer to an input of an entry point, without a
   /// copy. The buffer must stay valid until it is rebound or the session
@@ -84,6 +89,7 @@ private:
   /// OpenMP threads of a run; OpenMP keeps the count per calling thread, so
   /// run() sets it on whichever thread calls it.
   int threads_ = 1;
+  bool flushDenormals_ = true;
   uint8_t *arena_ = nullptr;
   /// True when the communicator allocated the arena, parameters and state
   /// as one block (and frees it).

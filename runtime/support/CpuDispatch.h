@@ -17,8 +17,10 @@
 #if defined(__x86_64__) && defined(__ELF__) &&                                 \
     (defined(__GNUC__) || defined(__clang__))
 #define BRAID_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#define BRAID_HAS_VECTOR_CLONES 1
 #else
 #define BRAID_VECTOR_CLONES
+#define BRAID_HAS_VECTOR_CLONES 0
 #endif
 
 #endif // BRAID_RUNTIME_SUPPORT_CPUDISPATCH_H

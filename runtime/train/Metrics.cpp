@@ -52,9 +52,10 @@ Status MetricsWriter::flush() {
 Status MetricsWriter::writeLine(const std::string &line, bool now) {
   pending_ += line;
   pending_ += '\n';
-  if (now || std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                           lastFlush_)
-                     .count() >= flushSeconds_)
+  if (now || !lastFlush_ ||
+      std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                    *lastFlush_)
+              .count() >= flushSeconds_)
     return flush();
   return Status::ok();
 }

@@ -74,9 +74,11 @@ private:
   FILE *file_;
   double flushSeconds_;
   std::string pending_;
-  /// Long ago: the first line is written at once, so a file that cannot be
-  /// written stops training at its first step.
-  std::chrono::steady_clock::time_point lastFlush_{};
+  /// Unset until the first write. The first line is written at once, so a
+  /// file that cannot be written stops training at its first step; an
+  /// "epoch" time point would not do, since the steady clock starts at boot
+  /// and a machine up for less than the interval would queue it.
+  std::optional<std::chrono::steady_clock::time_point> lastFlush_;
 };
 
 } // namespace braid::runtime::train

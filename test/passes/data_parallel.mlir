@@ -65,10 +65,12 @@ module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batc
 // CHECK: braid.reshape %{{.*}} to [2, 4] : tensor<2x2x2xf32>
 // CHECK: braid.broadcast_to %{{.*}} to [2, 2] : tensor<2xf32>
 // CHECK-LABEL: func.func @train_step
-// CHECK: braid.all_reduce %{{.*}}, %{{.*}} reduction = <sum> : tensor<4x2xf32>, tensor<2xf32>
-// CHECK-NEXT: braid.sgd_update
-// CHECK-NEXT: braid.sgd_update
-// CHECK-NEXT: braid.sgd_update
+// CHECK-SAME: %[[W:[^:]*]]: tensor<4x2xf32> {{{.*}}braid.param = "w"}, %[[B:[^:]*]]: tensor<2xf32> {{{.*}}braid.param = "b"}, %[[U:[^:]*]]: tensor<3xf32> {{{.*}}braid.param = "unused"}
+// CHECK: %[[NOGRAD:[0-9]+]] = braid.constant dense<0.000000e+00> : tensor<3xf32>
+// CHECK-NEXT: %[[R:[0-9]+]]:2 = braid.all_reduce %{{.*}}, %{{.*}} reduction = <sum> : tensor<4x2xf32>, tensor<2xf32>
+// CHECK-NEXT: braid.sgd_update %[[W]], %[[R]]#0, {{.*}} : tensor<4x2xf32>
+// CHECK-NEXT: braid.sgd_update %[[B]], %[[R]]#1, {{.*}} : tensor<2xf32>
+// CHECK-NEXT: braid.sgd_update %[[U]], %[[NOGRAD]], {{.*}} : tensor<3xf32>
 module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
   func.func @forward(%x: tensor<4x2x2xf32> {braid.input = "x"}, %y: tensor<4xi32> {braid.input = "y"},
                      %w: tensor<4x2xf32> {braid.param = "w", braid.init = #braid.init<zeros>},

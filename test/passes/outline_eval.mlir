@@ -37,11 +37,12 @@ func.func @forward(%x: tensor<4x8xf32> {braid.input = "x"},
 // alone: no accuracy. Every op of @forward is copied, even one only an
 // output needs (canonicalization drops it later).
 // CHECK-LABEL: func.func @eval
+// CHECK-SAME: (%[[P:[^:]*]]: tensor<4xf32> {braid.input = "p"}, %[[T:[^:]*]]: tensor<4xf32> {braid.input = "t"})
 // CHECK-SAME: -> (tensor<f32> {braid.loss = "mse", braid.output = "loss"})
 // CHECK-SAME: attributes {braid.entry_point = "eval"}
-// CHECK-NEXT: braid.tanh
-// CHECK-NEXT: braid.relu
-// CHECK-NEXT: %[[LOSS:.*]] = braid.mean_squared_error
+// CHECK-NEXT: %[[TANH:.*]] = braid.tanh %[[P]] : tensor<4xf32>
+// CHECK-NEXT: braid.relu %[[P]] : tensor<4xf32>
+// CHECK-NEXT: %[[LOSS:.*]] = braid.mean_squared_error %[[TANH]], %[[T]] : tensor<4xf32>, tensor<4xf32>
 // CHECK-NEXT: return %[[LOSS]] : tensor<f32>
 // CHECK-NOT: braid.accuracy
 func.func @forward(%p: tensor<4xf32> {braid.input = "p"}, %t: tensor<4xf32> {braid.input = "t"})

@@ -1,8 +1,11 @@
-// Tests that braid-opt registers the core passes next to the dialect, and
-// that the verifier runs on what it reads.
+// Tests that braid-opt registers the core passes next to the dialect and
+// Braid's own, each with its summary, and that the verifier runs on what it
+// reads.
 // RUN: braid-opt %s --canonicalize | FileCheck %s
 // RUN: braid-opt --help | FileCheck %s --check-prefix=HELP
-// HELP: --canonicalize
+// HELP: --braid-autodiff - create @train_step: the loss and every parameter's gradient
+// HELP: --canonicalize - Canonicalize operations
+// HELP: --cse - Eliminate common sub-expressions
 
 // CHECK-LABEL: func.func @dead_code
 // CHECK-NOT: braid.relu

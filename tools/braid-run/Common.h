@@ -42,19 +42,53 @@ struct SessionDeleter {
 using PlanPtr = std::unique_ptr<braid_plan_t, PlanDeleter>;
 using SessionPtr = std::unique_ptr<braid_session_t, SessionDeleter>;
 
+/// The options of a session that every command takes.
+struct SessionFlags {
+  int threads = 0; // 0: OMP_NUM_THREADS, else the cores / local processes
+  uint64_t seed = 0;
+  bool ieeeDenormals = false;
+};
+
+/// Creates a session over `plan` (with the job's communicator, or NULL).
+inline int createSession(braid_plan_t *plan, const SessionFlags &flags,
+                         braid_communicator_t *communicator, SessionPtr *out) {
+  braid_session_options_t options;
+  braid_session_options_init(&options);
+  options.threads = flags.threads;
+  options.seed = flags.seed;
+  options.communicator = communicator;
+  options.ieee_denormals = flags.ieeeDenormals ? 1 : 0;
+  braid_session_t *raw = nullptr;
+  if (braid_session_create(plan, &options, &raw) != BRAID_OK)
+    return failApi("cannot create a session");
+  out->reset(raw);
+  return 0;
+}
+
+/// What a session computes with: "1 thread, oneDNN AVX2, native loops
+/// AVX2, denormals flushed to zero".
+inline std::string computeText(const braid_session_t *session,
+                               const SessionFlags &flags) {
+  int32_t threads = braid_session_threads(session);
+  return std::to_string(threads) + (threads == 1 ? " thread" : " threads") +
+         ", oneDNN " + braid_runtime_onednn_isa() + ", native loops " +
+         braid_runtime_native_isa() +
+         (flags.ieeeDenormals ? ", IEEE denormals"
+                              : ", denormals flushed to zero");
+}
+
 struct TrainOptions {
   std::string plan, data, testData, initFrom, save, metrics;
   int64_t epochs = 0;   // 0: the plan's train block's epochs
   int64_t maxSteps = 0; // 0: no limit
   int64_t evalEvery = 1;
-  uint64_t seed = 0;
-  int threads = 0;
+  SessionFlags session;
   double commTimeout = 30; // seconds a collective may wait (data parallel)
 };
 
 struct EvalOptions {
   std::string plan, checkpoint, data;
-  int threads = 0;
+  SessionFlags session;
   double commTimeout = 30;
 };
 

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace braidrun {
@@ -184,218 +185,293 @@ int broadcastParameters(const Job &job, braid_plan_t *plan,
   return 0;
 }
 
-} // namespace
+/// One `braid-run train`: each step of the command is a method, run in the
+/// order run() lists.
+class Trainer {
+public:
+  explicit Trainer(const TrainOptions &options) : o_(options) {}
 
-int train(const TrainOptions &o) {
-  braid_plan_t *rawPlan = nullptr;
-  if (braid_plan_load_file(o.plan.c_str(), &rawPlan) != BRAID_OK)
-    return failApi("cannot load plan " + o.plan);
-  PlanPtr plan(rawPlan);
-  braid_plan_info_t info;
-  braid_plan_info(plan.get(), &info);
-  Job job;
-  if (int rc = job.join(plan.get(), o.commTimeout))
-    return rc;
-
-  BoundInputs trainInputs, evalInputs;
-  if (int rc = describeInputs(plan.get(), "train_step", &trainInputs))
-    return rc;
-  bool canEval =
-      o.evalEvery > 0 && describeInputs(plan.get(), "eval", &evalInputs) == 0;
-  // The plan's batch is one replica's; the ranks together run the global
-  // batch the model file names.
-  int64_t batch = trainInputs.infos[0].shape[0] * job.size();
-  int64_t epochs = o.epochs > 0 ? o.epochs : std::max<int64_t>(1, info.epochs);
-
-  train::Dataset trainData, testData;
-  if (int rc =
-          loadData(o.data, train::Split::Train, trainInputs.specs, &trainData))
-    return rc;
-  if (canEval) {
-    train::DataSource source;
-    if (!train::parseDataSource(o.data, &source))
-      canEval = false;
-    std::string testText = !o.testData.empty()  ? o.testData
-                           : source.hasSplits() ? o.data
-                                                : std::string();
-    if (testText.empty())
-      canEval = false; // .npy training data and no --test-data
-    else if (int rc = loadData(testText, train::Split::Test, evalInputs.specs,
-                               &testData))
+  int run() {
+    if (int rc = loadPlan())
       return rc;
+    if (int rc = loadData())
+      return rc;
+    if (int rc = createSession(plan_.get(), o_.session, job_.communicator(),
+                               &session_))
+      return rc;
+    if (int rc = resume())
+      return rc;
+    if (int rc = broadcastParameters(job_, plan_.get(), session_.get()))
+      return rc;
+    if (int rc = prepareSteps())
+      return rc;
+    if (int rc = openOutputs())
+      return rc;
+    printBanner();
+    waitedAtStart_ = job_.waitedSeconds();
+    start_ = std::chrono::steady_clock::now();
+    bool stopped = false;
+    while (position_.epoch < epochs_ && !stopped)
+      if (int rc = runEpoch(&stopped))
+        return rc;
+    return finish(stopped);
   }
 
-  braid_session_options_t options;
-  braid_session_options_init(&options);
-  options.threads = o.threads;
-  options.seed = o.seed;
-  options.communicator = job.communicator();
-  braid_session_t *rawSession = nullptr;
-  if (braid_session_create(plan.get(), &options, &rawSession) != BRAID_OK)
-    return failApi("cannot create a session");
-  SessionPtr session(rawSession);
+private:
+  /// The plan, the job it is meant for, and the batch and epochs.
+  int loadPlan() {
+    braid_plan_t *raw = nullptr;
+    if (braid_plan_load_file(o_.plan.c_str(), &raw) != BRAID_OK)
+      return failApi("cannot load plan " + o_.plan);
+    plan_.reset(raw);
+    braid_plan_info(plan_.get(), &info_);
+    if (int rc = job_.join(plan_.get(), o_.commTimeout))
+      return rc;
+    if (int rc = describeInputs(plan_.get(), "train_step", &trainInputs_))
+      return rc;
+    canEval_ = o_.evalEvery > 0 &&
+               describeInputs(plan_.get(), "eval", &evalInputs_) == 0;
+    // The plan's batch is one replica's; the ranks together run the global
+    // batch the model file names.
+    batch_ = trainInputs_.infos[0].shape[0] * job_.size();
+    epochs_ = o_.epochs > 0 ? o_.epochs : std::max<int64_t>(1, info_.epochs);
+    return 0;
+  }
 
-  // --init-from: weights (and, from a braid checkpoint, optimizer state and
-  // the position to resume at).
-  train::TrainingPosition position;
-  position.seed = o.seed;
-  bool resumed = false;
-  if (!o.initFrom.empty()) {
-    if (braid_session_load_checkpoint(session.get(), o.initFrom.c_str()) !=
+  /// The training split, and the test split when evaluation can run.
+  int loadData() {
+    if (int rc = braidrun::loadData(o_.data, train::Split::Train,
+                                    trainInputs_.specs, &trainData_))
+      return rc;
+    if (!canEval_)
+      return 0;
+    train::DataSource source;
+    if (!train::parseDataSource(o_.data, &source)) {
+      canEval_ = false;
+      return 0;
+    }
+    std::string testText = !o_.testData.empty() ? o_.testData
+                           : source.hasSplits() ? o_.data
+                                                : std::string();
+    if (testText.empty()) {
+      canEval_ = false; // .npy training data and no --test-data
+      return 0;
+    }
+    return braidrun::loadData(testText, train::Split::Test, evalInputs_.specs,
+                              &testData_);
+  }
+
+  /// --init-from: weights (and, from a braid checkpoint, optimizer state and
+  /// the position to resume at).
+  int resume() {
+    position_.seed = o_.session.seed;
+    if (o_.initFrom.empty())
+      return 0;
+    if (braid_session_load_checkpoint(session_.get(), o_.initFrom.c_str()) !=
         BRAID_OK)
       return failApi("cannot load checkpoint");
     std::vector<io::NamedArray> unused;
     std::map<std::string, std::string> metadata;
-    Status s = io::readSafetensors(o.initFrom, &unused, &metadata);
-    if (s && train::TrainingPosition::fromMetadata(metadata, &position)) {
-      resumed = true;
+    Status s = io::readSafetensors(o_.initFrom, &unused, &metadata);
+    if (s && train::TrainingPosition::fromMetadata(metadata, &position_)) {
+      resumed_ = true;
     } else {
-      position = train::TrainingPosition{};
-      position.seed = o.seed;
+      position_ = train::TrainingPosition{};
+      position_.seed = o_.session.seed;
     }
+    return 0;
   }
 
-  if (int rc = broadcastParameters(job, plan.get(), session.get()))
-    return rc;
-
-  train::BatchSampler sampler;
-  Status s =
-      train::BatchSampler::create(trainData, batch, position.seed, &sampler);
-  if (s)
-    s = sampler.checkPosition(position);
-  if (!s)
-    return fail(s.message());
-  if (int rc = bind(session.get(), "train_step", trainInputs))
-    return rc;
-  if (canEval && bind(session.get(), "eval", evalInputs))
-    return 1;
-
-  std::unique_ptr<train::MetricsWriter> metrics;
-  if (job.speaks() && !o.metrics.empty() &&
-      !(s = train::MetricsWriter::open(o.metrics, !resumed, &metrics)))
-    return fail(s.message());
-
-  // Only rank 0 reports; the others write their progress nowhere.
-  std::unique_ptr<FILE, int (*)(FILE *)> quiet(nullptr, std::fclose);
-  if (!job.speaks()) {
-    quiet.reset(std::fopen("/dev/null", "w"));
-    if (!quiet)
-      return job.failRank("cannot open /dev/null");
+  /// The batch sampler, at the position to start from, and the bound inputs.
+  int prepareSteps() {
+    Status s = train::BatchSampler::create(trainData_, batch_, position_.seed,
+                                           &sampler_);
+    if (s)
+      s = sampler_.checkPosition(position_);
+    if (!s)
+      return fail(s.message());
+    if (int rc = bind(session_.get(), "train_step", trainInputs_))
+      return rc;
+    if (canEval_ && bind(session_.get(), "eval", evalInputs_))
+      return 1;
+    return 0;
   }
-  FILE *out = job.speaks() ? stdout : quiet.get();
-  train::ProgressOptions progressOptions;
-  progressOptions.stream = out;
-  progressOptions.epochs = epochs;
-  progressOptions.stepsPerEpoch = sampler.batchesPerEpoch();
-  progressOptions.samplesPerStep = batch;
-  train::ProgressReporter progress(progressOptions);
-  std::fprintf(
-      out,
-      "training %s on %lld samples: %lld epochs of %lld steps, batch "
-      "%lld%s%s\n",
-      info.model_name, static_cast<long long>(trainData.samples),
-      static_cast<long long>(epochs),
-      static_cast<long long>(sampler.batchesPerEpoch()),
-      static_cast<long long>(batch),
-      job.size() > 1
-          ? (" over " + std::to_string(job.size()) + " replicas").c_str()
-          : "",
-      resumed ? (" (resuming at epoch " + std::to_string(position.epoch + 1) +
-                 ", step " + std::to_string(position.batch) + ")")
-                    .c_str()
-              : "");
-  std::fflush(out);
 
-  const double waitedAtStart = job.waitedSeconds();
-  auto start = std::chrono::steady_clock::now();
-  auto wall = [&] {
+  /// The metrics file and the progress stream; only rank 0 reports, the
+  /// others write their progress nowhere.
+  int openOutputs() {
+    Status s;
+    if (job_.speaks() && !o_.metrics.empty() &&
+        !(s = train::MetricsWriter::open(o_.metrics, !resumed_, &metrics_)))
+      return fail(s.message());
+    if (!job_.speaks()) {
+      quiet_.reset(std::fopen("/dev/null", "w"));
+      if (!quiet_)
+        return job_.failRank("cannot open /dev/null");
+    }
+    out_ = job_.speaks() ? stdout : quiet_.get();
+    train::ProgressOptions progress;
+    progress.stream = out_;
+    progress.epochs = epochs_;
+    progress.stepsPerEpoch = sampler_.batchesPerEpoch();
+    progress.samplesPerStep = batch_;
+    progress_.emplace(progress);
+    return 0;
+  }
+
+  void printBanner() {
+    std::string replicas =
+        job_.size() > 1 ? " over " + std::to_string(job_.size()) + " replicas"
+                        : "";
+    std::string resuming =
+        resumed_
+            ? " (resuming at epoch " + std::to_string(position_.epoch + 1) +
+                  ", step " + std::to_string(position_.batch) + ")"
+            : "";
+    std::fprintf(out_,
+                 "training %s on %lld samples: %lld epochs of %lld steps, "
+                 "batch %lld%s%s\n",
+                 info_.model_name, static_cast<long long>(trainData_.samples),
+                 static_cast<long long>(epochs_),
+                 static_cast<long long>(sampler_.batchesPerEpoch()),
+                 static_cast<long long>(batch_), replicas.c_str(),
+                 resuming.c_str());
+    std::fprintf(out_, "computing on %s\n",
+                 computeText(session_.get(), o_.session).c_str());
+    std::fflush(out_);
+  }
+
+  double wall() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                         start)
+                                         start_)
         .count();
-  };
-  std::optional<Evaluation> last;
-  while (position.epoch < epochs) {
-    int64_t epoch = position.epoch;
-    progress.beginEpoch(epoch + 1, position.batch);
+  }
+
+  /// The steps of one epoch (from the position's batch), then its
+  /// evaluation and records. Sets *stopped at --max-steps.
+  int runEpoch(bool *stopped) {
+    const int64_t epoch = position_.epoch;
+    progress_->beginEpoch(epoch + 1, position_.batch);
     double lossSum = 0;
     int64_t steps = 0;
-    while (position.epoch == epoch) {
-      for (size_t i = 0; i < trainInputs.infos.size(); ++i) {
-        s = sampler.gather(epoch, position.batch, job.rank(), job.size(), i,
-                           trainInputs.buffers[i].data(),
-                           trainInputs.buffers[i].size());
-        if (!s)
-          return fail(s.message());
-      }
-      if (braid_session_run(session.get(), "train_step") != BRAID_OK)
-        return job.failRank(std::string("train_step failed: ") +
-                            braid_status_message());
-      double loss = readScalar(session.get(), "train_step", "loss");
-      if (!std::isfinite(loss))
-        return fail("the loss is " + std::to_string(loss) + " at epoch " +
-                    std::to_string(epoch + 1) + " step " +
-                    std::to_string(position.batch) +
-                    "; lower the learning rate");
+    while (position_.epoch == epoch) {
+      double loss;
+      if (int rc = trainStep(epoch, &loss))
+        return rc;
       lossSum += loss;
       ++steps;
-      position.advance(sampler.batchesPerEpoch());
-      progress.step(position.epoch == epoch ? position.batch
-                                            : sampler.batchesPerEpoch(),
-                    lossSum / steps);
-      if (metrics) {
-        Status logged = metrics->logStep({epoch + 1, position.globalStep, loss,
-                                          progress.samplesPerSecond(), wall()});
+      position_.advance(sampler_.batchesPerEpoch());
+      progress_->step(position_.epoch == epoch ? position_.batch
+                                               : sampler_.batchesPerEpoch(),
+                      lossSum / steps);
+      if (metrics_) {
+        Status logged =
+            metrics_->logStep({epoch + 1, position_.globalStep, loss,
+                               progress_->samplesPerSecond(), wall()});
         if (!logged)
           return fail(logged.message());
       }
-      if (o.maxSteps > 0 && position.globalStep >= o.maxSteps) {
-        std::fprintf(out, "\nstopped after %lld steps\n",
-                     static_cast<long long>(position.globalStep));
-        if (int rc = reportWaits(job, out, waitedAtStart, wall()))
-          return rc;
-        if (Status flushed = metrics ? metrics->flush() : Status::ok();
-            !flushed)
-          return fail(flushed.message());
-        return o.save.empty() || !job.speaks()
-                   ? 0
-                   : saveCheckpoint(session.get(), o.save, position);
+      if (o_.maxSteps > 0 && position_.globalStep >= o_.maxSteps) {
+        *stopped = true;
+        return 0;
       }
     }
+    return endEpoch(epoch, lossSum / std::max<int64_t>(1, steps));
+  }
+
+  /// Gathers the next batch, runs train_step and reads its loss.
+  int trainStep(int64_t epoch, double *loss) {
+    for (size_t i = 0; i < trainInputs_.infos.size(); ++i) {
+      Status s = sampler_.gather(epoch, position_.batch, job_.rank(),
+                                 job_.size(), i, trainInputs_.buffers[i].data(),
+                                 trainInputs_.buffers[i].size());
+      if (!s)
+        return fail(s.message());
+    }
+    if (braid_session_run(session_.get(), "train_step") != BRAID_OK)
+      return job_.failRank(std::string("train_step failed: ") +
+                           braid_status_message());
+    *loss = readScalar(session_.get(), "train_step", "loss");
+    if (!std::isfinite(*loss))
+      return fail("the loss is " + std::to_string(*loss) + " at epoch " +
+                  std::to_string(epoch + 1) + " step " +
+                  std::to_string(position_.batch) +
+                  "; lower the learning rate");
+    return 0;
+  }
+
+  /// The epoch's evaluation (every --eval-every epochs), summary line and
+  /// metrics record.
+  int endEpoch(int64_t epoch, double meanLoss) {
     // Throughput of the training steps alone, before evaluation runs.
-    double samplesPerSecond = progress.samplesPerSecond();
+    double samplesPerSecond = progress_->samplesPerSecond();
     train::EpochSummary summary;
-    summary.loss = lossSum / std::max<int64_t>(1, steps);
-    if (canEval && (epoch + 1) % o.evalEvery == 0) {
+    summary.loss = meanLoss;
+    if (canEval_ && (epoch + 1) % o_.evalEvery == 0) {
       Evaluation e;
-      if (int rc = evaluate(job, plan.get(), session.get(), evalInputs,
-                            testData, &e))
+      if (int rc = evaluate(job_, plan_.get(), session_.get(), evalInputs_,
+                            testData_, &e))
         return rc;
       summary.testLoss = e.loss;
       summary.testAccuracy = e.accuracy;
-      last = e;
+      lastEvaluation_ = e;
     }
-    progress.endEpoch(summary);
-    if (metrics) {
-      Status logged = metrics->logEpoch({epoch + 1, summary.loss, std::nullopt,
-                                         summary.testLoss, summary.testAccuracy,
-                                         samplesPerSecond, wall()});
-      if (!logged)
-        return fail(logged.message());
+    progress_->endEpoch(summary);
+    if (!metrics_)
+      return 0;
+    Status logged = metrics_->logEpoch({epoch + 1, summary.loss, std::nullopt,
+                                        summary.testLoss, summary.testAccuracy,
+                                        samplesPerSecond, wall()});
+    return logged ? 0 : fail(logged.message());
+  }
+
+  /// The closing report, the waits of a data-parallel job and the
+  /// checkpoint.
+  int finish(bool stopped) {
+    if (stopped) {
+      std::fprintf(out_, "\nstopped after %lld steps\n",
+                   static_cast<long long>(position_.globalStep));
+    } else if (lastEvaluation_) {
+      const Evaluation &last = *lastEvaluation_;
+      std::fprintf(out_, "test loss %.4f", last.loss);
+      if (last.accuracy)
+        std::fprintf(out_, ", test accuracy %.2f%%", 100 * *last.accuracy);
+      std::fprintf(out_, " on %lld samples\n",
+                   static_cast<long long>(last.samples));
     }
+    if (int rc = reportWaits(job_, out_, waitedAtStart_, wall()))
+      return rc;
+    if (Status flushed = metrics_ ? metrics_->flush() : Status::ok(); !flushed)
+      return fail(flushed.message());
+    if (o_.save.empty() || !job_.speaks())
+      return 0;
+    return saveCheckpoint(session_.get(), o_.save, position_);
   }
-  if (last) {
-    std::fprintf(out, "test loss %.4f", last->loss);
-    if (last->accuracy)
-      std::fprintf(out, ", test accuracy %.2f%%", 100 * *last->accuracy);
-    std::fprintf(out, " on %lld samples\n",
-                 static_cast<long long>(last->samples));
-  }
-  if (int rc = reportWaits(job, out, waitedAtStart, wall()))
-    return rc;
-  if (!o.save.empty() && job.speaks())
-    return saveCheckpoint(session.get(), o.save, position);
-  return 0;
-}
+
+  const TrainOptions &o_;
+  PlanPtr plan_;
+  braid_plan_info_t info_{};
+  Job job_;
+  BoundInputs trainInputs_, evalInputs_;
+  bool canEval_ = false;
+  int64_t batch_ = 0, epochs_ = 0;
+  train::Dataset trainData_, testData_;
+  SessionPtr session_;
+  train::TrainingPosition position_;
+  bool resumed_ = false;
+  train::BatchSampler sampler_;
+  std::unique_ptr<train::MetricsWriter> metrics_;
+  std::unique_ptr<FILE, int (*)(FILE *)> quiet_{nullptr, std::fclose};
+  FILE *out_ = stdout;
+  std::optional<train::ProgressReporter> progress_;
+  double waitedAtStart_ = 0;
+  std::chrono::steady_clock::time_point start_;
+  std::optional<Evaluation> lastEvaluation_;
+};
+
+} // namespace
+
+int train(const TrainOptions &options) { return Trainer(options).run(); }
 
 int eval(const EvalOptions &o) {
   braid_plan_t *rawPlan = nullptr;
@@ -411,14 +487,10 @@ int eval(const EvalOptions &o) {
   train::Dataset data;
   if (int rc = loadData(o.data, train::Split::Test, inputs.specs, &data))
     return rc;
-  braid_session_options_t options;
-  braid_session_options_init(&options);
-  options.threads = o.threads;
-  options.communicator = job.communicator();
-  braid_session_t *rawSession = nullptr;
-  if (braid_session_create(plan.get(), &options, &rawSession) != BRAID_OK)
-    return failApi("cannot create a session");
-  SessionPtr session(rawSession);
+  SessionPtr session;
+  if (int rc =
+          createSession(plan.get(), o.session, job.communicator(), &session))
+    return rc;
   if (braid_session_load_checkpoint(session.get(), o.checkpoint.c_str()) !=
       BRAID_OK)
     return failApi("cannot load checkpoint");

@@ -7,6 +7,7 @@
 //   braid-run train PLAN --data SOURCE [--epochs N] [--seed S] ...
 //   braid-run eval PLAN --checkpoint FILE --data SOURCE
 #include "Common.h"
+#include "OpenMpEnv.h"
 
 #include "braid/braid.h"
 #include "runtime/io/Idx.h"
@@ -95,6 +96,8 @@ int info(const std::string &planPath) {
               static_cast<long long>(pi.parameter_elements));
   std::printf("arena:             %llu bytes\n",
               static_cast<unsigned long long>(pi.arena_bytes));
+  std::printf("oneDNN ISA:        %s\n", braid_runtime_onednn_isa());
+  std::printf("native loops ISA:  %s\n", braid_runtime_native_isa());
   for (size_t e = 0; e < pi.entry_point_count; ++e) {
     const char *name;
     braid_plan_entry_point_name(plan.get(), e, &name);
@@ -115,165 +118,239 @@ int info(const std::string &planPath) {
   return 0;
 }
 
-int predict(const std::string &planPath, const std::string &checkpoint,
-            const std::vector<std::string> &inputSpecs,
-            const std::vector<std::string> &outputSpecs, int threads,
-            uint64_t seed) {
-  const char *entry = "predict";
-  braid_plan_t *rawPlan = nullptr;
-  if (braid_plan_load_file(planPath.c_str(), &rawPlan) != BRAID_OK)
-    return failApi("cannot load plan " + planPath);
-  PlanPtr plan(rawPlan);
-  size_t inputCount, outputCount;
-  if (braid_plan_entry_point_signature(plan.get(), entry, &inputCount,
-                                       &outputCount) != BRAID_OK)
-    return failApi(planPath);
+struct PredictOptions {
+  std::string plan, checkpoint;
+  std::vector<std::string> inputs, outputs; // NAME=FILE, [NAME=]FILE.npy
+  SessionFlags session;
+};
 
-  // Inputs: every input of predict, from NAME=FILE.
-  std::map<std::string, std::string> files;
-  for (const std::string &spec : inputSpecs) {
-    auto [name, file] = splitBinding(spec);
-    if (name.empty() || file.empty())
-      return fail("--input takes NAME=FILE, got '" + spec + "'");
-    files[name] = file;
+/// One `braid-run predict`: each step of the command is a method, run in
+/// the order run() lists.
+class Predictor {
+public:
+  explicit Predictor(const PredictOptions &options) : o_(options) {}
+
+  int run() {
+    if (int rc = loadPlan())
+      return rc;
+    if (int rc = readInputs())
+      return rc;
+    if (int rc = createSession(plan_.get(), o_.session, nullptr, &session_))
+      return rc;
+    if (int rc = loadCheckpoint())
+      return rc;
+    if (int rc = prepareOutputs())
+      return rc;
+    for (int64_t start = 0; start < samples_; start += batch_)
+      if (int rc = runBatch(start))
+        return rc;
+    if (int rc = writeOutputs())
+      return rc;
+    std::fprintf(stderr, "braid-run: predicted %lld samples\n",
+                 static_cast<long long>(samples_));
+    return 0;
   }
-  std::vector<braid_tensor_info_t> inputs(inputCount);
-  std::vector<Array> arrays(inputCount);
-  std::string expected;
-  for (size_t i = 0; i < inputCount; ++i) {
-    braid_plan_entry_point_input(plan.get(), entry, i, &inputs[i]);
-    expected +=
-        std::string(i ? ", " : "") + inputs[i].name + " " + typeText(inputs[i]);
+
+private:
+  static constexpr const char *kEntry = "predict";
+
+  /// The plan and the signature of its predict.
+  int loadPlan() {
+    braid_plan_t *raw = nullptr;
+    if (braid_plan_load_file(o_.plan.c_str(), &raw) != BRAID_OK)
+      return failApi("cannot load plan " + o_.plan);
+    plan_.reset(raw);
+    size_t inputCount, outputCount;
+    if (braid_plan_entry_point_signature(plan_.get(), kEntry, &inputCount,
+                                         &outputCount) != BRAID_OK)
+      return failApi(o_.plan);
+    inputs_.resize(inputCount);
+    for (size_t i = 0; i < inputCount; ++i)
+      braid_plan_entry_point_input(plan_.get(), kEntry, i, &inputs_[i]);
+    outputs_.resize(outputCount);
+    for (size_t o = 0; o < outputCount; ++o)
+      braid_plan_entry_point_output(plan_.get(), kEntry, o, &outputs_[o]);
+    return 0;
   }
-  for (const auto &[name, file] : files) {
-    bool known = false;
-    for (const braid_tensor_info_t &t : inputs)
-      known |= name == t.name;
-    if (!known)
-      return fail("the plan's predict has no input '" + name +
-                  "'; it takes: " + expected);
+
+  /// --input NAME=FILE for every input of predict, each read whole; the
+  /// files must hold the same number of samples.
+  int readInputs() {
+    std::map<std::string, std::string> files;
+    for (const std::string &spec : o_.inputs) {
+      auto [name, file] = splitBinding(spec);
+      if (name.empty() || file.empty())
+        return fail("--input takes NAME=FILE, got '" + spec + "'");
+      files[name] = file;
+    }
+    std::string expected;
+    for (size_t i = 0; i < inputs_.size(); ++i)
+      expected += std::string(i ? ", " : "") + inputs_[i].name + " " +
+                  typeText(inputs_[i]);
+    for (const auto &[name, file] : files) {
+      bool known = false;
+      for (const braid_tensor_info_t &t : inputs_)
+        known |= name == t.name;
+      if (!known)
+        return fail("the plan's predict has no input '" + name +
+                    "'; it takes: " + expected);
+    }
+    arrays_.resize(inputs_.size());
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      const braid_tensor_info_t &t = inputs_[i];
+      auto it = files.find(t.name);
+      if (it == files.end())
+        return fail("missing --input " + std::string(t.name) + "=FILE (" +
+                    typeText(t) + ")");
+      if (int rc = readInputFile(t, it->second, &arrays_[i]))
+        return rc;
+    }
+    return 0;
   }
-  int64_t batch = 0, samples = -1;
-  for (size_t i = 0; i < inputCount; ++i) {
-    const braid_tensor_info_t &t = inputs[i];
-    auto it = files.find(t.name);
-    if (it == files.end())
-      return fail("missing --input " + std::string(t.name) + "=FILE (" +
-                  typeText(t) + ")");
-    Status s = readInput(it->second, t, &arrays[i]);
+
+  /// Reads one input file, which must hold N samples of the input's
+  /// per-sample size, N the same for every input.
+  int readInputFile(const braid_tensor_info_t &t, const std::string &path,
+                    Array *out) {
+    Status s = readInput(path, t, out);
     if (!s)
       return fail(s.message());
-    // The file holds N samples of the input's per-sample size.
-    batch = t.rank ? t.shape[0] : 1;
-    int64_t perSample = static_cast<int64_t>(t.byte_size / 4) / batch;
-    const Array &a = arrays[i];
-    int64_t n = a.shape.empty() ? 1 : a.shape[0];
-    if (a.elements() != n * perSample)
-      return fail(it->second + " has shape " +
-                  shapeText(a.shape.data(), a.shape.size()) +
+    batch_ = t.rank ? t.shape[0] : 1;
+    int64_t perSample = static_cast<int64_t>(t.byte_size / 4) / batch_;
+    int64_t n = out->shape.empty() ? 1 : out->shape[0];
+    if (out->elements() != n * perSample)
+      return fail(path + " has shape " +
+                  shapeText(out->shape.data(), out->shape.size()) +
                   ", which is not N samples of input '" + t.name + "' " +
                   typeText(t) + " (" + std::to_string(perSample) +
                   " values each)");
-    if (samples >= 0 && n != samples)
-      return fail(it->second + " has " + std::to_string(n) +
-                  " samples, the other inputs " + std::to_string(samples));
-    samples = n;
+    if (samples_ >= 0 && n != samples_)
+      return fail(path + " has " + std::to_string(n) +
+                  " samples, the other inputs " + std::to_string(samples_));
+    samples_ = n;
+    return 0;
   }
 
-  braid_session_options_t options;
-  braid_session_options_init(&options);
-  options.threads = threads;
-  options.seed = seed;
-  braid_session_t *rawSession = nullptr;
-  if (braid_session_create(plan.get(), &options, &rawSession) != BRAID_OK)
-    return failApi("cannot create a session");
-  SessionPtr session(rawSession);
-  if (!checkpoint.empty()) {
-    if (braid_session_load_checkpoint(session.get(), checkpoint.c_str()) !=
+  int loadCheckpoint() {
+    if (o_.checkpoint.empty()) {
+      std::fprintf(stderr, "braid-run: warning: no --checkpoint; predicting "
+                           "with freshly initialized parameters\n");
+      return 0;
+    }
+    if (braid_session_load_checkpoint(session_.get(), o_.checkpoint.c_str()) !=
         BRAID_OK)
       return failApi("cannot load checkpoint");
-  } else {
-    std::fprintf(stderr, "braid-run: warning: no --checkpoint; predicting "
-                         "with freshly initialized parameters\n");
+    return 0;
   }
 
-  // Outputs: FILE for a single output, NAME=FILE for several.
-  std::vector<braid_tensor_info_t> outputs(outputCount);
-  std::vector<std::string> outputFiles(outputCount);
-  for (size_t o = 0; o < outputCount; ++o)
-    braid_plan_entry_point_output(plan.get(), entry, o, &outputs[o]);
-  for (const std::string &spec : outputSpecs) {
-    auto [name, file] = splitBinding(spec);
-    bool matched = false;
-    for (size_t o = 0; o < outputCount; ++o)
-      if (name == outputs[o].name || (name.empty() && outputCount == 1)) {
-        outputFiles[o] = file;
-        matched = true;
-      }
-    if (!matched)
-      return fail("--output '" + spec +
-                  "' names no output of predict (use NAME=FILE.npy when the "
-                  "plan has several outputs)");
-  }
-  std::vector<Array> results(outputCount);
-  for (size_t o = 0; o < outputCount; ++o) {
-    const braid_tensor_info_t &t = outputs[o];
-    if (t.rank == 0 || t.shape[0] != batch)
-      return fail("output '" + std::string(t.name) + "' " + typeText(t) +
-                  " has no leading batch dimension; braid-run predict cannot "
-                  "split it by sample");
-    results[o].dtype = t.element_type == BRAID_F32 ? DType::F32 : DType::I32;
-    results[o].shape.assign(t.shape, t.shape + t.rank);
-    results[o].shape[0] = samples;
-    results[o].data.resize(t.byte_size / batch * samples);
+  /// Matches --output FILE (a single output) or NAME=FILE (several) to the
+  /// outputs, and sizes each result for every sample.
+  int prepareOutputs() {
+    outputFiles_.resize(outputs_.size());
+    for (const std::string &spec : o_.outputs) {
+      auto [name, file] = splitBinding(spec);
+      bool matched = false;
+      for (size_t o = 0; o < outputs_.size(); ++o)
+        if (name == outputs_[o].name ||
+            (name.empty() && outputs_.size() == 1)) {
+          outputFiles_[o] = file;
+          matched = true;
+        }
+      if (!matched)
+        return fail("--output '" + spec +
+                    "' names no output of predict (use NAME=FILE.npy when the "
+                    "plan has several outputs)");
+    }
+    results_.resize(outputs_.size());
+    for (size_t o = 0; o < outputs_.size(); ++o) {
+      const braid_tensor_info_t &t = outputs_[o];
+      if (t.rank == 0 || t.shape[0] != batch_)
+        return fail("output '" + std::string(t.name) + "' " + typeText(t) +
+                    " has no leading batch dimension; braid-run predict "
+                    "cannot split it by sample");
+      results_[o].dtype = t.element_type == BRAID_F32 ? DType::F32 : DType::I32;
+      results_[o].shape.assign(t.shape, t.shape + t.rank);
+      results_[o].shape[0] = samples_;
+      results_[o].data.resize(t.byte_size / batch_ * samples_);
+    }
+    return 0;
   }
 
-  // Whole batches are bound straight from the file's arrays; the last,
-  // partial one is padded with zeros in a staging buffer and its padding
-  // rows dropped from the outputs.
-  std::vector<std::vector<uint8_t>> staging(inputCount);
-  for (int64_t start = 0; start < samples; start += batch) {
-    int64_t rows = std::min(batch, samples - start);
-    for (size_t i = 0; i < inputCount; ++i) {
-      size_t rowBytes = inputs[i].byte_size / batch;
-      const uint8_t *src = arrays[i].data.data() + start * rowBytes;
-      if (rows < batch) {
-        staging[i].assign(inputs[i].byte_size, 0);
-        std::memcpy(staging[i].data(), src, rows * rowBytes);
-        src = staging[i].data();
+  /// Predicts the batch of samples from `start`. Whole batches are bound
+  /// straight from the file's arrays; the last, partial one is padded with
+  /// zeros in a staging buffer and its padding rows dropped from the
+  /// outputs.
+  int runBatch(int64_t start) {
+    int64_t rows = std::min(batch_, samples_ - start);
+    staging_.resize(inputs_.size());
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      size_t rowBytes = inputs_[i].byte_size / batch_;
+      const uint8_t *src = arrays_[i].data.data() + start * rowBytes;
+      if (rows < batch_) {
+        staging_[i].assign(inputs_[i].byte_size, 0);
+        std::memcpy(staging_[i].data(), src, rows * rowBytes);
+        src = staging_[i].data();
       }
-      if (braid_session_bind_input(session.get(), entry, inputs[i].name, src,
-                                   inputs[i].byte_size) != BRAID_OK)
+      if (braid_session_bind_input(session_.get(), kEntry, inputs_[i].name, src,
+                                   inputs_[i].byte_size) != BRAID_OK)
         return failApi("binding input");
     }
-    if (braid_session_run(session.get(), entry) != BRAID_OK)
+    if (braid_session_run(session_.get(), kEntry) != BRAID_OK)
       return failApi("predict failed");
-    for (size_t o = 0; o < outputCount; ++o) {
+    for (size_t o = 0; o < outputs_.size(); ++o) {
       const void *data;
       size_t bytes;
-      if (braid_session_output(session.get(), entry, outputs[o].name, &data,
+      if (braid_session_output(session_.get(), kEntry, outputs_[o].name, &data,
                                &bytes) != BRAID_OK)
         return failApi("reading output");
-      size_t rowBytes = bytes / batch;
-      std::memcpy(results[o].data.data() + start * rowBytes, data,
+      size_t rowBytes = bytes / batch_;
+      std::memcpy(results_[o].data.data() + start * rowBytes, data,
                   rows * rowBytes);
     }
+    return 0;
   }
-  for (size_t o = 0; o < outputCount; ++o) {
-    if (outputFiles[o].empty())
-      continue;
-    Status s = braid::runtime::io::writeNpy(outputFiles[o], results[o]);
-    if (!s)
-      return fail(s.message());
+
+  int writeOutputs() {
+    for (size_t o = 0; o < outputs_.size(); ++o) {
+      if (outputFiles_[o].empty())
+        continue;
+      Status s = braid::runtime::io::writeNpy(outputFiles_[o], results_[o]);
+      if (!s)
+        return fail(s.message());
+    }
+    return 0;
   }
-  std::fprintf(stderr, "braid-run: predicted %lld samples\n",
-               static_cast<long long>(samples));
-  return 0;
+
+  const PredictOptions &o_;
+  PlanPtr plan_;
+  SessionPtr session_;
+  std::vector<braid_tensor_info_t> inputs_, outputs_;
+  std::vector<Array> arrays_; // each input's samples, from its file
+  int64_t batch_ = 0;         // the plan's batch
+  int64_t samples_ = -1;      // samples in the input files
+  std::vector<std::string> outputFiles_;
+  std::vector<Array> results_; // each output for every sample
+  std::vector<std::vector<uint8_t>> staging_;
+};
+
+/// --threads and --ieee-denormals (and --seed where `seedHelp` is given),
+/// which every command that runs a session takes.
+void addSessionFlags(CLI::App *command, SessionFlags *flags,
+                     const char *seedHelp) {
+  command->add_option("--threads", flags->threads,
+                      "OpenMP threads (default: OMP_NUM_THREADS, else the "
+                      "cores / local processes)");
+  command->add_flag("--ieee-denormals", flags->ieeeDenormals,
+                    "Compute with IEEE denormals instead of flushing them to "
+                    "zero (slower once values underflow)");
+  if (seedHelp)
+    command->add_option("--seed", flags->seed, seedHelp);
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
+  braidrun::preferSleepingWorkers(argv);
   CLI::App app{"braid-run: run a compiled Braid plan"};
   app.set_version_flag("--version",
                        std::string("braid-run ") + braid_version());
@@ -281,31 +358,28 @@ int main(int argc, char **argv) {
 
   std::string planPath;
   CLI::App *infoCommand = app.add_subcommand(
-      "info", "Print a plan's entry points, tensors, arena and parameters");
+      "info", "Print a plan's entry points, tensors, arena and parameters, "
+              "and the instruction sets this machine computes with");
   infoCommand
       ->add_option("plan", planPath, "The plan file (braidc --emit=plan)")
       ->required();
 
-  std::string checkpoint;
-  std::vector<std::string> inputs, outputs;
-  int threads = 0;
-  uint64_t seed = 0;
+  PredictOptions predictOptions;
   CLI::App *predictCommand =
       app.add_subcommand("predict", "Run the predict entry point over files");
-  predictCommand->add_option("plan", planPath, "The plan file")->required();
-  predictCommand->add_option("--checkpoint", checkpoint,
+  predictCommand->add_option("plan", predictOptions.plan, "The plan file")
+      ->required();
+  predictCommand->add_option("--checkpoint", predictOptions.checkpoint,
                              "safetensors file with the parameters");
   predictCommand
-      ->add_option("--input", inputs,
+      ->add_option("--input", predictOptions.inputs,
                    "NAME=FILE: an input from a .npy file or an IDX file "
                    "(plain or .gz; unsigned-byte images are scaled to [0, 1])")
       ->required();
-  predictCommand->add_option("--output", outputs,
+  predictCommand->add_option("--output", predictOptions.outputs,
                              "[NAME=]FILE.npy: where an output goes");
-  predictCommand->add_option("--threads", threads,
-                             "oneDNN threads (0: cores / local processes)");
-  predictCommand->add_option("--seed", seed,
-                             "initializer seed when no checkpoint is given");
+  addSessionFlags(predictCommand, &predictOptions.session,
+                  "initializer seed when no checkpoint is given");
 
   braidrun::TrainOptions trainOptions;
   CLI::App *trainCommand = app.add_subcommand(
@@ -325,8 +399,6 @@ int main(int argc, char **argv) {
                            ".npy files");
   trainCommand->add_option("--epochs", trainOptions.epochs,
                            "Epochs (default: the train block's)");
-  trainCommand->add_option("--seed", trainOptions.seed,
-                           "Seed of the initializers and the shuffling");
   trainCommand->add_option("--init-from", trainOptions.initFrom,
                            "Checkpoint to start from; a braid checkpoint "
                            "resumes where it stopped");
@@ -338,8 +410,8 @@ int main(int argc, char **argv) {
                            "Evaluate every N epochs (0: never)");
   trainCommand->add_option("--max-steps", trainOptions.maxSteps,
                            "Stop (and save) after N steps in all");
-  trainCommand->add_option("--threads", trainOptions.threads,
-                           "oneDNN threads (0: cores / local processes)");
+  addSessionFlags(trainCommand, &trainOptions.session,
+                  "Seed of the initializers and the shuffling");
 
   braidrun::EvalOptions evalOptions;
   CLI::App *evalCommand = app.add_subcommand(
@@ -352,7 +424,7 @@ int main(int argc, char **argv) {
       ->required();
   evalCommand->add_option("--data", evalOptions.data, "As for train")
       ->required();
-  evalCommand->add_option("--threads", evalOptions.threads, "oneDNN threads");
+  addSessionFlags(evalCommand, &evalOptions.session, nullptr);
   const char *timeoutHelp =
       "Seconds a data-parallel collective may wait for the other ranks before "
       "the job is ended (a rank died or hangs)";
@@ -370,5 +442,5 @@ int main(int argc, char **argv) {
     return braidrun::train(trainOptions);
   if (*evalCommand)
     return braidrun::eval(evalOptions);
-  return predict(planPath, checkpoint, inputs, outputs, threads, seed);
+  return Predictor(predictOptions).run();
 }

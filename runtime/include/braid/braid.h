@@ -18,6 +18,11 @@
  * used by one thread at a time (any thread, not only its creator). A run
  * uses the session's `threads` option as the calling thread's oneDNN
  * (OpenMP) thread count. Error messages are per thread.
+ *
+ * Floating point: during a run the calling thread and the OpenMP workers
+ * flush denormals to zero (MXCSR FTZ and DAZ on x86-64), unless the
+ * session's `ieee_denormals` option is set; each thread's own state is
+ * restored when the run returns.
  */
 #ifndef BRAID_BRAID_H
 #define BRAID_BRAID_H
@@ -58,6 +63,14 @@ BRAID_API const char *braid_status_message(void);
 
 /* The runtime's version, e.g. "0.1.0". */
 BRAID_API const char *braid_version(void);
+
+/* The instruction sets the runtime computes with on this machine, as
+ * readable names that live as long as the process: oneDNN's (e.g. "AVX2",
+ * "AVX-512 with DL Boost, bfloat16 and AMX"; ONEDNN_MAX_CPU_ISA lowers it)
+ * and that of the runtime's own vectorized loops ("AVX2", or "SSE2" on a
+ * CPU without AVX2). */
+BRAID_API const char *braid_runtime_onednn_isa(void);
+BRAID_API const char *braid_runtime_native_isa(void);
 
 /*===------------------------------------------------------------------===*/
 /* Plans                                                                  */
@@ -171,13 +184,18 @@ BRAID_API void braid_communicator_abort(braid_communicator_t *communicator,
                                         int exit_code);
 
 typedef struct braid_session_options_t {
-  /* oneDNN threads; 0 = the host's cores divided by its Braid processes. */
+  /* oneDNN (OpenMP) threads; 0 = OMP_NUM_THREADS when it is set, else the
+   * host's cores divided by its Braid processes. */
   int32_t threads;
   /* Seed of the parameter initializers. */
   uint64_t seed;
   /* The job's communicator for a plan with replicas (not owned; it must
    * outlive the session); NULL for one process alone. */
   braid_communicator_t *communicator;
+  /* Nonzero: runs compute with IEEE denormals. 0 (the default): denormals
+   * are flushed to zero during a run, which keeps training from slowing
+   * down severalfold as values underflow (docs/c-api.md). */
+  int32_t ieee_denormals;
 } braid_session_options_t;
 
 /* Fills *options with the defaults. */
@@ -190,6 +208,9 @@ BRAID_API void braid_session_options_init(braid_session_options_t *options);
 BRAID_API braid_status_code_t
 braid_session_create(braid_plan_t *plan, const braid_session_options_t *options,
                      braid_session_t **out_session);
+/* The OpenMP threads the session's runs use: the `threads` option, else
+ * OMP_NUM_THREADS, else the host's share of cores. */
+BRAID_API int32_t braid_session_threads(const braid_session_t *session);
 BRAID_API void braid_session_retain(braid_session_t *session);
 BRAID_API void braid_session_release(braid_session_t *session);
 

@@ -84,7 +84,7 @@ def check_predict(client, x, expected, what):
     if got.shape != expected.shape:
         fail("%s: logits of shape %s, expected %s" % (what, got.shape, expected.shape))
     diff = float(numpy.max(numpy.abs(got - expected)))
-    if diff > TOLERANCE:
+    if not diff <= TOLERANCE:  # a NaN logit must fail too
         fail("%s: max |server - braid-run| = %g over the tolerance %g"
              % (what, diff, TOLERANCE))
     return diff

@@ -11,7 +11,8 @@
 //     per rank: "rank R: N buckets ok" or the first mismatch.
 //   mpirun -np 2 braid-shared-arena-check stall
 //     Rank 1 never joins the all-reduce; rank 0, with a 1 s timeout, must
-//     fail with the communicator's message instead of hanging.
+//     fail with the communicator's message instead of hanging. Rank 1
+//     waits for rank 0 to say so before it leaves.
 #include "runtime/comm/MpiCommunicator.h"
 
 #include <mpi.h>
@@ -101,7 +102,7 @@ int reduce(MpiCommunicator &comm) {
   }
   for (size_t i = 0; i < own.size(); ++i) {
     float want = expected(ReduceOp::Sum, size, i);
-    if (std::fabs(own[i] - want) > 1e-5f * std::fabs(want) + 1e-6f) {
+    if (!(std::fabs(own[i] - want) <= 1e-5f * std::fabs(want) + 1e-6f)) {
       std::printf("rank %d: MPI sum element %zu is %.9g, expected %.9g\n", rank,
                   i, own[i], want);
       return 1;
@@ -118,15 +119,33 @@ int stall(MpiCommunicator &comm) {
     std::printf("rank %d: no shared arena\n", comm.rank());
     return 1;
   }
+  const int kDoneTag = 7;
   if (comm.rank() != 0) {
-    // Alive but never joining; rank 0 times out meanwhile.
-    std::this_thread::sleep_for(std::chrono::seconds(3));
-    std::printf("rank %d: stayed away\n", comm.rank());
-    return 0;
+    // Alive but never joining, until rank 0 says its all-reduce returned.
+    // (A fixed sleep raced rank 0: on a loaded machine rank 1 left first and
+    // mpirun ended the job before rank 0's timeout fired.) The 60 s bound
+    // only ends a hung rank 0, which fails the test.
+    int done = 0, arrived = 0;
+    MPI_Request request;
+    MPI_Irecv(&done, 1, MPI_INT, 0, kDoneTag, MPI_COMM_WORLD, &request);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!arrived && std::chrono::steady_clock::now() < deadline) {
+      MPI_Test(&request, &arrived, MPI_STATUS_IGNORE);
+      if (!arrived)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::printf(arrived ? "rank %d: stayed away until rank 0 gave up\n"
+                        : "rank %d: rank 0 still waits after 60 s\n",
+                comm.rank());
+    return arrived ? 0 : 1;
   }
   Status s = comm.allReduce(static_cast<float *>(shared), 1024, ReduceOp::Sum);
   std::printf("%s\n", s ? "rank 0: the all-reduce completed without rank 1"
                         : s.message().c_str());
+  std::fflush(stdout);
+  int done = 1;
+  MPI_Send(&done, 1, MPI_INT, 1, kDoneTag, MPI_COMM_WORLD);
   return s ? 1 : 0;
 }
 

@@ -17,7 +17,8 @@
 //
 // Output, one line per parameter, then a verdict:
 //   param NAME f32[...]: C coords, max error E (tolerance T)
-// Exit status 1 when an error exceeds the tolerance, 2 on bad usage.
+// Exit status 1 when an error exceeds the tolerance or is NaN, 2 on bad
+// usage.
 #include "runtime/exec/Session.h"
 
 #include "dialects/braid/ShapeRules/ShapeRules.h"
@@ -179,8 +180,11 @@ int main(int argc, char **argv) {
       const double numerical = (plus - minus) / h2;
       const double error = std::fabs(analytic[i][j] - numerical) /
                            std::max(1.0, std::fabs(numerical));
-      worst = std::max(worst, error);
-      if (error > kTolerance) {
+      // A NaN gradient (or loss) must fail the check, not compare as small:
+      // keep it as the worst error and test the tolerance with !(<=).
+      if (std::isnan(error) || error > worst)
+        worst = error;
+      if (!(error <= kTolerance)) {
         std::printf("  %s[%zu]: analytic %.6g, numerical %.6g\n",
                     t.name.c_str(), j, analytic[i][j], numerical);
         status = 1;

@@ -3,9 +3,10 @@ step count of data-parallel runs against one process's.
 
   agree_checkpoints.py TOL REFERENCE OTHER...
 
-For every tensor of REFERENCE, each OTHER must hold the same name and shape,
-with max|a - b| <= TOL * max|a| (the tensor's scale: optimizer moments start
-at zero). Prints one line per OTHER and exits nonzero on any mismatch.
+Each OTHER must hold the tensors of REFERENCE and no others, each of the same
+shape, with max|a - b| <= TOL * max|a| (the tensor's scale: optimizer moments
+start at zero); a NaN anywhere fails. Prints one line per OTHER and exits
+nonzero on any mismatch.
 """
 import os
 import sys
@@ -28,8 +29,14 @@ for path in others:
             continue
         scale = float(np.max(np.abs(a))) or 1.0
         d = float(np.max(np.abs(a - got[name]))) / scale
-        if d > worst:
+        # A NaN in either tensor makes d NaN, which must fail: `d > worst`
+        # alone would pass it.
+        if np.isnan(d) or d > worst:
             worst, where = d, name
+    extra = sorted(set(got) - set(ref))
+    if extra:
+        print("%s: tensors the reference lacks: %s" % (os.path.basename(path), ", ".join(extra)))
+        ok = False
     verdict = "ok" if worst <= tol else "TOO FAR"
     ok &= worst <= tol
     print("%s: %d tensors, largest relative difference %.3g in %s (%s)" %

@@ -3,6 +3,7 @@ tolerance: the loss trajectories of 1, 2 and 4 data-parallel ranks.
 
   agree_losses.py TOLERANCE STEPS REFERENCE.jsonl OTHER.jsonl...
 """
+import math
 import os
 import sys
 
@@ -20,11 +21,13 @@ for path in sys.argv[4:]:
         print("%s: steps missing, first %d" % (path, missing[0]))
         status = 1
         continue
-    worst = max(range(1, steps + 1),
-                key=lambda s: abs(other[s] - reference[s]) / abs(reference[s]))
-    rel = abs(other[worst] - reference[worst]) / abs(reference[worst])
+    # The first step whose difference is NaN (a NaN loss on either side),
+    # else the largest: NaN must fail, and max() and > both pass it.
+    rels = [(abs(other[s] - reference[s]) / abs(reference[s]), s) for s in range(1, steps + 1)]
+    nans = [(r, s) for r, s in rels if math.isnan(r)]
+    rel, worst = nans[0] if nans else max(rels)
     print("%s: %d steps, largest relative difference %.2e at step %d (%s)" %
           (path.split("/")[-1], steps, rel, worst, "ok" if rel <= tolerance else "TOO LARGE"))
-    if rel > tolerance:
+    if not rel <= tolerance:
         status = 1
 sys.exit(status)
