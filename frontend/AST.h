@@ -3,7 +3,7 @@
 #ifndef BRAID_FRONTEND_AST_H
 #define BRAID_FRONTEND_AST_H
 
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 #include "frontend/Builtins.h"
 #include "frontend/Diagnostics.h"
 

@@ -7,7 +7,7 @@
 #ifndef BRAID_FRONTEND_BUILTINS_H
 #define BRAID_FRONTEND_BUILTINS_H
 
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 
 #include <cstdint>
 #include <functional>

@@ -1,6 +1,6 @@
 // Semantic checks of declarations, names, expressions and the train block.
 // Calls of builtins are checked in SemaCalls.cpp.
-#include "dialects/braid/ShapeRules/ModelRules.h"
+#include "shape/ModelRules.h"
 #include "frontend/SemaInternal.h"
 
 #include <limits>

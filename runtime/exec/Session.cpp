@@ -3,7 +3,7 @@
 
 #include "runtime/exec/ShardedUpdate.h"
 
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 #include "runtime/exec/Initializers.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/support/FloatEnv.h"

@@ -8,7 +8,7 @@
 #ifndef BRAID_RUNTIME_KERNELS_DNNL_H
 #define BRAID_RUNTIME_KERNELS_DNNL_H
 
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 #include "runtime/kernels/Kernel.h"
 #include "runtime/plan/KernelKinds.h"
 

@@ -1,11 +1,11 @@
-// The shape rules of the ops (dialects/braid/ShapeRules) applied to decoded
+// The shape rules of the ops (shape) applied to decoded
 // plan steps: one adapter per rule family, named in the rule column of
 // KernelKinds.def. A plan whose shapes disagree with its kernels is rejected
 // by the same rule the compiler applied.
 #ifndef BRAID_RUNTIME_PLAN_STEPRULES_H
 #define BRAID_RUNTIME_PLAN_STEPRULES_H
 
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 #include "runtime/plan/StepDesc.h"
 
 namespace braid::runtime {

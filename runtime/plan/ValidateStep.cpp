@@ -4,7 +4,7 @@
 // that passes gives its kernel nothing it could read or write out of bounds.
 #include "runtime/plan/LoadedPlan.h"
 
-#include "dialects/braid/ShapeRules/ModelRules.h"
+#include "shape/ModelRules.h"
 #include "runtime/plan/StepRules.h"
 
 #include <algorithm>

@@ -2,7 +2,7 @@
 // user names on the command line.
 #include "runtime/train/Dataset.h"
 
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 #include "runtime/io/Idx.h"
 #include "runtime/io/Npy.h"
 

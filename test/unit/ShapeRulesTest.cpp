@@ -1,6 +1,6 @@
-// Unit tests of the braid ops' shape rules (dialects/braid/ShapeRules), free
+// Unit tests of the braid ops' shape rules (shape), free
 // of MLIR: every rule's result types, each of its failures and their messages.
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 
 #include <gtest/gtest.h>
 

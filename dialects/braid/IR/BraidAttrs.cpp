@@ -1,7 +1,7 @@
 // The braid dialect's attributes and types: parsing, printing and verifying
 // #braid.init<...>; #braid.reduction<...> and !braid.request are generated.
 #include "dialects/braid/IR/BraidOps.h"
-#include "dialects/braid/ShapeRules/ModelRules.h"
+#include "shape/ModelRules.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"

@@ -5,7 +5,7 @@
 // lowering passes' (braid.entry_point, braid.arena_bytes, braid.offset).
 #include "dialects/braid/IR/BraidOps.h"
 #include "dialects/braid/IR/ShapeBridge.h"
-#include "dialects/braid/ShapeRules/ModelRules.h"
+#include "shape/ModelRules.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"

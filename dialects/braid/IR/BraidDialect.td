@@ -16,7 +16,7 @@ def Braid_Dialect : Dialect {
     `func.func @forward` over statically shaped tensors whose arguments are the
     model's inputs and parameters and whose results are its outputs and loss.
     Every op infers its result type from its operands and attributes through
-    one shape rule (dialects/braid/ShapeRules), the same rule the model
+    one shape rule (shape), the same rule the model
     language's semantic checks apply.
 
     The model's interface is carried by attributes:

@@ -1,6 +1,6 @@
 // The gradient ops of the braid dialect: the ops the VJPs of the forward ops
 // build (docs/gradients.md), plus accuracy and stop_gradient. Their shape
-// rules are in dialects/braid/ShapeRules/GradRules.cpp. Included from
+// rules are in shape/GradRules.cpp. Included from
 // BraidOps.td; none of them implements the VJP interface.
 #ifndef BRAID_GRAD_OPS_TD
 #define BRAID_GRAD_OPS_TD

@@ -13,7 +13,7 @@
 #include "dialects/braid/IR/BraidAttrs.h"
 #include "dialects/braid/IR/BraidDialect.h"
 #include "dialects/braid/IR/PlanStep.h"
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 
 /// The VJP interface (BraidInterfaces.td) that differentiable ops implement.
 #include "dialects/braid/IR/BraidInterfaces.h.inc"

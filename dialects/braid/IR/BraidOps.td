@@ -1,5 +1,5 @@
 // The ops of the braid dialect. Each op's shape rule is in
-// dialects/braid/ShapeRules; its inferReturnTypes in BraidOps.cpp calls it.
+// shape; its inferReturnTypes in BraidOps.cpp calls it.
 // Each op that the runtime runs names its plan kernel with Braid_PlanStep
 // (BraidPlanInterfaces.td); each that a model calls as a function of tensors
 // declares it with Braid_Builtin (BraidBuiltinInterfaces.td).

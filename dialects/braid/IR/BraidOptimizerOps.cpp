@@ -1,7 +1,7 @@
 // Verifiers of the optimizer update ops; the hyper-parameter ranges are the
 // shared ModelRules the front end and the plan loader apply too.
 #include "dialects/braid/IR/BraidOps.h"
-#include "dialects/braid/ShapeRules/ModelRules.h"
+#include "shape/ModelRules.h"
 
 using namespace mlir;
 

@@ -3,7 +3,7 @@
 #ifndef BRAID_DIALECTS_BRAID_IR_SHAPEBRIDGE_H
 #define BRAID_DIALECTS_BRAID_IR_SHAPEBRIDGE_H
 
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Location.h"

@@ -21,7 +21,7 @@
 // usage.
 #include "runtime/exec/Session.h"
 
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 
 #include <algorithm>
 #include <cmath>

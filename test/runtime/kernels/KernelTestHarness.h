@@ -4,7 +4,7 @@
 #ifndef BRAID_TEST_RUNTIME_KERNELS_KERNELTESTHARNESS_H
 #define BRAID_TEST_RUNTIME_KERNELS_KERNELTESTHARNESS_H
 
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 #include "runtime/kernels/Kernel.h"
 #include "runtime/plan/KernelKinds.h"
 

@@ -1,5 +1,5 @@
 // The shape rules of conv2d, max_pool2d and avg_pool2d (NCHW, OIHW).
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 
 namespace braid::shape {
 namespace {

@@ -1,5 +1,5 @@
 // Printing and validity of shape::TensorType, shared by every rule's messages.
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 
 #include <sstream>
 

@@ -1,8 +1,8 @@
 // Rules of a model's interface attributes that the dialect's verifiers and the
 // front end's semantic checks share: parameter initializers and optimizer
 // hyper-parameters. Plain C++, like the shape rules beside it.
-#ifndef BRAID_DIALECTS_BRAID_SHAPERULES_MODELRULES_H
-#define BRAID_DIALECTS_BRAID_SHAPERULES_MODELRULES_H
+#ifndef BRAID_SHAPE_MODELRULES_H
+#define BRAID_SHAPE_MODELRULES_H
 
 #include <optional>
 #include <string>
@@ -40,4 +40,4 @@ std::optional<std::string> checkOptimizerParam(const OptimizerParam &param,
 
 } // namespace braid::shape
 
-#endif // BRAID_DIALECTS_BRAID_SHAPERULES_MODELRULES_H
+#endif // BRAID_SHAPE_MODELRULES_H

@@ -1,6 +1,6 @@
 // The shape rules of the braid ops: elementwise, matmul, losses, reductions
 // and shape manipulation. Convolution and pooling are in ConvRules.cpp.
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 
 #include <algorithm>
 

@@ -4,8 +4,8 @@
 // call it on MLIR types; the front end's semantic checks call it on the
 // language's types so that a model file gets a located error. Nothing here
 // includes MLIR or LLVM.
-#ifndef BRAID_DIALECTS_BRAID_SHAPERULES_SHAPERULES_H
-#define BRAID_DIALECTS_BRAID_SHAPERULES_SHAPERULES_H
+#ifndef BRAID_SHAPE_SHAPERULES_H
+#define BRAID_SHAPE_SHAPERULES_H
 
 #include <cstdint>
 #include <optional>
@@ -161,4 +161,4 @@ RuleResult accuracy(const TensorType &logits, const TensorType &labels);
 
 } // namespace braid::shape
 
-#endif // BRAID_DIALECTS_BRAID_SHAPERULES_SHAPERULES_H
+#endif // BRAID_SHAPE_SHAPERULES_H

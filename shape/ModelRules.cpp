@@ -1,5 +1,5 @@
 // Rules of parameter initializers and optimizer hyper-parameters.
-#include "dialects/braid/ShapeRules/ModelRules.h"
+#include "shape/ModelRules.h"
 
 #include <cmath>
 #include <sstream>

@@ -1,7 +1,7 @@
 // The shape rules of the gradient ops: each checks the incoming gradient
 // against what the forward op produced and returns the forward operand's
 // type.
-#include "dialects/braid/ShapeRules/ShapeRules.h"
+#include "shape/ShapeRules.h"
 
 namespace braid::shape {
 namespace {
