@@ -118,6 +118,7 @@ struct Trainer::State {
   Dataset trainData, testData;
   TrainingPosition position;
   bool resumed = false;
+  bool ran = false;
   BatchSampler sampler;
   std::unique_ptr<MetricsWriter> metrics;
   std::optional<ProgressReporter> progress;
@@ -545,6 +546,10 @@ Status Trainer::run() {
   State &s = *s_;
   if (!s.canTrain)
     return invalidArgument("the trainer has no training data");
+  // A second run would reopen (and empty) the metrics file and save again.
+  if (s.ran)
+    return invalidArgument("the trainer has run already; create another");
+  s.ran = true;
   if (Status st = s.broadcastParameters(); !st)
     return st;
   if (Status st = s.openOutputs(); !st)

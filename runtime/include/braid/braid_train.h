@@ -121,7 +121,9 @@ braid_trainer_create(braid_plan_t *plan, const braid_trainer_options_t *options,
 /* Trains: the epochs from the position the trainer is at, evaluating every
  * `eval_every` epochs, then writes the checkpoint (rank 0). Reports events
  * to the callback. Collective with a communicator. A step whose loss is not
- * finite stops training with BRAID_INVALID_DATA. */
+ * finite stops training with BRAID_INVALID_DATA. A trainer runs once
+ * (BRAID_INVALID_ARGUMENT after); BRAID_INVALID_ARGUMENT as well for one
+ * created without training data. */
 BRAID_API braid_status_code_t braid_trainer_run(braid_trainer_t *trainer);
 
 /* The result of an evaluation. */

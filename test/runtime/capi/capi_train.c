@@ -143,6 +143,8 @@ int main(int argc, char **argv) {
   trainer = NULL;
   EXPECT(braid_trainer_create(plan, &options, &trainer) == BRAID_OK);
   EXPECT(trainer && braid_trainer_run(trainer) == BRAID_OK);
+  EXPECT(braid_trainer_run(trainer) == BRAID_INVALID_ARGUMENT);
+  EXPECT(strstr(braid_status_message(), "has run already") != NULL);
   braid_trainer_release(trainer);
 
   /* Wrong calls. */
