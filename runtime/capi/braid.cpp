@@ -3,6 +3,7 @@
 #include "braid/braid.h"
 
 #include "braid/Version.h"
+#include "runtime/capi/Report.h"
 #include "runtime/comm/MpiCommunicator.h"
 #include "runtime/comm/PlanAgreement.h"
 #include "runtime/exec/Session.h"
@@ -92,6 +93,10 @@ braid_status_code_t entryTensor(const braid_plan_t *plan, const char *entry,
 }
 
 } // namespace
+
+braid_status_code_t braid::runtime::capi::reportStatus(const Status &status) {
+  return report(status);
+}
 
 extern "C" {
 

@@ -53,7 +53,7 @@ ProgressReporter::ProgressReporter(ProgressOptions options)
   if (o_.barWidth < 1)
     o_.barWidth = 1;
   bar_ = o_.style == ProgressOptions::Style::Bar ||
-         (o_.style == ProgressOptions::Style::Auto &&
+         (o_.style == ProgressOptions::Style::Auto && !o_.write &&
           ::isatty(::fileno(o_.stream)));
   epochStart_ = o_.clock();
 }
@@ -96,12 +96,20 @@ std::string ProgressReporter::barLine(int64_t stepsDone, double loss,
   return line;
 }
 
-void ProgressReporter::draw(const std::string &line) {
+std::string ProgressReporter::redraw(const std::string &line) {
   std::string out = "\r" + line;
   if (line.size() < lastWidth_)
     out += std::string(lastWidth_ - line.size(), ' ');
   lastWidth_ = line.size();
-  std::fputs(out.c_str(), o_.stream);
+  return out;
+}
+
+void ProgressReporter::put(const std::string &text) {
+  if (o_.write) {
+    o_.write(text);
+    return;
+  }
+  std::fputs(text.c_str(), o_.stream);
   std::fflush(o_.stream);
 }
 
@@ -114,25 +122,28 @@ void ProgressReporter::step(int64_t stepsDone, double loss,
     if (now - lastDraw_ < o_.redrawSeconds && stepsDone < o_.stepsPerEpoch)
       return;
     lastDraw_ = now;
-    draw(barLine(stepsDone, loss, accuracy));
+    put(redraw(barLine(stepsDone, loss, accuracy)));
     return;
   }
   if (stepsDone % o_.lineEvery != 0 || stepsDone >= o_.stepsPerEpoch)
     return; // the epoch's last step is reported by endEpoch
-  std::fprintf(
-      o_.stream, "epoch %lld/%lld step %lld/%lld loss %.4f samples/s %.0f\n",
+  char line[160];
+  std::snprintf(
+      line, sizeof line,
+      "epoch %lld/%lld step %lld/%lld loss %.4f samples/s %.0f\n",
       static_cast<long long>(epoch_), static_cast<long long>(o_.epochs),
       static_cast<long long>(stepsDone),
       static_cast<long long>(o_.stepsPerEpoch), loss, samplesPerSecond());
-  std::fflush(o_.stream);
+  put(line);
 }
 
 void ProgressReporter::endEpoch(const EpochSummary &summary) {
   std::optional<double> accuracy =
       summary.accuracy ? summary.accuracy : lastAccuracy_;
   if (bar_) {
-    draw(barLine(stepsDone_, summary.loss, accuracy) + summaryTail(summary));
-    std::fputc('\n', o_.stream);
+    put(redraw(barLine(stepsDone_, summary.loss, accuracy) +
+               summaryTail(summary)) +
+        "\n");
   } else {
     std::string line = "epoch " + std::to_string(epoch_) + "/" +
                        std::to_string(o_.epochs) + " step " +
@@ -143,9 +154,8 @@ void ProgressReporter::endEpoch(const EpochSummary &summary) {
     if (accuracy)
       line += " acc " + format("%.1f%%", *accuracy * 100);
     line += summaryTail(summary);
-    std::fprintf(o_.stream, "%s\n", line.c_str());
+    put(line + "\n");
   }
-  std::fflush(o_.stream);
 }
 
 } // namespace braid::runtime::train

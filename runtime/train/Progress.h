@@ -21,6 +21,9 @@ struct ProgressOptions {
   };
   /// The stream to write to (stderr or stdout; not owned).
   FILE *stream = stderr;
+  /// When set, the text goes here instead of to `stream` (a library reports
+  /// through its caller), and Style::Auto means Lines.
+  std::function<void(const std::string &)> write;
   Style style = Style::Auto;
   int64_t epochs = 1;         // the run's number of epochs
   int64_t stepsPerEpoch = 1;  // batches per epoch
@@ -66,7 +69,10 @@ public:
 private:
   std::string barLine(int64_t stepsDone, double loss,
                       std::optional<double> accuracy) const;
-  void draw(const std::string &line);
+  /// `line` as a redraw of the bar: "\r", the line, and blanks over the
+  /// rest of the previous one.
+  std::string redraw(const std::string &line);
+  void put(const std::string &text);
   ProgressOptions o_;
   bool bar_ = false;
   int64_t epoch_ = 1;

@@ -65,18 +65,6 @@ inline int createSession(braid_plan_t *plan, const SessionFlags &flags,
   return 0;
 }
 
-/// What a session computes with: "1 thread, oneDNN AVX2, native loops
-/// AVX2, denormals flushed to zero".
-inline std::string computeText(const braid_session_t *session,
-                               const SessionFlags &flags) {
-  int32_t threads = braid_session_threads(session);
-  return std::to_string(threads) + (threads == 1 ? " thread" : " threads") +
-         ", oneDNN " + braid_runtime_onednn_isa() + ", native loops " +
-         braid_runtime_native_isa() +
-         (flags.ieeeDenormals ? ", IEEE denormals"
-                              : ", denormals flushed to zero");
-}
-
 struct TrainOptions {
   std::string plan, data, testData, initFrom, save, metrics;
   int64_t epochs = 0;   // 0: the plan's train block's epochs

@@ -1,0 +1,567 @@
+// Trainer: the training loop over the C API's sessions, with the runtime's
+// data sets, batch sampler, progress and metrics.
+#include "runtime/train/Trainer.h"
+
+#include "runtime/io/Safetensors.h"
+#include "runtime/train/BatchSampler.h"
+#include "runtime/train/Dataset.h"
+#include "runtime/train/Metrics.h"
+#include "runtime/train/Progress.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <vector>
+
+namespace braid::runtime::train {
+namespace {
+
+/// A failed C API call as a Status: `what`, then the call's message.
+Status apiError(braid_status_code_t code, const std::string &what) {
+  return Status::error(static_cast<StatusCode>(code),
+                       what + ": " + braid_status_message());
+}
+
+/// An entry point's inputs, each bound once to a staging buffer that every
+/// batch is gathered into (so a step allocates nothing).
+struct BoundInputs {
+  std::vector<braid_tensor_info_t> infos;
+  std::vector<InputSpec> specs;
+  std::vector<std::vector<uint8_t>> buffers;
+};
+
+Status describeInputs(braid_plan_t *plan, const char *entry, BoundInputs *out) {
+  size_t inputs, outputs;
+  if (braid_status_code_t code =
+          braid_plan_entry_point_signature(plan, entry, &inputs, &outputs))
+    return apiError(code, "the plan cannot " + std::string(entry) +
+                              " (compile a model with a train block)");
+  for (size_t i = 0; i < inputs; ++i) {
+    braid_tensor_info_t t;
+    braid_plan_entry_point_input(plan, entry, i, &t);
+    if (t.rank == 0)
+      return invalidPlan(std::string("input '") + t.name +
+                         "' has no batch dimension");
+    InputSpec spec;
+    spec.name = t.name;
+    spec.dtype = t.element_type == BRAID_F32 ? io::DType::F32 : io::DType::I32;
+    spec.sampleShape.assign(t.shape + 1, t.shape + t.rank);
+    if (braid_status_code_t code =
+            braid_plan_label_classes(plan, entry, t.name, &spec.numClasses))
+      return apiError(code, "reading the plan");
+    out->infos.push_back(t);
+    out->specs.push_back(spec);
+    out->buffers.emplace_back(t.byte_size);
+  }
+  return Status::ok();
+}
+
+Status bind(braid_session_t *session, const char *entry, BoundInputs &inputs) {
+  for (size_t i = 0; i < inputs.infos.size(); ++i)
+    if (braid_status_code_t code = braid_session_bind_input(
+            session, entry, inputs.infos[i].name, inputs.buffers[i].data(),
+            inputs.buffers[i].size()))
+      return apiError(code, "binding input");
+  return Status::ok();
+}
+
+Status loadData(const std::string &text, Split split,
+                const std::vector<InputSpec> &specs, Dataset *out) {
+  DataSource source;
+  Status s = parseDataSource(text, &source);
+  if (s)
+    s = loadDataset(source, split, specs, out);
+  return s;
+}
+
+double readScalar(braid_session_t *session, const char *entry,
+                  const char *name) {
+  const void *data;
+  size_t bytes;
+  if (braid_session_output(session, entry, name, &data, &bytes) != BRAID_OK ||
+      bytes != sizeof(float))
+    return NAN;
+  return *static_cast<const float *>(data);
+}
+
+std::string format(const char *fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+/// What a session computes with: "1 thread, oneDNN AVX2, native loops
+/// AVX2, denormals flushed to zero".
+std::string computeText(const braid_session_t *session, bool ieeeDenormals) {
+  int32_t threads = braid_session_threads(session);
+  return std::to_string(threads) + (threads == 1 ? " thread" : " threads") +
+         ", oneDNN " + braid_runtime_onednn_isa() + ", native loops " +
+         braid_runtime_native_isa() +
+         (ieeeDenormals ? ", IEEE denormals" : ", denormals flushed to zero");
+}
+
+} // namespace
+
+/// Everything a run holds; each step of create() and run() is a method.
+struct Trainer::State {
+  TrainerOptions o;
+  braid_plan_t *plan = nullptr; // kept alive by the session
+  braid_session_t *session = nullptr;
+  braid_communicator_t *comm = nullptr;
+  int rank = 0, size = 1;
+  braid_plan_info_t info{};
+  BoundInputs trainInputs, evalInputs;
+  bool canTrain = false, canEval = false;
+  int64_t batch = 0, epochs = 0;
+  Dataset trainData, testData;
+  TrainingPosition position;
+  bool resumed = false;
+  bool ran = false;
+  BatchSampler sampler;
+  std::unique_ptr<MetricsWriter> metrics;
+  std::optional<ProgressReporter> progress;
+  double waitedAtStart = 0;
+  std::chrono::steady_clock::time_point start;
+  std::optional<Evaluation> lastEvaluation;
+  /// The event a progress write belongs to, filled in before the reporter
+  /// is called.
+  braid_train_event_t pending{};
+
+  ~State() { braid_session_release(session); }
+
+  bool speaks() const { return rank == 0; }
+
+  /// Sends `text` to the callback as an event of `pending`'s kind and
+  /// figures (rank 0 only).
+  void emit(const std::string &text) {
+    if (!speaks() || !o.onEvent)
+      return;
+    braid_train_event_t event = pending;
+    event.struct_size = sizeof event;
+    event.text = text.c_str();
+    o.onEvent(event);
+  }
+  void emit(braid_train_event_kind_t kind, const std::string &text) {
+    pending = braid_train_event_t{};
+    pending.kind = kind;
+    pending.epoch = position.epoch + 1;
+    pending.global_step = position.globalStep;
+    emit(text);
+  }
+
+  double wall() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  }
+
+  Status loadPlan();
+  Status loadData();
+  Status createSession();
+  Status resume();
+  Status broadcastParameters();
+  Status prepareSteps();
+  Status openOutputs();
+  void announce();
+  Status runEpoch(bool *stopped);
+  Status trainStep(int64_t epoch, double *loss);
+  Status endEpoch(int64_t epoch, double meanLoss);
+  Status evaluate(Evaluation *out);
+  Status reportWaits(double seconds);
+  Status saveCheckpoint();
+  Status finish(bool stopped);
+};
+
+/// The job's shape, the inputs of train_step and eval, the batch and
+/// epochs.
+Status Trainer::State::loadPlan() {
+  braid_plan_info(plan, &info);
+  comm = o.session.communicator;
+  rank = braid_communicator_rank(comm);
+  size = braid_communicator_size(comm);
+  canTrain = !o.data.empty();
+  if (canTrain) {
+    if (Status s = describeInputs(plan, "train_step", &trainInputs); !s)
+      return s;
+    // The plan's batch is one replica's; the ranks together run the global
+    // batch the model file names.
+    batch = trainInputs.infos[0].shape[0] * size;
+    canEval =
+        o.evalEvery > 0 && describeInputs(plan, "eval", &evalInputs).isOk();
+  } else {
+    // A trainer that only evaluates needs eval.
+    if (Status s = describeInputs(plan, "eval", &evalInputs); !s)
+      return s;
+    canEval = true;
+  }
+  epochs = o.epochs > 0 ? o.epochs : std::max<int64_t>(1, info.epochs);
+  return Status::ok();
+}
+
+/// The training split, and the test split when evaluation can run.
+Status Trainer::State::loadData() {
+  if (canTrain) {
+    if (Status s = train::loadData(o.data, Split::Train, trainInputs.specs,
+                                   &trainData);
+        !s)
+      return s;
+  }
+  if (!canEval)
+    return Status::ok();
+  DataSource source;
+  std::string testText = o.testData;
+  if (testText.empty() && parseDataSource(o.data, &source) &&
+      source.hasSplits())
+    testText = o.data;
+  if (testText.empty()) {
+    canEval = false; // .npy training data and no test data
+    return Status::ok();
+  }
+  return train::loadData(testText, Split::Test, evalInputs.specs, &testData);
+}
+
+Status Trainer::State::createSession() {
+  if (braid_status_code_t code =
+          braid_session_create(plan, &o.session, &session))
+    return apiError(code, "cannot create a session");
+  return Status::ok();
+}
+
+/// initFrom: weights (and, from a braid checkpoint, optimizer state and the
+/// position to resume at).
+Status Trainer::State::resume() {
+  position.seed = o.session.seed;
+  if (o.initFrom.empty())
+    return Status::ok();
+  if (braid_status_code_t code =
+          braid_session_load_checkpoint(session, o.initFrom.c_str()))
+    return apiError(code, "cannot load checkpoint");
+  std::vector<io::NamedArray> unused;
+  std::map<std::string, std::string> metadata;
+  Status s = io::readSafetensors(o.initFrom, &unused, &metadata);
+  if (s && TrainingPosition::fromMetadata(metadata, &position)) {
+    resumed = true;
+  } else {
+    position = TrainingPosition{};
+    position.seed = o.session.seed;
+  }
+  return Status::ok();
+}
+
+/// Runs the plan's @broadcast_params, if it has one, so that every replica
+/// starts from rank 0's parameters and optimizer state.
+Status Trainer::State::broadcastParameters() {
+  size_t inputs, outputs;
+  if (braid_plan_entry_point_signature(plan, "broadcast_params", &inputs,
+                                       &outputs) != BRAID_OK)
+    return Status::ok();
+  if (braid_status_code_t code = braid_session_run(session, "broadcast_params"))
+    return apiError(code, "broadcasting the parameters failed");
+  return Status::ok();
+}
+
+/// The batch sampler, at the position to start from, and the bound inputs.
+Status Trainer::State::prepareSteps() {
+  if (canTrain) {
+    Status s = BatchSampler::create(trainData, batch, position.seed, &sampler);
+    if (s)
+      s = sampler.checkPosition(position);
+    if (s)
+      s = bind(session, "train_step", trainInputs);
+    if (!s)
+      return s;
+  }
+  return canEval ? bind(session, "eval", evalInputs) : Status::ok();
+}
+
+/// The metrics file and the progress reporter; only rank 0 reports.
+Status Trainer::State::openOutputs() {
+  if (speaks() && !o.metrics.empty())
+    if (Status s = MetricsWriter::open(o.metrics, !resumed, &metrics); !s)
+      return s;
+  ProgressOptions p;
+  p.write = [this](const std::string &text) { emit(text); };
+  p.style = o.bar ? ProgressOptions::Style::Bar : ProgressOptions::Style::Lines;
+  p.lineEvery = o.lineEvery;
+  p.epochs = epochs;
+  p.stepsPerEpoch = sampler.batchesPerEpoch();
+  p.samplesPerStep = batch;
+  progress.emplace(p);
+  return Status::ok();
+}
+
+void Trainer::State::announce() {
+  std::string replicas =
+      size > 1 ? " over " + std::to_string(size) + " replicas" : "";
+  std::string resuming =
+      resumed ? " (resuming at epoch " + std::to_string(position.epoch + 1) +
+                    ", step " + std::to_string(position.batch) + ")"
+              : "";
+  char head[512];
+  std::snprintf(head, sizeof head,
+                "training %s on %lld samples: %lld epochs of %lld steps, "
+                "batch %lld",
+                info.model_name, static_cast<long long>(trainData.samples),
+                static_cast<long long>(epochs),
+                static_cast<long long>(sampler.batchesPerEpoch()),
+                static_cast<long long>(batch));
+  emit(BRAID_TRAIN_EVENT_START,
+       head + replicas + resuming + "\ncomputing on " +
+           computeText(session, o.session.ieee_denormals != 0) + "\n");
+}
+
+/// The steps of one epoch (from the position's batch), then its evaluation
+/// and records. Sets *stopped at maxSteps.
+Status Trainer::State::runEpoch(bool *stopped) {
+  const int64_t epoch = position.epoch;
+  progress->beginEpoch(epoch + 1, position.batch);
+  double lossSum = 0;
+  int64_t steps = 0;
+  while (position.epoch == epoch) {
+    double loss;
+    if (Status s = trainStep(epoch, &loss); !s)
+      return s;
+    lossSum += loss;
+    ++steps;
+    position.advance(sampler.batchesPerEpoch());
+    const int64_t done =
+        position.epoch == epoch ? position.batch : sampler.batchesPerEpoch();
+    pending = braid_train_event_t{};
+    pending.kind = BRAID_TRAIN_EVENT_PROGRESS;
+    pending.epoch = epoch + 1;
+    pending.step = done;
+    pending.global_step = position.globalStep;
+    pending.loss = lossSum / steps;
+    progress->step(done, lossSum / steps);
+    if (metrics) {
+      if (Status s = metrics->logStep({epoch + 1, position.globalStep, loss,
+                                       progress->samplesPerSecond(), wall()});
+          !s)
+        return s;
+    }
+    if (o.maxSteps > 0 && position.globalStep >= o.maxSteps) {
+      *stopped = true;
+      return Status::ok();
+    }
+  }
+  return endEpoch(epoch, lossSum / std::max<int64_t>(1, steps));
+}
+
+/// Gathers the next batch, runs train_step and reads its loss.
+Status Trainer::State::trainStep(int64_t epoch, double *loss) {
+  for (size_t i = 0; i < trainInputs.infos.size(); ++i)
+    if (Status s = sampler.gather(epoch, position.batch, rank, size, i,
+                                  trainInputs.buffers[i].data(),
+                                  trainInputs.buffers[i].size());
+        !s)
+      return s;
+  if (braid_status_code_t code = braid_session_run(session, "train_step"))
+    return apiError(code, "train_step failed");
+  *loss = readScalar(session, "train_step", "loss");
+  if (!std::isfinite(*loss))
+    return invalidData("the loss is " + std::to_string(*loss) + " at epoch " +
+                       std::to_string(epoch + 1) + " step " +
+                       std::to_string(position.batch) +
+                       "; lower the learning rate");
+  return Status::ok();
+}
+
+/// The epoch's evaluation (every evalEvery epochs), summary and metrics
+/// record.
+Status Trainer::State::endEpoch(int64_t epoch, double meanLoss) {
+  // Throughput of the training steps alone, before evaluation runs.
+  double samplesPerSecond = progress->samplesPerSecond();
+  EpochSummary summary;
+  summary.loss = meanLoss;
+  if (canEval && (epoch + 1) % o.evalEvery == 0) {
+    Evaluation e;
+    if (Status s = evaluate(&e); !s)
+      return s;
+    summary.testLoss = e.loss;
+    summary.testAccuracy = e.accuracy;
+    lastEvaluation = e;
+  }
+  pending = braid_train_event_t{};
+  pending.kind = BRAID_TRAIN_EVENT_EPOCH_END;
+  pending.epoch = epoch + 1;
+  pending.step = sampler.batchesPerEpoch();
+  pending.global_step = position.globalStep;
+  pending.loss = meanLoss;
+  pending.samples_per_second = samplesPerSecond;
+  pending.evaluated = summary.testLoss ? 1 : 0;
+  pending.test_loss = summary.testLoss.value_or(0);
+  pending.has_test_accuracy = summary.testAccuracy ? 1 : 0;
+  pending.test_accuracy = summary.testAccuracy.value_or(0);
+  progress->endEpoch(summary);
+  if (!metrics)
+    return Status::ok();
+  return metrics->logEpoch({epoch + 1, summary.loss, std::nullopt,
+                            summary.testLoss, summary.testAccuracy,
+                            samplesPerSecond, wall()});
+}
+
+/// The mean loss (and accuracy) of eval over every whole batch of the test
+/// data. Each rank evaluates its slice of every global batch; the plan's
+/// eval averages the loss and accuracy over the replicas.
+Status Trainer::State::evaluate(Evaluation *out) {
+  if (!canEval)
+    return notFound("the trainer has no evaluation data");
+  const int64_t evalBatch = evalInputs.infos[0].shape[0] * size;
+  EvalBatches batches;
+  if (Status s = EvalBatches::create(testData, evalBatch, PartialBatch::Drop,
+                                     &batches);
+      !s)
+    return s;
+  size_t inputCount, outputCount;
+  braid_plan_entry_point_signature(plan, "eval", &inputCount, &outputCount);
+  const bool hasAccuracy = outputCount > 1;
+  double lossSum = 0, accuracySum = 0;
+  for (int64_t b = 0; b < batches.batchCount(); ++b) {
+    for (size_t i = 0; i < evalInputs.infos.size(); ++i)
+      if (Status s =
+              batches.gather(b, rank, size, i, evalInputs.buffers[i].data(),
+                             evalInputs.buffers[i].size(), nullptr);
+          !s)
+        return s;
+    if (braid_status_code_t code = braid_session_run(session, "eval"))
+      return apiError(code, "eval failed");
+    lossSum += readScalar(session, "eval", "loss");
+    if (hasAccuracy)
+      accuracySum += readScalar(session, "eval", "accuracy");
+  }
+  *out = Evaluation{};
+  out->samples = batches.batchCount() * evalBatch;
+  out->datasetSamples = testData.samples;
+  out->loss = lossSum / batches.batchCount();
+  if (hasAccuracy)
+    out->accuracy = accuracySum / batches.batchCount();
+  return Status::ok();
+}
+
+/// Under mpirun: how long each rank waited in collectives for the others
+/// while training. Ranks on shared cores can run at lasting different
+/// speeds; the rank that waited least is the one the others waited for.
+Status Trainer::State::reportWaits(double seconds) {
+  if (size < 2)
+    return Status::ok();
+  std::vector<double> waits(static_cast<size_t>(size));
+  if (braid_status_code_t code = braid_communicator_all_gather(
+          comm, braid_communicator_waited_seconds(comm) - waitedAtStart,
+          waits.data(), waits.size()))
+    return apiError(code, "gathering a value from every rank failed");
+  std::string text = "waiting for other ranks:";
+  size_t slowest = 0;
+  char part[128];
+  for (size_t r = 0; r < waits.size(); ++r) {
+    std::snprintf(part, sizeof part, "%s rank %zu %.2f s (%.0f%%)",
+                  r ? "," : "", r, waits[r],
+                  seconds > 0 ? 100 * waits[r] / seconds : 0.0);
+    text += part;
+    if (waits[r] < waits[slowest])
+      slowest = r;
+  }
+  text += " of " + format("%.2f", seconds) + " s of training";
+  // Below a twentieth of the run, who waited for whom is noise.
+  const double most = *std::max_element(waits.begin(), waits.end());
+  if (most - waits[slowest] >= 0.05 * seconds)
+    text += "; the others waited for rank " + std::to_string(slowest);
+  emit(BRAID_TRAIN_EVENT_WAITS, text + "\n");
+  return Status::ok();
+}
+
+Status Trainer::State::saveCheckpoint() {
+  std::map<std::string, std::string> metadata;
+  position.toMetadata(&metadata);
+  std::vector<const char *> keys, values;
+  for (const auto &[k, v] : metadata) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  if (braid_status_code_t code = braid_session_save_checkpoint_with_metadata(
+          session, o.save.c_str(), keys.data(), values.data(), keys.size()))
+    return apiError(code, "cannot save checkpoint");
+  return Status::ok();
+}
+
+/// The closing report, the waits of a data-parallel job and the checkpoint.
+Status Trainer::State::finish(bool stopped) {
+  if (stopped) {
+    emit(BRAID_TRAIN_EVENT_FINISH,
+         "\nstopped after " + std::to_string(position.globalStep) + " steps\n");
+  } else if (lastEvaluation) {
+    const Evaluation &last = *lastEvaluation;
+    std::string text = "test loss " + format("%.4f", last.loss);
+    if (last.accuracy)
+      text += ", test accuracy " + format("%.2f", 100 * *last.accuracy) + "%";
+    text += " on " + std::to_string(last.samples) + " samples\n";
+    pending = braid_train_event_t{};
+    pending.kind = BRAID_TRAIN_EVENT_FINISH;
+    pending.epoch = position.epoch;
+    pending.global_step = position.globalStep;
+    pending.evaluated = 1;
+    pending.test_loss = last.loss;
+    pending.has_test_accuracy = last.accuracy ? 1 : 0;
+    pending.test_accuracy = last.accuracy.value_or(0);
+    emit(text);
+  }
+  if (Status s = reportWaits(wall()); !s)
+    return s;
+  if (metrics)
+    if (Status s = metrics->flush(); !s)
+      return s;
+  if (o.save.empty() || !speaks())
+    return Status::ok();
+  return saveCheckpoint();
+}
+
+Status Trainer::create(braid_plan_t *plan, TrainerOptions options,
+                       std::unique_ptr<Trainer> *out) {
+  auto state = std::make_unique<State>();
+  state->o = std::move(options);
+  state->plan = plan;
+  if (Status s = state->loadPlan(); !s)
+    return s;
+  if (Status s = state->loadData(); !s)
+    return s;
+  if (Status s = state->createSession(); !s)
+    return s;
+  if (Status s = state->resume(); !s)
+    return s;
+  if (Status s = state->prepareSteps(); !s)
+    return s;
+  out->reset(new Trainer(std::move(state)));
+  return Status::ok();
+}
+
+Trainer::Trainer(std::unique_ptr<State> state) : s_(std::move(state)) {}
+Trainer::~Trainer() = default;
+
+braid_session_t *Trainer::session() const { return s_->session; }
+
+Status Trainer::evaluate(Evaluation *out) { return s_->evaluate(out); }
+
+Status Trainer::run() {
+  State &s = *s_;
+  if (!s.canTrain)
+    return invalidArgument("the trainer has no training data");
+  // A second run would reopen (and empty) the metrics file and save again.
+  if (s.ran)
+    return invalidArgument("the trainer has run already; create another");
+  s.ran = true;
+  if (Status st = s.broadcastParameters(); !st)
+    return st;
+  if (Status st = s.openOutputs(); !st)
+    return st;
+  s.announce();
+  s.waitedAtStart = braid_communicator_waited_seconds(s.comm);
+  s.start = std::chrono::steady_clock::now();
+  bool stopped = false;
+  while (s.position.epoch < s.epochs && !stopped)
+    if (Status st = s.runEpoch(&stopped); !st)
+      return st;
+  return s.finish(stopped);
+}
+
+} // namespace braid::runtime::train

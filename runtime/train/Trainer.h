@@ -1,0 +1,71 @@
+// Trainer: the training loop of `braid-run train` and of the C API's
+// braid_trainer_t: epochs of shuffled batches through a session's
+// train_step, evaluation, metrics, checkpoints and progress events.
+#ifndef BRAID_RUNTIME_TRAIN_TRAINER_H
+#define BRAID_RUNTIME_TRAIN_TRAINER_H
+
+#include "braid/braid_train.h"
+#include "runtime/support/Status.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace braid::runtime::train {
+
+/// What a trainer does; braid_trainer_options_t (braid/braid_train.h) says
+/// what each member means. Empty strings stand for NULL.
+struct TrainerOptions {
+  std::string data, testData, initFrom, save, metrics;
+  int64_t epochs = 0;
+  int64_t maxSteps = 0;
+  int64_t evalEvery = 1;
+  braid_session_options_t session{};
+  bool bar = false;
+  int64_t lineEvery = 100;
+  /// Receives every event on rank 0; may be empty.
+  std::function<void(const braid_train_event_t &)> onEvent;
+};
+
+/// The mean loss (and accuracy) of eval over the whole batches of the
+/// evaluation data.
+struct Evaluation {
+  double loss = 0;
+  std::optional<double> accuracy;
+  int64_t samples = 0;        // samples evaluated
+  int64_t datasetSamples = 0; // samples in the data
+};
+
+/// A training run over a plan. The loop drives its session through the C
+/// API (braid/braid.h), as any program embedding the runtime would; it
+/// prints nothing and never ends the process: failures are returned as a
+/// Status whose message is the whole sentence, and what a command-line
+/// tool shows goes to the event callback. Not thread-safe.
+class Trainer {
+public:
+  /// Reads the data, creates the session and loads `initFrom`. Collective
+  /// with a communicator.
+  static Status create(braid_plan_t *plan, TrainerOptions options,
+                       std::unique_ptr<Trainer> *out);
+  ~Trainer();
+  Trainer(const Trainer &) = delete;
+  Trainer &operator=(const Trainer &) = delete;
+
+  /// Trains to the last epoch or maxSteps, then saves the checkpoint.
+  Status run();
+  /// Evaluates the current parameters on the evaluation data.
+  Status evaluate(Evaluation *out);
+
+  braid_session_t *session() const;
+
+private:
+  struct State;
+  explicit Trainer(std::unique_ptr<State> state);
+  std::unique_ptr<State> s_;
+};
+
+} // namespace braid::runtime::train
+
+#endif // BRAID_RUNTIME_TRAIN_TRAINER_H
