@@ -30,6 +30,15 @@ onednn_isa = lit_config.params.get("onednn_max_cpu_isa", os.environ.get("ONEDNN_
 if onednn_isa:
     config.environment["ONEDNN_MAX_CPU_ISA"] = onednn_isa
 
+# Some machines set OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) because
+# OpenBLAS's own detection picks a kernel that is wrong for their CPU; lit
+# passes only a few variables by default, so these go through too. Setting
+# OPENBLAS_CORETYPE=Haswell also runs the suite on the AVX2 kernels an
+# AVX-512 machine would not pick.
+for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+    if name in os.environ:
+        config.environment[name] = os.environ[name]
+
 # Braid's tools first, then LLVM's FileCheck, not and split-file.
 path = [config.braid_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
 config.environment["PATH"] = os.pathsep.join(path)

@@ -1,8 +1,8 @@
 // The kernel tests' shared harness: host buffers, seeded random data, running
 // a step, comparing against a double-precision reference (printing the max
 // difference and the tolerance) and the allocation counter.
-#ifndef BRAID_TEST_RUNTIME_KERNELS_KERNELTESTHARNESS_H
-#define BRAID_TEST_RUNTIME_KERNELS_KERNELTESTHARNESS_H
+#ifndef BRAID_UNITTESTS_RUNTIME_KERNELS_KERNELTESTHARNESS_H
+#define BRAID_UNITTESTS_RUNTIME_KERNELS_KERNELTESTHARNESS_H
 
 #include "shape/ShapeRules.h"
 #include "runtime/kernels/Kernel.h"
@@ -254,4 +254,4 @@ inline Shape broadcastShape(const Shape &a, const Shape &b) {
 
 } // namespace braid::runtime::kt
 
-#endif // BRAID_TEST_RUNTIME_KERNELS_KERNELTESTHARNESS_H
+#endif // BRAID_UNITTESTS_RUNTIME_KERNELS_KERNELTESTHARNESS_H

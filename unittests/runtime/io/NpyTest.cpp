@@ -3,7 +3,7 @@
 #include "runtime/io/Npy.h"
 
 #include "runtime/io/AtomicFile.h"
-#include "test/runtime/io/TestUtil.h"
+#include "unittests/runtime/io/TestUtil.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // See AllocationCounter.h.
-#include "test/runtime/exec/AllocationCounter.h"
+#include "test/lib/exec/AllocationCounter.h"
 
 #include <atomic>
 

@@ -3,7 +3,7 @@
 #include "runtime/io/Safetensors.h"
 
 #include "runtime/io/AtomicFile.h"
-#include "test/runtime/io/TestUtil.h"
+#include "unittests/runtime/io/TestUtil.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // slices, partial batches, resumption and the generator's golden values.
 #include "runtime/train/BatchSampler.h"
 
-#include "test/runtime/io/TestUtil.h"
+#include "unittests/runtime/io/TestUtil.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Helpers shared by the data-format tests: temporary directories, building
 // typed arrays and reading their values back.
-#ifndef BRAID_TEST_RUNTIME_IO_TESTUTIL_H
-#define BRAID_TEST_RUNTIME_IO_TESTUTIL_H
+#ifndef BRAID_UNITTESTS_RUNTIME_IO_TESTUTIL_H
+#define BRAID_UNITTESTS_RUNTIME_IO_TESTUTIL_H
 
 #include "runtime/io/Array.h"
 
@@ -107,4 +107,4 @@ inline std::vector<Array> sampleArrays() {
 
 } // namespace braid::runtime::io::test
 
-#endif // BRAID_TEST_RUNTIME_IO_TESTUTIL_H
+#endif // BRAID_UNITTESTS_RUNTIME_IO_TESTUTIL_H

@@ -1,7 +1,7 @@
 // Tests of the forward kernels: every kind against a naive reference (plain
 // loops, double accumulation) on seeded random inputs, printing the max
 // difference and the tolerance; plus errors, repeated runs and rebinding.
-#include "test/runtime/kernels/KernelTestHarness.h"
+#include "unittests/runtime/kernels/KernelTestHarness.h"
 
 #include <gtest/gtest.h>
 

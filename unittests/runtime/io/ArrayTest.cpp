@@ -1,7 +1,7 @@
 // Tests of Array: dtype names and sizes, shape checks and conversion.
 #include "runtime/io/Array.h"
 
-#include "test/runtime/io/TestUtil.h"
+#include "unittests/runtime/io/TestUtil.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // the optional members present only when known.
 #include "runtime/train/Metrics.h"
 
-#include "test/runtime/io/TestUtil.h"
+#include "unittests/runtime/io/TestUtil.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

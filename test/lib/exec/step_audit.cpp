@@ -27,7 +27,7 @@
 // when the steps allocate different amounts, or when what a step allocates
 // grows with the batch.
 #include "runtime/exec/Session.h"
-#include "test/runtime/exec/AllocationCounter.h"
+#include "test/lib/exec/AllocationCounter.h"
 
 #include <oneapi/dnnl/dnnl.h>
 

@@ -2,7 +2,7 @@
 // against central finite differences of a double-precision naive forward,
 // the optimizers over consecutive in-place steps against PyTorch's formulas
 // in double, plus ties, errors and allocation in run().
-#include "test/runtime/kernels/KernelTestHarness.h"
+#include "unittests/runtime/kernels/KernelTestHarness.h"
 
 #include <omp.h>
 

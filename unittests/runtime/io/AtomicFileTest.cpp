@@ -2,7 +2,7 @@
 // of temporary files and error reporting.
 #include "runtime/io/AtomicFile.h"
 
-#include "test/runtime/io/TestUtil.h"
+#include "unittests/runtime/io/TestUtil.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // files, and the real Fashion-MNIST files Debian ships.
 #include "runtime/io/Idx.h"
 
-#include "test/runtime/io/TestUtil.h"
+#include "unittests/runtime/io/TestUtil.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>

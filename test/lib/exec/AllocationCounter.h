@@ -2,8 +2,8 @@
 // counting is on. Under AddressSanitizer it uses the sanitizer's malloc
 // hook; otherwise the executable replaces glibc's malloc family with
 // counting forwarders to glibc's own (glibc documents such replacement).
-#ifndef BRAID_TEST_RUNTIME_EXEC_ALLOCATIONCOUNTER_H
-#define BRAID_TEST_RUNTIME_EXEC_ALLOCATIONCOUNTER_H
+#ifndef BRAID_TEST_LIB_EXEC_ALLOCATIONCOUNTER_H
+#define BRAID_TEST_LIB_EXEC_ALLOCATIONCOUNTER_H
 
 #include <cstddef>
 #include <cstdint>
@@ -23,4 +23,4 @@ AllocationCounts stopCountingAllocations();
 
 } // namespace braid::test
 
-#endif // BRAID_TEST_RUNTIME_EXEC_ALLOCATIONCOUNTER_H
+#endif // BRAID_TEST_LIB_EXEC_ALLOCATIONCOUNTER_H

@@ -3,7 +3,7 @@
 #include "runtime/train/Dataset.h"
 
 #include "runtime/io/Npy.h"
-#include "test/runtime/io/TestUtil.h"
+#include "unittests/runtime/io/TestUtil.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
