@@ -10,12 +10,49 @@
 
 #include <atomic>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <new>
 #include <string>
 #include <vector>
 
 using namespace braid::runtime;
+
+// report() hands a StatusCode out as the braid_status_code_t of the same
+// value: each code, in order, must be the C API's, and neither may have a
+// code the other lacks.
+namespace {
+struct StatusCodePair {
+  StatusCode internal;
+  braid_status_code_t api;
+};
+constexpr StatusCodePair kStatusCodes[] = {
+    {StatusCode::Ok, BRAID_OK},
+    {StatusCode::InvalidArgument, BRAID_INVALID_ARGUMENT},
+    {StatusCode::NotFound, BRAID_NOT_FOUND},
+    {StatusCode::InvalidPlan, BRAID_INVALID_PLAN},
+    {StatusCode::InvalidData, BRAID_INVALID_DATA},
+    {StatusCode::IoError, BRAID_IO_ERROR},
+    {StatusCode::Unsupported, BRAID_UNSUPPORTED},
+    {StatusCode::Internal, BRAID_INTERNAL},
+    {StatusCode::Communication, BRAID_COMMUNICATION},
+};
+constexpr bool statusCodesAgree() {
+  for (size_t i = 0; i < std::size(kStatusCodes); ++i)
+    if (static_cast<size_t>(kStatusCodes[i].internal) != i ||
+        static_cast<size_t>(kStatusCodes[i].api) != i)
+      return false;
+  return true;
+}
+} // namespace
+static_assert(statusCodesAgree(),
+              "StatusCode (runtime/support/Status.h) and braid_status_code_t "
+              "(braid.h) must give each code the same value");
+static_assert(std::size(kStatusCodes) == static_cast<size_t>(StatusCode::Count),
+              "a StatusCode is missing from kStatusCodes, or from braid.h");
+static_assert(std::size(kStatusCodes) == BRAID_STATUS_CODE_COUNT,
+              "a braid_status_code_t is missing from kStatusCodes, or "
+              "BRAID_STATUS_CODE_COUNT is stale");
 
 struct braid_plan_t {
   std::shared_ptr<const LoadedPlan> plan;

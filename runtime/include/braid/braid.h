@@ -52,6 +52,8 @@ typedef enum braid_status_code_t {
   BRAID_INTERNAL = 7,         /* a bug in Braid */
   BRAID_COMMUNICATION = 8,    /* a collective failed: a peer died or hung */
 } braid_status_code_t;
+/* One past the last status code. */
+#define BRAID_STATUS_CODE_COUNT 9
 
 typedef enum braid_element_type_t {
   BRAID_F32 = 0,
