@@ -3,12 +3,14 @@
 #include "braid/braid.h"
 
 #include "braid/Version.h"
+#include "runtime/capi/StructSize.h"
 #include "runtime/comm/MpiCommunicator.h"
 #include "runtime/comm/PlanAgreement.h"
 #include "runtime/exec/Session.h"
 #include "runtime/support/CpuIsa.h"
 
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 #include <iterator>
 #include <map>
@@ -17,6 +19,9 @@
 #include <vector>
 
 using namespace braid::runtime;
+using braid::capi::checkOptionsStruct;
+using braid::capi::checkStructSize;
+using braid::capi::writeToCaller;
 
 // report() hands a StatusCode out as the braid_status_code_t of the same
 // value: each code, in order, must be the C API's, and neither may have a
@@ -53,6 +58,21 @@ static_assert(std::size(kStatusCodes) == static_cast<size_t>(StatusCode::Count),
 static_assert(std::size(kStatusCodes) == BRAID_STATUS_CODE_COUNT,
               "a braid_status_code_t is missing from kStatusCodes, or "
               "BRAID_STATUS_CODE_COUNT is stale");
+
+// The layouts the struct_size rule protects (braid.h): an appended field
+// starts at or past the struct's previous sizeof, which these record (on
+// LP64). Appending a field changes them; moving one must not happen.
+#if UINTPTR_MAX == UINT64_MAX
+static_assert(offsetof(braid_session_options_t, ieee_denormals) == 32 &&
+                  sizeof(braid_session_options_t) == 40,
+              "braid_session_options_t: fields are only appended");
+static_assert(offsetof(braid_plan_info_t, epochs) == 80 &&
+                  sizeof(braid_plan_info_t) == 88,
+              "braid_plan_info_t: fields are only appended");
+static_assert(offsetof(braid_tensor_info_t, byte_size) == 40 &&
+                  sizeof(braid_tensor_info_t) == 48,
+              "braid_tensor_info_t: fields are only appended");
+#endif
 
 struct braid_plan_t {
   std::shared_ptr<const LoadedPlan> plan;
@@ -101,12 +121,14 @@ template <typename F> braid_status_code_t guarded(F &&body) {
 braid_status_code_t tensorInfo(const LoadedPlan &plan, uint32_t id,
                                braid_tensor_info_t *out) {
   const PlanTensor &t = plan.tensors()[id];
-  out->name = t.name.c_str();
-  out->element_type =
+  braid_tensor_info_t info{};
+  info.name = t.name.c_str();
+  info.element_type =
       t.desc.type == braid::plan::ElementType::F32 ? BRAID_F32 : BRAID_I32;
-  out->rank = t.desc.shape.size();
-  out->shape = t.desc.shape.data();
-  out->byte_size = t.desc.bytes();
+  info.rank = t.desc.shape.size();
+  info.shape = t.desc.shape.data();
+  info.byte_size = t.desc.bytes();
+  writeToCaller(info, out);
   return BRAID_OK;
 }
 
@@ -115,6 +137,9 @@ braid_status_code_t entryTensor(const braid_plan_t *plan, const char *entry,
                                 braid_tensor_info_t *out) {
   if (!plan || !entry || !out)
     return nullArgument("plan, entry_point or out_info");
+  if (braid_status_code_t code =
+          report(checkStructSize(out->struct_size, "braid_tensor_info_t")))
+    return code;
   const PlanEntryPoint *e = plan->plan->findEntryPoint(entry);
   if (!e)
     return report(
@@ -133,6 +158,8 @@ braid_status_code_t entryTensor(const braid_plan_t *plan, const char *entry,
 extern "C" {
 
 const char *braid_status_message(void) { return lastError.c_str(); }
+
+uint32_t braid_api_version(void) { return BRAID_API_VERSION; }
 
 const char *braid_version(void) { return BRAID_VERSION; }
 
@@ -181,17 +208,22 @@ braid_status_code_t braid_plan_info(const braid_plan_t *plan,
                                     braid_plan_info_t *out_info) {
   if (!plan || !out_info)
     return nullArgument("plan or out_info");
+  if (braid_status_code_t code =
+          report(checkStructSize(out_info->struct_size, "braid_plan_info_t")))
+    return code;
   const LoadedPlan &p = *plan->plan;
-  out_info->model_name = p.metadata().modelName.c_str();
-  out_info->compiler_version = p.metadata().compilerVersion.c_str();
-  out_info->batch = p.metadata().batch;
-  out_info->replicas = p.metadata().replicas;
-  out_info->module_hash = p.metadata().moduleHash;
-  out_info->entry_point_count = p.entryPoints().size();
-  out_info->parameter_count = p.parameters().size();
-  out_info->parameter_elements = p.parameterCount();
-  out_info->arena_bytes = p.arenaBytes();
-  out_info->epochs = p.metadata().epochs;
+  braid_plan_info_t info{};
+  info.model_name = p.metadata().modelName.c_str();
+  info.compiler_version = p.metadata().compilerVersion.c_str();
+  info.batch = p.metadata().batch;
+  info.replicas = p.metadata().replicas;
+  info.module_hash = p.metadata().moduleHash;
+  info.entry_point_count = p.entryPoints().size();
+  info.parameter_count = p.parameters().size();
+  info.parameter_elements = p.parameterCount();
+  info.arena_bytes = p.arenaBytes();
+  info.epochs = p.metadata().epochs;
+  writeToCaller(info, out_info);
   return BRAID_OK;
 }
 
@@ -251,35 +283,37 @@ braid_status_code_t braid_plan_label_classes(const braid_plan_t *plan,
   return BRAID_OK;
 }
 
-void braid_session_options_init(braid_session_options_t *options) {
-  if (options) {
-    options->threads = 0;
-    options->seed = 0;
-    options->communicator = nullptr;
-    options->ieee_denormals = 0;
-  }
-}
-
 braid_status_code_t braid_session_create(braid_plan_t *plan,
                                          const braid_session_options_t *options,
                                          braid_session_t **out_session) {
   if (!plan || !out_session)
     return nullArgument("plan or out_session");
   return guarded([&] {
+    // Options past the caller's struct_size keep their defaults.
+    using O = braid_session_options_t;
     SessionOptions opts;
+    const braid_communicator_t *communicator = nullptr;
     if (options) {
-      opts.threads = options->threads;
-      opts.seed = options->seed;
-      if (options->communicator)
-        opts.communicator = options->communicator->comm.get();
-      opts.ieeeDenormals = options->ieee_denormals != 0;
+      if (braid_status_code_t code =
+              report(checkOptionsStruct(options, "braid_session_options_t")))
+        return code;
+      if (BRAID_STRUCT_HOLDS(options, O, threads))
+        opts.threads = options->threads;
+      if (BRAID_STRUCT_HOLDS(options, O, seed))
+        opts.seed = options->seed;
+      if (BRAID_STRUCT_HOLDS(options, O, communicator))
+        communicator = options->communicator;
+      if (BRAID_STRUCT_HOLDS(options, O, ieee_denormals))
+        opts.ieeeDenormals = options->ieee_denormals != 0;
     }
+    if (communicator)
+      opts.communicator = communicator->comm.get();
     std::unique_ptr<Session> session;
     if (braid_status_code_t code =
             report(Session::create(plan->plan, opts, &session)))
       return code;
-    braid_plan_retain(plan);
     auto *handle = new braid_session_t;
+    braid_plan_retain(plan);
     handle->plan = plan;
     handle->session = std::move(session);
     *out_session = handle;

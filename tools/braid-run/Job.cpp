@@ -7,6 +7,7 @@ Job::~Job() { braid_communicator_destroy(comm_); }
 
 int Job::join(braid_plan_t *plan, double timeoutSeconds) {
   braid_plan_info_t info;
+  braid_plan_info_init(&info);
   braid_plan_info(plan, &info);
   if (!braid_launched_by_mpirun()) {
     if (info.replicas > 1)

@@ -39,6 +39,7 @@ int describeInputs(braid_plan_t *plan, const char *entry, BoundInputs *out) {
                    " (compile a model with a train block)");
   for (size_t i = 0; i < inputs; ++i) {
     braid_tensor_info_t t;
+    braid_tensor_info_init(&t);
     braid_plan_entry_point_input(plan, entry, i, &t);
     if (t.rank == 0)
       return fail(std::string("input '") + t.name + "' has no batch dimension");
@@ -224,6 +225,7 @@ private:
     if (braid_plan_load_file(o_.plan.c_str(), &raw) != BRAID_OK)
       return failApi("cannot load plan " + o_.plan);
     plan_.reset(raw);
+    braid_plan_info_init(&info_);
     braid_plan_info(plan_.get(), &info_);
     if (int rc = job_.join(plan_.get(), o_.commTimeout))
       return rc;
