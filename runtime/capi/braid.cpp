@@ -81,10 +81,14 @@ struct braid_plan_t {
 
 struct braid_communicator_t {
   std::unique_ptr<MpiCommunicator> comm;
+  std::atomic<int> references{1};
 };
 
 struct braid_session_t {
   braid_plan_t *plan = nullptr;
+  /// Retained while the session lives: its shared arena and collectives
+  /// belong to the communicator. NULL without one.
+  braid_communicator_t *communicator = nullptr;
   std::unique_ptr<Session> session;
   std::atomic<int> references{1};
 };
@@ -161,7 +165,7 @@ const char *braid_status_message(void) { return lastError.c_str(); }
 
 uint32_t braid_api_version(void) { return BRAID_API_VERSION; }
 
-const char *braid_version(void) { return BRAID_VERSION; }
+const char *braid_runtime_version(void) { return BRAID_VERSION; }
 
 const char *braid_runtime_onednn_isa(void) { return onednnIsa(); }
 
@@ -292,7 +296,7 @@ braid_status_code_t braid_session_create(braid_plan_t *plan,
     // Options past the caller's struct_size keep their defaults.
     using O = braid_session_options_t;
     SessionOptions opts;
-    const braid_communicator_t *communicator = nullptr;
+    braid_communicator_t *communicator = nullptr;
     if (options) {
       if (braid_status_code_t code =
               report(checkOptionsStruct(options, "braid_session_options_t")))
@@ -315,6 +319,8 @@ braid_status_code_t braid_session_create(braid_plan_t *plan,
     auto *handle = new braid_session_t;
     braid_plan_retain(plan);
     handle->plan = plan;
+    braid_communicator_retain(communicator);
+    handle->communicator = communicator;
     handle->session = std::move(session);
     *out_session = handle;
     return BRAID_OK;
@@ -333,8 +339,11 @@ void braid_session_retain(braid_session_t *session) {
 void braid_session_release(braid_session_t *session) {
   if (session &&
       session->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // The session first: its memory may be the communicator's shared arena.
     braid_plan_t *plan = session->plan;
+    braid_communicator_t *communicator = session->communicator;
     delete session;
+    braid_communicator_release(communicator);
     braid_plan_release(plan);
   }
 }
@@ -408,7 +417,7 @@ braid_status_code_t braid_session_save_checkpoint_with_metadata(
 // Communicators
 //===----------------------------------------------------------------------===//
 
-int braid_launched_by_mpirun(void) {
+int braid_communicator_launched_by_mpirun(void) {
   return MpiCommunicator::launchedByMpirun() ? 1 : 0;
 }
 
@@ -427,8 +436,15 @@ braid_communicator_create_mpi(double timeout_seconds,
   });
 }
 
-void braid_communicator_destroy(braid_communicator_t *communicator) {
-  delete communicator;
+void braid_communicator_retain(braid_communicator_t *communicator) {
+  if (communicator)
+    communicator->references.fetch_add(1, std::memory_order_relaxed);
+}
+
+void braid_communicator_release(braid_communicator_t *communicator) {
+  if (communicator &&
+      communicator->references.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    delete communicator;
 }
 
 int braid_communicator_rank(const braid_communicator_t *communicator) {

@@ -359,7 +359,7 @@ int main(int argc, char **argv) {
   braidrun::preferSleepingWorkers(argv);
   CLI::App app{"braid-run: run a compiled Braid plan"};
   app.set_version_flag("--version",
-                       std::string("braid-run ") + braid_version());
+                       std::string("braid-run ") + braid_runtime_version());
   app.require_subcommand(1);
 
   std::string planPath;

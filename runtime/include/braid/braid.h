@@ -3,15 +3,21 @@
  * Load a plan compiled by braidc, create sessions over it, bind inputs, run
  * entry points ("predict"), read outputs, and load and save checkpoints.
  *
+ * Names: braid_<noun>_<verb>, the noun being the handle or struct the
+ * function works on (plan, session, communicator, runtime, api, status); a
+ * function named after a property alone (braid_plan_info,
+ * braid_session_threads) reads it.
+ *
  * Errors: every function that can fail returns a braid_status_code_t; on
  * failure braid_status_message() returns a description of the last error on
  * the calling thread (valid until that thread's next failing call). No C++
  * exception crosses this API.
  *
  * Ownership: handles are reference counted; *_create and *_load functions
- * return a handle with one reference, *_release drops one. A session keeps
- * its plan alive. Pointers returned through out_ parameters are owned by the
- * handle and stay valid as each function documents.
+ * return a handle with one reference, *_retain adds one, *_release drops
+ * one. A session keeps its plan and its communicator alive. Pointers
+ * returned through out_ parameters are owned by the handle and stay valid as
+ * each function documents.
  *
  * Versions: BRAID_API_VERSION is this header's, braid_api_version() the
  * loaded library's; braid_api_version_compatible() compares them. A minor
@@ -113,7 +119,7 @@ static inline int braid_api_version_compatible(void) {
 
 /* The runtime's release version, e.g. "0.1.0" (braidc's and the CMake
  * package's; the API version above is the library's interface). */
-BRAID_API const char *braid_version(void);
+BRAID_API const char *braid_runtime_version(void);
 
 /* The instruction sets the runtime computes with on this machine, as
  * readable names that live as long as the process: oneDNN's (e.g. "AVX2",
@@ -218,16 +224,19 @@ typedef struct braid_session_t braid_session_t;
 typedef struct braid_communicator_t braid_communicator_t;
 
 /* 1 when the process was started by mpirun (Open MPI), else 0. */
-BRAID_API int braid_launched_by_mpirun(void);
+BRAID_API int braid_communicator_launched_by_mpirun(void);
 /* Initializes MPI and returns the job's communicator (MPI_COMM_WORLD).
  * Every wait of a collective gives up after `timeout_seconds` with
  * BRAID_COMMUNICATION: a peer rank died or stopped answering. */
 BRAID_API braid_status_code_t braid_communicator_create_mpi(
     double timeout_seconds, braid_communicator_t **out_communicator);
-/* Collective when the communicator's sessions shared memory between the
- * ranks of one host (docs/c-api.md): destroy the sessions first, then the
- * communicator on every rank. */
-BRAID_API void braid_communicator_destroy(braid_communicator_t *communicator);
+/* Reference counting: each session created with the communicator holds a
+ * reference too, so the communicator may be released before its sessions.
+ * Dropping the last reference is collective when the communicator's
+ * sessions shared memory between the ranks of one host (docs/c-api.md):
+ * every rank drops it at the same point of its program. */
+BRAID_API void braid_communicator_retain(braid_communicator_t *communicator);
+BRAID_API void braid_communicator_release(braid_communicator_t *communicator);
 BRAID_API int braid_communicator_rank(const braid_communicator_t *communicator);
 BRAID_API int braid_communicator_size(const braid_communicator_t *communicator);
 /* Collective. BRAID_INVALID_PLAN, on every rank, when the ranks loaded
@@ -258,8 +267,8 @@ typedef struct braid_session_options_t {
   int32_t threads;
   /* Seed of the parameter initializers. */
   uint64_t seed;
-  /* The job's communicator for a plan with replicas (not owned; it must
-   * outlive the session); NULL for one process alone. */
+  /* The job's communicator for a plan with replicas, which the session
+   * retains until it is released; NULL for one process alone. */
   braid_communicator_t *communicator;
   /* Nonzero: runs compute with IEEE denormals. 0 (the default): denormals
    * are flushed to zero during a run, which keeps training from slowing
