@@ -36,6 +36,7 @@ int main(int argc, char **argv) {
   std::vector<std::vector<float>> buffers(inputs);
   for (size_t i = 0; i < inputs; ++i) {
     braid_tensor_info_t t;
+    braid_tensor_info_init(&t);
     braid_plan_entry_point_input(plan, "predict", i, &t);
     buffers[i].resize(t.byte_size / 4);
     for (float &v : buffers[i])
@@ -58,6 +59,7 @@ int main(int argc, char **argv) {
   }
   std::sort(micros.begin(), micros.end());
   braid_plan_info_t info;
+  braid_plan_info_init(&info);
   braid_plan_info(plan, &info);
   std::printf("%s batch %lld: median %.1f us, p90 %.1f us over %d runs\n",
               info.model_name, static_cast<long long>(info.batch),

@@ -31,12 +31,23 @@ std::unique_ptr<ModelHandle> ModelHandle::load(const std::string &planPath,
                                                const std::string &checkpoint,
                                                int sessions, int intraOpThreads,
                                                std::string *error) {
+  // The library loaded may not be the one this server was built against
+  // (LD_LIBRARY_PATH): its API must be the header's (docs/c-api.md).
+  if (!braid_api_version_compatible()) {
+    const uint32_t loaded = braid_api_version();
+    *error = "libbraid_runtime has API " + std::to_string(loaded >> 16) + "." +
+             std::to_string(loaded & 0xffff) + ", built for " +
+             std::to_string(BRAID_API_VERSION_MAJOR) + "." +
+             std::to_string(BRAID_API_VERSION_MINOR);
+    return nullptr;
+  }
   std::unique_ptr<ModelHandle> model(new ModelHandle());
   if (braid_plan_load_file(planPath.c_str(), &model->plan_) != BRAID_OK) {
     fail("cannot load plan " + planPath, error);
     return nullptr;
   }
   braid_plan_info_t info;
+  braid_plan_info_init(&info);
   if (braid_plan_info(model->plan_, &info) != BRAID_OK) {
     fail("cannot read plan " + planPath, error);
     return nullptr;
@@ -54,6 +65,7 @@ std::unique_ptr<ModelHandle> ModelHandle::load(const std::string &planPath,
     }
     EntryPointSpec spec{name, {}, {}};
     braid_tensor_info_t t;
+    braid_tensor_info_init(&t);
     for (size_t i = 0; i < inputs; ++i)
       if (braid_plan_entry_point_input(model->plan_, name, i, &t) == BRAID_OK)
         spec.inputs.push_back(toSpec(t));

@@ -4,19 +4,76 @@
 
 #include "braid/Version.h"
 #include "runtime/capi/Report.h"
+#include "runtime/capi/StructSize.h"
 #include "runtime/comm/MpiCommunicator.h"
 #include "runtime/comm/PlanAgreement.h"
 #include "runtime/exec/Session.h"
 #include "runtime/support/CpuIsa.h"
 
 #include <atomic>
+#include <cstddef>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <new>
 #include <string>
 #include <vector>
 
 using namespace braid::runtime;
+using braid::capi::checkOptionsStruct;
+using braid::capi::checkStructSize;
+using braid::capi::writeToCaller;
+
+// report() hands a StatusCode out as the braid_status_code_t of the same
+// value: each code, in order, must be the C API's, and neither may have a
+// code the other lacks.
+namespace {
+struct StatusCodePair {
+  StatusCode internal;
+  braid_status_code_t api;
+};
+constexpr StatusCodePair kStatusCodes[] = {
+    {StatusCode::Ok, BRAID_OK},
+    {StatusCode::InvalidArgument, BRAID_INVALID_ARGUMENT},
+    {StatusCode::NotFound, BRAID_NOT_FOUND},
+    {StatusCode::InvalidPlan, BRAID_INVALID_PLAN},
+    {StatusCode::InvalidData, BRAID_INVALID_DATA},
+    {StatusCode::IoError, BRAID_IO_ERROR},
+    {StatusCode::Unsupported, BRAID_UNSUPPORTED},
+    {StatusCode::Internal, BRAID_INTERNAL},
+    {StatusCode::Communication, BRAID_COMMUNICATION},
+};
+constexpr bool statusCodesAgree() {
+  for (size_t i = 0; i < std::size(kStatusCodes); ++i)
+    if (static_cast<size_t>(kStatusCodes[i].internal) != i ||
+        static_cast<size_t>(kStatusCodes[i].api) != i)
+      return false;
+  return true;
+}
+} // namespace
+static_assert(statusCodesAgree(),
+              "StatusCode (runtime/support/Status.h) and braid_status_code_t "
+              "(braid.h) must give each code the same value");
+static_assert(std::size(kStatusCodes) == static_cast<size_t>(StatusCode::Count),
+              "a StatusCode is missing from kStatusCodes, or from braid.h");
+static_assert(std::size(kStatusCodes) == BRAID_STATUS_CODE_COUNT,
+              "a braid_status_code_t is missing from kStatusCodes, or "
+              "BRAID_STATUS_CODE_COUNT is stale");
+
+// The layouts the struct_size rule protects (braid.h): an appended field
+// starts at or past the struct's previous sizeof, which these record (on
+// LP64). Appending a field changes them; moving one must not happen.
+#if UINTPTR_MAX == UINT64_MAX
+static_assert(offsetof(braid_session_options_t, ieee_denormals) == 32 &&
+                  sizeof(braid_session_options_t) == 40,
+              "braid_session_options_t: fields are only appended");
+static_assert(offsetof(braid_plan_info_t, epochs) == 80 &&
+                  sizeof(braid_plan_info_t) == 88,
+              "braid_plan_info_t: fields are only appended");
+static_assert(offsetof(braid_tensor_info_t, byte_size) == 40 &&
+                  sizeof(braid_tensor_info_t) == 48,
+              "braid_tensor_info_t: fields are only appended");
+#endif
 
 struct braid_plan_t {
   std::shared_ptr<const LoadedPlan> plan;
@@ -25,10 +82,14 @@ struct braid_plan_t {
 
 struct braid_communicator_t {
   std::unique_ptr<MpiCommunicator> comm;
+  std::atomic<int> references{1};
 };
 
 struct braid_session_t {
   braid_plan_t *plan = nullptr;
+  /// Retained while the session lives: its shared arena and collectives
+  /// belong to the communicator. NULL without one.
+  braid_communicator_t *communicator = nullptr;
   std::unique_ptr<Session> session;
   std::atomic<int> references{1};
 };
@@ -65,12 +126,14 @@ template <typename F> braid_status_code_t guarded(F &&body) {
 braid_status_code_t tensorInfo(const LoadedPlan &plan, uint32_t id,
                                braid_tensor_info_t *out) {
   const PlanTensor &t = plan.tensors()[id];
-  out->name = t.name.c_str();
-  out->element_type =
+  braid_tensor_info_t info{};
+  info.name = t.name.c_str();
+  info.element_type =
       t.desc.type == braid::plan::ElementType::F32 ? BRAID_F32 : BRAID_I32;
-  out->rank = t.desc.shape.size();
-  out->shape = t.desc.shape.data();
-  out->byte_size = t.desc.bytes();
+  info.rank = t.desc.shape.size();
+  info.shape = t.desc.shape.data();
+  info.byte_size = t.desc.bytes();
+  writeToCaller(info, out);
   return BRAID_OK;
 }
 
@@ -79,6 +142,9 @@ braid_status_code_t entryTensor(const braid_plan_t *plan, const char *entry,
                                 braid_tensor_info_t *out) {
   if (!plan || !entry || !out)
     return nullArgument("plan, entry_point or out_info");
+  if (braid_status_code_t code =
+          report(checkStructSize(out->struct_size, "braid_tensor_info_t")))
+    return code;
   const PlanEntryPoint *e = plan->plan->findEntryPoint(entry);
   if (!e)
     return report(
@@ -102,7 +168,9 @@ extern "C" {
 
 const char *braid_status_message(void) { return lastError.c_str(); }
 
-const char *braid_version(void) { return BRAID_VERSION; }
+uint32_t braid_api_version(void) { return BRAID_API_VERSION; }
+
+const char *braid_runtime_version(void) { return BRAID_VERSION; }
 
 const char *braid_runtime_onednn_isa(void) { return onednnIsa(); }
 
@@ -149,17 +217,22 @@ braid_status_code_t braid_plan_info(const braid_plan_t *plan,
                                     braid_plan_info_t *out_info) {
   if (!plan || !out_info)
     return nullArgument("plan or out_info");
+  if (braid_status_code_t code =
+          report(checkStructSize(out_info->struct_size, "braid_plan_info_t")))
+    return code;
   const LoadedPlan &p = *plan->plan;
-  out_info->model_name = p.metadata().modelName.c_str();
-  out_info->compiler_version = p.metadata().compilerVersion.c_str();
-  out_info->batch = p.metadata().batch;
-  out_info->replicas = p.metadata().replicas;
-  out_info->module_hash = p.metadata().moduleHash;
-  out_info->entry_point_count = p.entryPoints().size();
-  out_info->parameter_count = p.parameters().size();
-  out_info->parameter_elements = p.parameterCount();
-  out_info->arena_bytes = p.arenaBytes();
-  out_info->epochs = p.metadata().epochs;
+  braid_plan_info_t info{};
+  info.model_name = p.metadata().modelName.c_str();
+  info.compiler_version = p.metadata().compilerVersion.c_str();
+  info.batch = p.metadata().batch;
+  info.replicas = p.metadata().replicas;
+  info.module_hash = p.metadata().moduleHash;
+  info.entry_point_count = p.entryPoints().size();
+  info.parameter_count = p.parameters().size();
+  info.parameter_elements = p.parameterCount();
+  info.arena_bytes = p.arenaBytes();
+  info.epochs = p.metadata().epochs;
+  writeToCaller(info, out_info);
   return BRAID_OK;
 }
 
@@ -219,36 +292,40 @@ braid_status_code_t braid_plan_label_classes(const braid_plan_t *plan,
   return BRAID_OK;
 }
 
-void braid_session_options_init(braid_session_options_t *options) {
-  if (options) {
-    options->threads = 0;
-    options->seed = 0;
-    options->communicator = nullptr;
-    options->ieee_denormals = 0;
-  }
-}
-
 braid_status_code_t braid_session_create(braid_plan_t *plan,
                                          const braid_session_options_t *options,
                                          braid_session_t **out_session) {
   if (!plan || !out_session)
     return nullArgument("plan or out_session");
   return guarded([&] {
+    // Options past the caller's struct_size keep their defaults.
+    using O = braid_session_options_t;
     SessionOptions opts;
+    braid_communicator_t *communicator = nullptr;
     if (options) {
-      opts.threads = options->threads;
-      opts.seed = options->seed;
-      if (options->communicator)
-        opts.communicator = options->communicator->comm.get();
-      opts.ieeeDenormals = options->ieee_denormals != 0;
+      if (braid_status_code_t code =
+              report(checkOptionsStruct(options, "braid_session_options_t")))
+        return code;
+      if (BRAID_STRUCT_HOLDS(options, O, threads))
+        opts.threads = options->threads;
+      if (BRAID_STRUCT_HOLDS(options, O, seed))
+        opts.seed = options->seed;
+      if (BRAID_STRUCT_HOLDS(options, O, communicator))
+        communicator = options->communicator;
+      if (BRAID_STRUCT_HOLDS(options, O, ieee_denormals))
+        opts.ieeeDenormals = options->ieee_denormals != 0;
     }
+    if (communicator)
+      opts.communicator = communicator->comm.get();
     std::unique_ptr<Session> session;
     if (braid_status_code_t code =
             report(Session::create(plan->plan, opts, &session)))
       return code;
-    braid_plan_retain(plan);
     auto *handle = new braid_session_t;
+    braid_plan_retain(plan);
     handle->plan = plan;
+    braid_communicator_retain(communicator);
+    handle->communicator = communicator;
     handle->session = std::move(session);
     *out_session = handle;
     return BRAID_OK;
@@ -267,8 +344,11 @@ void braid_session_retain(braid_session_t *session) {
 void braid_session_release(braid_session_t *session) {
   if (session &&
       session->references.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // The session first: its memory may be the communicator's shared arena.
     braid_plan_t *plan = session->plan;
+    braid_communicator_t *communicator = session->communicator;
     delete session;
+    braid_communicator_release(communicator);
     braid_plan_release(plan);
   }
 }
@@ -342,7 +422,7 @@ braid_status_code_t braid_session_save_checkpoint_with_metadata(
 // Communicators
 //===----------------------------------------------------------------------===//
 
-int braid_launched_by_mpirun(void) {
+int braid_communicator_launched_by_mpirun(void) {
   return MpiCommunicator::launchedByMpirun() ? 1 : 0;
 }
 
@@ -361,8 +441,15 @@ braid_communicator_create_mpi(double timeout_seconds,
   });
 }
 
-void braid_communicator_destroy(braid_communicator_t *communicator) {
-  delete communicator;
+void braid_communicator_retain(braid_communicator_t *communicator) {
+  if (communicator)
+    communicator->references.fetch_add(1, std::memory_order_relaxed);
+}
+
+void braid_communicator_release(braid_communicator_t *communicator) {
+  if (communicator &&
+      communicator->references.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    delete communicator;
 }
 
 int braid_communicator_rank(const braid_communicator_t *communicator) {

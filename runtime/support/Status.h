@@ -19,6 +19,7 @@ enum class StatusCode {
   Unsupported = 6,     // valid, but not implemented by this runtime
   Internal = 7,        // a bug in Braid
   Communication = 8,   // a collective failed: a peer rank died or hung
+  Count,               // not a code: one past the last (append above it)
 };
 
 class [[nodiscard]] Status {

@@ -40,6 +40,7 @@ Status describeInputs(braid_plan_t *plan, const char *entry, BoundInputs *out) {
                               " (compile a model with a train block)");
   for (size_t i = 0; i < inputs; ++i) {
     braid_tensor_info_t t;
+    braid_tensor_info_init(&t);
     braid_plan_entry_point_input(plan, entry, i, &t);
     if (t.rank == 0)
       return invalidPlan(std::string("input '") + t.name +
@@ -177,6 +178,7 @@ struct Trainer::State {
 /// The job's shape, the inputs of train_step and eval, the batch and
 /// epochs.
 Status Trainer::State::loadPlan() {
+  braid_plan_info_init(&info);
   braid_plan_info(plan, &info);
   comm = o.session.communicator;
   rank = braid_communicator_rank(comm);

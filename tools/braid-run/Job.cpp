@@ -3,12 +3,13 @@
 
 namespace braidrun {
 
-Job::~Job() { braid_communicator_destroy(comm_); }
+Job::~Job() { braid_communicator_release(comm_); }
 
 int Job::join(braid_plan_t *plan, double timeoutSeconds) {
   braid_plan_info_t info;
+  braid_plan_info_init(&info);
   braid_plan_info(plan, &info);
-  if (!braid_launched_by_mpirun()) {
+  if (!braid_communicator_launched_by_mpirun()) {
     if (info.replicas > 1)
       return fail("the plan was compiled for " + std::to_string(info.replicas) +
                   " replicas: start it with mpirun -np " +

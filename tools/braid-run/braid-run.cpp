@@ -83,6 +83,7 @@ int info(const std::string &planPath) {
     return failApi("cannot load plan " + planPath);
   PlanPtr plan(raw);
   braid_plan_info_t pi;
+  braid_plan_info_init(&pi);
   braid_plan_info(plan.get(), &pi);
   std::printf("plan:              %s\n", planPath.c_str());
   std::printf("model:             %s\n", pi.model_name);
@@ -106,6 +107,7 @@ int info(const std::string &planPath) {
     std::printf("entry point %s\n", name);
     for (size_t i = 0; i < inputs + outputs; ++i) {
       braid_tensor_info_t t;
+      braid_tensor_info_init(&t);
       if (i < inputs)
         braid_plan_entry_point_input(plan.get(), name, i, &t);
       else
@@ -165,11 +167,15 @@ private:
                                          &outputCount) != BRAID_OK)
       return failApi(o_.plan);
     inputs_.resize(inputCount);
-    for (size_t i = 0; i < inputCount; ++i)
+    for (size_t i = 0; i < inputCount; ++i) {
+      braid_tensor_info_init(&inputs_[i]);
       braid_plan_entry_point_input(plan_.get(), kEntry, i, &inputs_[i]);
+    }
     outputs_.resize(outputCount);
-    for (size_t o = 0; o < outputCount; ++o)
+    for (size_t o = 0; o < outputCount; ++o) {
+      braid_tensor_info_init(&outputs_[o]);
       braid_plan_entry_point_output(plan_.get(), kEntry, o, &outputs_[o]);
+    }
     return 0;
   }
 
@@ -353,7 +359,7 @@ int main(int argc, char **argv) {
   braidrun::preferSleepingWorkers(argv);
   CLI::App app{"braid-run: run a compiled Braid plan"};
   app.set_version_flag("--version",
-                       std::string("braid-run ") + braid_version());
+                       std::string("braid-run ") + braid_runtime_version());
   app.require_subcommand(1);
 
   std::string planPath;

@@ -3,15 +3,43 @@
  * Load a plan compiled by braidc, create sessions over it, bind inputs, run
  * entry points ("predict"), read outputs, and load and save checkpoints.
  *
+ * Names: braid_<noun>_<verb>, the noun being the handle or struct the
+ * function works on (plan, session, communicator, runtime, api, status); a
+ * function named after a property alone (braid_plan_info,
+ * braid_session_threads) reads it.
+ *
  * Errors: every function that can fail returns a braid_status_code_t; on
  * failure braid_status_message() returns a description of the last error on
  * the calling thread (valid until that thread's next failing call). No C++
  * exception crosses this API.
  *
  * Ownership: handles are reference counted; *_create and *_load functions
- * return a handle with one reference, *_release drops one. A session keeps
- * its plan alive. Pointers returned through out_ parameters are owned by the
- * handle and stay valid as each function documents.
+ * return a handle with one reference, *_retain adds one, *_release drops
+ * one. A session keeps its plan and its communicator alive. Pointers
+ * returned through out_ parameters are owned by the handle and stay valid as
+ * each function documents.
+ *
+ * Versions: BRAID_API_VERSION is this header's, braid_api_version() the
+ * loaded library's; braid_api_version_compatible() compares them. A minor
+ * version only adds (functions, enum values, struct fields appended as
+ * below); anything else is a new major version and a new SOVERSION of
+ * libbraid_runtime.so. While the major version is 0, every minor version
+ * may break the ABI and is part of the SOVERSION (libbraid_runtime.so.0.2).
+ *
+ * Growing structs: the structs the caller allocates
+ * (braid_session_options_t, braid_plan_info_t, braid_tensor_info_t) start
+ * with `size_t struct_size`, which the caller sets to the struct's sizeof
+ * in the header it was compiled with: the inline braid_<struct>_init
+ * functions do, or in C `= {.struct_size = sizeof x}`. Fields are only ever
+ * appended, each at or past the struct's previous sizeof (past any padding
+ * at its end), so an older program's struct_size never covers a newer
+ * field. The library reads and writes only the fields that lie wholly
+ * within struct_size: an option past an older program's struct_size takes
+ * its default (every option's default is its zero value), and an info
+ * field past it is not written. A struct_size below sizeof(size_t) is
+ * BRAID_INVALID_ARGUMENT; options past this library's struct (set by a
+ * program built against a newer header) must be zero, else
+ * BRAID_UNSUPPORTED.
  *
  * Threads: a plan is immutable and may be shared by any number of threads
  * and sessions; sessions over one plan share its constant data. A session is
@@ -29,6 +57,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,6 +68,13 @@ extern "C" {
 #else
 #define BRAID_API
 #endif
+
+/* The API version of this header (see "Versions" above). CMake reads the
+ * two numbers from here for the library's VERSION and SOVERSION. */
+#define BRAID_API_VERSION_MAJOR 0
+#define BRAID_API_VERSION_MINOR 2
+#define BRAID_API_VERSION                                                      \
+  ((uint32_t)BRAID_API_VERSION_MAJOR << 16 | (uint32_t)BRAID_API_VERSION_MINOR)
 
 /* Status codes; values are stable and only ever appended. */
 typedef enum braid_status_code_t {
@@ -52,6 +88,8 @@ typedef enum braid_status_code_t {
   BRAID_INTERNAL = 7,         /* a bug in Braid */
   BRAID_COMMUNICATION = 8,    /* a collective failed: a peer died or hung */
 } braid_status_code_t;
+/* One past the last status code. */
+#define BRAID_STATUS_CODE_COUNT 9
 
 typedef enum braid_element_type_t {
   BRAID_F32 = 0,
@@ -61,8 +99,27 @@ typedef enum braid_element_type_t {
 /* The last error on the calling thread; "" when there was none. */
 BRAID_API const char *braid_status_message(void);
 
-/* The runtime's version, e.g. "0.1.0". */
-BRAID_API const char *braid_version(void);
+/* The API version of the loaded library, as BRAID_API_VERSION encodes it:
+ * major << 16 | minor. */
+BRAID_API uint32_t braid_api_version(void);
+
+/* 1 when the loaded library implements the API of the header this program
+ * was compiled with: the same major version and at least the header's minor
+ * one (the same minor one while the major version is 0), else 0. A program
+ * that may load a library other than the one it was linked against (dlopen,
+ * LD_LIBRARY_PATH) checks this before any other call. */
+static inline int braid_api_version_compatible(void) {
+  uint32_t loaded = braid_api_version();
+  uint32_t major = loaded >> 16, minor = loaded & 0xffffu;
+  if (major != BRAID_API_VERSION_MAJOR)
+    return 0;
+  return BRAID_API_VERSION_MAJOR == 0 ? minor == BRAID_API_VERSION_MINOR
+                                      : minor >= BRAID_API_VERSION_MINOR;
+}
+
+/* The runtime's release version, e.g. "0.1.0" (braidc's and the CMake
+ * package's; the API version above is the library's interface). */
+BRAID_API const char *braid_runtime_version(void);
 
 /* The instruction sets the runtime computes with on this machine, as
  * readable names that live as long as the process: oneDNN's (e.g. "AVX2",
@@ -88,7 +145,9 @@ BRAID_API braid_status_code_t braid_plan_load_buffer(const void *data,
 BRAID_API void braid_plan_retain(braid_plan_t *plan);
 BRAID_API void braid_plan_release(braid_plan_t *plan);
 
+/* Caller-allocated: braid_plan_info_init sets struct_size. */
 typedef struct braid_plan_info_t {
+  size_t struct_size;
   const char *model_name;
   const char *compiler_version;
   int64_t batch;
@@ -101,6 +160,12 @@ typedef struct braid_plan_info_t {
   int64_t epochs; /* the train block's epochs; 0 without one */
 } braid_plan_info_t;
 
+/* Zeros *info and sets its struct_size to this header's sizeof. */
+static inline void braid_plan_info_init(braid_plan_info_t *info) {
+  memset(info, 0, sizeof *info);
+  info->struct_size = sizeof *info;
+}
+
 /* Strings in out_info live as long as the plan. */
 BRAID_API braid_status_code_t braid_plan_info(const braid_plan_t *plan,
                                               braid_plan_info_t *out_info);
@@ -109,13 +174,21 @@ BRAID_API braid_status_code_t braid_plan_info(const braid_plan_t *plan,
 BRAID_API braid_status_code_t braid_plan_entry_point_name(
     const braid_plan_t *plan, size_t index, const char **out_name);
 
+/* Caller-allocated: braid_tensor_info_init sets struct_size. */
 typedef struct braid_tensor_info_t {
+  size_t struct_size;
   const char *name;
   braid_element_type_t element_type;
   size_t rank;
   const int64_t *shape; /* rank entries */
   size_t byte_size;
 } braid_tensor_info_t;
+
+/* Zeros *info and sets its struct_size to this header's sizeof. */
+static inline void braid_tensor_info_init(braid_tensor_info_t *info) {
+  memset(info, 0, sizeof *info);
+  info->struct_size = sizeof *info;
+}
 
 /* Counts of an entry point's inputs and outputs. */
 BRAID_API braid_status_code_t braid_plan_entry_point_signature(
@@ -151,16 +224,19 @@ typedef struct braid_session_t braid_session_t;
 typedef struct braid_communicator_t braid_communicator_t;
 
 /* 1 when the process was started by mpirun (Open MPI), else 0. */
-BRAID_API int braid_launched_by_mpirun(void);
+BRAID_API int braid_communicator_launched_by_mpirun(void);
 /* Initializes MPI and returns the job's communicator (MPI_COMM_WORLD).
  * Every wait of a collective gives up after `timeout_seconds` with
  * BRAID_COMMUNICATION: a peer rank died or stopped answering. */
 BRAID_API braid_status_code_t braid_communicator_create_mpi(
     double timeout_seconds, braid_communicator_t **out_communicator);
-/* Collective when the communicator's sessions shared memory between the
- * ranks of one host (docs/c-api.md): destroy the sessions first, then the
- * communicator on every rank. */
-BRAID_API void braid_communicator_destroy(braid_communicator_t *communicator);
+/* Reference counting: each session created with the communicator holds a
+ * reference too, so the communicator may be released before its sessions.
+ * Dropping the last reference is collective when the communicator's
+ * sessions shared memory between the ranks of one host (docs/c-api.md):
+ * every rank drops it at the same point of its program. */
+BRAID_API void braid_communicator_retain(braid_communicator_t *communicator);
+BRAID_API void braid_communicator_release(braid_communicator_t *communicator);
 BRAID_API int braid_communicator_rank(const braid_communicator_t *communicator);
 BRAID_API int braid_communicator_size(const braid_communicator_t *communicator);
 /* Collective. BRAID_INVALID_PLAN, on every rank, when the ranks loaded
@@ -183,14 +259,16 @@ braid_communicator_all_gather(braid_communicator_t *communicator, double value,
 BRAID_API void braid_communicator_abort(braid_communicator_t *communicator,
                                         int exit_code);
 
+/* Caller-allocated: braid_session_options_init sets struct_size. */
 typedef struct braid_session_options_t {
+  size_t struct_size;
   /* oneDNN (OpenMP) threads; 0 = OMP_NUM_THREADS when it is set, else the
    * host's cores divided by its Braid processes. */
   int32_t threads;
   /* Seed of the parameter initializers. */
   uint64_t seed;
-  /* The job's communicator for a plan with replicas (not owned; it must
-   * outlive the session); NULL for one process alone. */
+  /* The job's communicator for a plan with replicas, which the session
+   * retains until it is released; NULL for one process alone. */
   braid_communicator_t *communicator;
   /* Nonzero: runs compute with IEEE denormals. 0 (the default): denormals
    * are flushed to zero during a run, which keeps training from slowing
@@ -198,8 +276,14 @@ typedef struct braid_session_options_t {
   int32_t ieee_denormals;
 } braid_session_options_t;
 
-/* Fills *options with the defaults. */
-BRAID_API void braid_session_options_init(braid_session_options_t *options);
+/* Fills *options with the defaults (zeros) and struct_size with this
+ * header's sizeof: inline, so that it is the program's header that counts,
+ * whichever library it loads. */
+static inline void
+braid_session_options_init(braid_session_options_t *options) {
+  memset(options, 0, sizeof *options);
+  options->struct_size = sizeof *options;
+}
 
 /* Creates a session: allocates its memory, initializes its parameters from
  * the plan's initializers and creates every kernel. `options` may be NULL

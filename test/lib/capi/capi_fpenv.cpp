@@ -3,11 +3,13 @@
 // sets an unusual MXCSR (round toward zero, FTZ and DAZ off); each run must
 // leave it so (exactly when flushing, its modes with IEEE denormals), and
 // flush a denormal product (1e-20 * 1e-20) and a denormal input (1e-40 * 1)
-// to zero unless the session asks for IEEE denormals. Prints one line per
-// case; x86-64 only.
+// to zero unless the session asks for IEEE denormals. Options from a program
+// built against an older header, whose struct ends before ieee_denormals,
+// get the default: flushing. Prints one line per case; x86-64 only.
 #include "braid/braid.h"
 
 #include <cfloat>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -29,15 +31,12 @@ bool check(braid_status_code_t code, const char *what) {
   return false;
 }
 
-/// Runs a * b on a session with the given options; returns false on an API
-/// failure.
-bool runCase(braid_plan_t *plan, int threads, int ieee, const char *label) {
-  braid_session_options_t options;
-  braid_session_options_init(&options);
-  options.threads = threads;
-  options.ieee_denormals = ieee;
+/// Runs a * b on a session with `options`, which should compute with IEEE
+/// denormals when `ieee`; returns false on an API failure.
+bool runSession(braid_plan_t *plan, const braid_session_options_t *options,
+                bool ieee, const char *label) {
   braid_session_t *session = nullptr;
-  if (!check(braid_session_create(plan, &options, &session), "create"))
+  if (!check(braid_session_create(plan, options, &session), "create"))
     return false;
   // Lane 0: a denormal product of normal numbers (FTZ); lane 1: a denormal
   // input (DAZ); lanes 2-3: normal values, which must be untouched.
@@ -77,6 +76,31 @@ bool runCase(braid_plan_t *plan, int threads, int ieee, const char *label) {
   return true;
 }
 
+bool runCase(braid_plan_t *plan, int threads, bool ieee, const char *label) {
+  braid_session_options_t options;
+  braid_session_options_init(&options);
+  options.threads = threads;
+  options.ieee_denormals = ieee ? 1 : 0;
+  return runSession(plan, &options, ieee, label);
+}
+
+/// Options as a program built before ieee_denormals was appended passes
+/// them: struct_size ends where the field starts. The bytes past it are
+/// nonzero, so a library that read the field would compute with IEEE
+/// denormals instead of the default, flushing.
+bool runOlderOptions(braid_plan_t *plan) {
+  alignas(braid_session_options_t) unsigned char
+      bytes[sizeof(braid_session_options_t)];
+  std::memset(bytes, 0xff, sizeof bytes);
+  braid_session_options_t older;
+  braid_session_options_init(&older);
+  older.threads = 1;
+  older.struct_size = offsetof(braid_session_options_t, ieee_denormals);
+  std::memcpy(bytes, &older, older.struct_size);
+  return runSession(plan, reinterpret_cast<braid_session_options_t *>(bytes),
+                    /*ieee=*/false, "older options, 1 thread");
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -87,10 +111,10 @@ int main(int argc, char **argv) {
   braid_plan_t *plan = nullptr;
   if (!check(braid_plan_load_file(argv[1], &plan), "load"))
     return 1;
-  bool ok = runCase(plan, 1, 0, "flush, 1 thread") &&
-            runCase(plan, 2, 0, "flush, 2 threads") &&
-            runCase(plan, 1, 1, "ieee, 1 thread") &&
-            runCase(plan, 2, 1, "ieee, 2 threads");
+  bool ok = runCase(plan, 1, false, "flush, 1 thread") &&
+            runCase(plan, 2, false, "flush, 2 threads") &&
+            runCase(plan, 1, true, "ieee, 1 thread") &&
+            runCase(plan, 2, true, "ieee, 2 threads") && runOlderOptions(plan);
   braid_plan_release(plan);
   return ok ? 0 : 1;
 }

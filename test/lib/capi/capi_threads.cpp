@@ -68,6 +68,7 @@ bool predict(braid_session_t *session, braid_plan_t *plan, const Case &c,
   braid_plan_entry_point_signature(plan, "predict", &inputs, &outputCount);
   for (size_t i = 0; i < inputs; ++i) {
     braid_tensor_info_t t;
+    braid_tensor_info_init(&t);
     braid_plan_entry_point_input(plan, "predict", i, &t);
     if (!check(braid_session_bind_input(session, "predict", t.name,
                                         c.inputs[i].data(), t.byte_size),
@@ -79,6 +80,7 @@ bool predict(braid_session_t *session, braid_plan_t *plan, const Case &c,
   outputs->resize(outputCount);
   for (size_t o = 0; o < outputCount; ++o) {
     braid_tensor_info_t t;
+    braid_tensor_info_init(&t);
     braid_plan_entry_point_output(plan, "predict", o, &t);
     const void *data;
     size_t bytes;
@@ -118,6 +120,7 @@ int main(int argc, char **argv) {
     for (int c = 0; c < kThreads; ++c) {
       for (size_t i = 0; i < inputs; ++i) {
         braid_tensor_info_t t;
+        braid_tensor_info_init(&t);
         braid_plan_entry_point_input(plan, "predict", i, &t);
         cases[c].inputs.push_back(makeInput(t, c));
       }
