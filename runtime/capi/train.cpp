@@ -44,24 +44,6 @@ constexpr size_t kFirstEvaluationSize = sizeof(braid_evaluation_t);
 
 extern "C" {
 
-void braid_trainer_options_init(braid_trainer_options_t *options) {
-  if (!options)
-    return;
-  *options = braid_trainer_options_t{};
-  options->struct_size = sizeof *options;
-  options->eval_every = 1;
-  braid_session_options_init(&options->session);
-  options->progress_style = BRAID_PROGRESS_LINES;
-  options->progress_every = 100;
-}
-
-void braid_evaluation_init(braid_evaluation_t *evaluation) {
-  if (!evaluation)
-    return;
-  *evaluation = braid_evaluation_t{};
-  evaluation->struct_size = sizeof *evaluation;
-}
-
 braid_status_code_t braid_trainer_create(braid_plan_t *plan,
                                          const braid_trainer_options_t *options,
                                          braid_trainer_t **out_trainer) {

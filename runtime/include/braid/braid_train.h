@@ -108,8 +108,17 @@ typedef struct braid_trainer_options_t {
   void *user_data;
 } braid_trainer_options_t;
 
-/* Fills *options with the defaults, struct_size included. */
-BRAID_API void braid_trainer_options_init(braid_trainer_options_t *options);
+/* Fills *options with the defaults, struct_size the header's sizeof: inline,
+ * like braid_session_options_init, so that the size is the program's. */
+static inline void
+braid_trainer_options_init(braid_trainer_options_t *options) {
+  memset(options, 0, sizeof *options);
+  options->struct_size = sizeof *options;
+  options->eval_every = 1;
+  braid_session_options_init(&options->session);
+  options->progress_style = BRAID_PROGRESS_LINES;
+  options->progress_every = 100;
+}
 
 /* Creates a trainer over `plan`: reads the data (checking it against the
  * inputs of train_step and eval), creates the session and loads
@@ -136,8 +145,12 @@ typedef struct braid_evaluation_t {
   int64_t dataset_samples; /* samples in the evaluation data */
 } braid_evaluation_t;
 
-/* Sets struct_size; call before braid_trainer_evaluate. */
-BRAID_API void braid_evaluation_init(braid_evaluation_t *evaluation);
+/* Zeroes *evaluation and sets struct_size (inline, the program's sizeof);
+ * call before braid_trainer_evaluate. */
+static inline void braid_evaluation_init(braid_evaluation_t *evaluation) {
+  memset(evaluation, 0, sizeof *evaluation);
+  evaluation->struct_size = sizeof *evaluation;
+}
 
 /* Evaluates the current parameters on the evaluation data, over every
  * whole batch. BRAID_NOT_FOUND when the trainer has no evaluation data or
