@@ -48,9 +48,10 @@ public:
                     const std::vector<void *> &outputs) = 0;
 
   /// Computes the outputs from the inputs last bound. Never allocates a
-  /// buffer (native kernels allocate nothing; oneDNN's execute keeps a few
-  /// bytes of argument bookkeeping per call) and never creates a oneDNN
-  /// primitive. Fails only for data-dependent errors
+  /// tensor's buffer (Braid's own loops allocate nothing; oneDNN's execute
+  /// keeps a few bytes of argument bookkeeping per call, and OpenBLAS's
+  /// AVX-512 small-matrix kernels a packing buffer per call) and never
+  /// creates a oneDNN primitive. Fails only for data-dependent errors
   /// (a label out of range), with a message naming the value.
   virtual Status run() = 0;
 

@@ -11,7 +11,10 @@
 // AVX2 machines: it falls to about 40 GFLOP/s on aligned, untransposed operands
 // of a few MB, where OpenBLAS holds 75-80, and it allocates packing buffers
 // on every call, even with a user scratchpad, where OpenBLAS allocates its
-// buffers once, on the first call. On the reference model's small products,
+// buffers once, on the first call (except its small-matrix kernels on
+// AVX-512 machines, which pack into a buffer allocated at every call for
+// products of up to about 10^6 multiply-adds; see docs/benchmarks.md, "No
+// allocation"). On the reference model's small products,
 // where oneDNN's GEMM is faster in isolation, whole training steps still
 // ran faster on OpenBLAS. `bench/gemm_backends.cpp` has the comparison
 // (docs/benchmarks.md).
