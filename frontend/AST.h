@@ -3,9 +3,9 @@
 #ifndef BRAID_FRONTEND_AST_H
 #define BRAID_FRONTEND_AST_H
 
-#include "shape/ShapeRules.h"
 #include "frontend/Builtins.h"
 #include "frontend/Diagnostics.h"
+#include "shape/ShapeRules.h"
 
 #include <memory>
 #include <optional>

@@ -1,7 +1,7 @@
 // Semantic checks of declarations, names, expressions and the train block.
 // Calls of builtins are checked in SemaCalls.cpp.
-#include "shape/ModelRules.h"
 #include "frontend/SemaInternal.h"
+#include "shape/ModelRules.h"
 
 #include <limits>
 #include <set>

@@ -3,10 +3,10 @@
 
 #include "runtime/exec/ShardedUpdate.h"
 
-#include "shape/ShapeRules.h"
 #include "runtime/exec/Initializers.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/support/FloatEnv.h"
+#include "shape/ShapeRules.h"
 
 #include <omp.h>
 

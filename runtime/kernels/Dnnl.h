@@ -8,9 +8,9 @@
 #ifndef BRAID_RUNTIME_KERNELS_DNNL_H
 #define BRAID_RUNTIME_KERNELS_DNNL_H
 
-#include "shape/ShapeRules.h"
 #include "runtime/kernels/Kernel.h"
 #include "runtime/plan/KernelKinds.h"
+#include "shape/ShapeRules.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl.hpp>

@@ -3,10 +3,10 @@
 // checks of a step's kind and operands are in ValidateStep.cpp).
 #include "runtime/plan/LoadedPlan.h"
 
-#include "shape/ModelRules.h"
 #include "runtime/io/AtomicFile.h"
 #include "runtime/plan/PlanFormat.h"
 #include "runtime/plan/StepRules.h"
+#include "shape/ModelRules.h"
 
 #include <cstdlib>
 #include <cstring>

@@ -5,8 +5,8 @@
 #ifndef BRAID_RUNTIME_PLAN_STEPRULES_H
 #define BRAID_RUNTIME_PLAN_STEPRULES_H
 
-#include "shape/ShapeRules.h"
 #include "runtime/plan/StepDesc.h"
+#include "shape/ShapeRules.h"
 
 namespace braid::runtime {
 

@@ -4,8 +4,8 @@
 // that passes gives its kernel nothing it could read or write out of bounds.
 #include "runtime/plan/LoadedPlan.h"
 
-#include "shape/ModelRules.h"
 #include "runtime/plan/StepRules.h"
+#include "shape/ModelRules.h"
 
 #include <algorithm>
 

@@ -2,9 +2,9 @@
 // user names on the command line.
 #include "runtime/train/Dataset.h"
 
-#include "shape/ShapeRules.h"
 #include "runtime/io/Idx.h"
 #include "runtime/io/Npy.h"
+#include "shape/ShapeRules.h"
 
 #include <cstring>
 #include <set>

@@ -4,9 +4,9 @@
 #ifndef BRAID_UNITTESTS_RUNTIME_KERNELS_KERNELTESTHARNESS_H
 #define BRAID_UNITTESTS_RUNTIME_KERNELS_KERNELTESTHARNESS_H
 
-#include "shape/ShapeRules.h"
 #include "runtime/kernels/Kernel.h"
 #include "runtime/plan/KernelKinds.h"
+#include "shape/ShapeRules.h"
 
 #include <gtest/gtest.h>
 
