@@ -26,12 +26,22 @@ constexpr uint32_t kFlushBits = kFlushToZero | kDenormalsAreZero;
 thread_local uint32_t workerState;
 thread_local bool workerSaved = false;
 
+/// The team of the enabled scope that set this thread's workers and is still
+/// open, 0 when none is.
+thread_local int coveredTeam = 0;
+
 } // namespace
 
 FlushDenormalsScope::FlushDenormalsScope(bool enabled, int threads)
     : enabled_(enabled), threads_(threads) {
   if (!enabled_)
     return;
+  if (coveredTeam >= threads_) {
+    nested_ = true;
+    return;
+  }
+  enclosingTeam_ = coveredTeam;
+  coveredTeam = threads_;
   // The workers first: a worker that OpenMP starts here inherits the
   // caller's MXCSR, which must still be the caller's own so that the worker
   // saves (and later gets back) the state it would have had without Braid.
@@ -52,8 +62,9 @@ FlushDenormalsScope::FlushDenormalsScope(bool enabled, int threads)
 }
 
 FlushDenormalsScope::~FlushDenormalsScope() {
-  if (!enabled_)
+  if (!enabled_ || nested_)
     return;
+  coveredTeam = enclosingTeam_;
   // The caller's state exactly as it was, status flags included: a run's
   // inexact or underflow flags are the runtime's business, not the caller's.
   _mm_setcsr(callerState_);

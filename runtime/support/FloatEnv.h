@@ -12,10 +12,10 @@
 // with its own floating-point needs, so a scope sets them for one run only,
 // on the calling thread and the OpenMP workers, and restores each thread's
 // own state when it ends. On one thread that is two MXCSR writes. With
-// workers it is two more OpenMP regions a run: a batch-1 predict of the
-// reference model on 2 threads (whose kernels do not fork) takes 4.0 us
-// instead of 2.6 with libgomp's spinning workers, 19 us with sleeping ones
-// (OMP_WAIT_POLICY=passive).
+// workers it is two more OpenMP regions a run, which wake sleeping workers
+// (OMP_WAIT_POLICY=passive): a cost on every step of a small model. A loop
+// of runs therefore holds one scope around all of them (the trainer does),
+// and the runs' own scopes, nested in it, do nothing.
 #ifndef BRAID_RUNTIME_SUPPORT_FLOATENV_H
 #define BRAID_RUNTIME_SUPPORT_FLOATENV_H
 
@@ -36,6 +36,13 @@ public:
   FlushDenormalsScope &operator=(const FlushDenormalsScope &) = delete;
 
 private:
+  /// Inside an enclosing scope of this thread whose team is at least as
+  /// large, a scope does nothing: the threads flush already, and the
+  /// enclosing scope restores them. A loop of runs (the trainer's epochs)
+  /// holds one scope around them, so its steps fork no extra regions.
+  bool nested_ = false;
+  /// The enclosing scopes' team, given back when this one ends.
+  int enclosingTeam_ = 0;
   bool enabled_;
   int threads_;
   uint32_t callerState_ = 0;

@@ -100,6 +100,41 @@ TEST_F(FloatEnvTest, CallerThatFlushesKeepsFlushing) {
   EXPECT_EQ(_mm_getcsr(), flushing);
 }
 
+// Tests that a scope inside an enclosing one of the same team (a run inside
+// the trainer's loop) leaves the threads flushing when it ends, so it needs
+// no region of its own, and that the enclosing scope restores them; and
+// that an inner scope of a larger team sets and restores the extra workers
+// while the enclosing team keeps flushing.
+TEST_F(FloatEnvTest, NestedScopeLeavesRestoringToTheEnclosingOne) {
+  {
+    FlushDenormalsScope outer(/*enabled=*/true, kTeam);
+    { FlushDenormalsScope inner(/*enabled=*/true, kTeam); }
+    std::vector<bool> between = teamFlushes();
+    for (int t = 0; t < kTeam; ++t)
+      EXPECT_TRUE(between[t]) << "thread " << t;
+    EXPECT_TRUE(flushesDenormals());
+  }
+  std::vector<bool> after = teamFlushes();
+  for (int t = 0; t < kTeam; ++t)
+    EXPECT_FALSE(after[t]) << "thread " << t;
+  EXPECT_EQ(_mm_getcsr(), kDefaultState);
+
+  {
+    FlushDenormalsScope outer(/*enabled=*/true, 1);
+    {
+      FlushDenormalsScope inner(/*enabled=*/true, kTeam);
+      std::vector<bool> inside = teamFlushes();
+      for (int t = 0; t < kTeam; ++t)
+        EXPECT_TRUE(inside[t]) << "thread " << t;
+    }
+    EXPECT_TRUE(flushesDenormals());
+    std::vector<bool> between = teamFlushes();
+    for (int t = 1; t < kTeam; ++t)
+      EXPECT_FALSE(between[t]) << "worker " << t;
+  }
+  EXPECT_EQ(_mm_getcsr(), kDefaultState);
+}
+
 } // namespace
 } // namespace braid::runtime
 
