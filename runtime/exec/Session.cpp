@@ -100,9 +100,10 @@ Status Session::build(const SessionOptions &options) {
                            std::to_string(options.threads));
   // The caller's --threads, then the user's OMP_NUM_THREADS, then a share
   // of the host.
-  threads_ = options.threads > 0 ? options.threads
-             : envThreads() > 0  ? envThreads()
-                                 : defaultThreads();
+  const int fromEnvironment = envThreads();
+  threads_ = options.threads > 0   ? options.threads
+             : fromEnvironment > 0 ? fromEnvironment
+                                   : defaultThreads();
   flushDenormals_ = !options.ieeeDenormals;
   omp_set_num_threads(threads_);
   context_ = std::make_unique<KernelContext>();
