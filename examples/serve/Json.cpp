@@ -1,6 +1,7 @@
 // Conversions between JSON nested arrays and the runtime's tensor buffers.
 #include "Json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -156,6 +157,88 @@ json tensorToJson(const std::vector<unsigned char> &data, const TensorSpec &t,
   if (elements * 4 > data.size()) // never: the runtime gives t.bytes
     return json();
   return rowsToJson(data.data(), t, shape, 0, &index);
+}
+
+namespace {
+
+/// Thrown from the parser's callback to stop the parse at a bound.
+struct OverBound {
+  int status;
+  std::string message;
+};
+
+/// Rows and columns of a flat index into `shape`, as "[0][3]".
+std::string indexPath(size_t index, const std::vector<int64_t> &shape) {
+  std::string path;
+  for (size_t d = shape.size(); d-- > 0;) {
+    path = "[" + std::to_string(index % shape[d]) + "]" + path;
+    index /= static_cast<size_t>(shape[d]);
+  }
+  return path;
+}
+
+} // namespace
+
+bool parseBody(const std::string &body, int maxDepth, size_t maxValues,
+               json *out, int *status, std::string *error) {
+  size_t values = 0;
+  auto bound = [&](int depth, json::parse_event_t event, json &) {
+    if (event == json::parse_event_t::key ||
+        event == json::parse_event_t::object_end ||
+        event == json::parse_event_t::array_end)
+      return true;
+    // depth is the number of arrays and objects around the value.
+    if (depth >= maxDepth)
+      throw OverBound{400, "request body nests arrays and objects more than " +
+                               std::to_string(maxDepth) +
+                               " deep; {\"inputs\": {NAME: nested arrays}} "
+                               "for predict's inputs needs at most that"};
+    if (++values > maxValues)
+      throw OverBound{413, "request body holds more than " +
+                               std::to_string(maxValues) +
+                               " JSON values; predict's inputs take fewer"};
+    return true;
+  };
+  try {
+    *out = json::parse(body, bound);
+    return true;
+  } catch (const OverBound &e) {
+    *status = e.status;
+    *error = e.message;
+  } catch (const json::out_of_range &e) {
+    // nlohmann reports 1e999 as out_of_range, not as a parse error.
+    *status = 400;
+    *error = std::string("request body has a number out of the range of a "
+                         "double: ") +
+             e.what();
+  } catch (const json::exception &e) {
+    *status = 400;
+    *error = std::string("request body is not JSON: ") + e.what();
+  }
+  return false;
+}
+
+std::string firstNonFinite(const std::vector<unsigned char> &data,
+                           const TensorSpec &t, int64_t batch, int64_t rows) {
+  if (t.type != BRAID_F32)
+    return "";
+  std::vector<int64_t> shape = t.shape;
+  if (rows >= 0 && batched(t, batch))
+    shape[0] = rows;
+  size_t elements = 1;
+  for (int64_t d : shape)
+    elements *= static_cast<size_t>(d);
+  elements = std::min(elements, data.size() / 4);
+  for (size_t i = 0; i < elements; ++i) {
+    float f;
+    std::memcpy(&f, data.data() + 4 * i, sizeof f);
+    if (!std::isfinite(f))
+      return t.name + indexPath(i, shape) + " = " +
+             (std::isnan(f) ? "nan"
+              : f > 0       ? "inf"
+                            : "-inf");
+  }
+  return "";
 }
 
 json specToJson(const TensorSpec &t) {

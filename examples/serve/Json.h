@@ -26,6 +26,20 @@ bool tensorFromJson(const nlohmann::json &value, const TensorSpec &t,
 nlohmann::json tensorToJson(const std::vector<unsigned char> &data,
                             const TensorSpec &t, int64_t batch, int64_t rows);
 
+/// Parses a request body with bounds on what the parse may build: arrays
+/// and objects at most `maxDepth` deep, at most `maxValues` JSON values in
+/// all. Either bound stops the parse where it is crossed, so a body's tree
+/// costs a bounded multiple of what predict takes, whatever the body holds.
+/// On failure returns false with an HTTP status (400 not JSON or a number
+/// out of range of a double, 413 over a bound) and a message.
+bool parseBody(const std::string &body, int maxDepth, size_t maxValues,
+               nlohmann::json *out, int *status, std::string *error);
+
+/// "logits[0][3] = inf" for the first value of the first `rows` rows of an
+/// f32 output that is not finite; empty when all are (and for i32).
+std::string firstNonFinite(const std::vector<unsigned char> &data,
+                           const TensorSpec &t, int64_t batch, int64_t rows);
+
 /// {"name", "type", "shape"} of a tensor.
 nlohmann::json specToJson(const TensorSpec &t);
 

@@ -4,7 +4,7 @@
 
 #include "Json.h"
 
-#include <exception>
+#include <algorithm>
 
 namespace serve {
 
@@ -12,108 +12,103 @@ using nlohmann::json;
 
 namespace {
 
-void reply(httplib::Response &res, int status, const json &body) {
-  res.status = status;
+HttpResponse reply(int status, const json &body) {
+  HttpResponse r;
+  r.status = status;
   // Messages may quote the request's bytes, which need not be UTF-8.
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
-                  "application/json");
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
 }
 
-void error(httplib::Response &res, int status, const std::string &message) {
-  reply(res, status, {{"error", message}});
+HttpResponse notAllowed(const HttpRequest &request, const char *allow) {
+  HttpResponse r =
+      reply(405, {{"error", request.method + " " + request.path +
+                                " is not allowed; it takes " + allow}});
+  r.headers.emplace_back("Allow", allow);
+  return r;
 }
 
-/// A message for an error status that no route produced.
-std::string defaultMessage(const httplib::Request &req, int status,
-                           size_t maxBodyBytes) {
-  switch (status) {
-  case 404:
-    return "no route " + req.method + " " + req.path +
-           "; try GET /healthz, GET /v1/models/NAME or POST "
-           "/v1/models/NAME:predict";
-  case 413:
-    return "request body is over the limit of " + std::to_string(maxBodyBytes) +
-           " bytes (--max-body-bytes)";
-  case 400:
-    return "malformed HTTP request";
-  default:
-    return "HTTP status " + std::to_string(status);
-  }
-}
+const char kPrefix[] = "/v1/models/";
+const char kPredict[] = ":predict";
 
 } // namespace
 
-Server::Server(ModelHandle &model, const ServerOptions &options)
-    : model_(model), options_(options) {
-  int threads = options.threads;
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http_.set_payload_max_length(options.maxBodyBytes);
-  // httplib writes a response's headers and body separately; with Nagle's
-  // algorithm the body then waits for the client's delayed ACK (40 ms).
-  http_.set_tcp_nodelay(true);
-  http_.Get("/healthz", [this](const httplib::Request &req,
-                               httplib::Response &res) { health(req, res); });
-  http_.Get(R"(/v1/models/([^/:]+))",
-            [this](const httplib::Request &req, httplib::Response &res) {
-              metadata(req, res);
-            });
-  http_.Post(R"(/v1/models/([^/:]+):predict)",
-             [this](const httplib::Request &req, httplib::Response &res) {
-               predict(req, res);
-             });
-  // Statuses set by httplib itself (no route, body too large) get a JSON
-  // message as well; responses of the routes already have one.
-  size_t limit = options.maxBodyBytes;
-  http_.set_error_handler(
-      [limit](const httplib::Request &req, httplib::Response &res) {
-        if (res.body.empty())
-          error(res, res.status, defaultMessage(req, res.status, limit));
-      });
-  http_.set_exception_handler([](const httplib::Request &,
-                                 httplib::Response &res, std::exception_ptr e) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception &ex) {
-      what = ex.what();
-    } catch (...) {
+Server::Server(ModelHandle &model, const HttpOptions &options)
+    : model_(model), http_(*this, options) {
+  // A predict body is {"inputs": {NAME: nested arrays}}: two objects over
+  // arrays as deep as the highest rank, and about one JSON value per
+  // element. Twice that leaves room for the 422s that say which row is too
+  // long, and keeps the parsed tree a small multiple of the inputs.
+  const EntryPointSpec &entry = *model_.find("predict");
+  size_t rank = 0, values = 0;
+  for (const TensorSpec &t : entry.inputs) {
+    rank = std::max(rank, t.shape.size());
+    size_t elements = 1, arrays = 1;
+    for (int64_t d : t.shape) {
+      arrays += elements;
+      elements *= static_cast<size_t>(d);
     }
-    error(res, 500, "internal error: " + what);
-  });
+    values += elements + arrays + 1;
+  }
+  maxDepth_ = static_cast<int>(rank) + 3;
+  maxValues_ = 2 * values + 1024;
 }
 
-bool Server::bind(std::string *message) {
-  if (options_.port == 0) {
-    port_ = http_.bind_to_any_port(options_.host.c_str());
-    if (port_ > 0)
-      return true;
-  } else if (http_.bind_to_port(options_.host.c_str(), options_.port)) {
-    port_ = options_.port;
+HttpResponse Server::error(int status, const std::string &message) {
+  HttpResponse r = reply(status, {{"error", message}});
+  // After a 4xx of the HTTP layer (malformed, over a limit, too slow) the
+  // connection's next bytes cannot be trusted to start a request; after a
+  // 503 (busy) or a 500 they can.
+  r.close = status < 500;
+  return r;
+}
+
+bool Server::answerNow(const HttpRequest &request, HttpResponse *response) {
+  const std::string &path = request.path;
+  if (path == "/healthz") {
+    *response = request.method == "GET" ? reply(200, {{"status", "ok"}})
+                                        : notAllowed(request, "GET");
     return true;
   }
-  *message =
-      "cannot listen on " + options_.host + ":" + std::to_string(options_.port);
-  return false;
-}
-
-bool Server::serve() { return http_.listen_after_bind(); }
-
-bool Server::knownModel(const httplib::Request &req, httplib::Response &res) {
-  if (req.matches[1] == model_.name())
+  std::string rest = path.rfind(kPrefix, 0) == 0
+                         ? path.substr(sizeof kPrefix - 1)
+                         : std::string("/");
+  bool isPredict = rest.size() > sizeof kPredict - 1 &&
+                   rest.compare(rest.size() - (sizeof kPredict - 1),
+                                std::string::npos, kPredict) == 0;
+  std::string name =
+      isPredict ? rest.substr(0, rest.size() - (sizeof kPredict - 1)) : rest;
+  if (name.empty() || name.find_first_of("/:") != std::string::npos) {
+    *response =
+        reply(404, {{"error", "no route " + request.method + " " + path +
+                                  "; try GET /healthz, GET "
+                                  "/v1/models/NAME or POST "
+                                  "/v1/models/NAME:predict"}});
     return true;
-  error(res, 404,
-        "no model '" + req.matches[1].str() + "'; this server has '" +
-            model_.name() + "'");
-  return false;
+  }
+  if (name != model_.name()) {
+    *response =
+        reply(404, {{"error", "no model '" + name + "'; this server has '" +
+                                  model_.name() + "'"}});
+    return true;
+  }
+  if (!isPredict) {
+    *response =
+        request.method == "GET" ? metadata() : notAllowed(request, "GET");
+    return true;
+  }
+  if (request.method != "POST") {
+    *response = notAllowed(request, "POST");
+    return true;
+  }
+  return false; // predict runs on a worker
 }
 
-void Server::health(const httplib::Request &, httplib::Response &res) {
-  reply(res, 200, {{"status", "ok"}});
+HttpResponse Server::answer(const HttpRequest &request) {
+  return predict(request);
 }
 
-void Server::metadata(const httplib::Request &req, httplib::Response &res) {
-  if (!knownModel(req, res))
-    return;
+HttpResponse Server::metadata() const {
   json entries = json::object();
   for (const EntryPointSpec &e : model_.entryPoints()) {
     json inputs = json::array(), outputs = json::array();
@@ -123,27 +118,24 @@ void Server::metadata(const httplib::Request &req, httplib::Response &res) {
       outputs.push_back(specToJson(t));
     entries[e.name] = {{"inputs", inputs}, {"outputs", outputs}};
   }
-  reply(res, 200,
-        {{"name", model_.name()},
-         {"batch", model_.batch()},
-         {"entry_points", entries}});
+  return reply(200, {{"name", model_.name()},
+                     {"batch", model_.batch()},
+                     {"entry_points", entries}});
 }
 
-void Server::predict(const httplib::Request &req, httplib::Response &res) {
-  if (!knownModel(req, res))
-    return;
+HttpResponse Server::predict(const HttpRequest &request) {
+  auto fail = [](int status, const std::string &message) {
+    return reply(status, {{"error", message}});
+  };
   json body;
-  try {
-    body = json::parse(req.body);
-  } catch (const json::parse_error &e) {
-    return error(res, 400,
-                 std::string("request body is not JSON: ") + e.what());
-  }
+  int status;
+  std::string message;
+  if (!parseBody(request.body, maxDepth_, maxValues_, &body, &status, &message))
+    return fail(status, message);
   if (!body.is_object() || !body.contains("inputs") ||
       !body["inputs"].is_object())
-    return error(res, 400,
-                 "request body must be an object {\"inputs\": {NAME: "
-                 "nested arrays, ...}}");
+    return fail(400, "request body must be an object {\"inputs\": {NAME: "
+                     "nested arrays, ...}}");
   const json &given = body["inputs"];
   const EntryPointSpec &entry = *model_.find("predict");
 
@@ -155,9 +147,8 @@ void Server::predict(const httplib::Request &req, httplib::Response &res) {
     for (const TensorSpec &t : entry.inputs)
       known |= t.name == it.key();
     if (!known)
-      return error(res, 422,
-                   "predict has no input '" + it.key() + "'; it takes " +
-                       takes);
+      return fail(422,
+                  "predict has no input '" + it.key() + "'; it takes " + takes);
   }
 
   std::vector<std::vector<unsigned char>> inputs(entry.inputs.size());
@@ -166,18 +157,16 @@ void Server::predict(const httplib::Request &req, httplib::Response &res) {
   for (size_t i = 0; i < entry.inputs.size(); ++i) {
     const TensorSpec &t = entry.inputs[i];
     if (!given.contains(t.name))
-      return error(res, 422,
-                   "missing input '" + t.name + "'; predict takes " + takes);
+      return fail(422,
+                  "missing input '" + t.name + "'; predict takes " + takes);
     int64_t r;
-    std::string message;
     if (!tensorFromJson(given[t.name], t, model_.batch(), &inputs[i], &r,
                         &message))
-      return error(res, 422, message);
+      return fail(422, message);
     if (r >= 0 && rows >= 0 && r != rows)
-      return error(res, 422,
-                   "inputs have different numbers of rows: '" + rowsOf +
-                       "' has " + std::to_string(rows) + ", '" + t.name +
-                       "' has " + std::to_string(r));
+      return fail(422, "inputs have different numbers of rows: '" + rowsOf +
+                           "' has " + std::to_string(rows) + ", '" + t.name +
+                           "' has " + std::to_string(r));
     if (r >= 0) {
       rows = r;
       rowsOf = t.name;
@@ -185,14 +174,20 @@ void Server::predict(const httplib::Request &req, httplib::Response &res) {
   }
 
   std::vector<std::vector<unsigned char>> outputs;
-  std::string message;
   if (!model_.predict(inputs, &outputs, &message))
-    return error(res, 500, message);
+    return fail(500, message);
   json out = json::object();
-  for (size_t o = 0; o < entry.outputs.size(); ++o)
-    out[entry.outputs[o].name] =
-        tensorToJson(outputs[o], entry.outputs[o], model_.batch(), rows);
-  reply(res, 200, {{"outputs", out}});
+  for (size_t o = 0; o < entry.outputs.size(); ++o) {
+    const TensorSpec &t = entry.outputs[o];
+    // JSON has no Inf or NaN (nlohmann would print null).
+    std::string bad = firstNonFinite(outputs[o], t, model_.batch(), rows);
+    if (!bad.empty())
+      return fail(422, "output '" + t.name + "' is not finite: " + bad +
+                           "; the model overflows on these inputs (are they "
+                           "scaled as in training?)");
+    out[t.name] = tensorToJson(outputs[o], t, model_.batch(), rows);
+  }
+  return reply(200, {{"outputs", out}});
 }
 
 } // namespace serve

@@ -19,7 +19,9 @@ namespace {
 const char *const kUsage =
     "usage: braid-serve PLAN [--checkpoint FILE] [--host ADDR] [--port N]\n"
     "                   [--threads N] [--intra-op-threads N]\n"
-    "                   [--max-body-bytes N]\n"
+    "                   [--max-body-bytes N] [--read-timeout S]\n"
+    "                   [--idle-timeout S] [--max-connections N] [--queue N]\n"
+    "                   [--backlog N]\n"
     "\n"
     "Serves the plan's predict entry point over HTTP:\n"
     "  GET  /healthz\n"
@@ -31,14 +33,24 @@ const char *const kUsage =
     "train)\n"
     "  --host ADDR           address to listen on (default 127.0.0.1)\n"
     "  --port N              port (default 8080; 0 picks a free one)\n"
-    "  --threads N           requests served at once (default 4)\n"
+    "  --threads N           predicts run at once (default 4)\n"
     "  --intra-op-threads N  oneDNN threads per request (default 1)\n"
     "  --max-body-bytes N    larger request bodies get 413 (default "
-    "8388608)\n";
+    "8388608)\n"
+    "  --read-timeout S      a request must arrive within S seconds of its\n"
+    "                        first byte, else 408 (default 10)\n"
+    "  --idle-timeout S      a kept-alive connection without a request is\n"
+    "                        closed after S seconds (default 30)\n"
+    "  --max-connections N   connections open at once; more get 503 "
+    "(default 512)\n"
+    "  --queue N             predicts waiting for a thread; more get 503 "
+    "(default 256)\n"
+    "  --backlog N           listen backlog (default 4096, capped by\n"
+    "                        net.core.somaxconn)\n";
 
 struct Options {
   std::string plan, checkpoint;
-  serve::ServerOptions server;
+  serve::HttpOptions server;
   int intraOpThreads = 1;
 };
 
@@ -89,6 +101,17 @@ bool parse(int argc, char **argv, Options *o) {
     else if (arg == "--max-body-bytes" &&
              (ok = parseInt(value, 1, 1L << 40, &n)))
       o->server.maxBodyBytes = static_cast<size_t>(n);
+    else if (arg == "--read-timeout" && (ok = parseInt(value, 1, 3600, &n)))
+      o->server.readTimeoutMs = static_cast<int>(n * 1000);
+    else if (arg == "--idle-timeout" && (ok = parseInt(value, 1, 3600, &n)))
+      o->server.idleTimeoutMs = static_cast<int>(n * 1000);
+    else if (arg == "--max-connections" &&
+             (ok = parseInt(value, 1, 1 << 20, &n)))
+      o->server.maxConnections = static_cast<size_t>(n);
+    else if (arg == "--queue" && (ok = parseInt(value, 1, 1 << 20, &n)))
+      o->server.queue = static_cast<size_t>(n);
+    else if (arg == "--backlog" && (ok = parseInt(value, 1, 1 << 20, &n)))
+      o->server.backlog = static_cast<int>(n);
     else if (ok) {
       std::fprintf(stderr, "braid-serve: unknown option %s\n%s", arg.c_str(),
                    kUsage);
@@ -130,6 +153,9 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "braid-serve: %s\n", message.c_str());
     return 1;
   }
+  if (options.checkpoint.empty())
+    std::fprintf(stderr, "braid-serve: warning: no --checkpoint; serving "
+                         "freshly initialized parameters\n");
   serve::Server server(*model, options.server);
   if (!server.bind(&message)) {
     std::fprintf(stderr, "braid-serve: %s\n", message.c_str());
