@@ -2,7 +2,10 @@
 # Load on the example server (examples/serve) over loopback: installs
 # build/release into a temporary prefix, builds braid-serve against it,
 # serves the reference MLP (untrained weights: the cost is the same) and runs
-# bench/serve_load.py for 10 s at 1 and 64 rows per request.
+# bench/serve_load.py for 10 s each: at 1 and 64 rows per request from
+# CONCURRENCY clients, from 200 clients at once, and from CONCURRENCY clients
+# while SLOW slow clients hold connections. Each run reports the connection
+# errors (resets: there should be none) and the latency of /healthz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BRAID_BUILD:-build/release}
@@ -25,7 +28,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/serve.log")
+load() { /usr/bin/python3 bench/serve_load.py --port "$port" --duration 10 "$@"; }
 for rows in 1 64; do
-  /usr/bin/python3 bench/serve_load.py --port "$port" --rows "$rows" \
-    --concurrency "${CONCURRENCY:-2}" --duration 10
+  load --rows "$rows" --concurrency "${CONCURRENCY:-2}"
 done
+load --rows 1 --concurrency 200
+load --rows 1 --concurrency "${CONCURRENCY:-2}" --slow-clients "${SLOW:-16}"

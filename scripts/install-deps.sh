@@ -19,8 +19,6 @@ packages=(
 test_packages=(
   googletest libgtest-dev
   python3 python3-numpy
-  # examples/serve, which test/examples/serve.test builds against an install.
-  libcpp-httplib-dev
   # The PyTorch agreement test; OpenBLAS keeps PyTorch's CPU speed fair.
   python3-torch libopenblas0-pthread
 )

@@ -328,7 +328,7 @@ def slow_clients(args):
         # More connections than --max-connections: the extra one gets 503.
         held = [connect(server.port, 10) for _ in range(16)]
         try:
-            time.sleep(0.5)
+            time.sleep(1)  # all 16 accepted: the I/O thread accepts at once
             try:
                 status, headers, reply = request(server.port, "GET", "/healthz", timeout=5)
                 outcome = "%d Retry-After: %s %s" % (status, headers.get("retry-after"),
