@@ -229,6 +229,15 @@ bool HttpServer::serve() {
         onReadable(c);
     }
     expire();
+    // Requests that arrived behind others on their connections, processed
+    // here rather than from writeSome() so that the stack stays flat.
+    while (!pipelined_.empty()) {
+      std::vector<Connection *> ready;
+      ready.swap(pipelined_);
+      for (Connection *c : ready)
+        if (!c->closed && c->state == Connection::State::Reading)
+          process(*c);
+    }
     for (auto it = connections_.begin(); it != connections_.end();)
       it = it->second->closed ? connections_.erase(it) : std::next(it);
   }
@@ -250,6 +259,9 @@ bool HttpServer::serve() {
 
 void HttpServer::acceptAll() {
   for (int i = 0; i < 64; ++i) {
+    if (regular_ >= options_.maxConnections &&
+        turnedAway_ >= options_.maxConnections)
+      return; // the rest wait in the backlog
     int fd = accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -267,18 +279,15 @@ void HttpServer::acceptAll() {
     if (regular_ < options_.maxConnections) {
       ++regular_;
       conn.deadlineMs = nowMs() + options_.readTimeoutMs;
-    } else if (turnedAway_ < options_.maxConnections) {
-      ++turnedAway_;
-      conn.turnedAway = true;
-      HttpResponse r = handler_.error(
-          503, "the server has " + std::to_string(options_.maxConnections) +
-                   " connections open (--max-connections); retry later");
-      r.headers.emplace_back("Retry-After", "1");
-      respond(conn, std::move(r), false);
-    } else {
-      close(conn);
-      return;
+      continue;
     }
+    ++turnedAway_;
+    conn.turnedAway = true;
+    HttpResponse r = handler_.error(
+        503, "the server has " + std::to_string(options_.maxConnections) +
+                 " connections open (--max-connections); retry later");
+    r.headers.emplace_back("Retry-After", "1");
+    respond(conn, std::move(r), false);
   }
 }
 
@@ -371,8 +380,8 @@ void HttpServer::writeSome(Connection &c) {
   c.state = Connection::State::Reading;
   c.idle = true;
   c.deadlineMs = nowMs() + options_.idleTimeoutMs;
-  if (!c.in.empty()) // the next request, pipelined
-    process(c);
+  if (!c.in.empty()) // the next request, pipelined: read by the loop
+    pipelined_.push_back(&c);
 }
 
 void HttpServer::startDraining(Connection &c) {

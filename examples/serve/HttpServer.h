@@ -97,6 +97,7 @@ private:
   uint64_t nextId_ = 1;
   size_t regular_ = 0, turnedAway_ = 0; ///< connections of each kind open
   long long acceptPausedUntilMs_ = 0;
+  std::vector<Connection *> pipelined_; ///< whole requests already read
 
   // Shared with the workers.
   std::mutex mutex_;

@@ -167,6 +167,12 @@ struct OverBound {
   std::string message;
 };
 
+/// nlohmann's messages quote the token they stopped at, which may be the
+/// whole body: the first 200 bytes say enough.
+std::string cut(const std::string &message) {
+  return message.size() > 200 ? message.substr(0, 200) + "..." : message;
+}
+
 /// Rows and columns of a flat index into `shape`, as "[0][3]".
 std::string indexPath(size_t index, const std::vector<int64_t> &shape) {
   std::string path;
@@ -208,12 +214,11 @@ bool parseBody(const std::string &body, int maxDepth, size_t maxValues,
   } catch (const json::out_of_range &e) {
     // nlohmann reports 1e999 as out_of_range, not as a parse error.
     *status = 400;
-    *error = std::string("request body has a number out of the range of a "
-                         "double: ") +
-             e.what();
+    *error = "request body has a number out of the range of a double: " +
+             cut(e.what());
   } catch (const json::exception &e) {
     *status = 400;
-    *error = std::string("request body is not JSON: ") + e.what();
+    *error = "request body is not JSON: " + cut(e.what());
   }
   return false;
 }
