@@ -29,7 +29,7 @@ bool isToken(const std::string &s) {
   if (s.empty())
     return false;
   for (unsigned char c : s)
-    if (!std::isalnum(c) && !std::strchr("!#$%&'*+-.^_`|~", c))
+    if (!std::isalnum(c) && (c == 0 || !std::strchr("!#$%&'*+-.^_`|~", c)))
       return false;
   return true;
 }
@@ -238,7 +238,8 @@ RequestParser::State RequestParser::parseHead(const std::string &head) {
     remaining_ = std::stoull(*length);
     if (remaining_ > maxBodyBytes_)
       return fail(413, tooLarge(maxBodyBytes_));
-    request_.body.reserve(static_cast<size_t>(remaining_));
+    // No reserve(): memory follows the bytes that arrive, not the bytes a
+    // header announces.
     phase_ = Phase::Length;
     body = remaining_ > 0;
   } else {
