@@ -10,6 +10,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <climits>
@@ -143,41 +144,52 @@ std::optional<unsigned> firstNamedArg(FunctionOpInterface func) {
 /// O(n^2) of a search per argument. Names that are not non-empty strings are
 /// left to expectName.
 LogicalResult expectUniqueArgNames(FunctionOpInterface func) {
-  unsigned count = func.getNumArguments();
-  auto nameOf = [&](unsigned i, StringRef key) -> StringRef {
-    auto name = func.getArgAttrOfType<StringAttr>(i, key);
-    return name ? name.getValue() : StringRef();
+  // The names of each argument, read once; names are uniqued StringAttrs,
+  // so the maps below compare pointers.
+  struct Names {
+    StringAttr input, param, state;
   };
+  unsigned count = func.getNumArguments();
+  SmallVector<Names> names(count);
+  auto named = [](DictionaryAttr dict, StringRef key) {
+    auto name = dict.getAs<StringAttr>(key);
+    return name && !name.getValue().empty() ? name : StringAttr();
+  };
+  for (unsigned i = 0; i < count; ++i)
+    if (DictionaryAttr dict = func.getArgAttrDict(i))
+      names[i] = {named(dict, attrs::kInput), named(dict, attrs::kParam),
+                  named(dict, attrs::kState)};
   // The two lowest indices of the parameters of each name: a state argument
   // may not share a name with any other parameter, earlier or later.
-  llvm::StringMap<std::pair<unsigned, unsigned>> params;
+  llvm::DenseMap<StringAttr, std::pair<unsigned, unsigned>> params;
+  params.reserve(count);
   for (unsigned i = 0; i < count; ++i) {
-    StringRef name = nameOf(i, attrs::kParam);
-    if (name.empty())
+    if (!names[i].param)
       continue;
-    auto [it, inserted] = params.try_emplace(name, i, UINT_MAX);
+    auto [it, inserted] =
+        params.try_emplace(names[i].param, std::make_pair(i, UINT_MAX));
     if (!inserted && it->second.second == UINT_MAX)
       it->second.second = i;
   }
-  llvm::StringMap<unsigned> inputsAndParams, states;
+  llvm::DenseMap<StringAttr, unsigned> inputsAndParams, states;
+  inputsAndParams.reserve(count);
   for (unsigned i = 0; i < count; ++i) {
     std::optional<unsigned> clash;
-    StringRef clashName;
-    auto consider = [&](unsigned j, StringRef name) {
+    StringAttr clashName;
+    auto consider = [&](unsigned j, StringAttr name) {
       if (!clash || j < *clash) {
         clash = j;
         clashName = name;
       }
     };
-    for (StringRef key : {attrs::kInput, attrs::kParam}) {
-      StringRef name = nameOf(i, key);
-      if (name.empty())
+    for (StringAttr name : {names[i].input, names[i].param}) {
+      if (!name)
         continue;
       auto [it, inserted] = inputsAndParams.try_emplace(name, i);
       if (!inserted)
         consider(it->second, name);
     }
-    if (StringRef name = nameOf(i, attrs::kState); !name.empty()) {
+    if (StringAttr name = names[i].state) {
       auto param = params.find(name);
       if (param != params.end()) {
         unsigned j = param->second.first != i ? param->second.first
@@ -191,7 +203,7 @@ LogicalResult expectUniqueArgNames(FunctionOpInterface func) {
     }
     if (clash)
       return func.emitError() << "arguments #" << *clash << " and #" << i
-                              << " are both named \"" << clashName << "\"";
+                              << " are both named " << clashName;
   }
   return success();
 }
