@@ -88,15 +88,22 @@ func::FuncOp Generator::createForward(const Model &model) {
   // Result types are filled in once the body exists.
   auto func = func::FuncOp::create(builder_, loc(model.loc), "forward",
                                    builder_.getFunctionType(argTypes, {}));
-  size_t arg = 0;
+  // The argument attributes are set all at once: setting one argument's
+  // rebuilds the whole array, O(n^2) for n parameters.
+  SmallVector<DictionaryAttr> argAttrs;
   for (const InputInfo &input : checked_.inputs)
-    func.setArgAttr(arg++, attrs::kInput, builder_.getStringAttr(input.name));
+    argAttrs.push_back(builder_.getDictionaryAttr(builder_.getNamedAttr(
+        attrs::kInput, builder_.getStringAttr(input.name))));
   for (const ParamInfo &param : checked_.params) {
     std::optional<InitKind> kind = symbolizeInitKind(param.init.kind);
-    func.setArgAttr(arg, attrs::kParam, builder_.getStringAttr(param.name));
-    func.setArgAttr(arg++, attrs::kInit,
-                    InitializerAttr::get(&context_, *kind, param.init.args));
+    argAttrs.push_back(builder_.getDictionaryAttr(
+        {builder_.getNamedAttr(attrs::kParam,
+                               builder_.getStringAttr(param.name)),
+         builder_.getNamedAttr(
+             attrs::kInit,
+             InitializerAttr::get(&context_, *kind, param.init.args))}));
   }
+  func.setAllArgAttrs(argAttrs);
 
   Block *entry = func.addEntryBlock();
   builder_.setInsertionPointToStart(entry);

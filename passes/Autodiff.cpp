@@ -140,12 +140,16 @@ static LogicalResult buildTrainStep(ModuleOp module, func::FuncOp forward,
   auto step = func::FuncOp::create(
       b, forward.getLoc(), "train_step",
       b.getFunctionType(forward.getArgumentTypes(), resultTypes));
-  for (unsigned i = 0, e = forward.getNumArguments(); i < e; ++i)
-    step.setArgAttrs(i, forward.getArgAttrDict(i));
-  step.setResultAttrs(0, forward.getResultAttrDict(*lossIndex));
-  for (auto [k, i] : llvm::enumerate(paramIndices))
-    step.setResultAttr(k + 1, attrs::kGrad,
-                       forward.getArgAttr(i, attrs::kParam));
+  // All at once: setting one argument's or result's attributes rebuilds the
+  // whole array, O(n^2) for n parameters.
+  if (ArrayAttr argAttrs = forward.getAllArgAttrs())
+    step.setAllArgAttrs(argAttrs);
+  SmallVector<DictionaryAttr> resultAttrs = {
+      forward.getResultAttrDict(*lossIndex)};
+  for (unsigned i : paramIndices)
+    resultAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr(attrs::kGrad, forward.getArgAttr(i, attrs::kParam))));
+  step.setAllResultAttrs(resultAttrs);
 
   // The forward ops, cloned; the parameters keep their source locations.
   SmallVector<Location> argLocs;

@@ -6,6 +6,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace braid {
@@ -114,7 +115,9 @@ static LogicalResult bucketAllReduce(AllReduceOp reduce, uint64_t bucketBytes) {
 
   OpBuilder builder(reduce.getContext());
   auto reductionAttr = reduce.getReductionAttr();
-  SmallVector<Operation *> starts;
+  // The starts inserted so far (a set: a search of a list per bucket would
+  // cost O(buckets^2)).
+  llvm::SmallPtrSet<Operation *, 16> starts;
   for (ArrayRef<Member> bucket : buckets) {
     Operation *after = bucket.front().lastTouch;
     Operation *waitBefore = nullptr;
@@ -133,13 +136,13 @@ static LogicalResult bucketAllReduce(AllReduceOp reduce, uint64_t bucketBytes) {
     if (!waitBefore)
       waitBefore = reduce->getNextNode();
     // Starts after the same op stay in bucket order.
-    while (llvm::is_contained(starts, after->getNextNode()))
+    while (starts.contains(after->getNextNode()))
       after = after->getNextNode();
     builder.setInsertionPointAfter(after);
     auto start = AllReduceStartOp::create(builder, reduce.getLoc(),
                                           ValueRange(inputs), reductionAttr);
     builder.setInsertionPoint(waitBefore);
-    starts.push_back(start);
+    starts.insert(start);
     auto wait = AllReduceWaitOp::create(builder, reduce.getLoc(), types,
                                         start.getRequest());
     for (auto [k, member] : llvm::enumerate(bucket))

@@ -198,8 +198,8 @@ static void addBroadcastParams(ModuleOp module, func::FuncOp source) {
   builder.setInsertionPointToEnd(module.getBody());
   auto func = func::FuncOp::create(builder, module.getLoc(), "broadcast_params",
                                    builder.getFunctionType(types, {}));
-  for (auto [i, attrs] : llvm::enumerate(argAttrs))
-    func.setArgAttrs(i, attrs);
+  // All at once: setting one argument's attributes rebuilds the whole array.
+  func.setAllArgAttrs(argAttrs);
   Block *entry = func.addEntryBlock();
   builder.setInsertionPointToEnd(entry);
   BroadcastOp::create(builder, module.getLoc(), entry->getArgumentTypes(),

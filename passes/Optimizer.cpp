@@ -7,6 +7,9 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <optional>
 
 namespace braid {
 #define GEN_PASS_DEF_OPTIMIZERPASS
@@ -24,17 +27,41 @@ static FloatAttr hyperParam(DictionaryAttr train, StringRef name) {
   return llvm::cast<FloatAttr>(train.get(name));
 }
 
-/// Appends a zero-initialized optimizer state argument named `name`.
-static FailureOr<Value> addState(func::FuncOp func, StringRef name, Type type,
-                                 Location loc) {
-  OpBuilder builder(func.getContext());
-  unsigned index = func.getNumArguments();
-  DictionaryAttr attrs = builder.getDictionaryAttr(
-      builder.getNamedAttr(attrs::kState, builder.getStringAttr(name)));
-  if (failed(func.insertArgument(index, type, attrs, loc)))
-    return failure();
-  return Value(func.getArgument(index));
-}
+/// The optimizer state arguments of @train_step, appended all at once: a
+/// function's signature and argument attributes are rebuilt whole on every
+/// insertion, so one insertion per state would cost O(n^2) for n arguments.
+class StateArgs {
+public:
+  explicit StateArgs(func::FuncOp func)
+      : func(func), base(func.getNumArguments()) {}
+
+  /// Declares a zero-initialized state argument named `name`; returns its
+  /// position among the declared states.
+  unsigned declare(StringRef name, Type type, Location loc) {
+    Builder builder(func.getContext());
+    types.push_back(type);
+    argAttrs.push_back(builder.getDictionaryAttr(
+        builder.getNamedAttr(attrs::kState, builder.getStringAttr(name))));
+    locs.push_back(loc);
+    return types.size() - 1;
+  }
+
+  /// Appends every declared state to the function's arguments.
+  LogicalResult insert() {
+    SmallVector<unsigned> indices(types.size(), base);
+    return func.insertArguments(indices, types, argAttrs, locs);
+  }
+
+  /// The argument of the `k`th declared state, once inserted.
+  Value get(unsigned k) { return func.getArgument(base + k); }
+
+private:
+  func::FuncOp func;
+  unsigned base;
+  SmallVector<Type> types;
+  SmallVector<DictionaryAttr> argAttrs;
+  SmallVector<Location> locs;
+};
 
 static LogicalResult insertUpdates(func::FuncOp step, DictionaryAttr train) {
   if (!step.getBody().hasOneBlock())
@@ -50,25 +77,23 @@ static LogicalResult insertUpdates(func::FuncOp step, DictionaryAttr train) {
   OpBuilder builder(step.getContext());
   Location loc = step.getLoc();
 
-  // Adam's step count, incremented before any update reads it.
-  Value counter;
-  if (adam) {
-    FailureOr<Value> state =
-        addState(step, "optimizer.step",
-                 RankedTensorType::get({}, builder.getF32Type()), loc);
-    if (failed(state))
-      return failure();
-    counter = *state;
-    builder.setInsertionPointToStart(&body);
-    IncrementOp::create(builder, loc, counter);
-  }
-
   llvm::StringMap<Value> params;
   for (unsigned i = 0, e = step.getNumArguments(); i < e; ++i)
     if (auto name = step.getArgAttrOfType<StringAttr>(i, attrs::kParam))
       params[name.getValue()] = step.getArgument(i);
 
-  // One update per gradient result, at the end, once every gradient exists.
+  // The state: Adam's step count, then per gradient result its moments
+  // (Adam) or velocity (SGD), declared first and appended all at once.
+  StateArgs states(step);
+  std::optional<unsigned> counterState;
+  if (adam)
+    counterState = states.declare(
+        "optimizer.step", RankedTensorType::get({}, builder.getF32Type()), loc);
+  struct Update {
+    Value param, grad;
+    unsigned firstState;
+  };
+  SmallVector<Update> updates;
   llvm::BitVector gradients(step.getNumResults());
   for (unsigned i = 1, e = step.getNumResults(); i < e; ++i) {
     auto name = step.getResultAttrOfType<StringAttr>(i, attrs::kGrad);
@@ -79,30 +104,39 @@ static LogicalResult insertUpdates(func::FuncOp step, DictionaryAttr train) {
     if (!param)
       return step.emitError() << "gradient of unknown parameter " << name;
     gradients.set(i);
-    Value grad = ret.getOperand(i);
     Type type = param.getType();
     std::string prefix = name.getValue().str() + ".";
-    builder.setInsertionPoint(ret);
-    if (adam) {
-      FailureOr<Value> m = addState(step, prefix + "m", type, loc);
-      FailureOr<Value> v = addState(step, prefix + "v", type, loc);
-      if (failed(m) || failed(v))
-        return failure();
-      builder.setInsertionPoint(ret);
-      AdamUpdateOp::create(builder, loc, param, grad, *m, *v, counter,
-                           hyperParam(train, "lr"), hyperParam(train, "beta1"),
-                           hyperParam(train, "beta2"),
-                           hyperParam(train, "eps"));
-    } else {
-      FailureOr<Value> velocity =
-          addState(step, prefix + "velocity", type, loc);
-      if (failed(velocity))
-        return failure();
-      builder.setInsertionPoint(ret);
-      SgdUpdateOp::create(builder, loc, param, grad, *velocity,
+    unsigned first = adam ? states.declare(prefix + "m", type, loc)
+                          : states.declare(prefix + "velocity", type, loc);
+    if (adam)
+      states.declare(prefix + "v", type, loc);
+    updates.push_back({param, ret.getOperand(i), first});
+  }
+  if (failed(states.insert()))
+    return failure();
+
+  // Adam's step count, incremented before any update reads it.
+  Value counter;
+  if (counterState) {
+    counter = states.get(*counterState);
+    builder.setInsertionPointToStart(&body);
+    IncrementOp::create(builder, loc, counter);
+  }
+
+  // One update per gradient result, at the end, once every gradient exists.
+  builder.setInsertionPoint(ret);
+  for (const Update &update : updates) {
+    if (adam)
+      AdamUpdateOp::create(
+          builder, loc, update.param, update.grad,
+          states.get(update.firstState), states.get(update.firstState + 1),
+          counter, hyperParam(train, "lr"), hyperParam(train, "beta1"),
+          hyperParam(train, "beta2"), hyperParam(train, "eps"));
+    else
+      SgdUpdateOp::create(builder, loc, update.param, update.grad,
+                          states.get(update.firstState),
                           hyperParam(train, "lr"),
                           hyperParam(train, "momentum"));
-    }
   }
 
   // @train_step now returns the loss alone, under the output name "loss".

@@ -37,8 +37,9 @@ static LogicalResult outlineEval(ModuleOp module, func::FuncOp forward) {
   builder.setInsertionPointAfter(forward);
   auto eval = func::FuncOp::create(builder, forward.getLoc(), "eval",
                                    forward.getFunctionType());
-  for (unsigned i = 0, e = forward.getNumArguments(); i < e; ++i)
-    eval.setArgAttrs(i, forward.getArgAttrDict(i));
+  // All at once: setting one argument's attributes rebuilds the whole array.
+  if (ArrayAttr argAttrs = forward.getAllArgAttrs())
+    eval.setAllArgAttrs(argAttrs);
   Block *entry = eval.addEntryBlock();
   IRMapping mapping;
   mapping.map(body.getArguments(), entry->getArguments());

@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -69,9 +70,11 @@ static LogicalResult outlinePredict(ModuleOp module, func::FuncOp forward) {
   for (BlockArgument arg : body.getArguments())
     if (forward.getArgAttr(arg.getArgNumber(), attrs::kParam))
       argIndices.push_back(arg.getArgNumber());
+  llvm::BitVector kept(body.getNumArguments());
+  for (unsigned i : argIndices)
+    kept.set(i);
   for (BlockArgument arg : body.getArguments())
-    if (used.contains(arg) &&
-        !llvm::is_contained(argIndices, arg.getArgNumber()))
+    if (used.contains(arg) && !kept.test(arg.getArgNumber()))
       return forward.emitError()
              << "argument #" << arg.getArgNumber()
              << " is neither a braid.input nor a braid.param";
@@ -87,10 +90,14 @@ static LogicalResult outlinePredict(ModuleOp module, func::FuncOp forward) {
   auto predict =
       func::FuncOp::create(builder, forward.getLoc(), "predict",
                            builder.getFunctionType(argTypes, resultTypes));
-  for (auto [newIndex, oldIndex] : llvm::enumerate(argIndices))
-    predict.setArgAttrs(newIndex, forward.getArgAttrDict(oldIndex));
-  for (auto [newIndex, oldIndex] : llvm::enumerate(outputIndices))
-    predict.setResultAttrs(newIndex, forward.getResultAttrDict(oldIndex));
+  // All at once: setting one argument's attributes rebuilds the whole array.
+  SmallVector<DictionaryAttr> argAttrs, resultAttrs;
+  for (unsigned oldIndex : argIndices)
+    argAttrs.push_back(forward.getArgAttrDict(oldIndex));
+  for (unsigned oldIndex : outputIndices)
+    resultAttrs.push_back(forward.getResultAttrDict(oldIndex));
+  predict.setAllArgAttrs(argAttrs);
+  predict.setAllResultAttrs(resultAttrs);
   predict->setAttr(attrs::kEntryPoint, builder.getStringAttr("predict"));
 
   Block *entry = predict.addEntryBlock();

@@ -1,11 +1,11 @@
 // braid-plan-memory: liveness of every intermediate tensor of an entry point
 // and its byte offset in one arena, reusing the bytes of dead tensors.
+#include "passes/ArenaPlacement.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 #include <climits>
@@ -21,10 +21,6 @@ using namespace mlir;
 
 namespace braid {
 namespace {
-
-/// Every buffer starts at a multiple of this; the runtime's kernels rely on
-/// it (and plan.fbs states it).
-constexpr uint64_t kAlignment = 64;
 
 /// One arena buffer: the values that share it (an op result and its reshape
 /// or flatten aliases), the op indices where it is first defined and last
@@ -46,45 +42,6 @@ static std::optional<uint64_t> tensorBytes(Type type) {
   if (!element.isF32() && !element.isSignlessInteger(32))
     return std::nullopt;
   return static_cast<uint64_t>(tensor.getNumElements()) * 4;
-}
-
-/// Places `buffers` (sorted by start) in the arena and returns its size.
-/// A buffer may not overlap any earlier buffer whose live range meets its
-/// own; among the gaps that hold it, best fit takes the smallest, first fit
-/// the lowest.
-static uint64_t placeBuffers(MutableArrayRef<Buffer> buffers, bool bestFit) {
-  uint64_t arenaBytes = 0;
-  SmallVector<const Buffer *> live;
-  for (Buffer &buffer : buffers) {
-    // Buffers still live when this one is defined, by offset.
-    llvm::erase_if(live,
-                   [&](const Buffer *b) { return b->end < buffer.start; });
-    llvm::sort(live, [](const Buffer *a, const Buffer *b) {
-      return a->offset < b->offset;
-    });
-    std::optional<uint64_t> best;
-    uint64_t bestGap = 0, cursor = 0;
-    auto consider = [&](uint64_t gapEnd, bool unbounded) {
-      uint64_t at = llvm::alignTo(cursor, kAlignment);
-      if (!unbounded && (at > gapEnd || gapEnd - at < buffer.bytes))
-        return;
-      uint64_t gap = unbounded ? UINT64_MAX : gapEnd - at;
-      if (!best || (bestFit && gap < bestGap)) {
-        best = at;
-        bestGap = gap;
-      }
-    };
-    for (const Buffer *b : live) {
-      if (b->offset > cursor)
-        consider(b->offset, /*unbounded=*/false);
-      cursor = std::max(cursor, b->offset + b->bytes);
-    }
-    consider(0, /*unbounded=*/true);
-    buffer.offset = *best;
-    arenaBytes = std::max(arenaBytes, buffer.offset + buffer.bytes);
-    live.push_back(&buffer);
-  }
-  return llvm::alignTo(arenaBytes, kAlignment);
 }
 
 /// A bucket of braid.all_reduce_start: its members' buffers, which are
@@ -207,22 +164,27 @@ static LogicalResult planMemory(func::FuncOp func, bool bestFit) {
     }
 
   // The reduction may write a bucket at any time between its start and its
-  // wait, so nothing may read the bucket there.
-  for (auto [b, bucket] : llvm::enumerate(buckets)) {
-    Operation *wait = *bucket.start.getRequest().getUsers().begin();
-    for (Operation *op = bucket.start->getNextNode(); op && op != wait;
-         op = op->getNextNode())
-      for (Value operand : op->getOperands()) {
-        auto it = bufferOf.find(operand);
-        if (it == bufferOf.end())
-          continue;
-        auto member = bucketOf.find(it->second);
-        if (member != bucketOf.end() && member->second == b)
-          return op->emitOpError()
-                 << "reads a tensor of a bucket between its "
-                    "braid.all_reduce_start and braid.all_reduce_wait";
-      }
-  }
+  // wait, so nothing may read the bucket there. One pass over the ops, each
+  // operand's bucket looked up, rather than a walk of the ops from each
+  // start to its wait (O(buckets x ops)).
+  SmallVector<std::pair<unsigned, unsigned>> window;
+  for (Bucket &bucket : buckets)
+    window.push_back({index[bucket.start],
+                      index[*bucket.start.getRequest().getUsers().begin()]});
+  for (Operation &op : block)
+    for (Value operand : op.getOperands()) {
+      auto it = bufferOf.find(operand);
+      if (it == bufferOf.end())
+        continue;
+      auto member = bucketOf.find(it->second);
+      if (member == bucketOf.end())
+        continue;
+      auto [from, to] = window[member->second];
+      if (from < index[&op] && index[&op] < to)
+        return op.emitOpError()
+               << "reads a tensor of a bucket between its "
+                  "braid.all_reduce_start and braid.all_reduce_wait";
+    }
 
   // Each bucket is placed as one block holding its members back to back;
   // it lives from its first member's definition to the last use of any.
@@ -251,10 +213,10 @@ static LogicalResult planMemory(func::FuncOp func, bool bestFit) {
   llvm::stable_sort(order, [&](unsigned a, unsigned b) {
     return blocks[a].start < blocks[b].start;
   });
-  SmallVector<Buffer> sorted;
+  SmallVector<ArenaBlock> sorted;
   for (unsigned i : order)
-    sorted.push_back(blocks[i]);
-  uint64_t arenaBytes = placeBuffers(sorted, bestFit);
+    sorted.push_back({blocks[i].start, blocks[i].end, blocks[i].bytes});
+  uint64_t arenaBytes = placeArena(sorted, bestFit);
   for (auto [k, i] : llvm::enumerate(order))
     blocks[i].offset = sorted[k].offset;
   for (auto [i, buffer] : llvm::enumerate(buffers))

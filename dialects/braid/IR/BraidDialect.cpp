@@ -10,6 +10,11 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <climits>
+#include <optional>
 
 using namespace mlir;
 
@@ -122,27 +127,123 @@ LogicalResult verifyTrain(ModuleOp module, Attribute value) {
                             << " is not a braid.loss result of @forward";
 }
 
-/// Optimizer state is named like parameters and must not share their names.
-LogicalResult expectUniqueStateName(FunctionOpInterface func, unsigned argIndex,
-                                    NamedAttribute attr) {
-  for (unsigned j = 0; j < func.getNumArguments(); ++j)
-    for (StringRef key : {attrs::kParam, attrs::kState})
-      if (j != argIndex && func.getArgAttr(j, key) == attr.getValue() &&
-          (key == attrs::kParam || j < argIndex))
-        return func.emitError() << "arguments #" << j << " and #" << argIndex
-                                << " are both named " << attr.getValue();
+/// The index of `func`'s first argument named by braid.input, braid.param or
+/// braid.state, if any.
+std::optional<unsigned> firstNamedArg(FunctionOpInterface func) {
+  for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+    for (StringRef key : {attrs::kInput, attrs::kParam, attrs::kState})
+      if (func.getArgAttr(i, key))
+        return i;
+  return std::nullopt;
+}
+
+/// Two arguments may not share a name: an input or parameter no earlier
+/// input or parameter's, optimizer state (named like parameters) no
+/// parameter's nor earlier state's. Checked for the whole function at once,
+/// with hash maps, so that a function of n arguments costs O(n) and not the
+/// O(n^2) of a search per argument. Names that are not non-empty strings are
+/// left to expectName.
+LogicalResult expectUniqueArgNames(FunctionOpInterface func) {
+  // The names of each argument, read once; names are uniqued StringAttrs,
+  // so the maps below compare pointers.
+  struct Names {
+    StringAttr input, param, state;
+  };
+  unsigned count = func.getNumArguments();
+  SmallVector<Names> names(count);
+  auto named = [](DictionaryAttr dict, StringRef key) {
+    auto name = dict.getAs<StringAttr>(key);
+    return name && !name.getValue().empty() ? name : StringAttr();
+  };
+  for (unsigned i = 0; i < count; ++i)
+    if (DictionaryAttr dict = func.getArgAttrDict(i))
+      names[i] = {named(dict, attrs::kInput), named(dict, attrs::kParam),
+                  named(dict, attrs::kState)};
+  // The two lowest indices of the parameters of each name: a state argument
+  // may not share a name with any other parameter, earlier or later.
+  llvm::DenseMap<StringAttr, std::pair<unsigned, unsigned>> params;
+  params.reserve(count);
+  for (unsigned i = 0; i < count; ++i) {
+    if (!names[i].param)
+      continue;
+    auto [it, inserted] =
+        params.try_emplace(names[i].param, std::make_pair(i, UINT_MAX));
+    if (!inserted && it->second.second == UINT_MAX)
+      it->second.second = i;
+  }
+  llvm::DenseMap<StringAttr, unsigned> inputsAndParams, states;
+  inputsAndParams.reserve(count);
+  for (unsigned i = 0; i < count; ++i) {
+    std::optional<unsigned> clash;
+    StringAttr clashName;
+    auto consider = [&](unsigned j, StringAttr name) {
+      if (!clash || j < *clash) {
+        clash = j;
+        clashName = name;
+      }
+    };
+    for (StringAttr name : {names[i].input, names[i].param}) {
+      if (!name)
+        continue;
+      auto [it, inserted] = inputsAndParams.try_emplace(name, i);
+      if (!inserted)
+        consider(it->second, name);
+    }
+    if (StringAttr name = names[i].state) {
+      auto param = params.find(name);
+      if (param != params.end()) {
+        unsigned j = param->second.first != i ? param->second.first
+                                              : param->second.second;
+        if (j != UINT_MAX)
+          consider(j, name);
+      }
+      auto [it, inserted] = states.try_emplace(name, i);
+      if (!inserted)
+        consider(it->second, name);
+    }
+    if (clash)
+      return func.emitError() << "arguments #" << *clash << " and #" << i
+                              << " are both named " << clashName;
+  }
   return success();
 }
 
-/// The argument attributes that name an argument; two arguments may not
-/// share a name.
-LogicalResult expectUniqueArgName(FunctionOpInterface func, unsigned argIndex,
-                                  NamedAttribute attr) {
-  for (unsigned j = 0; j < argIndex; ++j)
-    for (StringRef key : {attrs::kInput, attrs::kParam})
-      if (func.getArgAttr(j, key) == attr.getValue())
-        return func.emitError() << "arguments #" << j << " and #" << argIndex
-                                << " are both named " << attr.getValue();
+/// The uniqueness of the arguments' names, checked once per function: when
+/// the attribute being verified is on its first named argument.
+LogicalResult expectUniqueArgName(FunctionOpInterface func, unsigned argIndex) {
+  if (firstNamedArg(func) != argIndex)
+    return success();
+  return expectUniqueArgNames(func);
+}
+
+/// Every braid.grad result names a braid.param argument of the same
+/// function and has its type. Checked for all results at once, on the first
+/// braid.grad result, with a map from the parameters' names: O(arguments +
+/// results) rather than a search of the arguments per gradient.
+LogicalResult expectGradsMatchParams(FunctionOpInterface func,
+                                     unsigned resultIndex) {
+  for (unsigned r = 0; r < resultIndex; ++r)
+    if (func.getResultAttr(r, attrs::kGrad))
+      return success();
+  llvm::StringMap<unsigned> params;
+  for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+    if (auto name = func.getArgAttrOfType<StringAttr>(i, attrs::kParam))
+      params.try_emplace(name.getValue(), i);
+  for (unsigned r = resultIndex, e = func.getNumResults(); r < e; ++r) {
+    auto name = func.getResultAttrOfType<StringAttr>(r, attrs::kGrad);
+    if (!name || name.getValue().empty())
+      continue;
+    Type type = func.getResultTypes()[r];
+    auto param = params.find(name.getValue());
+    if (param == params.end())
+      return func.emitError() << "gradient result #" << r
+                              << " names no braid.param argument: " << name;
+    Type paramType = func.getArgumentTypes()[param->second];
+    if (paramType != type)
+      return func.emitError()
+             << "gradient result #" << r << " has type " << type
+             << " but parameter " << name << " has type " << paramType;
+  }
   return success();
 }
 
@@ -201,7 +302,7 @@ LogicalResult BraidDialect::verifyRegionArgAttribute(Operation *op,
              << "input argument #" << argIndex
              << " must be a static f32 or i32 tensor, got " << type;
     return failure(failed(expectName(op, attr)) ||
-                   failed(expectUniqueArgName(func, argIndex, attr)));
+                   failed(expectUniqueArgName(func, argIndex)));
   }
   if (name == attrs::kParam) {
     if (!tensor || tensor->element != shape::ElementType::F32)
@@ -211,7 +312,7 @@ LogicalResult BraidDialect::verifyRegionArgAttribute(Operation *op,
       return op->emitError()
              << "parameter argument #" << argIndex << " has no 'braid.init'";
     return failure(failed(expectName(op, attr)) ||
-                   failed(expectUniqueArgName(func, argIndex, attr)));
+                   failed(expectUniqueArgName(func, argIndex)));
   }
   if (name == attrs::kInit) {
     if (!llvm::isa<InitializerAttr>(attr.getValue()))
@@ -227,7 +328,7 @@ LogicalResult BraidDialect::verifyRegionArgAttribute(Operation *op,
       return op->emitError() << "state argument #" << argIndex
                              << " must be a static f32 tensor, got " << type;
     return failure(failed(expectName(op, attr)) ||
-                   failed(expectUniqueStateName(func, argIndex, attr)));
+                   failed(expectUniqueArgName(func, argIndex)));
   }
   return op->emitError() << "unknown argument attribute '" << name << "'";
 }
@@ -253,23 +354,9 @@ LogicalResult BraidDialect::verifyRegionResultAttribute(Operation *op,
     return expectName(op, attr);
   }
   if (name == attrs::kGrad) {
-    // The gradient of a parameter of the same function, of its type.
     if (failed(expectName(op, attr)))
       return failure();
-    Type type = func.getResultTypes()[resultIndex];
-    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
-      if (func.getArgAttr(i, attrs::kParam) != attr.getValue())
-        continue;
-      if (func.getArgumentTypes()[i] != type)
-        return op->emitError()
-               << "gradient result #" << resultIndex << " has type " << type
-               << " but parameter " << attr.getValue() << " has type "
-               << func.getArgumentTypes()[i];
-      return success();
-    }
-    return op->emitError() << "gradient result #" << resultIndex
-                           << " names no braid.param argument: "
-                           << attr.getValue();
+    return expectGradsMatchParams(func, resultIndex);
   }
   return op->emitError() << "unknown result attribute '" << name << "'";
 }
