@@ -89,8 +89,12 @@ func::FuncOp Generator::createForward(const Model &model) {
   auto func = func::FuncOp::create(builder_, loc(model.loc), "forward",
                                    builder_.getFunctionType(argTypes, {}));
   size_t arg = 0;
-  for (const InputInfo &input : checked_.inputs)
+  for (const InputInfo &input : checked_.inputs) {
+    if (!input.batchDims.empty())
+      func.setArgAttr(arg, attrs::kBatchDims,
+                      builder_.getDenseI64ArrayAttr(input.batchDims));
     func.setArgAttr(arg++, attrs::kInput, builder_.getStringAttr(input.name));
+  }
   for (const ParamInfo &param : checked_.params) {
     std::optional<InitKind> kind = symbolizeInitKind(param.init.kind);
     func.setArgAttr(arg, attrs::kParam, builder_.getStringAttr(param.name));
