@@ -320,6 +320,10 @@ private:
     });
     if (in.kind == Fact::Rows && in.dim == 0 && restFree)
       return in;
+    if (in.kind == Fact::Rows && in.dim >= 2)
+      return Fact::broken(op, llvm::isa<MaxPool2DOp>(op)
+                                  ? "it takes a maximum over the batch rows"
+                                  : "its windows run over the batch rows");
     return Fact::broken(op, "its images are not the batch rows, or its "
                             "filter depends on the batch");
   }
