@@ -91,9 +91,14 @@ func::FuncOp Generator::createForward(const Model &model) {
   // The argument attributes are set all at once: setting one argument's
   // rebuilds the whole array, O(n^2) for n parameters.
   SmallVector<DictionaryAttr> argAttrs;
-  for (const InputInfo &input : checked_.inputs)
-    argAttrs.push_back(builder_.getDictionaryAttr(builder_.getNamedAttr(
-        attrs::kInput, builder_.getStringAttr(input.name))));
+  for (const InputInfo &input : checked_.inputs) {
+    SmallVector<NamedAttribute, 2> attrs{builder_.getNamedAttr(
+        attrs::kInput, builder_.getStringAttr(input.name))};
+    if (!input.batchDims.empty())
+      attrs.push_back(builder_.getNamedAttr(
+          attrs::kBatchDims, builder_.getDenseI64ArrayAttr(input.batchDims)));
+    argAttrs.push_back(builder_.getDictionaryAttr(attrs));
+  }
   for (const ParamInfo &param : checked_.params) {
     std::optional<InitKind> kind = symbolizeInitKind(param.init.kind);
     argAttrs.push_back(builder_.getDictionaryAttr(

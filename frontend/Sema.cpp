@@ -122,8 +122,13 @@ std::optional<shape::TensorType> Sema::resolveType(const TypeSpec &spec) {
 
 void Sema::checkInput(const InputDecl &decl) {
   std::optional<shape::TensorType> type = resolveType(decl.type);
-  if (define(decl.name, decl.loc, type) && type)
-    result_.inputs.push_back({decl.name, *type, decl.loc});
+  if (!define(decl.name, decl.loc, type) || !type)
+    return;
+  std::vector<int64_t> batchDims;
+  for (size_t i = 0; i < decl.type.dims.size(); ++i)
+    if (decl.type.dims[i].isBatch)
+      batchDims.push_back(static_cast<int64_t>(i));
+  result_.inputs.push_back({decl.name, *type, decl.loc, std::move(batchDims)});
 }
 
 void Sema::checkParam(const ParamDecl &decl) {

@@ -12,6 +12,9 @@ struct InputInfo {
   std::string name;
   shape::TensorType type;
   Location loc;
+  /// The dimensions declared as `B`, in increasing order: the batch rows
+  /// that data parallelism splits (braid.batch_dims in the IR).
+  std::vector<int64_t> batchDims;
 };
 
 /// A trainable parameter: declared with `param`, or created by layer sugar

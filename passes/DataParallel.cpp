@@ -3,6 +3,7 @@
 // collectives that keep the replicas in step are inserted: the mean of every
 // gradient before the updates, of the reported loss and metrics, and the
 // broadcast of the initial parameters (@broadcast_params).
+#include "passes/LossBatchReduction.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -23,15 +24,38 @@ using namespace mlir;
 namespace braid {
 namespace {
 
-/// `type` with its leading dimension `local` when it is a ranked tensor whose
-/// leading dimension is `global`; null otherwise.
-static RankedTensorType splitType(Type type, int64_t global, int64_t local) {
-  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
-  if (!tensor || tensor.getRank() == 0 || tensor.getDimSize(0) != global)
-    return {};
+/// `type` with its leading dimension `local`.
+static RankedTensorType splitType(Type type, int64_t local) {
+  auto tensor = llvm::cast<RankedTensorType>(type);
   SmallVector<int64_t> shape(tensor.getShape());
   shape[0] = local;
   return tensor.clone(shape);
+}
+
+/// Checks that every input of `forward` that carries the batch
+/// (braid.batch_dims) carries it as its leading dimension only, the rows the
+/// runtime gives each replica; a located error names the input otherwise.
+static LogicalResult checkBatchInputs(func::FuncOp forward) {
+  for (BlockArgument arg : forward.getArguments()) {
+    auto dims = forward.getArgAttrOfType<DenseI64ArrayAttr>(arg.getArgNumber(),
+                                                            attrs::kBatchDims);
+    if (!dims || (dims.size() == 1 && dims[0] == 0))
+      continue;
+    auto name =
+        forward.getArgAttrOfType<StringAttr>(arg.getArgNumber(), attrs::kInput);
+    InFlightDiagnostic diag = emitError(arg.getLoc())
+                              << "input '" << (name ? name.getValue() : "")
+                              << "' of type " << arg.getType()
+                              << " has the batch B at dimension";
+    if (dims.size() > 1)
+      diag << "s";
+    for (auto [i, dim] : llvm::enumerate(dims.asArrayRef()))
+      diag << (i ? ", " : " ") << dim;
+    diag << "; braid-data-parallel splits an input's rows only along its "
+            "leading dimension: declare it with B first";
+    return failure();
+  }
+  return success();
 }
 
 /// The target shape of a reshape or broadcast_to, with the batch replaced,
@@ -56,22 +80,18 @@ splitTargetShape(Operation *op, ArrayRef<int64_t> shape, bool operandSplit,
   return split;
 }
 
-/// Rewrites @forward for a per-replica batch: every input whose leading
-/// dimension is the batch gets `local` rows, and every op's result type is
-/// inferred again from its operands.
+/// Rewrites @forward for a per-replica batch: every input that carries the
+/// batch (braid.batch_dims, checked by checkBatchInputs) gets `local` rows,
+/// and every op's result type is inferred again from its operands.
 static LogicalResult splitForward(func::FuncOp forward, int64_t global,
                                   int64_t local) {
-  if (!forward.getBody().hasOneBlock())
-    return forward.emitError() << "@forward must have a single block";
   Block &body = forward.getBody().front();
   llvm::DenseSet<Value> split;
   for (BlockArgument arg : body.getArguments()) {
-    if (!forward.getArgAttr(arg.getArgNumber(), attrs::kInput))
+    if (!forward.getArgAttr(arg.getArgNumber(), attrs::kBatchDims))
       continue;
-    if (RankedTensorType type = splitType(arg.getType(), global, local)) {
-      arg.setType(type);
-      split.insert(arg);
-    }
+    arg.setType(splitType(arg.getType(), local));
+    split.insert(arg);
   }
   MLIRContext *context = forward.getContext();
   for (Operation &op : body.without_terminator()) {
@@ -117,6 +137,15 @@ static LogicalResult splitForward(func::FuncOp forward, int64_t global,
   return success();
 }
 
+/// The value @forward returns as its loss (braid.loss), or null.
+static Value forwardLoss(func::FuncOp forward) {
+  Operation *ret = forward.getBody().front().getTerminator();
+  for (unsigned i = 0, e = forward.getNumResults(); i < e; ++i)
+    if (forward.getResultAttr(i, attrs::kLoss))
+      return ret->getOperand(i);
+  return {};
+}
+
 /// Erases the entry point `name` if the module has it; says whether it did.
 static bool eraseFunc(ModuleOp module, StringRef name) {
   Operation *func = SymbolTable::lookupSymbolIn(module, name);
@@ -144,13 +173,53 @@ static void reduceBefore(Operation *before, ArrayRef<Value> values,
     });
 }
 
+/// Reduces `func`'s results over the replicas before its return: the loss
+/// (braid.loss) by `lossReduction`, the others (accuracy) by their mean, one
+/// all_reduce per reduction.
+static void reduceResults(func::FuncOp func, Reduction lossReduction) {
+  Operation *ret = func.getBody().front().getTerminator();
+  SmallVector<Value> losses, others;
+  for (auto [i, value] : llvm::enumerate(ret->getOperands()))
+    (func.getResultAttr(i, attrs::kLoss) ? losses : others).push_back(value);
+  if (lossReduction == Reduction::mean) {
+    reduceBefore(ret, SmallVector<Value>(ret->getOperands()), Reduction::mean);
+    return;
+  }
+  reduceBefore(ret, losses, lossReduction);
+  reduceBefore(ret, others, Reduction::mean);
+}
+
+/// Multiplies each of `terms` (sums over the batch rows that the loss reads)
+/// by the replica count in the per-replica @forward, so that each replica's
+/// loss is a mean over the replicas like its mean terms: the mean of the
+/// replicas' losses is then the whole batch's loss, batch-free terms
+/// included. The return keeps the unscaled value (an output).
+static void scaleSumTerms(ArrayRef<Operation *> terms, int64_t replicas) {
+  for (Operation *term : terms) {
+    OpBuilder b(term->getContext());
+    b.setInsertionPointAfter(term);
+    Value sum = term->getResult(0);
+    auto scalar = RankedTensorType::get({}, b.getF32Type());
+    Value factor =
+        ConstantOp::create(b, term->getLoc(),
+                           llvm::cast<ElementsAttr>(DenseElementsAttr::get(
+                               scalar, static_cast<float>(replicas))));
+    Value scaled = MulOp::create(b, term->getLoc(), sum, factor);
+    sum.replaceUsesWithIf(scaled, [&](OpOperand &use) {
+      return use.getOwner() != scaled.getDefiningOp() &&
+             !llvm::isa<func::ReturnOp>(use.getOwner());
+    });
+  }
+}
+
 /// One all_reduce(sum) of every gradient right before the first update (the
-/// seed dloss = 1/N already divided them, so their sum is the gradient of the
-/// global batch's mean loss, with no division pass after the reduction),
-/// and one all_reduce(mean) of the loss before the return. Constant gradients
-/// (the zero gradient of a parameter the loss does not read) are the same
-/// everywhere and are left alone.
-static LogicalResult reduceTrainStep(func::FuncOp step) {
+/// seed dloss already scaled them, so their sum is the gradient of the global
+/// batch's loss, with no division pass after the reduction), and one
+/// all_reduce(`lossReduction`) of the loss before the return. Constant
+/// gradients (the zero gradient of a parameter the loss does not read) are
+/// the same everywhere and are left alone.
+static LogicalResult reduceTrainStep(func::FuncOp step,
+                                     Reduction lossReduction) {
   Block &body = step.getBody().front();
   Operation *firstUpdate = nullptr;
   SmallVector<Value> gradients;
@@ -176,8 +245,7 @@ static LogicalResult reduceTrainStep(func::FuncOp step) {
   if (!firstUpdate)
     return step.emitError() << "@train_step has no optimizer update";
   reduceBefore(firstUpdate, gradients, Reduction::sum);
-  Operation *ret = body.getTerminator();
-  reduceBefore(ret, SmallVector<Value>(ret->getOperands()), Reduction::mean);
+  reduceResults(step, lossReduction);
   return success();
 }
 
@@ -246,15 +314,36 @@ struct DataParallelPass : impl::DataParallelPassBase<DataParallelPass> {
     // The entry points are derived again from @forward at the per-replica
     // batch, so that every shape, gradient and constant the earlier passes
     // computed from the batch (1/B in a mean's gradient) follows it.
+    if (!forward.getBody().hasOneBlock())
+      return forward.emitError() << "@forward must have a single block";
+    if (failed(checkBatchInputs(forward)))
+      return failure();
+    // How the loss reduces over the rows decides how the replicas' losses
+    // and gradients combine: a mean (the seed dloss 1/N, the mean of the
+    // losses), a pure sum (the seed 1, their sum), or a mix, whose sums are
+    // scaled by N to act as means.
+    LossBatchReduction lossReduction;
+    if (Value loss = forwardLoss(forward)) {
+      FailureOr<LossBatchReduction> analysed =
+          analyzeLossBatchReduction(forward, loss, global);
+      if (failed(analysed))
+        return failure();
+      lossReduction = *analysed;
+    }
+    bool pureSum = lossReduction.isPureSum();
+    Reduction combine = pureSum ? Reduction::sum : Reduction::mean;
+
     bool training = eraseFunc(module, "train_step");
     bool eval = eraseFunc(module, "eval");
     bool predict = eraseFunc(module, "predict");
     if (failed(splitForward(forward, global, global / replicas)))
       return failure();
+    if (!pureSum)
+      scaleSumTerms(lossReduction.sumTerms, replicas);
     OpPassManager pm(ModuleOp::getOperationName());
     if (training) {
       AutodiffPassOptions autodiff;
-      autodiff.lossScale = 1.0 / static_cast<double>(replicas);
+      autodiff.lossScale = pureSum ? 1.0 : 1.0 / static_cast<double>(replicas);
       pm.addPass(createAutodiffPass(autodiff));
       pm.addPass(createOptimizerPass());
     }
@@ -275,16 +364,13 @@ struct DataParallelPass : impl::DataParallelPassBase<DataParallelPass> {
     func::FuncOp source;
     if (auto step = llvm::dyn_cast_or_null<func::FuncOp>(
             SymbolTable::lookupSymbolIn(module, "train_step"))) {
-      if (failed(reduceTrainStep(step)))
+      if (failed(reduceTrainStep(step, combine)))
         return failure();
       source = step;
     }
     if (auto evalFunc = llvm::dyn_cast_or_null<func::FuncOp>(
-            SymbolTable::lookupSymbolIn(module, "eval"))) {
-      Operation *ret = evalFunc.getBody().front().getTerminator();
-      reduceBefore(ret, SmallVector<Value>(ret->getOperands()),
-                   Reduction::mean);
-    }
+            SymbolTable::lookupSymbolIn(module, "eval")))
+      reduceResults(evalFunc, combine);
     if (!source)
       source = llvm::dyn_cast_or_null<func::FuncOp>(
           SymbolTable::lookupSymbolIn(module, "predict"));

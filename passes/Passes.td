@@ -67,8 +67,9 @@ def AutodiffPass : Pass<"braid-autodiff", "mlir::ModuleOp"> {
   let options = [
     Option<"lossScale", "loss-scale", "double", "1.0",
            "The seed dloss: every gradient is scaled by it. braid-data-parallel "
-           "uses 1/N, so that the replicas' gradients sum (not average) to "
-           "the gradient of the global batch's mean loss.">
+           "uses 1/N for a loss that combines as a mean over the replicas "
+           "(1 for a sum over the rows), so that the replicas' gradients sum "
+           "to the gradient of the global batch's loss.">
   ];
   let dependentDialects = ["::braid::BraidDialect", "::mlir::func::FuncDialect"];
 }
@@ -142,8 +143,11 @@ def DataParallelPass : Pass<"braid-data-parallel", "mlir::ModuleOp"> {
     Compiles the model for `replicas` processes that each take B/N rows of
     every batch B (`braid.batch`) and keep identical parameters:
 
-    1. `@forward`'s inputs whose leading dimension is B get B/N, and every
-       op's result type is inferred again. A `braid.reshape` of a split value
+    1. `@forward`'s inputs that carry the batch (`braid.batch_dims`, set by
+       the front end on the inputs declared with `B`) get B/N rows, and every
+       op's result type is inferred again. An input whose batch is not its
+       leading dimension is an error at the input; one without
+       `braid.batch_dims` is never split, whatever its size. A `braid.reshape` of a split value
        and a `braid.broadcast_to` that creates a leading dimension of size B
        get B/N as their target's leading dimension; an op whose shape rule
        then fails is an error.
@@ -152,13 +156,21 @@ def DataParallelPass : Pass<"braid-data-parallel", "mlir::ModuleOp"> {
        braid-optimizer, braid-outline-eval, braid-outline-predict), so that
        everything they computed from B (gradient shapes, the 1/B of a mean's
        gradient) follows B/N.
-    3. In `@train_step`, one `braid.all_reduce` (mean) of every gradient
-       right before the first optimizer update, and one of the loss before
-       the return: the mean of the replicas' losses and gradients over equal
-       shares of the batch is the loss and gradient of the whole batch.
-       Constant gradients (a parameter the loss does not read) are the same
-       on every replica and are left out. In `@eval`, one all_reduce (mean)
-       of the loss and accuracy before the return. `@predict` stays
+    3. How the loss reduces over the batch rows (LossBatchReduction.h)
+       decides how the replicas combine: a loss whose terms are means over
+       the rows or batch-free is seeded with dloss = 1/N and the replicas'
+       losses are averaged; a loss whose every term is a sum over the rows
+       is seeded with 1 and the losses are summed; a mix has its sums over
+       the rows multiplied by N in the per-replica `@forward`, then combines
+       like a mean. A loss that is not linear in per-row terms (a maximum
+       over the rows, a product of two reductions over them, the square of
+       a batch mean) is an error at the op that makes it so.
+       In `@train_step`, one `braid.all_reduce` (sum) of every gradient
+       right before the first optimizer update, and one of the loss (mean or
+       sum, as above) before the return. Constant gradients (a parameter the
+       loss does not read) are the same on every replica and are left out.
+       In `@eval`, one all_reduce of the loss (the same reduction) and one
+       (mean) of the accuracy before the return. `@predict` stays
        per-replica.
     4. A new entry point `@broadcast_params` takes every `braid.param` and
        `braid.state` argument (with the attributes of `@train_step`'s, or of
@@ -169,7 +181,10 @@ def DataParallelPass : Pass<"braid-data-parallel", "mlir::ModuleOp"> {
 
     With replicas=1 the pass only records `braid.replicas = 1`. Errors:
     replicas < 1, replicas not dividing the batch ("replicas=3 does not
-    divide the batch 64"), no `braid.batch` or no `@forward`.
+    divide the batch 64"), no `braid.batch` or no `@forward`, an input
+    with B elsewhere than its leading dimension, a loss not linear in the
+    batch rows ("'braid.mul' op cannot be split over replicas: it multiplies
+    two reductions over the batch rows, ...").
 
     After (replicas=2, batch 64; abridged):
 
@@ -177,7 +192,7 @@ def DataParallelPass : Pass<"braid-data-parallel", "mlir::ModuleOp"> {
     module attributes {braid.batch = 64 : i64, braid.replicas = 2 : i64, ...} {
       func.func @train_step(%x: tensor<32x784xf32> {braid.input = "x"}, ...) {
         ...
-        %r:4 = braid.all_reduce %dw1, %db1, %dw2, %db2 reduction = <mean> : ...
+        %r:4 = braid.all_reduce %dw1, %db1, %dw2, %db2 reduction = <sum> : ...
         braid.adam_update %w1, %r#0, ...
         %l = braid.all_reduce %loss reduction = <mean> : tensor<f32>
         return %l : tensor<f32>

@@ -70,8 +70,8 @@ static_assert(offsetof(braid_session_options_t, ieee_denormals) == 32 &&
 static_assert(offsetof(braid_plan_info_t, epochs) == 80 &&
                   sizeof(braid_plan_info_t) == 88,
               "braid_plan_info_t: fields are only appended");
-static_assert(offsetof(braid_tensor_info_t, byte_size) == 40 &&
-                  sizeof(braid_tensor_info_t) == 48,
+static_assert(offsetof(braid_tensor_info_t, batch_dim) == 48 &&
+                  sizeof(braid_tensor_info_t) == 56,
               "braid_tensor_info_t: fields are only appended");
 #endif
 
@@ -133,6 +133,7 @@ braid_status_code_t tensorInfo(const LoadedPlan &plan, uint32_t id,
   info.rank = t.desc.shape.size();
   info.shape = t.desc.shape.data();
   info.byte_size = t.desc.bytes();
+  info.batch_dim = t.storage == braid::plan::Storage::Input ? t.batchDim : 0;
   writeToCaller(info, out);
   return BRAID_OK;
 }

@@ -215,6 +215,15 @@ Status LoadedPlan::decodeTensor(const plan::Tensor &t, const plan::Plan &p) {
   tensor.storage = t.storage();
   tensor.offset = t.offset();
   tensor.index = t.index();
+  tensor.batchDim = t.batch_dim();
+  // An input's batch rows: a dimension it has, or -1 (none). Other tensors
+  // keep the default 0, which means nothing for them.
+  if (tensor.storage == plan::Storage::Input && tensor.batchDim != 0 &&
+      (tensor.batchDim < -1 ||
+       tensor.batchDim >= static_cast<int32_t>(tensor.desc.shape.size())))
+    return invalidPlan("input '" + tensor.name + "' has batch dimension " +
+                       std::to_string(tensor.batchDim) + " but rank " +
+                       std::to_string(tensor.desc.shape.size()));
   // An index into the plan's list of `what`, which has `count` entries.
   auto indexIn = [&](const char *what, size_t count) {
     if (tensor.index < count)

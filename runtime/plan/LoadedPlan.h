@@ -24,6 +24,8 @@ struct PlanTensor {
   plan::Storage storage = plan::Storage::Arena;
   uint64_t offset = 0; // Storage::Arena
   uint32_t index = 0;  // Storage::Parameter, Storage::Constant
+  /// Storage::Input: the batch rows' dimension, -1 for an input fed whole.
+  int32_t batchDim = 0;
 };
 
 struct PlanInitializer {

@@ -6,6 +6,7 @@
 #include "runtime/io/Npy.h"
 #include "shape/ShapeRules.h"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <sys/stat.h>
@@ -61,6 +62,17 @@ Status checkInputs(const std::vector<InputSpec> &inputs) {
 // (scaling u8 images to [0, 1] when `scaleU8`) and checks class labels.
 Status makeTensor(const InputSpec &spec, const std::string &file,
                   io::Array array, bool scaleU8, DatasetTensor *out) {
+  if (spec.whole) {
+    // One sample: the input itself.
+    if (array.shape != spec.sampleShape)
+      return invalidArgument(
+          file + ": has shape " + shape::toString(array.shape) +
+          ", but model input '" + spec.name +
+          "' has no batch rows (no B in its type) and takes the whole array, "
+          "of shape " +
+          shape::toString(spec.sampleShape));
+    array.shape.insert(array.shape.begin(), 1);
+  }
   if (array.shape.empty())
     return invalidArgument(file + ": holds a scalar; model input '" +
                            spec.name + "' needs an array of samples of shape " +
@@ -132,6 +144,7 @@ Status makeTensor(const InputSpec &spec, const std::string &file,
   out->origin = file;
   out->sampleBytes = static_cast<size_t>(expected) * io::dtypeSize(spec.dtype);
   out->array = std::move(array);
+  out->whole = spec.whole;
   return Status::ok();
 }
 
@@ -283,10 +296,16 @@ Status loadDataset(const DataSource &source, Split split,
   else
     BRAID_RETURN_IF_ERROR(loadIdx(source, split, inputs, &ds));
 
-  ds.samples = ds.tensors.front().array.shape[0];
+  // The inputs fed whole do not count the samples.
+  auto counted = std::find_if(ds.tensors.begin(), ds.tensors.end(),
+                              [](const DatasetTensor &t) { return !t.whole; });
+  if (counted == ds.tensors.end())
+    return invalidArgument("no model input has batch rows (B in its type) "
+                           "to draw samples from");
+  ds.samples = counted->array.shape[0];
   for (const DatasetTensor &t : ds.tensors)
-    if (t.array.shape[0] != ds.samples) {
-      const DatasetTensor &first = ds.tensors.front();
+    if (!t.whole && t.array.shape[0] != ds.samples) {
+      const DatasetTensor &first = *counted;
       return invalidArgument(
           "the " + std::string(splitName(split)) +
           " inputs have different numbers of samples: '" + first.name +

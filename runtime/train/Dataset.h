@@ -32,6 +32,10 @@ struct InputSpec {
   /// For an i32 class-label input, the number of classes: every value must lie
   /// in [0, numClasses). 0 when the input holds no class labels (no check).
   int64_t numClasses = 0;
+  /// An input without batch rows (its plan batch_dim is -1): its array is
+  /// the input itself, of shape `sampleShape` (the input's whole shape), and
+  /// is fed whole to every step.
+  bool whole = false;
 };
 
 /// A parsed data source, as the user typed it.
@@ -71,6 +75,9 @@ struct DatasetTensor {
   std::string origin; // the file the samples came from, for messages
   io::Array array;
   size_t sampleBytes = 0; // bytes of one sample (one row of `array`)
+  /// InputSpec::whole: `array` is [1, the input's shape...], one sample
+  /// that every batch uses whole; it does not count the samples.
+  bool whole = false;
 };
 
 /// The samples of every requested input, all with the same count.
@@ -98,7 +105,8 @@ struct Dataset {
 /// (converted; a value outside the i32 range is an error). `split` only labels
 /// messages: the spec names the split's files.
 ///
-/// Every input must have the same number of samples N >= 1, each of the
+/// An input with InputSpec::whole takes an array of exactly its shape.
+/// Every other input must have the same number of samples N >= 1, each of the
 /// input's element count; every label of an input with numClasses > 0 must be
 /// in [0, numClasses). Errors name the file, the input and the values at fault.
 Status loadDataset(const DataSource &source, Split split,

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -43,13 +44,19 @@ Status describeInputs(braid_plan_t *plan, const char *entry, BoundInputs *out) {
     braid_tensor_info_t t;
     braid_tensor_info_init(&t);
     braid_plan_entry_point_input(plan, entry, i, &t);
-    if (t.rank == 0)
+    InputSpec spec;
+    spec.whole = t.batch_dim < 0;
+    if (!spec.whole && t.batch_dim != 0)
+      return invalidPlan(std::string("input '") + t.name +
+                         "' has its batch rows at dimension " +
+                         std::to_string(t.batch_dim) +
+                         "; braid-run trains on leading batch rows only");
+    if (!spec.whole && t.rank == 0)
       return invalidPlan(std::string("input '") + t.name +
                          "' has no batch dimension");
-    InputSpec spec;
     spec.name = t.name;
     spec.dtype = t.element_type == BRAID_F32 ? io::DType::F32 : io::DType::I32;
-    spec.sampleShape.assign(t.shape + 1, t.shape + t.rank);
+    spec.sampleShape.assign(t.shape + (spec.whole ? 0 : 1), t.shape + t.rank);
     if (braid_status_code_t code =
             braid_plan_label_classes(plan, entry, t.name, &spec.numClasses))
       return apiError(code, "reading the plan");
@@ -58,6 +65,24 @@ Status describeInputs(braid_plan_t *plan, const char *entry, BoundInputs *out) {
     out->buffers.emplace_back(t.byte_size);
   }
   return Status::ok();
+}
+
+/// The inputs without batch rows, copied once into their buffers: every step
+/// reads them whole.
+void fillWhole(const Dataset &data, BoundInputs &inputs) {
+  for (size_t i = 0; i < inputs.specs.size(); ++i)
+    if (inputs.specs[i].whole)
+      std::memcpy(inputs.buffers[i].data(), data.tensors[i].array.data.data(),
+                  inputs.buffers[i].size());
+}
+
+/// The first input with batch rows: the one whose leading dimension is the
+/// per-replica batch.
+const braid_tensor_info_t &batchedInput(const BoundInputs &inputs) {
+  for (size_t i = 0; i < inputs.specs.size(); ++i)
+    if (!inputs.specs[i].whole)
+      return inputs.infos[i];
+  return inputs.infos.front();
 }
 
 Status bind(braid_session_t *session, const char *entry, BoundInputs &inputs) {
@@ -190,7 +215,11 @@ Status Trainer::State::loadPlan() {
       return s;
     // The plan's batch is one replica's; the ranks together run the global
     // batch the model file names.
-    batch = trainInputs.infos[0].shape[0] * size;
+    if (std::all_of(trainInputs.specs.begin(), trainInputs.specs.end(),
+                    [](const InputSpec &s) { return s.whole; }))
+      return invalidPlan("train_step has no input with batch rows (B in its "
+                         "type) to train on");
+    batch = batchedInput(trainInputs).shape[0] * size;
     canEval =
         o.evalEvery > 0 && describeInputs(plan, "eval", &evalInputs).isOk();
   } else {
@@ -275,8 +304,12 @@ Status Trainer::State::prepareSteps() {
       s = bind(session, "train_step", trainInputs);
     if (!s)
       return s;
+    fillWhole(trainData, trainInputs);
   }
-  return canEval ? bind(session, "eval", evalInputs) : Status::ok();
+  if (!canEval)
+    return Status::ok();
+  fillWhole(testData, evalInputs);
+  return bind(session, "eval", evalInputs);
 }
 
 /// The metrics file and the progress reporter; only rank 0 reports.
@@ -355,9 +388,11 @@ Status Trainer::State::runEpoch(bool *stopped) {
 /// Gathers the next batch, runs train_step and reads its loss.
 Status Trainer::State::trainStep(int64_t epoch, double *loss) {
   for (size_t i = 0; i < trainInputs.infos.size(); ++i)
-    if (Status s = sampler.gather(epoch, position.batch, rank, size, i,
-                                  trainInputs.buffers[i].data(),
-                                  trainInputs.buffers[i].size());
+    if (Status s = trainInputs.specs[i].whole
+                       ? Status::ok()
+                       : sampler.gather(epoch, position.batch, rank, size, i,
+                                        trainInputs.buffers[i].data(),
+                                        trainInputs.buffers[i].size());
         !s)
       return s;
   if (braid_status_code_t code = braid_session_run(session, "train_step"))
@@ -411,7 +446,7 @@ Status Trainer::State::endEpoch(int64_t epoch, double meanLoss) {
 Status Trainer::State::evaluate(Evaluation *out) {
   if (!canEval)
     return notFound("the trainer has no evaluation data");
-  const int64_t evalBatch = evalInputs.infos[0].shape[0] * size;
+  const int64_t evalBatch = batchedInput(evalInputs).shape[0] * size;
   EvalBatches batches;
   if (Status s = EvalBatches::create(testData, evalBatch, PartialBatch::Drop,
                                      &batches);
@@ -423,9 +458,11 @@ Status Trainer::State::evaluate(Evaluation *out) {
   double lossSum = 0, accuracySum = 0;
   for (int64_t b = 0; b < batches.batchCount(); ++b) {
     for (size_t i = 0; i < evalInputs.infos.size(); ++i)
-      if (Status s =
-              batches.gather(b, rank, size, i, evalInputs.buffers[i].data(),
-                             evalInputs.buffers[i].size(), nullptr);
+      if (Status s = evalInputs.specs[i].whole
+                         ? Status::ok()
+                         : batches.gather(
+                               b, rank, size, i, evalInputs.buffers[i].data(),
+                               evalInputs.buffers[i].size(), nullptr);
           !s)
         return s;
     if (braid_status_code_t code = braid_session_run(session, "eval"))

@@ -71,8 +71,12 @@ LogicalResult EntryPointWriter::bindArguments() {
         planType(func.getLoc(), arg.getType(), "input " + input.getValue());
     if (failed(tensor))
       return failure();
+    // The batch rows: the dimension the model declared B, or none.
+    auto batchDims =
+        func.getArgAttrOfType<DenseI64ArrayAttr>(i, attrs::kBatchDims);
+    int32_t batchDim = batchDims ? static_cast<int32_t>(batchDims[0]) : -1;
     ids[arg] = plan.addTensor(input.getValue().str(), *tensor,
-                              plan::Storage::Input, 0, 0);
+                              plan::Storage::Input, 0, 0, batchDim);
     inputs.push_back(ids[arg]);
   }
   return success();

@@ -59,11 +59,11 @@ FailureOr<RankedTensorType> planType(Location loc, Type type,
 
 uint32_t PlanWriter::addTensor(const std::string &name, RankedTensorType type,
                                plan::Storage storage, uint64_t offset,
-                               uint32_t index) {
+                               uint32_t index, int32_t batchDim) {
   std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
   tensors.push_back(plan::CreateTensorDirect(
       fbb, name.c_str(), *elementType(type.getElementType()), &shape, storage,
-      offset, index));
+      offset, index, batchDim));
   return static_cast<uint32_t>(tensors.size() - 1);
 }
 

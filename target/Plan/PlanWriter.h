@@ -39,8 +39,10 @@ public:
   /// The builder every table is written with.
   flatbuffers::FlatBufferBuilder &builder() { return fbb; }
   /// Adds a tensor and returns its id.
+  /// `batchDim`: an input's batch dimension, -1 for none (Tensor.batch_dim).
   uint32_t addTensor(const std::string &name, mlir::RankedTensorType type,
-                     plan::Storage storage, uint64_t offset, uint32_t index);
+                     plan::Storage storage, uint64_t offset, uint32_t index,
+                     int32_t batchDim = 0);
   /// The tensor of parameter `name` (added by addParameters).
   uint32_t parameterId(llvm::StringRef name) const {
     return parameterIds.lookup(name).first;

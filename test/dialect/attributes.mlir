@@ -1,6 +1,7 @@
 // RUN: braid-opt %s --split-input-file --verify-diagnostics | braid-opt --split-input-file | FileCheck %s
 
-// The model-interface attributes: #braid.init and braid.input, braid.param,
+// The model-interface attributes: #braid.init and braid.input,
+// braid.batch_dims, braid.param,
 // braid.init on @forward's arguments; braid.output, braid.loss on its results;
 // braid.model, braid.batch, braid.train on the module.
 //
@@ -50,6 +51,46 @@ module attributes {braid.model = "mlp", braid.batch = 64 : i64, braid.train = {l
 // Tests that an adam train block prints and parses back.
 // CHECK: module attributes {braid.train = {batch = 4 : i64, beta1 = 9.000000e-01 : f64, beta2 = 0.99899999999999999 : f64, epochs = 1 : i64, eps = 1.000000e-08 : f64, loss = "loss", lr = 1.000000e-03 : f64, optimizer = "adam"}}
 module attributes {braid.train = {loss = "loss", optimizer = "adam", lr = 1.0e-3 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, batch = 4 : i64, epochs = 1 : i64}} {
+}
+
+// -----
+
+// Tests that braid.batch_dims on an input prints and parses back, naming the
+// batch rows at the leading dimension, elsewhere, or at two dimensions of
+// one size.
+// CHECK-LABEL: func.func @batch_dims
+// CHECK-SAME: %{{.*}}: tensor<4x8xf32> {braid.batch_dims = array<i64: 0>, braid.input = "x"}
+// CHECK-SAME: %{{.*}}: tensor<2x4xf32> {braid.batch_dims = array<i64: 1>, braid.input = "z"}
+// CHECK-SAME: %{{.*}}: tensor<4x4xf32> {braid.batch_dims = array<i64: 0, 1>, braid.input = "g"}
+func.func @batch_dims(%x: tensor<4x8xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                      %z: tensor<2x4xf32> {braid.input = "z", braid.batch_dims = array<i64: 1>},
+                      %g: tensor<4x4xf32> {braid.input = "g", braid.batch_dims = array<i64: 0, 1>}) {
+  return
+}
+
+// -----
+
+// Tests that braid.batch_dims belongs on an input only.
+// expected-error @+1 {{'braid.batch_dims' on argument #0, which is not a 'braid.input'}}
+func.func @batch_dims_not_input(%w: tensor<4xf32> {braid.param = "w", braid.init = #braid.init<zeros>, braid.batch_dims = array<i64: 0>}) {
+  return
+}
+
+// -----
+
+// Tests that braid.batch_dims names dimensions of the input, in increasing
+// order.
+// expected-error @+1 {{'braid.batch_dims' of argument #0 must be increasing dimensions of its type 'tensor<4x8xf32>', got array<i64: 2>}}
+func.func @batch_dims_range(%x: tensor<4x8xf32> {braid.input = "x", braid.batch_dims = array<i64: 2>}) {
+  return
+}
+
+// -----
+
+// Tests that the batch dimensions of one input have one size.
+// expected-error @+1 {{'braid.batch_dims' of argument #0 names dimensions of different sizes in 'tensor<4x8xf32>'}}
+func.func @batch_dims_sizes(%x: tensor<4x8xf32> {braid.input = "x", braid.batch_dims = array<i64: 0, 1>}) {
+  return
 }
 
 // -----

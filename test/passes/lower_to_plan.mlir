@@ -25,8 +25,8 @@
 // PARALLEL-LABEL: func.func @broadcast_params
 // PARALLEL-NEXT: braid.broadcast %{{.*}} root = 0 : tensor<8x8xf32>
 module attributes {braid.model = "tiny", braid.batch = 4 : i64} {
-  func.func @forward(%x: tensor<4x8xf32> {braid.input = "x"},
-                     %y: tensor<4xi32> {braid.input = "y"},
+  func.func @forward(%x: tensor<4x8xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                     %y: tensor<4xi32> {braid.input = "y", braid.batch_dims = array<i64: 0>},
                      %w: tensor<8x8xf32> {braid.param = "w", braid.init = #braid.init<he_normal>})
       -> (tensor<4x8xf32> {braid.output = "probs"}, tensor<f32> {braid.loss = "loss"}) {
     %0 = braid.matmul %x, %w : tensor<4x8xf32>, tensor<8x8xf32>

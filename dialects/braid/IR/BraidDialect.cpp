@@ -323,6 +323,32 @@ LogicalResult BraidDialect::verifyRegionArgAttribute(Operation *op,
                              << ", which is not a 'braid.param'";
     return success();
   }
+  if (name == attrs::kBatchDims) {
+    // The batch rows of an input: distinct dimensions in increasing order,
+    // all of one size (the batch, or a replica's share of it).
+    auto dims = llvm::dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!dims || dims.empty())
+      return op->emitError() << "'braid.batch_dims' must be a non-empty "
+                                "array<i64>, got "
+                             << attr.getValue();
+    if (!func.getArgAttr(argIndex, attrs::kInput))
+      return op->emitError() << "'braid.batch_dims' on argument #" << argIndex
+                             << ", which is not a 'braid.input'";
+    int64_t previous = -1;
+    for (int64_t dim : dims.asArrayRef()) {
+      if (!tensor || dim <= previous ||
+          dim >= static_cast<int64_t>(tensor->rank()))
+        return op->emitError() << "'braid.batch_dims' of argument #" << argIndex
+                               << " must be increasing dimensions of its type "
+                               << type << ", got " << attr.getValue();
+      if (tensor->dims[dim] != tensor->dims[dims[0]])
+        return op->emitError()
+               << "'braid.batch_dims' of argument #" << argIndex
+               << " names dimensions of different sizes in " << type;
+      previous = dim;
+    }
+    return success();
+  }
   if (name == attrs::kState) {
     if (!tensor || tensor->element != shape::ElementType::F32)
       return op->emitError() << "state argument #" << argIndex

@@ -23,7 +23,9 @@ def Braid_Dialect : Dialect {
 
     * on `@forward`'s arguments: `braid.input = "x"` for an input,
       `braid.param = "w1"` with `braid.init = #braid.init<...>` for a
-      trainable parameter;
+      trainable parameter; on an input whose declared type uses `B`,
+      `braid.batch_dims = array<i64: 0>`, the dimensions that index the batch
+      rows (the ones `braid-data-parallel` splits);
     * on its results: `braid.output = "logits"`, `braid.loss = "loss"`;
     * on the module: `braid.model = "mlp"`, `braid.batch = 64 : i64` and,
       when the model has a train block, `braid.train = {...}` with the loss

@@ -37,6 +37,10 @@ inline constexpr llvm::StringLiteral kBatch = "braid.batch";
 inline constexpr llvm::StringLiteral kReplicas = "braid.replicas";
 inline constexpr llvm::StringLiteral kTrain = "braid.train";
 inline constexpr llvm::StringLiteral kInput = "braid.input";
+/// On an input argument of @forward: the dimensions that index the batch
+/// rows (the ones its declared type writes `B`), as a DenseI64ArrayAttr.
+/// braid-data-parallel splits exactly these.
+inline constexpr llvm::StringLiteral kBatchDims = "braid.batch_dims";
 inline constexpr llvm::StringLiteral kParam = "braid.param";
 inline constexpr llvm::StringLiteral kInit = "braid.init";
 inline constexpr llvm::StringLiteral kOutput = "braid.output";

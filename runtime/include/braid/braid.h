@@ -182,6 +182,9 @@ typedef struct braid_tensor_info_t {
   size_t rank;
   const int64_t *shape; /* rank entries */
   size_t byte_size;
+  /* An entry point's input: the dimension of its batch rows, or -1 for an
+     input without them (fed whole, the same to every step). 0 otherwise. */
+  int64_t batch_dim;
 } braid_tensor_info_t;
 
 /* Zeros *info and sets its struct_size to this header's sizeof. */

@@ -1,0 +1,399 @@
+// LossBatchReduction: one pass over @forward in program order that gives
+// every value a fact about the batch rows (independent of them, per-row along
+// one dimension, linear in reductions over them, or neither), then reads the
+// loss's fact.
+#include "passes/LossBatchReduction.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <string>
+
+using namespace mlir;
+
+namespace braid {
+namespace {
+
+/// What a value is as a function of the batch rows.
+struct Fact {
+  enum Kind : uint8_t {
+    /// Depends on no batch row: parameters, constants, non-batch inputs.
+    Free,
+    /// Dimension `dim` indexes the rows, and slice i depends on row i only.
+    Rows,
+    /// A linear combination of reductions over the rows (`mean`, `sum`) and
+    /// of batch-free values (`free`), with batch-free coefficients.
+    Linear,
+    /// Neither: `culprit` made it so, for the reason `why`.
+    Broken,
+  };
+  Kind kind = Free;
+  int64_t dim = 0;
+  bool mean = false, sum = false, free = false;
+  Operation *culprit = nullptr;
+  std::string why;
+
+  static Fact rows(int64_t dim) {
+    Fact f;
+    f.kind = Rows;
+    f.dim = dim;
+    return f;
+  }
+  static Fact linear(bool mean, bool sum, bool free) {
+    Fact f;
+    f.kind = Linear;
+    f.mean = mean;
+    f.sum = sum;
+    f.free = free;
+    return f;
+  }
+  static Fact broken(Operation *op, std::string why) {
+    Fact f;
+    f.kind = Broken;
+    f.culprit = op;
+    f.why = std::move(why);
+    return f;
+  }
+};
+
+/// True for a braid.constant whose every element is zero: `0 - loss` (the
+/// front end's negation) adds no batch-free term.
+static bool isZeroConstant(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return false;
+  auto dense = llvm::dyn_cast<DenseElementsAttr>(constant.getValue());
+  return dense && dense.isSplat() && dense.getElementType().isF32() &&
+         dense.getSplatValue<APFloat>().isZero();
+}
+
+static int64_t rankOf(Value value) {
+  return llvm::cast<RankedTensorType>(value.getType()).getRank();
+}
+
+class Analysis {
+public:
+  explicit Analysis(int64_t batch) : batch_(batch) {}
+
+  void seed(Value value, Fact fact) { facts_[value] = std::move(fact); }
+  const Fact &fact(Value value) const {
+    auto it = facts_.find(value);
+    return it == facts_.end() ? free_ : it->second;
+  }
+  const llvm::DenseSet<Operation *> &sumSources() const { return sumSources_; }
+
+  /// Gives `op`'s results their facts from its operands'.
+  void visit(Operation &op) {
+    // A broken operand breaks the result: the first culprit is the one to
+    // name.
+    for (Value operand : op.getOperands())
+      if (fact(operand).kind == Fact::Broken) {
+        Fact broken = fact(operand); // a copy: facts_ may grow below
+        for (Value result : op.getResults())
+          facts_[result] = broken;
+        return;
+      }
+    if (llvm::all_of(op.getOperands(),
+                     [&](Value v) { return fact(v).kind == Fact::Free; }) &&
+        !llvm::isa<BroadcastToOp>(op))
+      return; // Free, the default.
+    Fact result = transfer(op);
+    for (Value r : op.getResults())
+      facts_[r] = result;
+  }
+
+private:
+  Fact transfer(Operation &op) {
+    return llvm::TypeSwitch<Operation *, Fact>(&op)
+        .Case<ReluOp, SigmoidOp, TanhOp, GeluOp, ExpOp>(
+            [&](Operation *o) { return unary(o); })
+        .Case<StopGradientOp>(
+            [&](StopGradientOp o) { return fact(o.getOperand()); })
+        .Case<AddOp, SubOp, MulOp, DivOp>(
+            [&](Operation *o) { return binary(o); })
+        .Case<MatmulOp>([&](MatmulOp o) { return matmul(o); })
+        .Case<ReduceSumOp>([&](ReduceSumOp o) {
+          return reduce(o, o.getInput(), o.getAxes(), /*isSum=*/true);
+        })
+        .Case<ReduceMeanOp>([&](ReduceMeanOp o) {
+          return reduce(o, o.getInput(), o.getAxes(), /*isSum=*/false);
+        })
+        .Case<SparseSoftmaxCrossEntropyOp>([&](SparseSoftmaxCrossEntropyOp o) {
+          return meanLoss(o, o.getLogits(), o.getLabels());
+        })
+        .Case<MeanSquaredErrorOp>([&](MeanSquaredErrorOp o) {
+          return meanLoss(o, o.getPrediction(), o.getTarget());
+        })
+        .Case<SoftmaxOp, LogSoftmaxOp>([&](auto o) {
+          return softmax(o, o.getInput(), o.getAxisAttr().getInt());
+        })
+        .Case<ReshapeOp>([&](ReshapeOp o) { return reshape(o); })
+        .Case<TransposeOp>([&](TransposeOp o) { return transpose(o); })
+        .Case<BroadcastToOp>([&](BroadcastToOp o) { return broadcastTo(o); })
+        .Case<FlattenOp>([&](FlattenOp o) { return flatten(o); })
+        .Case<Conv2DOp, MaxPool2DOp, AvgPool2DOp>(
+            [&](Operation *o) { return perImage(o); })
+        .Default([&](Operation *o) {
+          return Fact::broken(o, "it is not known to keep the batch rows "
+                                 "apart");
+        });
+  }
+
+  Fact unary(Operation *op) {
+    const Fact &in = fact(op->getOperand(0));
+    if (in.kind == Fact::Rows)
+      return in;
+    return Fact::broken(op, "it applies a nonlinear function to a reduction "
+                            "over the batch rows");
+  }
+
+  Fact binary(Operation *op) {
+    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+    const Fact &a = fact(lhs), &b = fact(rhs);
+    int64_t rank = rankOf(op->getResult(0));
+    bool additive = llvm::isa<AddOp, SubOp>(op);
+    if (a.kind == Fact::Linear || b.kind == Fact::Linear) {
+      if (a.kind == Fact::Rows || b.kind == Fact::Rows)
+        return Fact::broken(op, "it combines a reduction over the batch rows "
+                                "with the rows themselves");
+      if (a.kind == Fact::Linear && b.kind == Fact::Linear) {
+        if (additive)
+          return Fact::linear(a.mean || b.mean, a.sum || b.sum,
+                              a.free || b.free);
+        return Fact::broken(op, llvm::isa<MulOp>(op)
+                                    ? "it multiplies two reductions over the "
+                                      "batch rows"
+                                    : "it divides a reduction over the batch "
+                                      "rows by another");
+      }
+      const Fact &l = a.kind == Fact::Linear ? a : b;
+      Value other = a.kind == Fact::Linear ? rhs : lhs;
+      if (additive)
+        return Fact::linear(l.mean, l.sum, l.free || !isZeroConstant(other));
+      if (llvm::isa<DivOp>(op) && b.kind == Fact::Linear)
+        return Fact::broken(op, "it divides by a reduction over the batch "
+                                "rows");
+      return l; // scaled by a batch-free value
+    }
+    // Per-row operands: their row dimensions must align in the result, and
+    // a batch-free operand must not stretch along them.
+    std::optional<int64_t> dim;
+    for (Value v : {lhs, rhs}) {
+      const Fact &f = fact(v);
+      if (f.kind != Fact::Rows)
+        continue;
+      int64_t at = f.dim + rank - rankOf(v);
+      if (dim && *dim != at)
+        return Fact::broken(op, "it combines rows of one operand with "
+                                "another dimension of the other");
+      dim = at;
+    }
+    for (Value v : {lhs, rhs}) {
+      if (fact(v).kind != Fact::Free)
+        continue;
+      auto type = llvm::cast<RankedTensorType>(v.getType());
+      int64_t at = *dim - (rank - type.getRank());
+      if (at >= 0 && type.getDimSize(at) != 1)
+        return Fact::broken(op, "it combines the batch rows with a tensor "
+                                "whose dimension " +
+                                    std::to_string(at) +
+                                    " has the batch's size but is not "
+                                    "declared with B");
+    }
+    return Fact::rows(*dim);
+  }
+
+  Fact matmul(MatmulOp op) {
+    const Fact &a = fact(op.getLhs()), &b = fact(op.getRhs());
+    int64_t lhsRows = op.getTransposeLhs() ? 1 : 0;
+    int64_t rhsCols = op.getTransposeRhs() ? 0 : 1;
+    if (a.kind == Fact::Rows && b.kind == Fact::Free && a.dim == lhsRows)
+      return Fact::rows(0);
+    if (a.kind == Fact::Free && b.kind == Fact::Rows && b.dim == rhsCols)
+      return Fact::rows(1);
+    if (a.kind == Fact::Rows && b.kind == Fact::Rows && a.dim == 1 - lhsRows &&
+        b.dim == 1 - rhsCols) {
+      sumSources_.insert(op);
+      return Fact::linear(false, true, false);
+    }
+    if ((a.kind == Fact::Linear && b.kind == Fact::Free) ||
+        (a.kind == Fact::Free && b.kind == Fact::Linear))
+      return a.kind == Fact::Linear ? a : b;
+    if (a.kind == Fact::Linear || b.kind == Fact::Linear)
+      return Fact::broken(op, "it multiplies a reduction over the batch rows "
+                              "by a value that depends on the batch");
+    return Fact::broken(op, "its product mixes the batch rows with another "
+                            "dimension");
+  }
+
+  Fact reduce(Operation *op, Value input, ArrayRef<int64_t> axes, bool isSum) {
+    const Fact &in = fact(input);
+    if (in.kind != Fact::Rows)
+      return in; // a sum or mean of a linear value is linear
+    SmallVector<int64_t> normal = nonNegativeAxes(axes, rankOf(input));
+    if (llvm::is_contained(normal, in.dim)) {
+      if (isSum)
+        sumSources_.insert(op);
+      return Fact::linear(!isSum, isSum, false);
+    }
+    int64_t below =
+        llvm::count_if(normal, [&](int64_t a) { return a < in.dim; });
+    return Fact::rows(in.dim - below);
+  }
+
+  Fact meanLoss(Operation *op, Value a, Value b) {
+    const Fact &fa = fact(a), &fb = fact(b);
+    bool rowsOrFree = (fa.kind == Fact::Rows || fa.kind == Fact::Free) &&
+                      (fb.kind == Fact::Rows || fb.kind == Fact::Free);
+    bool sameDim =
+        fa.kind != Fact::Rows || fb.kind != Fact::Rows || fa.dim == fb.dim;
+    int64_t dim = fa.kind == Fact::Rows ? fa.dim : fb.dim;
+    bool leading = dim == 0 || !llvm::isa<SparseSoftmaxCrossEntropyOp>(op);
+    if (rowsOrFree && sameDim && leading)
+      return Fact::linear(true, false, false);
+    return Fact::broken(op, "its operands are not per-row values of the "
+                            "batch, along the same dimension");
+  }
+
+  Fact softmax(Operation *op, Value input, int64_t axis) {
+    const Fact &in = fact(input);
+    if (in.kind == Fact::Rows && nonNegativeAxis(axis, rankOf(input)) != in.dim)
+      return in;
+    return Fact::broken(op, in.kind == Fact::Rows
+                                ? "it normalizes over the batch rows"
+                                : "it applies a nonlinear function to a "
+                                  "reduction over the batch rows");
+  }
+
+  Fact reshape(ReshapeOp op) {
+    const Fact &in = fact(op.getInput());
+    if (in.kind == Fact::Linear)
+      return in;
+    ArrayRef<int64_t> shape = op.getShape();
+    if (in.dim == 0 && !shape.empty() && shape[0] == batch_)
+      return Fact::rows(0);
+    return Fact::broken(op, "it moves the batch rows out of the leading "
+                            "dimension");
+  }
+
+  Fact transpose(TransposeOp op) {
+    const Fact &in = fact(op.getInput());
+    if (in.kind == Fact::Linear)
+      return in;
+    ArrayRef<int64_t> perm = op.getPerm();
+    return Fact::rows(llvm::find(perm, in.dim) - perm.begin());
+  }
+
+  Fact broadcastTo(BroadcastToOp op) {
+    const Fact &in = fact(op.getInput());
+    ArrayRef<int64_t> shape = op.getShape();
+    int64_t offset = static_cast<int64_t>(shape.size()) - rankOf(op.getInput());
+    if (in.kind == Fact::Rows)
+      return Fact::rows(in.dim + offset);
+    if (in.kind == Fact::Linear)
+      return in;
+    // A batch-free value stretched to a new leading dimension of the batch's
+    // size: identical rows, split like the others (braid-data-parallel).
+    bool stretched =
+        !shape.empty() && shape[0] == batch_ &&
+        (offset > 0 ||
+         llvm::cast<RankedTensorType>(op.getInput().getType()).getDimSize(0) !=
+             batch_);
+    return stretched ? Fact::rows(0) : Fact();
+  }
+
+  Fact flatten(FlattenOp op) {
+    const Fact &in = fact(op.getInput());
+    if (in.kind == Fact::Linear || (in.kind == Fact::Rows && in.dim == 0))
+      return in;
+    return Fact::broken(op, "it folds the batch rows into another dimension");
+  }
+
+  /// conv2d and the pools: the image (operand 0) per-row along N, the
+  /// filter and bias batch-free.
+  Fact perImage(Operation *op) {
+    const Fact &in = fact(op->getOperand(0));
+    bool restFree = llvm::all_of(op->getOperands().drop_front(), [&](Value v) {
+      return fact(v).kind == Fact::Free;
+    });
+    if (in.kind == Fact::Rows && in.dim == 0 && restFree)
+      return in;
+    if (in.kind == Fact::Rows && in.dim >= 2)
+      return Fact::broken(op, llvm::isa<MaxPool2DOp>(op)
+                                  ? "it takes a maximum over the batch rows"
+                                  : "its windows run over the batch rows");
+    return Fact::broken(op, "its images are not the batch rows, or its "
+                            "filter depends on the batch");
+  }
+
+  int64_t batch_;
+  llvm::DenseMap<Value, Fact> facts_;
+  llvm::DenseSet<Operation *> sumSources_;
+  Fact free_;
+};
+
+} // namespace
+
+FailureOr<LossBatchReduction>
+analyzeLossBatchReduction(func::FuncOp forward, Value loss, int64_t batch) {
+  Block &body = forward.getBody().front();
+  Analysis analysis(batch);
+  for (BlockArgument arg : body.getArguments())
+    if (auto dims = forward.getArgAttrOfType<DenseI64ArrayAttr>(
+            arg.getArgNumber(), attrs::kBatchDims);
+        dims && dims.size() == 1)
+      analysis.seed(arg, Fact::rows(dims[0]));
+  for (Operation &op : body.without_terminator())
+    analysis.visit(op);
+
+  const Fact &result = analysis.fact(loss);
+  LossBatchReduction out;
+  switch (result.kind) {
+  case Fact::Free:
+    out.hasBatchFree = true;
+    return out;
+  case Fact::Linear:
+    break;
+  case Fact::Rows:
+  case Fact::Broken: {
+    Operation *culprit = result.culprit ? result.culprit : loss.getDefiningOp();
+    InFlightDiagnostic diag =
+        culprit ? culprit->emitOpError() : forward.emitError();
+    diag << "cannot be split over replicas: "
+         << (result.why.empty() ? "it keeps the batch rows" : result.why)
+         << ", so the loss is not linear in the batch rows; split over "
+            "replicas, a loss must be a sum of means and sums over the batch "
+            "rows, each scaled by values that do not depend on the batch";
+    diag.attachNote(loss.getLoc()) << "the loss is computed here";
+    return failure();
+  }
+  }
+  out.hasMean = result.mean;
+  out.hasSum = result.sum;
+  out.hasBatchFree = result.free;
+
+  // The sums over the rows that the loss reads: its backward slice, walked
+  // once.
+  if (out.hasSum) {
+    llvm::DenseSet<Operation *> slice;
+    SmallVector<Operation *> work;
+    if (Operation *def = loss.getDefiningOp())
+      work.push_back(def);
+    while (!work.empty()) {
+      Operation *op = work.pop_back_val();
+      if (!slice.insert(op).second)
+        continue;
+      for (Value operand : op->getOperands())
+        if (Operation *def = operand.getDefiningOp())
+          work.push_back(def);
+    }
+    for (Operation &op : body.without_terminator())
+      if (analysis.sumSources().contains(&op) && slice.contains(&op))
+        out.sumTerms.push_back(&op);
+  }
+  return out;
+}
+
+} // namespace braid
