@@ -4,6 +4,7 @@
 #include "runtime/comm/MpiError.h"
 #include "runtime/comm/Poller.h"
 #include "runtime/comm/SharedArena.h"
+#include "runtime/support/LaunchEnv.h"
 
 #include <mpi.h>
 
@@ -53,9 +54,7 @@ MPI_Op toMpi(ReduceOp op) {
 
 } // namespace
 
-bool MpiCommunicator::launchedByMpirun() {
-  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
-}
+bool MpiCommunicator::launchedByMpirun() { return mpiLauncher() != nullptr; }
 
 void MpiCommunicator::abortJob(int exitCode) {
   int initialized = 0, finalized = 0;

@@ -20,7 +20,8 @@ public:
   /// `timeoutSeconds` bounds every wait.
   static Status create(double timeoutSeconds,
                        std::unique_ptr<MpiCommunicator> *out);
-  /// True when this process was started by mpirun (Open MPI's environment).
+  /// True when an MPI launcher started this process: mpirun, mpiexec or
+  /// srun with an MPI plugin (runtime/support/LaunchEnv.h).
   static bool launchedByMpirun();
   /// Ends the whole job from any rank (MPI_Abort): the other ranks are
   /// killed by mpirun even when they are stuck in a collective.
