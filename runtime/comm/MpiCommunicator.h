@@ -6,6 +6,7 @@
 #define BRAID_RUNTIME_COMM_MPICOMMUNICATOR_H
 
 #include "runtime/comm/Communicator.h"
+#include "runtime/comm/PeerProbe.h"
 
 #include <memory>
 #include <vector>
@@ -64,6 +65,8 @@ private:
   /// Time in waits on MPI requests; the arenas count their barriers.
   double waitedSeconds_ = 0;
   std::vector<std::unique_ptr<SharedArena>> arenas_;
+  /// Every rank's host; names the ranks that stopped answering.
+  PeerProbe peers_;
 };
 
 } // namespace braid::runtime
