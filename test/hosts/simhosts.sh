@@ -11,7 +11,10 @@
 #       sets up K hosts, runs `mpirun -np K*R --map-by ppr:R:node PROGRAM
 #       ARGS...` in the first and always tears the hosts down; exits with
 #       mpirun's status.
-#   simhosts.sh up [--netem] --hosts K      prints the run directory DIR
+#   simhosts.sh up [--netem] --hosts K      prints the run directory DIR; the
+#                                          hosts belong to the caller: a
+#                                          later `up` removes them once it
+#                                          has died
 #   simhosts.sh mpirun DIR MPIRUN-ARGS...  mpirun in DIR's first host, with
 #                                          --hostfile DIR/hostfile
 #   simhosts.sh exec DIR I COMMAND...      COMMAND in host I (1-based)
@@ -41,22 +44,37 @@ ns_of() { echo "$(cat "$1/id")h$2"; }
 
 hosts_of() { cat "$1/hosts"; }
 
+# Removes the hosts of runs whose owner died without tearing them down
+# (SIGKILL, a crash), so that they do not pile up.
+sweep_orphans() {
+  local dir owner
+  for dir in /tmp/simhosts.*; do
+    [ -f "$dir/owner" ] || continue
+    owner=$(cat "$dir/owner")
+    kill -0 "$owner" 2>/dev/null || cmd_down "$dir" >/dev/null 2>&1 || true
+  done
+}
+
 cmd_up() {
-  local hosts=0 netem=0
+  local hosts=0 netem=0 owner=$PPID
   while [ $# -gt 0 ]; do
     case "$1" in
     --hosts) hosts=$2; shift 2 ;;
     --netem) netem=1; shift ;;
+    --owner) owner=$2; shift 2 ;;
     *) die "up: unknown option '$1'" ;;
     esac
   done
   [ "$hosts" -ge 1 ] && [ "$hosts" -le 200 ] || die "up: --hosts must be 1..200, got '$hosts'"
+  sweep_orphans
   local dir id
   dir=$(mktemp -d /tmp/simhosts.XXXXXX)
   # Namespace names carry a random id: parallel runs never share one.
   id="bh$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
   echo "$id" >"$dir/id"
   echo "$hosts" >"$dir/hosts"
+  # The process whose run this is: the caller of `up`, or the wrapper.
+  echo "$owner" >"$dir/owner"
   # From here on, a failure removes what was made.
   trap 'cmd_down "$dir" >/dev/null 2>&1 || true' ERR
   local br="${id}br"
@@ -162,7 +180,7 @@ cmd_check() {
   command -v ip >/dev/null || { echo "simulated hosts need iproute2's ip"; return 1; }
   command -v unshare >/dev/null || { echo "simulated hosts need util-linux's unshare"; return 1; }
   local dir out
-  if ! dir=$(cmd_up --hosts 2 2>&1); then
+  if ! dir=$(cmd_up --hosts 2 --owner $$ 2>&1); then
     echo "cannot make network namespaces with veth links here: $(echo "$dir" | tail -1)"
     return 1
   fi
@@ -189,7 +207,7 @@ cmd_wrap() {
   [ "$per" -ge 1 ] 2>/dev/null || die "--ranks-per-host must be at least 1, got '$per'"
   [ $# -ge 1 ] || die "no program after --"
   local dir
-  dir=$(cmd_up --hosts "$hosts" "${netem[@]}")
+  dir=$(cmd_up --hosts "$hosts" --owner $$ "${netem[@]}")
   # shellcheck disable=SC2064
   trap "cmd_down '$dir'" EXIT
   trap 'exit 130' INT
