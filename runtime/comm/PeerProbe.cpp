@@ -123,17 +123,19 @@ Status PeerProbe::explain(const Status &failed) {
     if (sends[p] != MPI_REQUEST_NULL)
       MPI_Request_free(&sends[p]);
   }
+  // The first 16 silent ranks by name; a job of thousands says how many
+  // more.
   std::string silent;
   int silentCount = 0;
-  for (int peer = 0; peer < size_; ++peer)
-    if (!answered[static_cast<size_t>(peer)]) {
-      silent += (silentCount++ ? ", rank " : "rank ") + std::to_string(peer) +
+  for (int peer = 0; peer < size_; ++peer) {
+    if (answered[static_cast<size_t>(peer)])
+      continue;
+    if (silentCount++ < 16)
+      silent += (silentCount > 1 ? ", rank " : "rank ") + std::to_string(peer) +
                 " on host " + hostOf(peer);
-      if (silentCount == 16 && peer + 1 < size_) {
-        silent += ", ...";
-        break;
-      }
-    }
+  }
+  if (silentCount > 16)
+    silent += " and " + std::to_string(silentCount - 16) + " more";
   char window[32];
   std::snprintf(window, sizeof window, "%g", seconds);
   std::string found = silentCount == 0
