@@ -30,7 +30,7 @@ std::string thisHost() {
 } // namespace
 
 double PeerProbe::probeSeconds(double timeoutSeconds) {
-  return std::clamp(timeoutSeconds / 2, 1.0, 10.0);
+  return std::clamp(timeoutSeconds, 1.0, 10.0);
 }
 
 Status PeerProbe::gatherHostNames(int rank, int size, double timeoutSeconds) {

@@ -31,9 +31,11 @@ public:
   /// rank.
   Status explain(const Status &failed);
 
-  /// Seconds a probe waits for answers: half the collective timeout, at
-  /// least 1 s and at most 10 s (the other live ranks' own timeouts expire
-  /// within about a step of this rank's).
+  /// Seconds a probe waits for answers: the collective timeout, at least
+  /// 1 s and at most 10 s. The other live ranks' own timeouts expire within
+  /// about a step of this rank's, but a wait reads the clock only every 1024
+  /// polls (Poller.h), which on a loaded machine, yielding the core between
+  /// polls, can be seconds apart.
   static double probeSeconds(double timeoutSeconds);
 
 private:
