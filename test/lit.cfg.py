@@ -2,6 +2,7 @@
 # into the build tree with the paths below, then loads this file.
 import os
 import platform
+import subprocess
 
 import lit.formats
 
@@ -78,6 +79,24 @@ if platform.machine() in ("x86_64", "AMD64"):
 # data-parallel tests start more ranks than this machine has cores.
 config.environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
 config.environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+
+# Simulated hosts (test/hosts/simhosts.sh): network namespaces joined by
+# veth links, which need root. Where they cannot be made, the tests that
+# REQUIRE simhosts report UNSUPPORTED, and this note says why.
+simhosts = os.path.join(os.path.dirname(__file__), "hosts", "simhosts.sh")
+config.substitutions.append(("%simhosts", simhosts))
+try:
+    probe = subprocess.run([simhosts, "check"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+    simhosts_reason = probe.stdout.decode(errors="replace").strip()
+    simhosts_ok = probe.returncode == 0
+except (OSError, subprocess.TimeoutExpired) as e:
+    simhosts_ok, simhosts_reason = False, str(e)
+if simhosts_ok:
+    config.available_features.add("simhosts")
+else:
+    lit_config.note("the simulated-host tests (test/hosts) are UNSUPPORTED: " +
+                    (simhosts_reason or "simhosts.sh check failed"))
 
 # Installing the build tree and building against the install (test/examples/).
 config.substitutions.append(("%braid_build", config.braid_obj_root))

@@ -4,6 +4,7 @@
 #include "runtime/comm/MpiError.h"
 #include "runtime/comm/Poller.h"
 #include "runtime/comm/SharedArena.h"
+#include "runtime/support/LaunchEnv.h"
 
 #include <mpi.h>
 
@@ -53,9 +54,7 @@ MPI_Op toMpi(ReduceOp op) {
 
 } // namespace
 
-bool MpiCommunicator::launchedByMpirun() {
-  return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
-}
+bool MpiCommunicator::launchedByMpirun() { return mpiLauncher() != nullptr; }
 
 void MpiCommunicator::abortJob(int exitCode) {
   int initialized = 0, finalized = 0;
@@ -105,6 +104,8 @@ Status MpiCommunicator::create(double timeoutSeconds,
   MPI_Comm_rank(MPI_COMM_WORLD, &comm->rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &comm->size_);
   comm->timeoutSeconds_ = timeoutSeconds;
+  BRAID_RETURN_IF_ERROR(
+      comm->peers_.gatherHostNames(comm->rank_, comm->size_, timeoutSeconds));
   MPI_Comm node = MPI_COMM_NULL;
   if (int rc = MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0,
                                    MPI_INFO_NULL, &node);
@@ -233,14 +234,15 @@ Status MpiCommunicator::waitFor(void *handle, const char *what, size_t bytes) {
     int done = 0;
     int rc = MPI_Test(&r, &done, MPI_STATUS_IGNORE);
     if (rc != MPI_SUCCESS)
-      return communicationError("rank " + std::to_string(rank_) + ": " +
-                                operation() + " failed: " + mpiError(rc));
+      return peers_.explain(communicationError("rank " + std::to_string(rank_) +
+                                               ": " + operation() +
+                                               " failed: " + mpiError(rc)));
     if (done) {
       waitedSeconds_ += poller.waitedSeconds();
       return Status::ok();
     }
     if (!poller.keepWaiting())
-      return poller.timedOut(rank_, operation());
+      return peers_.explain(poller.timedOut(rank_, operation()));
   }
 }
 
@@ -249,9 +251,10 @@ Status MpiCommunicator::wait(CommRequest *request) {
     return internalError("waited on an all-reduce that was not started");
   request->active = false;
   if (request->data)
-    return static_cast<SharedArena *>(request->handle)
-        ->allReduce(request->data, request->count, request->op,
-                    request->synchronizeOnly);
+    return peers_.explain(static_cast<SharedArena *>(request->handle)
+                              ->allReduce(request->data, request->count,
+                                          request->op,
+                                          request->synchronizeOnly));
   return waitFor(request->handle, "an all-reduce",
                  request->count * sizeof(float));
 }

@@ -6,6 +6,7 @@
 #define BRAID_RUNTIME_COMM_MPICOMMUNICATOR_H
 
 #include "runtime/comm/Communicator.h"
+#include "runtime/comm/PeerProbe.h"
 
 #include <memory>
 #include <vector>
@@ -20,7 +21,8 @@ public:
   /// `timeoutSeconds` bounds every wait.
   static Status create(double timeoutSeconds,
                        std::unique_ptr<MpiCommunicator> *out);
-  /// True when this process was started by mpirun (Open MPI's environment).
+  /// True when an MPI launcher started this process: mpirun, mpiexec or
+  /// srun with an MPI plugin (runtime/support/LaunchEnv.h).
   static bool launchedByMpirun();
   /// Ends the whole job from any rank (MPI_Abort): the other ranks are
   /// killed by mpirun even when they are stuck in a collective.
@@ -63,6 +65,8 @@ private:
   /// Time in waits on MPI requests; the arenas count their barriers.
   double waitedSeconds_ = 0;
   std::vector<std::unique_ptr<SharedArena>> arenas_;
+  /// Every rank's host; names the ranks that stopped answering.
+  PeerProbe peers_;
 };
 
 } // namespace braid::runtime

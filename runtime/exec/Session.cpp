@@ -6,6 +6,7 @@
 #include "runtime/exec/Initializers.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/support/FloatEnv.h"
+#include "runtime/support/LaunchEnv.h"
 #include "shape/ShapeRules.h"
 
 #include <omp.h>
@@ -56,15 +57,12 @@ int envThreads() {
   return static_cast<int>(n);
 }
 
-/// The cores divided by the processes on this host (Open MPI tells how many
-/// ranks share the host).
+/// The cores divided by the processes on this host (the MPI launcher tells
+/// how many ranks share the host).
 int defaultThreads() {
   int cores =
       static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int local = 1;
-  if (const char *size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE"))
-    local = std::max(1, std::atoi(size));
-  return std::max(1, cores / local);
+  return std::max(1, cores / localProcesses());
 }
 
 } // namespace

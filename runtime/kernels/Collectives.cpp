@@ -114,7 +114,7 @@ class AllReduceWaitKernel : public Kernel {
 public:
   AllReduceWaitKernel(const StepDesc &step, Communicator *comm,
                       std::shared_ptr<PendingReduction> pending)
-      : comm_(comm), count_(bucketCount(step.outputs)),
+      : comm_(comm), count_(bucketCount(step.outputs)), request_(step.request),
         pending_(std::move(pending)) {}
 
   void bind(const std::vector<void *> &,
@@ -125,7 +125,9 @@ public:
   Status run() override {
     if (!data_)
       return internalError("all_reduce_wait kernel ran before bind()");
-    BRAID_RETURN_IF_ERROR(comm_->wait(&pending_->request));
+    if (Status s = comm_->wait(&pending_->request); !s)
+      return s.withContext("bucket " + std::to_string(request_) + " (" +
+                           std::to_string(count_ * sizeof(float)) + " bytes)");
     if (pending_->mean)
       divide(data_, count_, comm_->size());
     return Status::ok();
@@ -134,6 +136,8 @@ public:
 private:
   Communicator *comm_;
   size_t count_;
+  /// The bucket's request id, which names it in errors.
+  uint32_t request_;
   std::shared_ptr<PendingReduction> pending_;
   float *data_ = nullptr;
 };

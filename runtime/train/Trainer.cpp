@@ -396,7 +396,11 @@ Status Trainer::State::trainStep(int64_t epoch, double *loss) {
         !s)
       return s;
   if (braid_status_code_t code = braid_session_run(session, "train_step"))
-    return apiError(code, "train_step failed");
+    return apiError(code, "train_step failed at step " +
+                              std::to_string(position.globalStep + 1) +
+                              " (epoch " + std::to_string(epoch + 1) +
+                              ", step " + std::to_string(position.batch + 1) +
+                              " of the epoch)");
   *loss = readScalar(session, "train_step", "loss");
   if (!std::isfinite(*loss))
     return invalidData("the loss is " + std::to_string(*loss) + " at epoch " +

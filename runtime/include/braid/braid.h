@@ -226,7 +226,9 @@ typedef struct braid_session_t braid_session_t;
  * Every call below that is marked collective must be made by every rank. */
 typedef struct braid_communicator_t braid_communicator_t;
 
-/* 1 when the process was started by mpirun (Open MPI), else 0. */
+/* 1 when an MPI launcher started the process (Open MPI's mpirun, a PMIx
+ * or PMI launcher: mpiexec, srun --mpi=pmix|pmi2), else 0. A Slurm batch
+ * script alone is not a launch. */
 BRAID_API int braid_communicator_launched_by_mpirun(void);
 /* Initializes MPI and returns the job's communicator (MPI_COMM_WORLD).
  * Every wait of a collective gives up after `timeout_seconds` with
