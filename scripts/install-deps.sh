@@ -21,6 +21,8 @@ test_packages=(
   python3 python3-numpy
   # The PyTorch agreement test; OpenBLAS keeps PyTorch's CPU speed fair.
   python3-torch libopenblas0-pthread
+  # test/hosts/simhosts.sh: network namespaces, veth links and a bridge.
+  iproute2
 )
 
 if [[ "${1:-}" == "--test" ]]; then
