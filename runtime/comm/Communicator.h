@@ -22,8 +22,11 @@ struct CommRequest {
   void *handle = nullptr;
   size_t count = 0; // floats, for messages
   bool active = false;
-  /// A reduction through shared memory runs in wait(); start() records it.
+  /// A reduction through shared memory runs in wait(); start() records it
+  /// (`handle` is then the arena, and `tag` its operation's).
+  bool inArena = false;
   float *data = nullptr;
+  int tag = 0;
   ReduceOp op = ReduceOp::Sum;
   /// Set by a session whose update is sharded: its optimizer kernels sum
   /// every rank's gradients for their shares themselves, so the wait only
@@ -104,6 +107,10 @@ public:
   /// that share a host, one rank's large figure and another's small one
   /// name the second as the straggler.
   virtual double waitedSeconds() const { return 0; }
+
+  /// The hosts the ranks are on (pretend hosts under BRAID_RANKS_PER_HOST).
+  /// A sharded update needs every rank in one arena.
+  virtual int hostCount() const { return 1; }
 };
 
 /// One process alone: reductions and broadcasts leave the data as it is.

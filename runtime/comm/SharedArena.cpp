@@ -1,6 +1,7 @@
 // See SharedArena.h.
 #include "runtime/comm/SharedArena.h"
 #include "runtime/comm/MpiError.h"
+#include "runtime/comm/OrderedAllReduce.h"
 #include "runtime/comm/Poller.h"
 
 #include "runtime/support/RankOrder.h"
@@ -116,7 +117,8 @@ Status SharedArena::barrier(size_t bytes) {
 }
 
 Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
-                              bool synchronizeOnly) {
+                              bool synchronizeOnly,
+                              OrderedAllReduce *acrossHosts, int tag) {
   const size_t bytes = count * sizeof(float);
   if (!contains(data, bytes))
     return internalError("a shared-memory all-reduce of " +
@@ -148,7 +150,7 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
     const CombineFn combine = op == ReduceOp::Sum   ? sumInto
                               : op == ReduceOp::Max ? maxInto
                                                     : minInto;
-    // In rank order, whichever rank reduces (RankOrder.h).
+    // In the tree order, whichever rank reduces (RankOrder.h).
     if (size_ == 2) {
       // Each element is read before it is written, so in place is safe.
       combine(data + lo, at(0) + lo, at(1) + lo, n);
@@ -162,6 +164,13 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
             std::memcpy(data + b, block, m * sizeof(float));
           });
     }
+  }
+  // This host's sum of the share, then every host's: one subtree each,
+  // then the tree over the hosts.
+  if (acrossHosts) {
+    BRAID_RETURN_IF_ERROR(acrossHosts->start(data + lo, n, op, tag));
+    BRAID_RETURN_IF_ERROR(
+        acrossHosts->wait("the all-reduce across hosts", &waitedSeconds_));
   }
   // Every share is reduced; take the others'.
   BRAID_RETURN_IF_ERROR(barrier(bytes));

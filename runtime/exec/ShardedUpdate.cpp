@@ -24,7 +24,8 @@ Status ShardedUpdate::build(
     const std::map<uint32_t, std::shared_ptr<PendingReduction>> &requests,
     Communicator *comm) {
   const int size = comm->size(), rank = comm->rank();
-  if (size < 2)
+  // Peers' memory is readable only on this host: every rank must be here.
+  if (size < 2 || comm->hostCount() > 1)
     return Status::ok();
   const std::vector<PlanTensor> &tensors = plan.tensors();
   const std::vector<PlanStep> &steps = entry.steps;
@@ -110,7 +111,7 @@ Status ShardedUpdate::build(
         ranges[k] = {b, std::max(b, e)};
       }
       // Every rank's gradient at the same place in its segment; the update
-      // sums them for its share, in rank order.
+      // sums them for its share, in the order of RankOrder.h.
       const float *mine = static_cast<const float *>(data[wait.outputs[i]]);
       std::vector<const float *> gradients;
       for (int k = 0; k < size; ++k)
