@@ -67,8 +67,8 @@ static_assert(std::size(kStatusCodes) == BRAID_STATUS_CODE_COUNT,
 static_assert(offsetof(braid_session_options_t, ieee_denormals) == 32 &&
                   sizeof(braid_session_options_t) == 40,
               "braid_session_options_t: fields are only appended");
-static_assert(offsetof(braid_plan_info_t, epochs) == 80 &&
-                  sizeof(braid_plan_info_t) == 88,
+static_assert(offsetof(braid_plan_info_t, optimizer_state_bytes) == 88 &&
+                  sizeof(braid_plan_info_t) == 96,
               "braid_plan_info_t: fields are only appended");
 static_assert(offsetof(braid_tensor_info_t, byte_size) == 40 &&
                   sizeof(braid_tensor_info_t) == 48,
@@ -232,6 +232,8 @@ braid_status_code_t braid_plan_info(const braid_plan_t *plan,
   info.parameter_elements = p.parameterCount();
   info.arena_bytes = p.arenaBytes();
   info.epochs = p.metadata().epochs;
+  for (uint32_t id : p.states())
+    info.optimizer_state_bytes += p.tensors()[id].desc.bytes();
   writeToCaller(info, out_info);
   return BRAID_OK;
 }
@@ -336,6 +338,16 @@ int32_t braid_session_threads(const braid_session_t *session) {
   return session ? session->session->threads() : 0;
 }
 
+void braid_session_optimizer_state_bytes(const braid_session_t *session,
+                                         uint64_t *out_total,
+                                         uint64_t *out_per_rank) {
+  if (out_total)
+    *out_total = session ? session->session->optimizerStateBytes() : 0;
+  if (out_per_rank)
+    *out_per_rank =
+        session ? session->session->optimizerStateBytesPerRank() : 0;
+}
+
 void braid_session_retain(braid_session_t *session) {
   if (session)
     session->references.fetch_add(1, std::memory_order_relaxed);
@@ -398,6 +410,13 @@ braid_session_save_checkpoint(const braid_session_t *session,
                               const char *path) {
   return braid_session_save_checkpoint_with_metadata(session, path, nullptr,
                                                      nullptr, 0);
+}
+
+braid_status_code_t braid_session_gather_state(braid_session_t *session) {
+  if (!session)
+    return nullArgument("session");
+  return guarded(
+      [&] { return report(session->session->gatherOptimizerState()); });
 }
 
 braid_status_code_t braid_session_save_checkpoint_with_metadata(

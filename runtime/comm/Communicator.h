@@ -33,6 +33,10 @@ struct CommRequest {
   /// waits until every rank's bucket is complete and reduces nothing; the
   /// session then exchanges updated parameters.
   bool synchronizeOnly = false;
+  /// Set by a session whose update is sharded over ranks on several hosts:
+  /// the wait leaves only this rank's owned range (ownedRange()) reduced;
+  /// the session then gathers updated parameters with allGatherOwned().
+  bool scatterOnly = false;
 };
 
 class Communicator {
@@ -109,8 +113,23 @@ public:
   virtual double waitedSeconds() const { return 0; }
 
   /// The hosts the ranks are on (pretend hosts under BRAID_RANKS_PER_HOST).
-  /// A sharded update needs every rank in one arena.
+  /// A sharded update over ranks on one host reads the others' memory;
+  /// over several hosts, it goes through ownedRange and allGatherOwned.
   virtual int hostCount() const { return 1; }
+  /// The floats [*begin, *end) of a `count`-float bucket that this rank
+  /// holds reduced after a scatterOnly wait. Every rank owns a disjoint
+  /// range; together they cover the bucket.
+  virtual void ownedRange(size_t count, size_t *begin, size_t *end) const {
+    *begin = 0;
+    *end = count;
+  }
+  /// Every rank's owned range of the `count`-float bucket at `data` to
+  /// every rank, in place. Collective, between steps' waits.
+  virtual Status allGatherOwned(float *data, size_t count) {
+    (void)data;
+    (void)count;
+    return Status::ok();
+  }
 };
 
 /// One process alone: reductions and broadcasts leave the data as it is.

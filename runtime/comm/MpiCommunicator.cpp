@@ -131,9 +131,9 @@ Status MpiCommunicator::findHosts() {
                               mpiError(rc));
   MPI_Comm_set_errhandler(node, MPI_ERRORS_RETURN);
   std::memcpy(&node_, &node, sizeof node);
-  int nodeRank = 0;
   MPI_Comm_size(node, &nodeSize_);
-  MPI_Comm_rank(node, &nodeRank);
+  MPI_Comm_rank(node, &nodeRank_);
+  const int nodeRank = nodeRank_;
   // Every rank's host (named by its first rank), place and host size.
   int leader = rank_;
   if ((rc = MPI_Bcast(&leader, 1, MPI_INT, 0, node)) != MPI_SUCCESS)
@@ -150,6 +150,7 @@ Status MpiCommunicator::findHosts() {
   hosts_ = 0;
   for (int r = 0; r < size_; ++r) {
     const int *x = &all[3 * static_cast<size_t>(r)];
+    hostIndex_ += x[1] == 0 && r < leader;
     hosts_ += x[1] == 0;
     blocks = blocks && x[2] == nodeSize_ && x[1] == r % nodeSize_ &&
              x[0] == r - r % nodeSize_;
@@ -271,7 +272,8 @@ Status MpiCommunicator::startAllReduce(float *data, size_t count, ReduceOp op,
     reduction = std::move(idle_.back());
     idle_.pop_back();
   }
-  BRAID_RETURN_IF_ERROR(reduction->start(data, count, op, request->tag));
+  BRAID_RETURN_IF_ERROR(
+      reduction->start(data, count, op, request->tag, request->scatterOnly));
   request->handle = reduction.release();
   request->active = true;
   return Status::ok();
@@ -313,7 +315,8 @@ Status MpiCommunicator::wait(CommRequest *request) {
   if (request->inArena)
     return static_cast<SharedArena *>(request->handle)
         ->allReduce(request->data, request->count, request->op,
-                    request->synchronizeOnly, across_.get(), request->tag);
+                    request->synchronizeOnly, across_.get(), request->tag,
+                    request->scatterOnly);
   std::unique_ptr<OrderedAllReduce> reduction(
       static_cast<OrderedAllReduce *>(request->handle));
   request->handle = nullptr;
@@ -324,6 +327,38 @@ Status MpiCommunicator::wait(CommRequest *request) {
   else
     (void)reduction.release();
   return s;
+}
+
+void MpiCommunicator::ownedRange(size_t count, size_t *begin,
+                                 size_t *end) const {
+  if (across_) {
+    // This host's part of the share at this rank's place (SharedArena).
+    size_t lo, hi, b, e;
+    arenas_.front()->shareOf(count, nodeRank_, &lo, &hi);
+    OrderedAllReduce::chunkOf(hi - lo, hosts_, hostIndex_, &b, &e);
+    *begin = lo + b;
+    *end = lo + e;
+    return;
+  }
+  OrderedAllReduce::chunkOf(count, size_, rank_, begin, end);
+}
+
+Status MpiCommunicator::allGatherOwned(float *data, size_t count) {
+  const int tag = nextTag();
+  if (SharedArena *arena = arenaOf(data, count * sizeof(float)))
+    return arena->allGatherShares(data, count, across_.get(), tag);
+  std::unique_ptr<OrderedAllReduce> gather;
+  if (idle_.empty()) {
+    gather = std::make_unique<OrderedAllReduce>(MPI_COMM_WORLD, rank_,
+                                                timeoutSeconds_);
+  } else {
+    gather = std::move(idle_.back());
+    idle_.pop_back();
+  }
+  BRAID_RETURN_IF_ERROR(gather->startGather(data, count, tag));
+  BRAID_RETURN_IF_ERROR(gather->wait("an all-gather", &waitedSeconds_));
+  idle_.push_back(std::move(gather));
+  return Status::ok();
 }
 
 Status MpiCommunicator::broadcast(void *data, size_t bytes, int root) {

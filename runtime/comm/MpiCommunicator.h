@@ -60,6 +60,8 @@ public:
   Status allGather(uint64_t value, std::vector<uint64_t> *out) override;
   double waitedSeconds() const override;
   int hostCount() const override { return hosts_; }
+  void ownedRange(size_t count, size_t *begin, size_t *end) const override;
+  Status allGatherOwned(float *data, size_t count) override;
   /// The ranks on this rank's host.
   int hostSize() const { return nodeSize_; }
   /// True when buckets in an arena reduce in two levels (above).
@@ -82,7 +84,7 @@ private:
   /// The ranks on this host, as an MPI_Comm (kept opaque here: no MPI
   /// header in this one).
   void *node_ = nullptr;
-  int nodeSize_ = 1, hosts_ = 1;
+  int nodeSize_ = 1, nodeRank_ = 0, hosts_ = 1, hostIndex_ = 0;
   /// True when buckets may live in a shared arena (one host, or hosts
   /// that allow the hierarchical all-reduce).
   bool arenaAllowed_ = false;

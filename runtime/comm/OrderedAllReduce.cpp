@@ -54,8 +54,8 @@ Status OrderedAllReduce::post(float *buffer, size_t count, int peer, int tag,
   return Status::ok();
 }
 
-Status OrderedAllReduce::start(float *data, size_t count, ReduceOp op,
-                               int tag) {
+Status OrderedAllReduce::start(float *data, size_t count, ReduceOp op, int tag,
+                               bool scatterOnly) {
   if (phase_ != 0)
     return internalError("an ordered all-reduce was started twice");
   if (count > static_cast<size_t>(INT_MAX))
@@ -66,6 +66,7 @@ Status OrderedAllReduce::start(float *data, size_t count, ReduceOp op,
   op_ = op;
   tag_ = tag;
   phase_ = 1;
+  scatterOnly_ = scatterOnly;
   requests_.clear();
   if (size_ == 1)
     return Status::ok();
@@ -128,7 +129,19 @@ Status OrderedAllReduce::test(bool *done) {
       [&](size_t b, size_t n, const float *block) {
         std::memcpy(own + b, block, n * sizeof(float));
       });
+  if (scatterOnly_) {
+    phase_ = 0;
+    *done = true;
+    return Status::ok();
+  }
+  BRAID_RETURN_IF_ERROR(postGather());
+  return test(done);
+}
+
+Status OrderedAllReduce::postGather() {
   phase_ = 2;
+  size_t lo, hi;
+  chunkOf(count_, size_, rank_, &lo, &hi);
   for (int q = 0; q < size_; ++q) {
     if (q == rank_)
       continue;
@@ -138,8 +151,27 @@ Status OrderedAllReduce::test(bool *done) {
   }
   for (int q = 0; q < size_; ++q)
     if (q != rank_)
-      BRAID_RETURN_IF_ERROR(post(own, mine, q, 2 * tag_ + 1, true));
-  return test(done);
+      BRAID_RETURN_IF_ERROR(post(data_ + lo, hi - lo, q, 2 * tag_ + 1, true));
+  return Status::ok();
+}
+
+Status OrderedAllReduce::startGather(float *data, size_t count, int tag) {
+  if (phase_ != 0)
+    return internalError("an ordered all-gather was started during another "
+                         "operation");
+  if (count > static_cast<size_t>(INT_MAX))
+    return unsupported("an all-gather of " + std::to_string(count) +
+                       " floats is beyond MPI's int count");
+  data_ = data;
+  count_ = count;
+  tag_ = tag;
+  scatterOnly_ = false;
+  requests_.clear();
+  if (size_ == 1) {
+    phase_ = 2;
+    return Status::ok();
+  }
+  return postGather();
 }
 
 Status OrderedAllReduce::wait(const char *what, double *waited) {

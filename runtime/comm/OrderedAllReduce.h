@@ -38,8 +38,14 @@ public:
   /// from the tags of every other operation in flight on `comm` and be the
   /// same on every rank (a sequence number: every rank starts the same
   /// operations in the same order). Allocates only the first time a
-  /// buffer this large is reduced.
-  Status start(float *data, size_t count, ReduceOp op, int tag);
+  /// buffer this large is reduced. With `scatterOnly`, the operation ends
+  /// after phase 1: only this rank's chunk holds the reduction (a sharded
+  /// optimizer update, which then calls startGather for its results).
+  Status start(float *data, size_t count, ReduceOp op, int tag,
+               bool scatterOnly = false);
+  /// Phase 2 alone: every rank's chunk of `data` (this rank's filled by
+  /// the caller) to every rank.
+  Status startGather(float *data, size_t count, int tag);
   /// Advances without blocking: sums the received chunks once they are all
   /// there and starts the second phase. Sets *done when the operation has
   /// completed.
@@ -56,6 +62,8 @@ public:
 
 private:
   Status post(float *buffer, size_t count, int peer, int tag, bool send);
+  /// Posts phase 2's messages.
+  Status postGather();
   Status fail(const std::string &what, int rc) const;
 
   MPI_Comm comm_;
@@ -67,6 +75,7 @@ private:
   int tag_ = 0;
   /// 0: idle; 1: exchanging chunks to sum; 2: exchanging sums.
   int phase_ = 0;
+  bool scatterOnly_ = false;
   std::vector<float> received_;
   std::vector<MPI_Request> requests_;
 };

@@ -50,9 +50,19 @@ public:
   /// before the others copy it: a hierarchical all-reduce whose order is
   /// the tree of RankOrder.h over all ranks when each host holds a
   /// power-of-two block of consecutive ranks. `tag` is its operation's.
+  /// With `scatterOnly` (and `acrossHosts`), it stops once this rank's
+  /// part of its share (OrderedAllReduce's chunk of it for this host) holds
+  /// the reduction over every host: a sharded update over every rank of the
+  /// job, which then calls allGatherShares with its results.
   Status allReduce(float *data, size_t count, ReduceOp op,
                    bool synchronizeOnly = false,
-                   OrderedAllReduce *acrossHosts = nullptr, int tag = 0);
+                   OrderedAllReduce *acrossHosts = nullptr, int tag = 0,
+                   bool scatterOnly = false);
+  /// Every rank's part (as scatterOnly left it) of a `count`-float bucket
+  /// at `data` to every rank: across the hosts within each share, then the
+  /// shares within this host. Collective over every rank.
+  Status allGatherShares(float *data, size_t count,
+                         OrderedAllReduce *acrossHosts, int tag);
   /// The floats [*begin, *end) of a `count`-float bucket that rank `rank`
   /// reduces: equal shares in rank order, whole cache lines each.
   void shareOf(size_t count, int rank, size_t *begin, size_t *end) const;
@@ -68,6 +78,9 @@ public:
 
 private:
   SharedArena() = default;
+  /// A barrier, every other rank's share of the bucket copied from its
+  /// segment, a barrier.
+  Status copyShares(float *data, size_t count);
 
   MPI_Win window_ = MPI_WIN_NULL;
   int rank_ = 0, size_ = 1, worldRank_ = 0;

@@ -310,9 +310,16 @@ void Trainer::State::announce() {
                 static_cast<long long>(epochs),
                 static_cast<long long>(sampler.batchesPerEpoch()),
                 static_cast<long long>(batch));
+  std::string state;
+  uint64_t total = 0, perRank = 0;
+  braid_session_optimizer_state_bytes(session, &total, &perRank);
+  // Data parallel: the share of the optimizer state each rank keeps.
+  if (size > 1 && total > 0)
+    state = "\noptimizer state: " + std::to_string(perRank) +
+            " bytes per rank of " + std::to_string(total);
   emit(BRAID_TRAIN_EVENT_START,
        head + replicas + resuming + "\ncomputing on " +
-           computeText(session, o.session.ieee_denormals != 0) + "\n");
+           computeText(session, o.session.ieee_denormals != 0) + state + "\n");
 }
 
 /// The steps of one epoch (from the position's batch), then its evaluation
@@ -514,7 +521,12 @@ Status Trainer::State::finish(bool stopped) {
   if (metrics)
     if (Status s = metrics->flush(); !s)
       return s;
-  if (o.save.empty() || !speaks())
+  if (o.save.empty())
+    return Status::ok();
+  // Collective: over several hosts each rank holds a share of the state.
+  if (braid_status_code_t code = braid_session_gather_state(session))
+    return apiError(code, "cannot gather the optimizer state");
+  if (!speaks())
     return Status::ok();
   return saveCheckpoint();
 }
