@@ -494,6 +494,15 @@ braid_communicator_waited_seconds(const braid_communicator_t *communicator) {
   return communicator ? communicator->comm->waitedSeconds() : 0.0;
 }
 
+void braid_communicator_collective_seconds(
+    const braid_communicator_t *communicator, double *out_total,
+    double *out_hidden) {
+  if (out_total)
+    *out_total = communicator ? communicator->comm->collectiveSeconds() : 0.0;
+  if (out_hidden)
+    *out_hidden = communicator ? communicator->comm->hiddenSeconds() : 0.0;
+}
+
 braid_status_code_t
 braid_communicator_all_gather(braid_communicator_t *communicator, double value,
                               double *out_values, size_t count) {

@@ -37,6 +37,15 @@ struct CommRequest {
   /// the wait leaves only this rank's owned range (ownedRange()) reduced;
   /// the session then gathers updated parameters with allGatherOwned().
   bool scatterOnly = false;
+  /// A request queued on a progress thread (ProgressThread.h): set to 1
+  /// when it is done, with its status in `result`; `mxcsr` is the starting
+  /// thread's floating-point control word. `started` is when it started
+  /// (for the time in collectives).
+  bool queued = false;
+  int done = 0;
+  unsigned mxcsr = 0;
+  Status result;
+  double started = 0;
 };
 
 class Communicator {
@@ -111,6 +120,12 @@ public:
   /// that share a host, one rank's large figure and another's small one
   /// name the second as the straggler.
   virtual double waitedSeconds() const { return 0; }
+  /// Seconds this rank's all-reduces have been under way (from start to
+  /// completion, or, on a progress thread, while it ran them), and the part
+  /// of it the rank spent computing rather than blocked in a wait: hidden
+  /// behind computation.
+  virtual double collectiveSeconds() const { return 0; }
+  virtual double hiddenSeconds() const { return 0; }
 
   /// The hosts the ranks are on (pretend hosts under BRAID_RANKS_PER_HOST).
   /// A sharded update over ranks on one host reads the others' memory;

@@ -4,10 +4,12 @@
 #include "runtime/comm/MpiError.h"
 #include "runtime/comm/OrderedAllReduce.h"
 #include "runtime/comm/Poller.h"
+#include "runtime/comm/ProgressThread.h"
 #include "runtime/comm/SharedArena.h"
 
 #include <mpi.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +40,12 @@ void *fromMpi(MPI_Request r) {
   void *handle = nullptr;
   std::memcpy(&handle, &r, sizeof r);
   return handle;
+}
+
+double seconds() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 } // namespace
@@ -71,10 +79,13 @@ Status MpiCommunicator::create(double timeoutSeconds,
     // BRAID_SHARED_ARENA=0; a user's own setting wins here too.
     setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none",
            /*overwrite=*/0);
-    // Kernels run on OpenMP threads but only this thread calls MPI.
+    // Kernels run on OpenMP threads; MPI is called by this thread or by the
+    // progress thread, never by both at once: the progress thread runs the
+    // all-reduces of a step, and this thread calls MPI only when none is
+    // in flight (broadcasts, gathers, the end of a step).
     int provided = 0;
     if (int rc =
-            MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+            MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
         rc != MPI_SUCCESS)
       return communicationError("MPI_Init_thread failed: " + mpiError(rc));
     std::atexit([] {
@@ -90,6 +101,18 @@ Status MpiCommunicator::create(double timeoutSeconds,
   MPI_Comm_size(MPI_COMM_WORLD, &comm->size_);
   comm->timeoutSeconds_ = timeoutSeconds;
   BRAID_RETURN_IF_ERROR(comm->findHosts());
+  // BRAID_PROGRESS_THREAD=1 runs the all-reduces on a progress thread
+  // (opt-in: docs/data-parallel.md, "Overlap").
+  int level = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&level);
+  const char *setting = std::getenv("BRAID_PROGRESS_THREAD");
+  const bool wanted = setting && std::strcmp(setting, "1") == 0;
+  if (wanted && level >= MPI_THREAD_SERIALIZED && comm->size_ > 1)
+    comm->progress_ = std::make_unique<ProgressThread>(
+        [](void *self, CommRequest *request) {
+          return static_cast<MpiCommunicator *>(self)->runRequest(request);
+        },
+        comm.get());
   *out = std::move(comm);
   return Status::ok();
 }
@@ -183,6 +206,7 @@ int MpiCommunicator::nextTag() {
 MpiCommunicator::~MpiCommunicator() {
   // Freeing a window is collective, like its allocation: every rank ends
   // its communicator (braid-run: on leaving main) or the job aborts.
+  progress_.reset();
   arenas_.clear();
   across_.reset();
   idle_.clear();
@@ -255,36 +279,61 @@ Status MpiCommunicator::startAllReduce(float *data, size_t count, ReduceOp op,
   request->data = data;
   request->op = op;
   request->tag = nextTag();
+  request->started = seconds();
+  request->queued = false;
+  if (inFlight_++ == 0)
+    flightStarted_ = request->started;
   if (SharedArena *arena = arenaOf(data, count * sizeof(float))) {
-    // Runs in wait(): its barriers are what overlap would need, and the
-    // ranks share this host's cores anyway.
     request->inArena = true;
     request->handle = arena;
-    request->active = true;
+  } else {
+    request->inArena = false;
+    request->handle = takeReduction().release();
+  }
+  request->active = true;
+  if (progress_ && progress_->submit(request)) {
+    request->queued = true;
     return Status::ok();
   }
-  request->inArena = false;
-  std::unique_ptr<OrderedAllReduce> reduction;
-  if (idle_.empty()) {
-    reduction = std::make_unique<OrderedAllReduce>(MPI_COMM_WORLD, rank_,
-                                                   timeoutSeconds_);
-  } else {
-    reduction = std::move(idle_.back());
-    idle_.pop_back();
-  }
-  BRAID_RETURN_IF_ERROR(
-      reduction->start(data, count, op, request->tag, request->scatterOnly));
-  request->handle = reduction.release();
-  request->active = true;
-  return Status::ok();
+  // Without a progress thread, a reduction in the shared arena runs in
+  // wait(); one over MPI starts here and advances in progress().
+  if (request->inArena)
+    return Status::ok();
+  return static_cast<OrderedAllReduce *>(request->handle)
+      ->start(data, count, op, request->tag, request->scatterOnly);
+}
+
+std::unique_ptr<OrderedAllReduce> MpiCommunicator::takeReduction() {
+  if (idle_.empty())
+    return std::make_unique<OrderedAllReduce>(MPI_COMM_WORLD, rank_,
+                                              timeoutSeconds_);
+  std::unique_ptr<OrderedAllReduce> reduction = std::move(idle_.back());
+  idle_.pop_back();
+  return reduction;
+}
+
+Status MpiCommunicator::runRequest(CommRequest *request) {
+  if (request->inArena)
+    return static_cast<SharedArena *>(request->handle)
+        ->allReduce(request->data, request->count, request->op,
+                    request->synchronizeOnly, across_.get(), request->tag,
+                    request->scatterOnly);
+  auto *reduction = static_cast<OrderedAllReduce *>(request->handle);
+  BRAID_RETURN_IF_ERROR(reduction->start(request->data, request->count,
+                                         request->op, request->tag,
+                                         request->scatterOnly));
+  return reduction->wait("an all-reduce", &waitedSeconds_);
 }
 
 void MpiCommunicator::progress(CommRequest *request) {
-  if (!request->active || request->inArena)
+  if (!request->active || request->inArena || request->queued ||
+      request->started == 0)
     return;
   // Errors surface in wait(), which tests again.
   bool done = false;
   (void)static_cast<OrderedAllReduce *>(request->handle)->test(&done);
+  if (done)
+    finished(request);
 }
 
 Status MpiCommunicator::waitFor(void *handle, const char *what, size_t bytes) {
@@ -312,21 +361,50 @@ Status MpiCommunicator::wait(CommRequest *request) {
   if (!request->active)
     return internalError("waited on an all-reduce that was not started");
   request->active = false;
-  if (request->inArena)
-    return static_cast<SharedArena *>(request->handle)
-        ->allReduce(request->data, request->count, request->op,
-                    request->synchronizeOnly, across_.get(), request->tag,
-                    request->scatterOnly);
-  std::unique_ptr<OrderedAllReduce> reduction(
-      static_cast<OrderedAllReduce *>(request->handle));
-  request->handle = nullptr;
-  Status s = reduction->wait("an all-reduce", &waitedSeconds_);
-  // A failed one may still have messages in flight: not reused.
-  if (s)
-    idle_.push_back(std::move(reduction));
-  else
-    (void)reduction.release();
+  Status s;
+  double blocked = 0;
+  if (request->queued) {
+    // The reductions' own deadlines fire first; this one only bounds a
+    // stuck thread.
+    s = progress_->wait(request, timeoutSeconds_ + 5, &blocked);
+  } else {
+    const double begin = seconds();
+    s = request->inArena ? runRequest(request)
+                         : static_cast<OrderedAllReduce *>(request->handle)
+                               ->wait("an all-reduce", &waitedSeconds_);
+    blocked = seconds() - begin;
+  }
+  finished(request);
+  blockedSeconds_ += blocked;
+  if (!request->inArena) {
+    std::unique_ptr<OrderedAllReduce> reduction(
+        static_cast<OrderedAllReduce *>(request->handle));
+    request->handle = nullptr;
+    // A failed one may still have messages in flight: not reused.
+    if (s)
+      idle_.push_back(std::move(reduction));
+    else
+      (void)reduction.release();
+  }
   return s;
+}
+
+void MpiCommunicator::finished(CommRequest *request) {
+  if (request->started == 0)
+    return; // counted already
+  request->started = 0;
+  // The time with at least one all-reduce in flight: buckets overlap.
+  if (--inFlight_ == 0)
+    collectiveSeconds_ += seconds() - flightStarted_;
+}
+
+double MpiCommunicator::collectiveSeconds() const {
+  return progress_ ? progress_->busySeconds() : collectiveSeconds_;
+}
+
+double MpiCommunicator::hiddenSeconds() const {
+  const double total = collectiveSeconds();
+  return total > blockedSeconds_ ? total - blockedSeconds_ : 0.0;
 }
 
 void MpiCommunicator::ownedRange(size_t count, size_t *begin,
@@ -347,14 +425,7 @@ Status MpiCommunicator::allGatherOwned(float *data, size_t count) {
   const int tag = nextTag();
   if (SharedArena *arena = arenaOf(data, count * sizeof(float)))
     return arena->allGatherShares(data, count, across_.get(), tag);
-  std::unique_ptr<OrderedAllReduce> gather;
-  if (idle_.empty()) {
-    gather = std::make_unique<OrderedAllReduce>(MPI_COMM_WORLD, rank_,
-                                                timeoutSeconds_);
-  } else {
-    gather = std::move(idle_.back());
-    idle_.pop_back();
-  }
+  std::unique_ptr<OrderedAllReduce> gather = takeReduction();
   BRAID_RETURN_IF_ERROR(gather->startGather(data, count, tag));
   BRAID_RETURN_IF_ERROR(gather->wait("an all-gather", &waitedSeconds_));
   idle_.push_back(std::move(gather));

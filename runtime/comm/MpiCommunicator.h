@@ -26,6 +26,7 @@
 namespace braid::runtime {
 
 class OrderedAllReduce;
+class ProgressThread;
 class SharedArena;
 
 class MpiCommunicator : public Communicator {
@@ -59,6 +60,10 @@ public:
   Status arenaBarrier(const void *inArena) override;
   Status allGather(uint64_t value, std::vector<uint64_t> *out) override;
   double waitedSeconds() const override;
+  double collectiveSeconds() const override;
+  double hiddenSeconds() const override;
+  /// True when all-reduces run on a progress thread (ProgressThread.h).
+  bool progressThread() const { return progress_ != nullptr; }
   int hostCount() const override { return hosts_; }
   void ownedRange(size_t count, size_t *begin, size_t *end) const override;
   Status allGatherOwned(float *data, size_t count) override;
@@ -78,6 +83,13 @@ private:
   Status findHosts();
   /// The tag of the next operation (the same sequence on every rank).
   int nextTag();
+  /// Runs a started request to completion (on the progress thread, or in
+  /// wait()).
+  Status runRequest(CommRequest *request);
+  /// Counts a request's completion once (the time in collectives).
+  void finished(CommRequest *request);
+  /// An idle ordered all-reduce over every rank, or a new one.
+  std::unique_ptr<OrderedAllReduce> takeReduction();
 
   int rank_ = 0, size_ = 1;
   double timeoutSeconds_ = 30;
@@ -95,6 +107,16 @@ private:
   /// Ordered all-reduces over every rank: in flight, and idle for reuse.
   std::vector<std::unique_ptr<OrderedAllReduce>> idle_;
   unsigned tagSequence_ = 0;
+  /// Time in all-reduces, and the part of it this thread was blocked in
+  /// their waits (without a progress thread: start to completion).
+  double collectiveSeconds_ = 0, blockedSeconds_ = 0;
+  /// All-reduces started and not yet seen complete, and when the first of
+  /// them started.
+  int inFlight_ = 0;
+  double flightStarted_ = 0;
+  /// Declared last: destroyed first, so that it stops before the arenas
+  /// and reductions it uses.
+  std::unique_ptr<ProgressThread> progress_;
   /// Time in waits on MPI requests; the arenas count their barriers.
   double waitedSeconds_ = 0;
   std::vector<std::unique_ptr<SharedArena>> arenas_;

@@ -250,6 +250,13 @@ BRAID_API braid_status_code_t braid_communicator_check_plan(
  * they wait for. 0 for NULL. */
 BRAID_API double
 braid_communicator_waited_seconds(const braid_communicator_t *communicator);
+/* Seconds this rank's all-reduces have been under way since the
+ * communicator was created (*out_total), and the part of it hidden behind
+ * computation (*out_hidden: the rank computed instead of waiting). 0 for
+ * NULL; either pointer may be NULL. */
+BRAID_API void
+braid_communicator_collective_seconds(const braid_communicator_t *communicator,
+                                      double *out_total, double *out_hidden);
 /* Collective. Every rank's `value`, in rank order: out_values[r] is rank
  * r's. `count` must be the job's size. */
 BRAID_API braid_status_code_t
