@@ -30,8 +30,8 @@ namespace braid::runtime {
 
 class OrderedAllReduce {
 public:
-  /// Over `comm` (not owned); `worldRank` and `what` ("an all-reduce",
-  /// "the all-reduce across hosts") name it in error messages.
+  /// Over `comm` (not owned); `worldRank` names this rank in error
+  /// messages.
   OrderedAllReduce(MPI_Comm comm, int worldRank, double timeoutSeconds);
 
   /// Starts reducing `count` floats at `data` in place. `tag` must differ
@@ -51,7 +51,8 @@ public:
   /// completed.
   Status test(bool *done);
   /// Blocks until the operation completes, within the deadline. Adds the
-  /// seconds spent waiting for other ranks to *waited.
+  /// seconds spent waiting for other ranks to *waited; `what` ("an
+  /// all-reduce", "the all-reduce across hosts") names it in a timeout.
   Status wait(const char *what, double *waited);
   bool active() const { return phase_ != 0; }
 
