@@ -1,9 +1,14 @@
 // allreduce-overhead: the time of one bucket's all-reduce through Braid's
 // collective kernels (all_reduce_start, then all_reduce_wait, sum) against
-// a bare MPI_Allreduce of the same bytes, at several bucket sizes. Run under
-// mpirun with 2 ranks:
+// a bare, flat MPI_Allreduce of the same bytes over every rank, at several
+// bucket sizes. Braid's path is whichever the communicator picks for the
+// ranks' hosts (docs/data-parallel.md, "Hosts and the order of sums"):
 //
-//   mpirun -np 2 build/release/bin/allreduce-overhead
+//   mpirun -np 2 build/release/bin/allreduce-overhead        # shared arena
+//   BRAID_SHARED_ARENA=0 mpirun -x BRAID_SHARED_ARENA -np 2 \
+//       build/release/bin/allreduce-overhead                 # ordered, MPI
+//   BRAID_RANKS_PER_HOST=2 mpirun -x BRAID_RANKS_PER_HOST -np 4 \
+//       build/release/bin/allreduce-overhead                 # hierarchical
 //
 // Rank 0 prints, per size, the median microseconds of both and their ratio.
 // The two are timed in alternating rounds, so drift on a shared machine
@@ -16,6 +21,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 using namespace braid::runtime;
@@ -44,9 +51,17 @@ int main() {
   }
   KernelContext context;
   context.communicator = comm.get();
-  if (comm->rank() == 0)
+  if (comm->rank() == 0) {
+    std::printf("%d ranks on %d hosts: %s\n", comm->size(), comm->hostCount(),
+                comm->hierarchical() ? "hierarchical (arenas, then MPI)"
+                : std::getenv("BRAID_SHARED_ARENA") &&
+                        std::string(std::getenv("BRAID_SHARED_ARENA")) == "0"
+                    ? "ordered all-reduce over MPI"
+                : comm->hostCount() == 1 ? "shared arena"
+                                         : "ordered all-reduce over MPI");
     std::printf("%-12s %14s %14s %8s\n", "bucket", "braid (us)", "MPI (us)",
                 "ratio");
+  }
   for (size_t bytes : {size_t(4) << 10, size_t(64) << 10, size_t(256) << 10,
                        size_t(1) << 20, size_t(4) << 20}) {
     size_t count = bytes / sizeof(float);

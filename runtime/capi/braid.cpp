@@ -67,8 +67,8 @@ static_assert(std::size(kStatusCodes) == BRAID_STATUS_CODE_COUNT,
 static_assert(offsetof(braid_session_options_t, ieee_denormals) == 32 &&
                   sizeof(braid_session_options_t) == 40,
               "braid_session_options_t: fields are only appended");
-static_assert(offsetof(braid_plan_info_t, epochs) == 80 &&
-                  sizeof(braid_plan_info_t) == 88,
+static_assert(offsetof(braid_plan_info_t, optimizer_state_bytes) == 88 &&
+                  sizeof(braid_plan_info_t) == 96,
               "braid_plan_info_t: fields are only appended");
 static_assert(offsetof(braid_tensor_info_t, batch_dim) == 48 &&
                   sizeof(braid_tensor_info_t) == 56,
@@ -233,6 +233,8 @@ braid_status_code_t braid_plan_info(const braid_plan_t *plan,
   info.parameter_elements = p.parameterCount();
   info.arena_bytes = p.arenaBytes();
   info.epochs = p.metadata().epochs;
+  for (uint32_t id : p.states())
+    info.optimizer_state_bytes += p.tensors()[id].desc.bytes();
   writeToCaller(info, out_info);
   return BRAID_OK;
 }
@@ -337,6 +339,16 @@ int32_t braid_session_threads(const braid_session_t *session) {
   return session ? session->session->threads() : 0;
 }
 
+void braid_session_optimizer_state_bytes(const braid_session_t *session,
+                                         uint64_t *out_total,
+                                         uint64_t *out_per_rank) {
+  if (out_total)
+    *out_total = session ? session->session->optimizerStateBytes() : 0;
+  if (out_per_rank)
+    *out_per_rank =
+        session ? session->session->optimizerStateBytesPerRank() : 0;
+}
+
 void braid_session_retain(braid_session_t *session) {
   if (session)
     session->references.fetch_add(1, std::memory_order_relaxed);
@@ -399,6 +411,13 @@ braid_session_save_checkpoint(const braid_session_t *session,
                               const char *path) {
   return braid_session_save_checkpoint_with_metadata(session, path, nullptr,
                                                      nullptr, 0);
+}
+
+braid_status_code_t braid_session_gather_state(braid_session_t *session) {
+  if (!session)
+    return nullArgument("session");
+  return guarded(
+      [&] { return report(session->session->gatherOptimizerState()); });
 }
 
 braid_status_code_t braid_session_save_checkpoint_with_metadata(
@@ -474,6 +493,15 @@ braid_communicator_check_plan(braid_communicator_t *communicator,
 double
 braid_communicator_waited_seconds(const braid_communicator_t *communicator) {
   return communicator ? communicator->comm->waitedSeconds() : 0.0;
+}
+
+void braid_communicator_collective_seconds(
+    const braid_communicator_t *communicator, double *out_total,
+    double *out_hidden) {
+  if (out_total)
+    *out_total = communicator ? communicator->comm->collectiveSeconds() : 0.0;
+  if (out_hidden)
+    *out_hidden = communicator ? communicator->comm->hiddenSeconds() : 0.0;
 }
 
 braid_status_code_t

@@ -22,14 +22,30 @@ struct CommRequest {
   void *handle = nullptr;
   size_t count = 0; // floats, for messages
   bool active = false;
-  /// A reduction through shared memory runs in wait(); start() records it.
+  /// A reduction through shared memory runs in wait(); start() records it
+  /// (`handle` is then the arena, and `tag` its operation's).
+  bool inArena = false;
   float *data = nullptr;
+  int tag = 0;
   ReduceOp op = ReduceOp::Sum;
   /// Set by a session whose update is sharded: its optimizer kernels sum
   /// every rank's gradients for their shares themselves, so the wait only
   /// waits until every rank's bucket is complete and reduces nothing; the
   /// session then exchanges updated parameters.
   bool synchronizeOnly = false;
+  /// Set by a session whose update is sharded over ranks on several hosts:
+  /// the wait leaves only this rank's owned range (ownedRange()) reduced;
+  /// the session then gathers updated parameters with allGatherOwned().
+  bool scatterOnly = false;
+  /// A request queued on a progress thread (ProgressThread.h): set to 1
+  /// when it is done, with its status in `result`; `mxcsr` is the starting
+  /// thread's floating-point control word. `started` is when it started
+  /// (for the time in collectives).
+  bool queued = false;
+  int done = 0;
+  unsigned mxcsr = 0;
+  Status result;
+  double started = 0;
 };
 
 class Communicator {
@@ -104,6 +120,31 @@ public:
   /// that share a host, one rank's large figure and another's small one
   /// name the second as the straggler.
   virtual double waitedSeconds() const { return 0; }
+  /// Seconds this rank's all-reduces have been under way (from start to
+  /// completion, or, on a progress thread, while it ran them), and the part
+  /// of it the rank spent computing rather than blocked in a wait: hidden
+  /// behind computation.
+  virtual double collectiveSeconds() const { return 0; }
+  virtual double hiddenSeconds() const { return 0; }
+
+  /// The hosts the ranks are on (pretend hosts under BRAID_RANKS_PER_HOST).
+  /// A sharded update over ranks on one host reads the others' memory;
+  /// over several hosts, it goes through ownedRange and allGatherOwned.
+  virtual int hostCount() const { return 1; }
+  /// The floats [*begin, *end) of a `count`-float bucket that this rank
+  /// holds reduced after a scatterOnly wait. Every rank owns a disjoint
+  /// range; together they cover the bucket.
+  virtual void ownedRange(size_t count, size_t *begin, size_t *end) const {
+    *begin = 0;
+    *end = count;
+  }
+  /// Every rank's owned range of the `count`-float bucket at `data` to
+  /// every rank, in place. Collective, between steps' waits.
+  virtual Status allGatherOwned(float *data, size_t count) {
+    (void)data;
+    (void)count;
+    return Status::ok();
+  }
 };
 
 /// One process alone: reductions and broadcasts leave the data as it is.

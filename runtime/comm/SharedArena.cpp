@@ -1,6 +1,7 @@
 // See SharedArena.h.
 #include "runtime/comm/SharedArena.h"
 #include "runtime/comm/MpiError.h"
+#include "runtime/comm/OrderedAllReduce.h"
 #include "runtime/comm/Poller.h"
 
 #include "runtime/support/RankOrder.h"
@@ -116,7 +117,9 @@ Status SharedArena::barrier(size_t bytes) {
 }
 
 Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
-                              bool synchronizeOnly) {
+                              bool synchronizeOnly,
+                              OrderedAllReduce *acrossHosts, int tag,
+                              bool scatterOnly) {
   const size_t bytes = count * sizeof(float);
   if (!contains(data, bytes))
     return internalError("a shared-memory all-reduce of " +
@@ -148,7 +151,7 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
     const CombineFn combine = op == ReduceOp::Sum   ? sumInto
                               : op == ReduceOp::Max ? maxInto
                                                     : minInto;
-    // In rank order, whichever rank reduces (RankOrder.h).
+    // In the tree order, whichever rank reduces (RankOrder.h).
     if (size_ == 2) {
       // Each element is read before it is written, so in place is safe.
       combine(data + lo, at(0) + lo, at(1) + lo, n);
@@ -163,14 +166,56 @@ Status SharedArena::allReduce(float *data, size_t count, ReduceOp op,
           });
     }
   }
+  // This host's sum of the share, then every host's: one subtree each,
+  // then the tree over the hosts.
+  if (acrossHosts) {
+    BRAID_RETURN_IF_ERROR(
+        acrossHosts->start(data + lo, n, op, tag, scatterOnly));
+    BRAID_RETURN_IF_ERROR(
+        acrossHosts->wait("the all-reduce across hosts", &waitedSeconds_));
+    // Each rank wrote only its own share, which no other rank reads: the
+    // gather of the updated parameters starts with a barrier.
+    if (scatterOnly)
+      return Status::ok();
+  }
+  return copyShares(data, count);
+}
+
+Status SharedArena::copyShares(float *data, size_t count) {
+  const size_t bytes = count * sizeof(float);
+  const size_t offset = reinterpret_cast<uint8_t *>(data) -
+                        static_cast<uint8_t *>(segments_[rank_]);
   // Every share is reduced; take the others'.
   BRAID_RETURN_IF_ERROR(barrier(bytes));
-  for (int k = 0; k < size_; ++k)
-    if (auto [b, e] = share(k); k != rank_ && e > b)
-      std::memcpy(data + b, at(k) + b, (e - b) * sizeof(float));
+  for (int k = 0; k < size_; ++k) {
+    size_t b, e;
+    shareOf(count, k, &b, &e);
+    if (k != rank_ && e > b)
+      std::memcpy(data + b,
+                  reinterpret_cast<float *>(
+                      static_cast<uint8_t *>(segments_[k]) + offset) +
+                      b,
+                  (e - b) * sizeof(float));
+  }
   // No rank writes this bucket again (the next step's backward pass) before
   // every rank has copied its share out.
   return barrier(bytes);
+}
+
+Status SharedArena::allGatherShares(float *data, size_t count,
+                                    OrderedAllReduce *acrossHosts, int tag) {
+  if (!contains(data, count * sizeof(float)))
+    return internalError("a shared-memory all-gather of " +
+                         std::to_string(count * sizeof(float)) +
+                         " bytes lies outside the shared arena");
+  size_t lo, hi;
+  shareOf(count, rank_, &lo, &hi);
+  if (acrossHosts) {
+    BRAID_RETURN_IF_ERROR(acrossHosts->startGather(data + lo, hi - lo, tag));
+    BRAID_RETURN_IF_ERROR(
+        acrossHosts->wait("the all-gather across hosts", &waitedSeconds_));
+  }
+  return copyShares(data, count);
 }
 
 } // namespace braid::runtime

@@ -23,6 +23,8 @@
 
 namespace braid::runtime {
 
+class OrderedAllReduce;
+
 class SharedArena {
 public:
   /// Allocates `bytes` (zeroed, 64-byte aligned) on every rank of `node`,
@@ -39,12 +41,28 @@ public:
   /// Reduces `count` floats at `data` (inside this rank's segment) with the
   /// floats at the same offset of every rank's segment, in place on every
   /// rank. Collective over the host's ranks, in the same order everywhere.
-  /// Sums run in rank order, so every rank gets bit-identical results.
-  /// With `synchronizeOnly`, only the first barrier runs: every rank's
-  /// bucket is then complete and readable, and nothing is reduced (a
-  /// sharded update, whose optimizer kernels sum the ranks' shares).
+  /// Sums run in the tree order of RankOrder.h, so every rank gets
+  /// bit-identical results. With `synchronizeOnly`, only the first barrier
+  /// runs: every rank's bucket is then complete and readable, and nothing is
+  /// reduced (a sharded update, whose optimizer kernels sum the ranks' shares).
+  /// With `acrossHosts` (the same share of every host's ranks), each rank's
+  /// share, once summed over this host, is reduced across the hosts
+  /// before the others copy it: a hierarchical all-reduce whose order is
+  /// the tree of RankOrder.h over all ranks when each host holds a
+  /// power-of-two block of consecutive ranks. `tag` is its operation's.
+  /// With `scatterOnly` (and `acrossHosts`), it stops once this rank's
+  /// part of its share (OrderedAllReduce's chunk of it for this host) holds
+  /// the reduction over every host: a sharded update over every rank of the
+  /// job, which then calls allGatherShares with its results.
   Status allReduce(float *data, size_t count, ReduceOp op,
-                   bool synchronizeOnly = false);
+                   bool synchronizeOnly = false,
+                   OrderedAllReduce *acrossHosts = nullptr, int tag = 0,
+                   bool scatterOnly = false);
+  /// Every rank's part (as scatterOnly left it) of a `count`-float bucket
+  /// at `data` to every rank: across the hosts within each share, then the
+  /// shares within this host. Collective over every rank.
+  Status allGatherShares(float *data, size_t count,
+                         OrderedAllReduce *acrossHosts, int tag);
   /// The floats [*begin, *end) of a `count`-float bucket that rank `rank`
   /// reduces: equal shares in rank order, whole cache lines each.
   void shareOf(size_t count, int rank, size_t *begin, size_t *end) const;
@@ -54,11 +72,15 @@ public:
   /// Waits until every rank has reached this barrier too; `bytes` names
   /// the operation in a timeout's message (0: a parameter exchange).
   Status barrier(size_t bytes);
-  /// Seconds this rank has spent in barriers waiting for the others.
+  /// Seconds this rank has spent in barriers waiting for the others (and
+  /// in the reductions across hosts).
   double waitedSeconds() const { return waitedSeconds_; }
 
 private:
   SharedArena() = default;
+  /// A barrier, every other rank's share of the bucket copied from its
+  /// segment, a barrier.
+  Status copyShares(float *data, size_t count);
 
   MPI_Win window_ = MPI_WIN_NULL;
   int rank_ = 0, size_ = 1, worldRank_ = 0;

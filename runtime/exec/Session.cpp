@@ -213,7 +213,7 @@ Status Session::build(const SessionOptions &options) {
     }
     for (const auto &[id, request] : context_->requests)
       state->requests.push_back(request);
-    if (sharedBlock_)
+    if (plan_->metadata().replicas > 1)
       BRAID_RETURN_IF_ERROR(
           state->sharded.build(*plan_, entry, state->kernels, tensorData_,
                                context_->requests, context_->communicator));
@@ -342,6 +342,28 @@ Status Session::output(const std::string &entry, const std::string &name,
                   "'; its outputs are: " + names);
 }
 
+Status Session::gatherOptimizerState() {
+  for (const auto &state : entries_)
+    if (state->sharded.collectiveGather())
+      BRAID_RETURN_IF_ERROR(
+          state->sharded.gatherOwnedState(context_->communicator));
+  return Status::ok();
+}
+
+size_t Session::optimizerStateBytes() const {
+  size_t bytes = 0;
+  for (uint32_t id : plan_->states())
+    bytes += plan_->tensors()[id].desc.bytes();
+  return bytes;
+}
+
+size_t Session::optimizerStateBytesPerRank() const {
+  size_t bytes = optimizerStateBytes();
+  for (const auto &state : entries_)
+    bytes -= std::min(bytes, state->sharded.stateBytesNotKept());
+  return bytes;
+}
+
 void Session::resetState() {
   for (size_t i = 0; i < states_.size(); ++i)
     std::memset(states_[i], 0,
@@ -410,9 +432,11 @@ Status Session::saveCheckpoint(
     arrays.push_back(std::move(named));
   };
   // A sharded update left each rank's optimizer state current in its own
-  // share only.
+  // share only. (Over several hosts, every rank has called
+  // gatherOptimizerState() instead.)
   for (const auto &state : entries_)
-    state->sharded.gatherState(context_->communicator);
+    if (!state->sharded.collectiveGather())
+      state->sharded.gatherState(context_->communicator);
   const std::vector<PlanParameter> &params = plan_->parameters();
   for (size_t i = 0; i < params.size(); ++i)
     add(params[i].tensor, params_[i]);

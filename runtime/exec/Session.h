@@ -72,6 +72,16 @@ public:
                  const std::map<std::string, std::string> &metadata = {}) const;
   /// Sets every optimizer state tensor to zero.
   void resetState();
+  /// Completes every rank's optimizer state from the others' shares when
+  /// the update is sharded over ranks that cannot read each other's memory
+  /// (several hosts): collective, every rank between steps, before one of
+  /// them saves a checkpoint. Does nothing otherwise.
+  Status gatherOptimizerState();
+  /// The optimizer state of the plan, and the part of it this rank updates
+  /// and keeps current (1/N of it on N ranks when every gradient bucket's
+  /// update is sharded).
+  size_t optimizerStateBytes() const;
+  size_t optimizerStateBytesPerRank() const;
 
 private:
   struct EntryState;

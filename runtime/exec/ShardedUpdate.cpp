@@ -26,6 +26,10 @@ Status ShardedUpdate::build(
   const int size = comm->size(), rank = comm->rank();
   if (size < 2)
     return Status::ok();
+  // Peers' memory is readable only on this host, in its arena; otherwise
+  // (several hosts, or no arena) each rank updates the range of a bucket
+  // it owns after a reduce-scatter.
+  overHosts_ = comm->hostCount() > 1;
   const std::vector<PlanTensor> &tensors = plan.tensors();
   const std::vector<PlanStep> &steps = entry.steps;
   for (size_t w = 0; w < steps.size(); ++w) {
@@ -39,8 +43,7 @@ Status ShardedUpdate::build(
     // The bucket, its members' offsets in floats, and the one optimizer
     // step reading each member.
     float *bucket = static_cast<float *>(data[wait.outputs[0]]);
-    if (!comm->peerAddress(bucket, 0))
-      continue;
+    overHosts_ = comm->hostCount() > 1 || !comm->peerAddress(bucket, 0);
     std::vector<int64_t> offsets;
     std::vector<size_t> users;
     int64_t count = 0;
@@ -70,11 +73,13 @@ Status ShardedUpdate::build(
       // A gradient the entry point returns must be reduced in full.
       const bool returned =
           std::count(entry.outputs.begin(), entry.outputs.end(), member) > 0;
+      auto shared = [&](uint32_t id) {
+        return overHosts_ || comm->peerAddress(data[id], 0) != nullptr;
+      };
       if (returned || uses != 1 || !isOptimizer(u->desc.kind, &states) ||
           u->inputs.size() < 2 + states || u->inputs[1] != member ||
-          !comm->peerAddress(data[u->inputs[0]], 0) ||
-          (states > 0 && !comm->peerAddress(data[u->inputs[2]], 0)) ||
-          (states > 1 && !comm->peerAddress(data[u->inputs[3]], 0))) {
+          !shared(u->inputs[0]) || (states > 0 && !shared(u->inputs[2])) ||
+          (states > 1 && !shared(u->inputs[3]))) {
         shardable = false;
         break;
       }
@@ -94,6 +99,13 @@ Status ShardedUpdate::build(
       }
     if (!shardable)
       continue;
+    if (overHosts_) {
+      BRAID_RETURN_IF_ERROR(buildOwned(entry, kernels, data, users, offsets,
+                                       bucket, static_cast<size_t>(count),
+                                       comm));
+      pending->second->request.scatterOnly = true;
+      continue;
+    }
     std::vector<std::pair<size_t, size_t>> shares(size);
     for (int k = 0; k < size; ++k)
       comm->shareOf(static_cast<size_t>(count), k, &shares[k].first,
@@ -110,7 +122,7 @@ Status ShardedUpdate::build(
         ranges[k] = {b, std::max(b, e)};
       }
       // Every rank's gradient at the same place in its segment; the update
-      // sums them for its share, in rank order.
+      // sums them for its share, in the order of RankOrder.h.
       const float *mine = static_cast<const float *>(data[wait.outputs[i]]);
       std::vector<const float *> gradients;
       for (int k = 0; k < size; ++k)
@@ -131,7 +143,46 @@ Status ShardedUpdate::build(
     }
     pending->second->request.synchronizeOnly = true;
     arena_ = bucket;
+    rank_ = rank;
   }
+  return Status::ok();
+}
+
+Status
+ShardedUpdate::buildOwned(const PlanEntryPoint &entry,
+                          const std::vector<std::unique_ptr<Kernel>> &kernels,
+                          const std::vector<void *> &data,
+                          const std::vector<size_t> &users,
+                          const std::vector<int64_t> &offsets, float *bucket,
+                          size_t count, Communicator *comm) {
+  size_t lo, hi;
+  comm->ownedRange(count, &lo, &hi);
+  OwnedBucket owned{bucket, count, {}};
+  for (size_t i = 0; i < users.size(); ++i) {
+    const PlanStep &u = entry.steps[users[i]];
+    const int64_t n = (i + 1 < offsets.size() ? offsets[i + 1]
+                                              : static_cast<int64_t>(count)) -
+                      offsets[i];
+    const int64_t b =
+        std::clamp<int64_t>(static_cast<int64_t>(lo) - offsets[i], 0, n);
+    const int64_t e = std::max(
+        b, std::clamp<int64_t>(static_cast<int64_t>(hi) - offsets[i], 0, n));
+    // The update reads this rank's own bucket, which holds the reduced
+    // gradient in the owned range.
+    if (!kernels[users[i]]->restrictElements(b, e))
+      return internalError("the optimizer step " + std::to_string(users[i]) +
+                           " of '" + entry.name +
+                           "' cannot update a share of its parameter");
+    size_t states = 0;
+    isOptimizer(u.desc.kind, &states);
+    OwnedMember member{
+        static_cast<float *>(data[u.inputs[0]]), {}, offsets[i], n, b, e};
+    for (size_t s = 0; s < states; ++s)
+      member.states.push_back(static_cast<float *>(data[u.inputs[2 + s]]));
+    stateCount_ = std::max(stateCount_, states);
+    owned.members.push_back(std::move(member));
+  }
+  owned_.push_back(std::move(owned));
   return Status::ok();
 }
 
@@ -154,7 +205,34 @@ void copyOtherShares(const std::vector<ShardedUpdate::Span> &spans,
 
 } // namespace
 
+Status ShardedUpdate::gatherOwned(Communicator *comm, int state) const {
+  // The bucket is free from its wait to the next step's backward pass: it
+  // carries every rank's updated elements (or state) to every rank.
+  auto tensorOf = [state](const OwnedMember &m) {
+    return state < 0 ? m.param : m.states[static_cast<size_t>(state)];
+  };
+  for (const OwnedBucket &bucket : owned_) {
+    bool any = false;
+    for (const OwnedMember &m : bucket.members)
+      if (state < static_cast<int>(m.states.size())) {
+        any = true;
+        std::memcpy(bucket.data + m.offset + m.begin, tensorOf(m) + m.begin,
+                    (m.end - m.begin) * sizeof(float));
+      }
+    if (!any)
+      continue;
+    BRAID_RETURN_IF_ERROR(comm->allGatherOwned(bucket.data, bucket.count));
+    for (const OwnedMember &m : bucket.members)
+      if (state < static_cast<int>(m.states.size()))
+        std::memcpy(tensorOf(m), bucket.data + m.offset,
+                    m.elements * sizeof(float));
+  }
+  return Status::ok();
+}
+
 Status ShardedUpdate::exchange(Communicator *comm) const {
+  if (!owned_.empty())
+    return gatherOwned(comm, -1);
   if (params_.empty())
     return Status::ok();
   // Every rank's update is done (and every rank has read its shares of the
@@ -168,6 +246,24 @@ Status ShardedUpdate::exchange(Communicator *comm) const {
 
 void ShardedUpdate::gatherState(Communicator *comm) const {
   copyOtherShares(states_, comm);
+}
+
+Status ShardedUpdate::gatherOwnedState(Communicator *comm) const {
+  for (size_t s = 0; s < stateCount_; ++s)
+    BRAID_RETURN_IF_ERROR(gatherOwned(comm, static_cast<int>(s)));
+  return Status::ok();
+}
+
+size_t ShardedUpdate::stateBytesNotKept() const {
+  size_t floats = 0;
+  for (const Span &span : states_)
+    for (int k = 0; k < static_cast<int>(span.ranges.size()); ++k)
+      if (k != rank_)
+        floats += span.ranges[k].second - span.ranges[k].first;
+  for (const OwnedBucket &bucket : owned_)
+    for (const OwnedMember &m : bucket.members)
+      floats += (m.elements - (m.end - m.begin)) * m.states.size();
+  return floats * sizeof(float);
 }
 
 } // namespace braid::runtime

@@ -66,8 +66,8 @@ public:
     return false;
   }
   /// For the same kernels, on replicas that share memory: from now on the
-  /// gradient operand is the sum, in rank order, of `gradients` (every
-  /// rank's buffer of it, unreduced), which the kernel adds up itself a
+  /// gradient operand is the sum, in the order of RankOrder.h, of `gradients`
+  /// (every rank's buffer of it, unreduced), which the kernel adds up itself a
   /// block at a time instead of reading a reduced gradient. False when the
   /// kernel cannot.
   virtual bool sumGradients(std::vector<const float *> gradients) {

@@ -82,6 +82,10 @@ Status MetricsWriter::logEpoch(const EpochMetrics &m) {
     j["test_accuracy"] = number(*m.testAccuracy);
   j["samples_per_s"] = number(m.samplesPerSecond);
   j["wall_s"] = number(m.wallSeconds);
+  if (m.collectiveSeconds)
+    j["collective_s"] = number(*m.collectiveSeconds);
+  if (m.hiddenSeconds)
+    j["hidden_s"] = number(*m.hiddenSeconds);
   return writeLine(j.dump(), /*now=*/true);
 }
 

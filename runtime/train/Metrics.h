@@ -25,8 +25,10 @@ struct StepMetrics {
 };
 
 /// One finished epoch, written as {"epoch","loss","accuracy","test_loss",
-/// "test_accuracy","samples_per_s","wall_s"}; the optional members are left
-/// out when unknown. Accuracies are fractions in [0, 1].
+/// "test_accuracy","samples_per_s","wall_s","collective_s","hidden_s"}; the
+/// optional members are left out when unknown. Accuracies are fractions in
+/// [0, 1]. collective_s and hidden_s (data parallel): rank 0's seconds in
+/// all-reduces since the start, and the part hidden behind computation.
 struct EpochMetrics {
   int64_t epoch = 0;
   double loss = 0;
@@ -35,6 +37,8 @@ struct EpochMetrics {
   std::optional<double> testAccuracy;
   double samplesPerSecond = 0;
   double wallSeconds = 0;
+  std::optional<double> collectiveSeconds;
+  std::optional<double> hiddenSeconds;
 };
 
 /// Appends one JSON object per line to a file. Step lines are written in

@@ -150,6 +150,8 @@ struct Trainer::State {
   std::unique_ptr<MetricsWriter> metrics;
   std::optional<ProgressReporter> progress;
   double waitedAtStart = 0;
+  /// The communicator's time in all-reduces and its hidden part then.
+  double collectiveAtStart = 0, hiddenAtStart = 0;
   std::chrono::steady_clock::time_point start;
   std::optional<Evaluation> lastEvaluation;
   /// The event a progress write belongs to, filled in before the reporter
@@ -198,6 +200,7 @@ struct Trainer::State {
   Status evaluate(Evaluation *out);
   Status reportWaits(double seconds);
   Status saveCheckpoint();
+  Status reportCollectives();
   Status finish(bool stopped);
 };
 
@@ -343,9 +346,16 @@ void Trainer::State::announce() {
                 static_cast<long long>(epochs),
                 static_cast<long long>(sampler.batchesPerEpoch()),
                 static_cast<long long>(batch));
+  std::string state;
+  uint64_t total = 0, perRank = 0;
+  braid_session_optimizer_state_bytes(session, &total, &perRank);
+  // Data parallel: the share of the optimizer state each rank keeps.
+  if (size > 1 && total > 0)
+    state = "\noptimizer state: " + std::to_string(perRank) +
+            " bytes per rank of " + std::to_string(total);
   emit(BRAID_TRAIN_EVENT_START,
        head + replicas + resuming + "\ncomputing on " +
-           computeText(session, o.session.ieee_denormals != 0) + "\n");
+           computeText(session, o.session.ieee_denormals != 0) + state + "\n");
 }
 
 /// The steps of one epoch (from the position's batch), then its evaluation
@@ -439,9 +449,20 @@ Status Trainer::State::endEpoch(int64_t epoch, double meanLoss) {
   progress->endEpoch(summary);
   if (!metrics)
     return Status::ok();
-  return metrics->logEpoch({epoch + 1, summary.loss, std::nullopt,
-                            summary.testLoss, summary.testAccuracy,
-                            samplesPerSecond, wall()});
+  EpochMetrics record{epoch + 1,
+                      summary.loss,
+                      std::nullopt,
+                      summary.testLoss,
+                      summary.testAccuracy,
+                      samplesPerSecond,
+                      wall()};
+  if (size > 1) {
+    double total = 0, hidden = 0;
+    braid_communicator_collective_seconds(comm, &total, &hidden);
+    record.collectiveSeconds = total - collectiveAtStart;
+    record.hiddenSeconds = hidden - hiddenAtStart;
+  }
+  return metrics->logEpoch(record);
 }
 
 /// The mean loss (and accuracy) of eval over every whole batch of the test
@@ -512,6 +533,33 @@ Status Trainer::State::reportWaits(double seconds) {
   if (most - waits[slowest] >= 0.05 * seconds)
     text += "; the others waited for rank " + std::to_string(slowest);
   emit(BRAID_TRAIN_EVENT_WAITS, text + "\n");
+  return reportCollectives();
+}
+
+/// Under mpirun: each rank's time in all-reduces and the part of it hidden
+/// behind computation (the all-reduce ran while the rank computed).
+Status Trainer::State::reportCollectives() {
+  double total = 0, hidden = 0;
+  braid_communicator_collective_seconds(comm, &total, &hidden);
+  std::vector<double> totals(static_cast<size_t>(size)),
+      hiddens(static_cast<size_t>(size));
+  if (braid_status_code_t code = braid_communicator_all_gather(
+          comm, total - collectiveAtStart, totals.data(), totals.size()))
+    return apiError(code, "gathering a value from every rank failed");
+  if (braid_status_code_t code = braid_communicator_all_gather(
+          comm, hidden - hiddenAtStart, hiddens.data(), hiddens.size()))
+    return apiError(code, "gathering a value from every rank failed");
+  std::string text = "all-reduce time, hidden behind computation:";
+  char part[128];
+  for (size_t r = 0; r < totals.size(); ++r) {
+    const double t = std::max(0.0, totals[r]),
+                 h = std::min(t, std::max(0.0, hiddens[r]));
+    std::snprintf(part, sizeof part,
+                  "%s rank %zu %.2f s, %.2f s hidden (%.0f%%)", r ? ";" : "", r,
+                  t, h, t > 0 ? 100 * h / t : 0.0);
+    text += part;
+  }
+  emit(BRAID_TRAIN_EVENT_WAITS, text + "\n");
   return Status::ok();
 }
 
@@ -555,7 +603,12 @@ Status Trainer::State::finish(bool stopped) {
   if (metrics)
     if (Status s = metrics->flush(); !s)
       return s;
-  if (o.save.empty() || !speaks())
+  if (o.save.empty())
+    return Status::ok();
+  // Collective: over several hosts each rank holds a share of the state.
+  if (braid_status_code_t code = braid_session_gather_state(session))
+    return apiError(code, "cannot gather the optimizer state");
+  if (!speaks())
     return Status::ok();
   return saveCheckpoint();
 }
@@ -600,6 +653,8 @@ Status Trainer::run() {
     return st;
   s.announce();
   s.waitedAtStart = braid_communicator_waited_seconds(s.comm);
+  braid_communicator_collective_seconds(s.comm, &s.collectiveAtStart,
+                                        &s.hiddenAtStart);
   s.start = std::chrono::steady_clock::now();
   bool stopped = false;
   {

@@ -97,6 +97,15 @@ int info(const std::string &planPath) {
               static_cast<long long>(pi.parameter_elements));
   std::printf("arena:             %llu bytes\n",
               static_cast<unsigned long long>(pi.arena_bytes));
+  const auto state = static_cast<unsigned long long>(pi.optimizer_state_bytes);
+  // The update of every gradient bucket is sharded over the replicas
+  // (docs/data-parallel.md): each rank keeps about 1/N of the state.
+  if (pi.replicas > 1)
+    std::printf("optimizer state:   %llu bytes, about %llu per rank on %d "
+                "ranks\n",
+                state, (state + pi.replicas - 1) / pi.replicas, pi.replicas);
+  else
+    std::printf("optimizer state:   %llu bytes\n", state);
   std::printf("oneDNN ISA:        %s\n", braid_runtime_onednn_isa());
   std::printf("native loops ISA:  %s\n", braid_runtime_native_isa());
   for (size_t e = 0; e < pi.entry_point_count; ++e) {

@@ -157,7 +157,8 @@ typedef struct braid_plan_info_t {
   size_t parameter_count;     /* parameter tensors */
   int64_t parameter_elements; /* their elements in all */
   uint64_t arena_bytes;
-  int64_t epochs; /* the train block's epochs; 0 without one */
+  int64_t epochs;                 /* the train block's epochs; 0 without one */
+  uint64_t optimizer_state_bytes; /* every optimizer state tensor's bytes */
 } braid_plan_info_t;
 
 /* Zeros *info and sets its struct_size to this header's sizeof. */
@@ -254,6 +255,13 @@ BRAID_API braid_status_code_t braid_communicator_check_plan(
  * they wait for. 0 for NULL. */
 BRAID_API double
 braid_communicator_waited_seconds(const braid_communicator_t *communicator);
+/* Seconds this rank's all-reduces have been under way since the
+ * communicator was created (*out_total), and the part of it hidden behind
+ * computation (*out_hidden: the rank computed instead of waiting). 0 for
+ * NULL; either pointer may be NULL. */
+BRAID_API void
+braid_communicator_collective_seconds(const braid_communicator_t *communicator,
+                                      double *out_total, double *out_hidden);
 /* Collective. Every rank's `value`, in rank order: out_values[r] is rank
  * r's. `count` must be the job's size. */
 BRAID_API braid_status_code_t
@@ -300,6 +308,14 @@ braid_session_create(braid_plan_t *plan, const braid_session_options_t *options,
 /* The OpenMP threads the session's runs use: the `threads` option, else
  * OMP_NUM_THREADS, else the host's share of cores. */
 BRAID_API int32_t braid_session_threads(const braid_session_t *session);
+/* The bytes of the plan's optimizer state (*out_total) and of the part this
+ * rank updates and keeps current (*out_per_rank): 1/N of it on N ranks when
+ * every gradient bucket's update is sharded (docs/data-parallel.md). Either
+ * pointer may be NULL. */
+BRAID_API void
+braid_session_optimizer_state_bytes(const braid_session_t *session,
+                                    uint64_t *out_total,
+                                    uint64_t *out_per_rank);
 BRAID_API void braid_session_retain(braid_session_t *session);
 BRAID_API void braid_session_release(braid_session_t *session);
 
@@ -329,6 +345,13 @@ braid_session_load_checkpoint(braid_session_t *session, const char *path);
  * file, synced, renamed, so a crash never leaves a torn checkpoint. */
 BRAID_API braid_status_code_t
 braid_session_save_checkpoint(const braid_session_t *session, const char *path);
+/* Collective on a data-parallel session: completes every rank's optimizer
+ * state from the other ranks' shares when they cannot be read from this
+ * host (ranks on several hosts, or no shared arena). Every rank calls it
+ * between steps before one of them saves a checkpoint; it does nothing
+ * where saving reads the others' shares itself. */
+BRAID_API braid_status_code_t
+braid_session_gather_state(braid_session_t *session);
 /* As braid_session_save_checkpoint, adding `count` metadata strings
  * (keys[i] = values[i]) to the file's header, e.g. a training position. */
 BRAID_API braid_status_code_t braid_session_save_checkpoint_with_metadata(

@@ -6,8 +6,9 @@
 //     the ranks do not divide, down to one float) with values of its own,
 //     reduces them (sum, max, min) through an arena from allocateArena,
 //     and compares each element with the expected value computed here in
-//     rank order, bit for bit. A bucket outside the arena takes the
-//     MPI_Iallreduce path and must agree within rounding. Prints one line
+//     the tree order of RankOrder.h, bit for bit, in the arena (also a
+//     hierarchical one under BRAID_RANKS_PER_HOST) and in a buffer outside
+//     it (the ordered all-reduce over MPI). Prints one line
 //     per rank: "rank R: N buckets ok" or the first mismatch.
 //   mpirun -np 2 braid-shared-arena-check stall
 //     Rank 1 never joins the all-reduce; rank 0, with a 1 s timeout, must
@@ -35,15 +36,22 @@ float value(int rank, size_t i) {
          1e-3f * static_cast<float>(i % 1013) * (rank % 2 ? -1.f : 1.f);
 }
 
+/// The reduction of ranks [lo, hi) in the tree order of RankOrder.h:
+/// split at lo + P, P the largest power of two below hi - lo.
+float expected(ReduceOp op, int lo, int hi, size_t i) {
+  if (hi - lo == 1)
+    return value(lo, i);
+  int p = 1;
+  while (p * 2 < hi - lo)
+    p *= 2;
+  float a = expected(op, lo, lo + p, i), b = expected(op, lo + p, hi, i);
+  return op == ReduceOp::Sum   ? a + b
+         : op == ReduceOp::Max ? std::max(a, b)
+                               : std::min(a, b);
+}
+
 float expected(ReduceOp op, int size, size_t i) {
-  float acc = value(0, i);
-  for (int k = 1; k < size; ++k) {
-    float x = value(k, i);
-    acc = op == ReduceOp::Sum   ? acc + x
-          : op == ReduceOp::Max ? std::max(acc, x)
-                                : std::min(acc, x);
-  }
-  return acc;
+  return expected(op, 0, size, i);
 }
 
 const char *name(ReduceOp op) {
@@ -92,7 +100,8 @@ int reduce(MpiCommunicator &comm) {
       ++checked;
     }
   }
-  // A bucket outside every arena: MPI_Iallreduce, whose order may differ.
+  // A bucket outside every arena: the ordered all-reduce over MPI, in the
+  // same order to the bit.
   std::vector<float> own(1000);
   for (size_t i = 0; i < own.size(); ++i)
     own[i] = value(rank, i);
@@ -102,7 +111,7 @@ int reduce(MpiCommunicator &comm) {
   }
   for (size_t i = 0; i < own.size(); ++i) {
     float want = expected(ReduceOp::Sum, size, i);
-    if (!(std::fabs(own[i] - want) <= 1e-5f * std::fabs(want) + 1e-6f)) {
+    if (std::memcmp(&own[i], &want, sizeof want) != 0) {
       std::printf("rank %d: MPI sum element %zu is %.9g, expected %.9g\n", rank,
                   i, own[i], want);
       return 1;

@@ -655,8 +655,9 @@ TEST_F(GradientTest, AdamUpdateRejectsStepZero) {
 // the kernel updates only its share and sums the ranks' unreduced gradients
 // itself, a block at a time. Its share must equal an update of the whole
 // parameter by the gradient the shared arena's reduction would have written
-// (the same float sums, in rank order), and leave the rest untouched. 3000
-// elements span several blocks and end in a partial one.
+// (the same float sums, in the tree order of RankOrder.h: (g0 + g1) + g2), and
+// leave the rest untouched. 3000 elements span several blocks and end in a
+// partial one.
 TEST_F(GradientTest, ShardedUpdateSumsTheRanksGradients) {
   const Shape shape = {3000};
   const int64_t begin = 100, end = 2900;
