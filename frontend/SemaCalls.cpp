@@ -50,6 +50,21 @@ std::optional<int64_t> Sema::evalInt(const Expr *expr, const char *what) {
   return negative ? -value : value;
 }
 
+std::optional<double> Sema::evalFloat(const Expr *expr, const char *what) {
+  bool negative = false;
+  if (expr->kind == ExprKind::Unary) {
+    negative = true;
+    expr = as<UnaryExpr>(*expr).operand.get();
+  }
+  if (expr->kind != ExprKind::Number) {
+    diags_.error(expr->loc,
+                 std::string("expected a number for '") + what + "'");
+    return std::nullopt;
+  }
+  double value = as<NumberExpr>(*expr).value;
+  return negative ? -value : value;
+}
+
 std::optional<std::vector<int64_t>> Sema::evalIntList(const Expr *expr,
                                                       const char *what) {
   if (expr->kind != ExprKind::List) {
@@ -245,6 +260,12 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
       (spec.name == "axis" ? resolved.axis : resolved.units) = v.value_or(0);
       break;
     }
+    case ArgKind::Float: {
+      std::optional<double> v = evalFloat(value, spec.name.c_str());
+      ok &= v.has_value();
+      resolved.exponent = v.value_or(0);
+      break;
+    }
     case ArgKind::IntPair:
     case ArgKind::IntList: {
       auto v = spec.kind == ArgKind::IntPair
@@ -347,6 +368,9 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     break;
   case BuiltinKind::BroadcastTo:
     type = apply(shape::broadcastTo(x, resolved.shape));
+    break;
+  case BuiltinKind::Pow:
+    type = apply(shape::unaryFloat(x));
     break;
   case BuiltinKind::Conv2D: {
     std::optional<shape::TensorType> bias;
