@@ -3,6 +3,9 @@
 // op's shape rule.
 #include "frontend/SemaInternal.h"
 
+#include <cmath>
+#include <limits>
+
 namespace braid::frontend {
 namespace {
 
@@ -370,6 +373,9 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     type = apply(shape::broadcastTo(x, resolved.shape));
     break;
   case BuiltinKind::Pow:
+    // The kernel computes in f32: a larger exponent would not convert.
+    if (!(std::fabs(resolved.exponent) <= std::numeric_limits<float>::max()))
+      return fail("p must be a finite f32, at most 3.4e38 in magnitude");
     type = apply(shape::unaryFloat(x));
     break;
   case BuiltinKind::Conv2D: {

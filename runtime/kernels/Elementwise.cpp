@@ -13,6 +13,10 @@
 #include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
 
+#include <cmath>
+#include <limits>
+#include <sstream>
+
 namespace braid::runtime::kernels {
 namespace {
 
@@ -99,6 +103,12 @@ Status createElementwise(const StepDesc &step, KernelContext &context,
     beta = -0.5f;
     break;
   case plan::KernelKind::Pow:
+    if (!(std::fabs(step.exponent) <= std::numeric_limits<float>::max())) {
+      std::ostringstream message;
+      message << "pow step: exponent must be a finite f32, got "
+              << step.exponent;
+      return invalidArgument(message.str());
+    }
     algorithm = dnnl::algorithm::eltwise_pow;
     alpha = 1.f;
     beta = static_cast<float>(step.exponent);

@@ -201,6 +201,21 @@ TEST_F(KernelTest, MathElementwise) {
     }
 }
 
+TEST_F(KernelTest, PowRejectsAnExponentBeyondF32) {
+  // The kernel computes in f32; a plan's f64 exponent must convert.
+  std::vector<Host> in = {randomF32({2})};
+  StepDesc step = makeStep(KernelKind::Pow, in, {{2}});
+  step.exponent = 1e39;
+  KernelContext context;
+  std::unique_ptr<Kernel> kernel;
+  Status status = createKernel(step, context, &kernel);
+  ASSERT_FALSE(status.isOk());
+  EXPECT_NE(status.message().find(
+                "pow step: exponent must be a finite f32, got 1e+39"),
+            std::string::npos)
+      << status.message();
+}
+
 TEST_F(KernelTest, MathElementwiseOutsideTheDomain) {
   // As PyTorch: log(0) = -inf, log and sqrt of a negative NaN, rsqrt(0) =
   // inf, a negative base to a non-integer power NaN.
