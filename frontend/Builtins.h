@@ -30,6 +30,7 @@ enum class BuiltinKind {
   Reshape,
   Transpose,
   BroadcastTo,
+  Pow,
   Conv2D,
   MaxPool2D,
   AvgPool2D,
@@ -43,6 +44,7 @@ enum class ArgKind {
   Tensor,     // any tensor expression
   OptTensor,  // a tensor, may be left out
   Int,        // an integer literal, possibly negative
+  Float,      // a number literal, possibly negative
   IntPair,    // n or [h, w]
   IntList,    // n or [a, b, ...]
   Shape,      // [d, ...] where d is a positive integer, B, or one -1
@@ -120,7 +122,8 @@ struct ResolvedCall {
   std::vector<const Expr *> tensors;
   int64_t axis = -1;
   std::vector<int64_t> axes, shape, perm, kernel, strides, padding, dilations;
-  int64_t units = 0; // dense units or conv2d filters
+  int64_t units = 0;   // dense units or conv2d filters
+  double exponent = 0; // pow
   Activation activation = Activation::None;
   /// Layer sugar: indices of the parameters it created (weights, then bias)
   /// in CheckedModel::params.

@@ -263,6 +263,9 @@ Value Generator::genCall(const CallExpr &call) {
     return TransposeOp::create(builder_, at, t[0], array(r.perm));
   case BuiltinKind::BroadcastTo:
     return BroadcastToOp::create(builder_, at, t[0], array(r.shape));
+  case BuiltinKind::Pow:
+    return PowOp::create(builder_, at, t[0],
+                         builder_.getF64FloatAttr(r.exponent));
   case BuiltinKind::Conv2D:
     return Conv2DOp::create(builder_, at, t[0], t[1],
                             t.size() > 2 ? t[2] : Value(), array(r.strides),

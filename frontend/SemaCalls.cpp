@@ -3,6 +3,9 @@
 // op's shape rule.
 #include "frontend/SemaInternal.h"
 
+#include <cmath>
+#include <limits>
+
 namespace braid::frontend {
 namespace {
 
@@ -47,6 +50,21 @@ std::optional<int64_t> Sema::evalInt(const Expr *expr, const char *what) {
     return std::nullopt;
   }
   auto value = static_cast<int64_t>(as<NumberExpr>(*expr).value);
+  return negative ? -value : value;
+}
+
+std::optional<double> Sema::evalFloat(const Expr *expr, const char *what) {
+  bool negative = false;
+  if (expr->kind == ExprKind::Unary) {
+    negative = true;
+    expr = as<UnaryExpr>(*expr).operand.get();
+  }
+  if (expr->kind != ExprKind::Number) {
+    diags_.error(expr->loc,
+                 std::string("expected a number for '") + what + "'");
+    return std::nullopt;
+  }
+  double value = as<NumberExpr>(*expr).value;
   return negative ? -value : value;
 }
 
@@ -245,6 +263,12 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
       (spec.name == "axis" ? resolved.axis : resolved.units) = v.value_or(0);
       break;
     }
+    case ArgKind::Float: {
+      std::optional<double> v = evalFloat(value, spec.name.c_str());
+      ok &= v.has_value();
+      resolved.exponent = v.value_or(0);
+      break;
+    }
     case ArgKind::IntPair:
     case ArgKind::IntList: {
       auto v = spec.kind == ArgKind::IntPair
@@ -347,6 +371,12 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     break;
   case BuiltinKind::BroadcastTo:
     type = apply(shape::broadcastTo(x, resolved.shape));
+    break;
+  case BuiltinKind::Pow:
+    // The kernel computes in f32: a larger exponent would not convert.
+    if (!(std::fabs(resolved.exponent) <= std::numeric_limits<float>::max()))
+      return fail("p must be a finite f32, at most 3.4e38 in magnitude");
+    type = apply(shape::unaryFloat(x));
     break;
   case BuiltinKind::Conv2D: {
     std::optional<shape::TensorType> bias;

@@ -45,6 +45,7 @@ private:
   std::optional<shape::TensorType> checkCall(CallExpr &call,
                                              const std::string &target);
   std::optional<int64_t> evalInt(const Expr *expr, const char *what);
+  std::optional<double> evalFloat(const Expr *expr, const char *what);
   std::optional<std::vector<int64_t>> evalIntPair(const Expr *expr,
                                                   const char *what);
   std::optional<std::vector<int64_t>> evalIntList(const Expr *expr,

@@ -1,8 +1,8 @@
-// Binary elementwise forward (add, sub, mul, div) with numpy broadcasting, as
-// native row loops. oneDNN's binary primitive ran most of these before, but
-// its execute builds a map of its arguments on the heap every call (with
-// relu, the only allocations of a dense model's step), and the reference
-// model trained 2-10% faster without it (docs/benchmarks.md).
+// Binary elementwise forward (add, sub, mul, div, maximum, minimum) with numpy
+// broadcasting, as native row loops. oneDNN's binary primitive ran most of
+// these before, but its execute builds a map of its arguments on the heap every
+// call (with relu, the only allocations of a dense model's step), and the
+// reference model trained 2-10% faster without it (docs/benchmarks.md).
 //
 //   lhs f32[...], rhs f32[...] (rank 0 included)
 //   out f32[broadcast(lhs, rhs)] = lhs op rhs
@@ -35,6 +35,14 @@ struct MulOp {
 };
 struct DivOp {
   static float apply(float a, float b) { return a / b; }
+};
+// NaN in either operand gives NaN, as PyTorch's maximum and minimum (std::max
+// would return its first operand).
+struct MaximumOp {
+  static float apply(float a, float b) { return a > b || a != a ? a : b; }
+};
+struct MinimumOp {
+  static float apply(float a, float b) { return a < b || a != a ? a : b; }
 };
 
 /// One output row: each operand either runs along it (stride 1) or is one
@@ -78,6 +86,12 @@ BRAID_VECTOR_CLONES void binaryRow(plan::KernelKind kind, const float *a,
     break;
   case plan::KernelKind::Mul:
     rowLoop<MulOp>(a, strideA, b, strideB, out, n);
+    break;
+  case plan::KernelKind::Maximum:
+    rowLoop<MaximumOp>(a, strideA, b, strideB, out, n);
+    break;
+  case plan::KernelKind::Minimum:
+    rowLoop<MinimumOp>(a, strideA, b, strideB, out, n);
     break;
   default:
     rowLoop<DivOp>(a, strideA, b, strideB, out, n);

@@ -1,15 +1,21 @@
-// Unary elementwise forward (relu, sigmoid, tanh, gelu, exp) over the tensor
-// seen as a vector of its elements: relu as a native loop (oneDNN's execute
-// allocates its argument map on every call, and relu is a compare), the
-// others through oneDNN's eltwise primitive, whose exp and erf are
-// vectorized.
+// Unary elementwise forward (relu, sigmoid, tanh, gelu, exp, log, sqrt,
+// rsqrt, abs, pow) over the tensor seen as a vector of its elements: relu as
+// a native loop (oneDNN's execute allocates its argument map on every call,
+// and relu is a compare), the others through oneDNN's eltwise primitive,
+// whose exp, log and erf are vectorized. rsqrt is its pow with exponent
+// -0.5 (oneDNN has no rsqrt), pow its alpha * x^beta with alpha = 1.
 //
 //   inp f32[...] (any shape, rank 0 included)
 //   out f32[...] = f(inp): relu max(x, 0); sigmoid 1 / (1 + exp(-x));
-//                  tanh(x); gelu 0.5 * x * (1 + erf(x / sqrt(2))); exp(x)
+//                  tanh(x); gelu 0.5 * x * (1 + erf(x / sqrt(2))); exp(x);
+//                  log(x); sqrt(x); 1 / sqrt(x); |x|; x^exponent
 #include "runtime/kernels/Dnnl.h"
 #include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
 
 namespace braid::runtime::kernels {
 namespace {
@@ -45,12 +51,12 @@ private:
 class EltwiseKernel : public DnnlKernel {
 public:
   EltwiseKernel(const StepDesc &step, const KernelContext &context,
-                dnnl::algorithm algorithm)
+                dnnl::algorithm algorithm, float alpha, float beta)
       : DnnlKernel(context) {
     auto md = plainDesc({step.inputs[0].elements()});
     dnnl::eltwise_forward::primitive_desc pd(
         dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference,
-                                    algorithm, md, 0.f, 0.f),
+                                    algorithm, md, alpha, beta),
         userScratchpadAttr(), engine_);
     inputs_ = {unbound(md)};
     outputs_ = {unbound(md)};
@@ -65,6 +71,7 @@ public:
 Status createElementwise(const StepDesc &step, KernelContext &context,
                          std::unique_ptr<Kernel> *out) {
   dnnl::algorithm algorithm;
+  float alpha = 0.f, beta = 0.f;
   switch (step.kind) {
   case plan::KernelKind::Relu:
     algorithm = dnnl::algorithm::undef; // a native loop, below
@@ -80,6 +87,31 @@ Status createElementwise(const StepDesc &step, KernelContext &context,
     break;
   case plan::KernelKind::Exp:
     algorithm = dnnl::algorithm::eltwise_exp;
+    break;
+  case plan::KernelKind::Log:
+    algorithm = dnnl::algorithm::eltwise_log;
+    break;
+  case plan::KernelKind::Sqrt:
+    algorithm = dnnl::algorithm::eltwise_sqrt;
+    break;
+  case plan::KernelKind::Abs:
+    algorithm = dnnl::algorithm::eltwise_abs;
+    break;
+  case plan::KernelKind::Rsqrt:
+    algorithm = dnnl::algorithm::eltwise_pow;
+    alpha = 1.f;
+    beta = -0.5f;
+    break;
+  case plan::KernelKind::Pow:
+    if (!(std::fabs(step.exponent) <= std::numeric_limits<float>::max())) {
+      std::ostringstream message;
+      message << "pow step: exponent must be a finite f32, got "
+              << step.exponent;
+      return invalidArgument(message.str());
+    }
+    algorithm = dnnl::algorithm::eltwise_pow;
+    alpha = 1.f;
+    beta = static_cast<float>(step.exponent);
     break;
   default:
     return internalError(kindName(step.kind) + " is not an elementwise kind");
@@ -97,7 +129,8 @@ Status createElementwise(const StepDesc &step, KernelContext &context,
     if (step.kind == plan::KernelKind::Relu)
       *out = std::make_unique<ReluKernel>(step.inputs[0].elements());
     else
-      *out = std::make_unique<EltwiseKernel>(step, context, algorithm);
+      *out = std::make_unique<EltwiseKernel>(step, context, algorithm, alpha,
+                                             beta);
   } catch (...) {
     return statusFromException(kindName(step.kind) + " step");
   }

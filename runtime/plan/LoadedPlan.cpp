@@ -79,6 +79,7 @@ void decodeAttributes(const plan::Step &s, StepDesc &desc) {
   desc.reduction = s.reduction();
   desc.request = s.request();
   desc.root = s.root();
+  desc.exponent = s.exponent();
 }
 
 } // namespace

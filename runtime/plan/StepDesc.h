@@ -40,6 +40,8 @@ struct StepDesc {
   std::vector<int64_t> axes, perm, kernel, strides, padding, dilations;
   /// Optimizer hyper-parameters (SgdUpdate, AdamUpdate).
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
+  /// Pow: the exponent.
+  double exponent = 0;
   /// Matmul: read an operand as its transpose.
   bool transposeLhs = false, transposeRhs = false;
   /// Collectives: AllReduce and AllReduceStart's reduction, the request

@@ -80,6 +80,56 @@ def Braid_ExpOp : Braid_UnaryOp<"exp", "Exp", "exp(x)"> {
   }];
 }
 
+def Braid_LogOp : Braid_UnaryOp<"log", "Log", "log(x)"> {
+  // The VJP of y = log(x) is dy / x: one div, no gradient kernel of its own.
+  let vjpDefinition = [{
+    ::llvm::LogicalResult $cppClass::buildVJP(
+        ::mlir::OpBuilder &b, ::mlir::ValueRange resultGrads,
+        ::llvm::SmallVectorImpl<::mlir::Value> &operandGrads) {
+      operandGrads.push_back(
+          ::braid::DivOp::create(b, getLoc(), resultGrads[0], getInput()));
+      return ::mlir::success();
+    }
+  }];
+}
+// The VJPs of sqrt, rsqrt and abs scale by constants, which BraidVJPs.cpp's
+// helpers build: they are defined there.
+def Braid_SqrtOp : Braid_UnaryOp<"sqrt", "Sqrt", "sqrt(x)">;
+def Braid_RsqrtOp : Braid_UnaryOp<"rsqrt", "Rsqrt", "1 / sqrt(x)">;
+def Braid_AbsOp : Braid_UnaryOp<"abs", "Abs", "|x|">;
+
+def Braid_PowOp : Braid_DiffOp<"pow",
+    [Braid_PlanStep<"Pow", ["fillStepAttributes"]>]> {
+  let summary = "elementwise power with a constant exponent";
+  let description = [{
+    `result = x^exponent` for every element, as C's powf: a negative base
+    with a non-integer exponent gives NaN. The result has the operand's type.
+
+    Constraints: (c1) the operand is an f32 tensor.
+
+    ```mlir
+    %y = braid.pow %x, exponent = 2.000000e+00 : tensor<64x10xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$input, F64Attr:$exponent);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat =
+      "$input `,` `exponent` `=` $exponent attr-dict `:` type($input)";
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto input = call.operand("input", adaptor.getInput());
+      return input ? call.apply(::braid::shape::unaryFloat(*input))
+                   : ::mlir::failure();
+    }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.exponent = getExponentAttr().getValueAsDouble();
+    }
+  }];
+}
+
 // A binary elementwise op with broadcasting, the model language's
 // `mnemonic(a, b)`.
 class Braid_BinaryOp<string mnemonic, string kind, string math>
@@ -126,6 +176,10 @@ def Braid_AddOp : Braid_BinaryOp<"add", "Add", "lhs + rhs">;
 def Braid_SubOp : Braid_BinaryOp<"sub", "Sub", "lhs - rhs">;
 def Braid_MulOp : Braid_BinaryOp<"mul", "Mul", "lhs * rhs">;
 def Braid_DivOp : Braid_BinaryOp<"div", "Div", "lhs / rhs">;
+def Braid_MaximumOp
+    : Braid_BinaryOp<"maximum", "Maximum", "max(lhs, rhs)">;
+def Braid_MinimumOp
+    : Braid_BinaryOp<"minimum", "Minimum", "min(lhs, rhs)">;
 
 //===----------------------------------------------------------------------===//
 // Linear algebra

@@ -102,6 +102,58 @@ LogicalResult GeluOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   return success();
 }
 
+LogicalResult SqrtOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                               SmallVectorImpl<Value> &operandGrads) {
+  // d sqrt(x) = dy * 0.5 / y, from the result as PyTorch's.
+  Location loc = getLoc();
+  Value half = MulOp::create(b, loc, resultGrads[0], scalar(b, loc, 0.5f));
+  operandGrads.push_back(DivOp::create(b, loc, half, getResult()));
+  return success();
+}
+
+LogicalResult RsqrtOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                SmallVectorImpl<Value> &operandGrads) {
+  // d x^-1/2 = dy * -0.5 * x^-3/2 = dy * -0.5 * y^3.
+  Location loc = getLoc();
+  Value y = getResult();
+  Value cube = MulOp::create(b, loc, MulOp::create(b, loc, y, y), y);
+  Value scaled = MulOp::create(b, loc, resultGrads[0], scalar(b, loc, -0.5f));
+  operandGrads.push_back(MulOp::create(b, loc, scaled, cube));
+  return success();
+}
+
+LogicalResult AbsOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                              SmallVectorImpl<Value> &operandGrads) {
+  // dy * sign(x) = dy * (x > 0) - dy * (-x > 0): 0 at x = 0, as PyTorch's,
+  // with relu's gradient as the masks (no sign kernel).
+  Location loc = getLoc();
+  Value dy = resultGrads[0], x = getInput();
+  Value positive = ReluGradOp::create(b, loc, dy, x);
+  Value negative = ReluGradOp::create(b, loc, dy, negate(b, loc, x));
+  operandGrads.push_back(SubOp::create(b, loc, positive, negative));
+  return success();
+}
+
+LogicalResult PowOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                              SmallVectorImpl<Value> &operandGrads) {
+  // dy * p * x^(p - 1); zeros for p = 0, as PyTorch's (x^-1 would be inf at
+  // x = 0).
+  Location loc = getLoc();
+  double p = getExponentAttr().getValueAsDouble();
+  Value dy = resultGrads[0];
+  if (p == 0) {
+    auto type = llvm::cast<RankedTensorType>(dy.getType());
+    operandGrads.push_back(ConstantOp::create(
+        b, loc, llvm::cast<ElementsAttr>(DenseElementsAttr::get(type, 0.0f))));
+    return success();
+  }
+  Value power = PowOp::create(b, loc, getInput(), b.getF64FloatAttr(p - 1));
+  Value derivative =
+      MulOp::create(b, loc, power, scalar(b, loc, static_cast<float>(p)));
+  operandGrads.push_back(MulOp::create(b, loc, dy, derivative));
+  return success();
+}
+
 LogicalResult AddOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                               SmallVectorImpl<Value> &operandGrads) {
   Value dy = resultGrads[0];
@@ -145,6 +197,43 @@ LogicalResult DivOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   Value quotient = DivOp::create(b, loc, numerator, square);
   operandGrads.push_back(
       negate(b, loc, unbroadcast(b, loc, quotient, getRhs())));
+  return success();
+}
+
+namespace {
+
+/// The VJP of maximum (or, with `larger` false, minimum): dy goes to the
+/// operand that was chosen, half to each on a tie, as PyTorch's. The masks
+/// are relu's gradient at lhs - rhs and rhs - lhs, which are 0 exactly on a
+/// tie: ga = 0.5 * (dy + dy * (a > b) - dy * (a < b)) for maximum (the two
+/// masks swapped for minimum), gb = dy - ga, each exact.
+void buildSelectVJP(OpBuilder &b, Location loc, Value dy, Value lhs, Value rhs,
+                    bool larger, SmallVectorImpl<Value> &operandGrads) {
+  Value difference = SubOp::create(b, loc, lhs, rhs);
+  Value lhsLarger = ReluGradOp::create(b, loc, dy, difference);
+  Value rhsLarger = ReluGradOp::create(b, loc, dy, negate(b, loc, difference));
+  Value chosen = larger ? lhsLarger : rhsLarger;
+  Value other = larger ? rhsLarger : lhsLarger;
+  Value twice = SubOp::create(b, loc, AddOp::create(b, loc, dy, chosen), other);
+  Value ga = MulOp::create(b, loc, twice, scalar(b, loc, 0.5f));
+  Value gb = SubOp::create(b, loc, dy, ga);
+  operandGrads.push_back(unbroadcast(b, loc, ga, lhs));
+  operandGrads.push_back(unbroadcast(b, loc, gb, rhs));
+}
+
+} // namespace
+
+LogicalResult MaximumOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  buildSelectVJP(b, getLoc(), resultGrads[0], getLhs(), getRhs(), true,
+                 operandGrads);
+  return success();
+}
+
+LogicalResult MinimumOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  buildSelectVJP(b, getLoc(), resultGrads[0], getLhs(), getRhs(), false,
+                 operandGrads);
   return success();
 }
 

@@ -24,6 +24,7 @@ struct PlanStepAttributes {
   int64_t axis = 0;
   llvm::SmallVector<int64_t> axes, perm, kernel, strides, padding, dilations;
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
+  double exponent = 0;
   bool transposeLhs = false, transposeRhs = false;
   plan::Reduction reduction = plan::Reduction::Sum;
   int32_t root = 0;

@@ -119,10 +119,9 @@ TEST_F(KernelTest, BinaryBroadcasting) {
       {{1}, {}},
       {{6}, {1}}};
   const std::pair<KernelKind, const char *> kinds[] = {
-      {KernelKind::Add, "add"},
-      {KernelKind::Sub, "sub"},
-      {KernelKind::Mul, "mul"},
-      {KernelKind::Div, "div"}};
+      {KernelKind::Add, "add"},         {KernelKind::Sub, "sub"},
+      {KernelKind::Mul, "mul"},         {KernelKind::Div, "div"},
+      {KernelKind::Maximum, "maximum"}, {KernelKind::Minimum, "minimum"}};
   for (auto [kind, name] : kinds)
     for (const auto &[a, b] : shapes) {
       Host lhs = randomF32(a);
@@ -135,19 +134,116 @@ TEST_F(KernelTest, BinaryBroadcasting) {
         std::vector<int64_t> idx = unravel(i, out);
         double x = lhs.data[broadcastIndex(idx, a)];
         double y = rhs.data[broadcastIndex(idx, b)];
-        ref[i] = kind == KernelKind::Add   ? x + y
-                 : kind == KernelKind::Sub ? x - y
-                 : kind == KernelKind::Mul ? x * y
-                                           : x / y;
+        ref[i] = kind == KernelKind::Add       ? x + y
+                 : kind == KernelKind::Sub     ? x - y
+                 : kind == KernelKind::Mul     ? x * y
+                 : kind == KernelKind::Maximum ? std::max(x, y)
+                 : kind == KernelKind::Minimum ? std::min(x, y)
+                                               : x / y;
       }
       expectClose(std::string(name) + " " + str(a) + ", " + str(b),
                   runStep(step, in), ref, 1e-6);
     }
 }
 
+TEST_F(KernelTest, MaximumMinimumPropagateNaN) {
+  // NaN in either operand gives NaN, as PyTorch's (std::max would not).
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Host lhs = Host::f32({4}), rhs = Host::f32({4});
+  lhs.data = {nan, 1.f, 2.f, -3.f};
+  rhs.data = {1.f, nan, 2.f, 5.f};
+  std::vector<Host> in = {lhs, rhs};
+  expectClose("maximum", runStep(makeStep(KernelKind::Maximum, in, {{4}}), in),
+              {NAN, NAN, 2, 5}, 0);
+  expectClose("minimum", runStep(makeStep(KernelKind::Minimum, in, {{4}}), in),
+              {NAN, NAN, 2, -3}, 0);
+}
+
 //===----------------------------------------------------------------------===//
 // Unary elementwise
 //===----------------------------------------------------------------------===//
+
+TEST_F(KernelTest, MathElementwise) {
+  // log, sqrt and rsqrt on positive operands (NaN below 0 is checked apart),
+  // abs and pow over both signs; pow's integer exponents of negative bases
+  // are defined, as in powf.
+  struct Case {
+    KernelKind kind;
+    const char *name;
+    double exponent;
+    float low, high;
+  };
+  const Case cases[] = {{KernelKind::Log, "log", 0, 0.01f, 10.f},
+                        {KernelKind::Sqrt, "sqrt", 0, 0.f, 10.f},
+                        {KernelKind::Rsqrt, "rsqrt", 0, 0.01f, 10.f},
+                        {KernelKind::Abs, "abs", 0, -5.f, 5.f},
+                        {KernelKind::Pow, "pow 2", 2, -3.f, 3.f},
+                        {KernelKind::Pow, "pow 3", 3, -3.f, 3.f},
+                        {KernelKind::Pow, "pow 0", 0, -3.f, 3.f},
+                        {KernelKind::Pow, "pow 0.5", 0.5, 0.f, 4.f},
+                        {KernelKind::Pow, "pow -1.5", -1.5, 0.1f, 4.f}};
+  for (const Case &c : cases)
+    for (const Shape &shape : {Shape{}, Shape{7}, Shape{3, 5, 9}}) {
+      std::vector<Host> in = {randomF32(shape, c.low, c.high)};
+      StepDesc step = makeStep(c.kind, in, {shape});
+      step.exponent = c.exponent;
+      std::vector<double> ref;
+      for (float f : in[0].data) {
+        double x = f;
+        ref.push_back(c.kind == KernelKind::Log     ? std::log(x)
+                      : c.kind == KernelKind::Sqrt  ? std::sqrt(x)
+                      : c.kind == KernelKind::Rsqrt ? 1 / std::sqrt(x)
+                      : c.kind == KernelKind::Abs   ? std::fabs(x)
+                                                    : std::pow(x, c.exponent));
+      }
+      expectClose(std::string(c.name) + " " + str(shape), runStep(step, in),
+                  ref, 1e-5);
+    }
+}
+
+TEST_F(KernelTest, PowRejectsAnExponentBeyondF32) {
+  // The kernel computes in f32; a plan's f64 exponent must convert.
+  std::vector<Host> in = {randomF32({2})};
+  StepDesc step = makeStep(KernelKind::Pow, in, {{2}});
+  step.exponent = 1e39;
+  KernelContext context;
+  std::unique_ptr<Kernel> kernel;
+  Status status = createKernel(step, context, &kernel);
+  ASSERT_FALSE(status.isOk());
+  EXPECT_NE(status.message().find(
+                "pow step: exponent must be a finite f32, got 1e+39"),
+            std::string::npos)
+      << status.message();
+}
+
+TEST_F(KernelTest, MathElementwiseOutsideTheDomain) {
+  // As PyTorch: log(0) = -inf, log and sqrt of a negative NaN, rsqrt(0) =
+  // inf, a negative base to a non-integer power NaN.
+  Host x = Host::f32({3});
+  x.data = {0.f, -1.f, 4.f};
+  std::vector<Host> in = {x};
+  auto run = [&](KernelKind kind, double exponent) {
+    StepDesc step = makeStep(kind, in, {{3}});
+    step.exponent = exponent;
+    return runStep(step, in);
+  };
+  std::vector<float> log = run(KernelKind::Log, 0),
+                     sqrt = run(KernelKind::Sqrt, 0),
+                     rsqrt = run(KernelKind::Rsqrt, 0),
+                     pow = run(KernelKind::Pow, 0.5);
+  EXPECT_EQ(log[0], -INFINITY);
+  EXPECT_TRUE(std::isnan(log[1]));
+  EXPECT_NEAR(log[2], std::log(4.0), 1e-5);
+  EXPECT_EQ(sqrt[0], 0.f);
+  EXPECT_TRUE(std::isnan(sqrt[1]));
+  EXPECT_NEAR(sqrt[2], 2.f, 1e-5);
+  EXPECT_EQ(rsqrt[0], INFINITY);
+  EXPECT_TRUE(std::isnan(rsqrt[1]));
+  EXPECT_NEAR(rsqrt[2], 0.5f, 1e-5);
+  EXPECT_EQ(pow[0], 0.f);
+  EXPECT_TRUE(std::isnan(pow[1]));
+  EXPECT_NEAR(pow[2], 2.f, 1e-5);
+}
 
 TEST_F(KernelTest, Elementwise) {
   const std::pair<KernelKind, const char *> kinds[] = {
