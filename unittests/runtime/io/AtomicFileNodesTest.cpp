@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -83,20 +86,38 @@ TEST(AtomicFileNodesTest, StreamsIntoAFifoAndLeavesIt) {
   TempDir dir;
   std::string fifo = dir.file("fifo");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // The reader is open first (non-blocking), so that a writer which
+  // replaced the FIFO instead of writing it fails the test, not hangs it.
+  int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
   std::string data(200000, 'q'); // more than a pipe's buffer
-  std::string got;
-  std::thread reader([&] {
-    int fd = ::open(fifo.c_str(), O_RDONLY);
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0)
-      got.append(buf, static_cast<size_t>(n));
-    ::close(fd);
+  std::atomic<bool> done{false};
+  Status s;
+  std::thread writer([&] {
+    s = writeFileAtomically(fifo, data.data(), data.size());
+    done = true;
   });
-  Status s = writeFileAtomically(fifo, data.data(), data.size());
-  reader.join();
+  std::string got;
+  char buf[4096];
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (got.size() < data.size() &&
+         std::chrono::steady_clock::now() < deadline) {
+    ssize_t n = ::read(reader, buf, sizeof buf);
+    if (n > 0) {
+      got.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0 && done)
+      break; // no writer, and none to come
+    struct pollfd p = {reader, POLLIN, 0};
+    ::poll(&p, 1, 10);
+  }
+  writer.join();
+  ::close(reader);
   EXPECT_TRUE(s.isOk()) << s.message();
-  EXPECT_EQ(got, data);
+  EXPECT_EQ(got.size(), data.size());
+  EXPECT_TRUE(got == data);
   EXPECT_EQ(typeOf(fifo), S_IFIFO);
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"fifo"}));
 }
