@@ -126,7 +126,9 @@ Status resolve(const std::string &path, Destination *out) {
       if (n < 0)
         return osError(path, "cannot read the symbolic link " + current, errno);
       std::string next(target.data(), static_cast<size_t>(n));
-      current = next.front() == '/' ? next : directoryOf(current) + "/" + next;
+      current = !next.empty() && next.front() == '/'
+                    ? next
+                    : directoryOf(current) + "/" + next;
       continue;
     }
     out->path = current;
