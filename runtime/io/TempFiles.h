@@ -41,9 +41,10 @@ void releaseInFlight(int slot);
 /// Removes the temporary files of earlier writes of `base` into `dir` whose
 /// process has ended (kill(pid, 0) fails with ESRCH): only regular files
 /// whose names match temporaryName's pattern for this `base` exactly, never
-/// this process's own. Best effort: errors are ignored. PIDs are compared on
-/// this machine only, so a directory shared by several hosts (NFS) may lose
-/// another host's file in flight; its writer then reports the failed rename.
+/// this process's own. Best effort: errors are ignored. PIDs are compared in
+/// this PID namespace only, so a directory shared with other hosts (NFS) or
+/// containers may lose their file in flight; its writer then reports the
+/// failed rename.
 void removeStaleTempFiles(const std::string &dir, const std::string &base);
 
 /// Called with the temporary file's path right after it is created, before
