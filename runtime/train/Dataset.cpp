@@ -7,6 +7,7 @@
 #include "shape/ShapeRules.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <set>
 #include <sys/stat.h>
@@ -57,9 +58,49 @@ Status checkInputs(const std::vector<InputSpec> &inputs) {
   return Status::ok();
 }
 
+// The index of the first NaN or infinity among `n` floats, or n. One pass
+// that the compiler vectorizes: blocks are tested with a branch-free OR of
+// "exponent bits all set" before any element is looked at one by one.
+size_t firstNonFinite(const float *v, size_t n) {
+  constexpr size_t kBlock = 1024;
+  for (size_t start = 0; start < n; start += kBlock) {
+    const size_t end = std::min(n, start + kBlock);
+    uint32_t any = 0;
+    for (size_t i = start; i < end; ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, &v[i], sizeof bits);
+      any |= (bits & 0x7f800000u) == 0x7f800000u;
+    }
+    if (any)
+      for (size_t i = start; i < end; ++i)
+        if (!std::isfinite(v[i]))
+          return i;
+  }
+  return n;
+}
+
+// Training on a NaN or infinity makes the loss NaN, whatever the learning
+// rate: such a value is refused where it is read, with its place.
+Status checkFinite(const InputSpec &spec, const std::string &file,
+                   const io::Array &array, int64_t sampleElements) {
+  const float *v = reinterpret_cast<const float *>(array.data.data());
+  const size_t count = array.data.size() / sizeof(float);
+  const size_t at = firstNonFinite(v, count);
+  if (at == count)
+    return Status::ok();
+  const int64_t sample = static_cast<int64_t>(at) / sampleElements;
+  const int64_t element = static_cast<int64_t>(at) % sampleElements;
+  std::string value = std::isnan(v[at]) ? "nan" : v[at] > 0 ? "inf" : "-inf";
+  return invalidArgument(file + ": sample " + std::to_string(sample) +
+                         " (element " + std::to_string(element) +
+                         " of the sample) is " + value + "; model input '" +
+                         spec.name + "' takes finite values only");
+}
+
 // Moves `array` (N samples, as read from `file`) into a DatasetTensor for
 // `spec`: checks the per-sample element count, converts to the input's type
-// (scaling u8 images to [0, 1] when `scaleU8`) and checks class labels.
+// (scaling u8 images to [0, 1] when `scaleU8`) and checks that floats are
+// finite and class labels in range.
 Status makeTensor(const InputSpec &spec, const std::string &file,
                   io::Array array, bool scaleU8, DatasetTensor *out) {
   if (spec.whole) {
@@ -90,6 +131,8 @@ Status makeTensor(const InputSpec &spec, const std::string &file,
         "' expects samples of shape " + shape::toString(spec.sampleShape) +
         " (" + std::to_string(expected) + " elements)");
   int64_t n = array.shape[0];
+  const bool floats =
+      array.dtype == io::DType::F32 || array.dtype == io::DType::F64;
   if (n == 0)
     return invalidArgument(file + ": holds no samples (shape " +
                            shape::toString(array.shape) + ")");
@@ -124,6 +167,10 @@ Status makeTensor(const InputSpec &spec, const std::string &file,
                              "' (i32) takes i32, i64 or u8");
     }
   }
+
+  // Integers (u8 images among them) convert to finite floats only.
+  if (floats)
+    BRAID_RETURN_IF_ERROR(checkFinite(spec, file, array, expected));
 
   if (spec.dtype == io::DType::I32 && spec.numClasses > 0) {
     const int32_t *v = reinterpret_cast<const int32_t *>(array.data.data());

@@ -107,8 +107,10 @@ struct Dataset {
 ///
 /// An input with InputSpec::whole takes an array of exactly its shape.
 /// Every other input must have the same number of samples N >= 1, each of the
-/// input's element count; every label of an input with numClasses > 0 must be
-/// in [0, numClasses). Errors name the file, the input and the values at fault.
+/// input's element count; every value of an f32 input must be finite (no NaN
+/// or infinity); every label of an input with numClasses > 0 must be in
+/// [0, numClasses). Errors name the file, the input, the sample and the values
+/// at fault.
 Status loadDataset(const DataSource &source, Split split,
                    const std::vector<InputSpec> &inputs, Dataset *out);
 

@@ -2,6 +2,7 @@
 // data sets, batch sampler, progress and metrics.
 #include "runtime/train/Trainer.h"
 
+#include "runtime/io/AtomicFile.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/support/FloatEnv.h"
 #include "runtime/train/BatchSampler.h"
@@ -620,6 +621,10 @@ Status Trainer::create(braid_plan_t *plan, TrainerOptions options,
   state->plan = plan;
   if (Status s = state->loadPlan(); !s)
     return s;
+  // A checkpoint with nowhere to go is found now, not after the training.
+  if (!state->o.save.empty() && state->speaks())
+    if (Status s = io::checkWritable(state->o.save); !s)
+      return s.withContext("cannot save the checkpoint");
   if (Status s = state->loadData(); !s)
     return s;
   if (Status s = state->createSession(); !s)

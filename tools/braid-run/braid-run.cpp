@@ -10,6 +10,7 @@
 #include "OpenMpEnv.h"
 
 #include "braid/braid.h"
+#include "runtime/io/AtomicFile.h"
 #include "runtime/io/Idx.h"
 #include "runtime/io/Npy.h"
 
@@ -144,6 +145,8 @@ public:
   int run() {
     if (int rc = loadPlan())
       return rc;
+    if (int rc = matchOutputs())
+      return rc;
     if (int rc = readInputs())
       return rc;
     if (int rc = createSession(plan_.get(), o_.session, nullptr, &session_))
@@ -196,7 +199,10 @@ private:
       auto [name, file] = splitBinding(spec);
       if (name.empty() || file.empty())
         return fail("--input takes NAME=FILE, got '" + spec + "'");
-      files[name] = file;
+      if (auto [it, added] = files.emplace(name, file); !added)
+        return fail("input '" + name + "' is given twice (--input " + name +
+                    "=" + it->second + " and --input " + spec +
+                    "); give each input once");
     }
     std::string expected;
     for (size_t i = 0; i < inputs_.size(); ++i)
@@ -259,8 +265,9 @@ private:
   }
 
   /// Matches --output FILE (a single output) or NAME=FILE (several) to the
-  /// outputs, and sizes each result for every sample.
-  int prepareOutputs() {
+  /// outputs, each at most once, and checks that every file can be written
+  /// before any work is done.
+  int matchOutputs() {
     outputFiles_.resize(outputs_.size());
     for (const std::string &spec : o_.outputs) {
       auto [name, file] = splitBinding(spec);
@@ -268,6 +275,10 @@ private:
       for (size_t o = 0; o < outputs_.size(); ++o)
         if (name == outputs_[o].name ||
             (name.empty() && outputs_.size() == 1)) {
+          if (!outputFiles_[o].empty())
+            return fail("output '" + std::string(outputs_[o].name) +
+                        "' is given twice (--output " + outputFiles_[o] +
+                        " and --output " + spec + "); give each output once");
           outputFiles_[o] = file;
           matched = true;
         }
@@ -275,7 +286,14 @@ private:
         return fail("--output '" + spec +
                     "' names no output of predict (use NAME=FILE.npy when the "
                     "plan has several outputs)");
+      if (Status s = braid::runtime::io::checkWritable(file); !s)
+        return fail(s.message());
     }
+    return 0;
+  }
+
+  /// Sizes each result for every sample.
+  int prepareOutputs() {
     results_.resize(outputs_.size());
     for (size_t o = 0; o < outputs_.size(); ++o) {
       const braid_tensor_info_t &t = outputs_[o];

@@ -8,6 +8,7 @@
 #include "frontend/Sema.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
+#include "runtime/io/AtomicFile.h"
 #include "target/Plan/ExportPlan.h"
 
 #include "mlir/IR/AsmState.h"
@@ -22,7 +23,6 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <iostream>
@@ -81,6 +81,22 @@ cl::opt<int64_t> bucketBytes(
 int fail(const std::string &message) {
   llvm::errs() << "braidc: error: " << message << '\n';
   return 1;
+}
+
+/// Writes the output once it is complete: to standard output for "-", else
+/// through the runtime's atomic write, so that a failed compile leaves the
+/// file -o names as it was, a symbolic link stays a link and a FIFO or
+/// device is written in place (runtime/io/AtomicFile.h).
+int writeOutput(const std::string &path, const std::string &bytes) {
+  if (path == "-") {
+    llvm::outs() << bytes;
+    llvm::outs().flush();
+    return llvm::outs().has_error() ? fail("cannot write to standard output")
+                                    : 0;
+  }
+  braid::runtime::Status s =
+      braid::runtime::io::writeFileAtomically(path, bytes.data(), bytes.size());
+  return s ? 0 : fail(s.message());
 }
 
 } // namespace
@@ -172,17 +188,20 @@ int main(int argc, char **argv) {
       llvm::sys::Process::StandardOutIsDisplayed())
     return fail("refusing to write a binary plan to a terminal; name a file "
                 "with -o");
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      mlir::openOutputFile(outputPath, &errorMessage);
-  if (!output)
-    return fail(errorMessage);
+  // A destination that cannot be written is found before the compile.
+  if (outputPath != "-")
+    if (braid::runtime::Status s =
+            braid::runtime::io::checkWritable(outputPath);
+        !s)
+      return fail(s.message());
+  std::string outputBytes;
+  llvm::raw_string_ostream output(outputBytes);
 
   if (stage == Emit::AST) {
     std::ostringstream text;
     dump(model, text);
-    output->os() << text.str();
-    output->keep();
-    return 0;
+    output << text.str();
+    return writeOutput(outputPath, output.str());
   }
 
   // MLIR's diagnostics (from a pass or the exporter) print as the front
@@ -198,9 +217,8 @@ int main(int argc, char **argv) {
     return fail("internal error: the generated module does not verify "
                 "(please report this with the model file)");
   if (stage == Emit::MLIR) {
-    module->print(output->os());
-    output->keep();
-    return 0;
+    module->print(output);
+    return writeOutput(outputPath, output.str());
   }
 
   mlir::PassManager pm(&context);
@@ -217,9 +235,8 @@ int main(int argc, char **argv) {
     pm.addPass(braid::createAutodiffPass());
     if (mlir::failed(pm.run(*module)))
       return 1;
-    module->print(output->os());
-    output->keep();
-    return 0;
+    module->print(output);
+    return writeOutput(outputPath, output.str());
   }
   braid::LowerToPlanConfig config;
   config.replicas = replicas;
@@ -233,12 +250,10 @@ int main(int argc, char **argv) {
   if (mlir::failed(pm.run(*module)))
     return 1;
   if (stage == Emit::MLIRLowered || stage == Emit::MLIRParallel) {
-    module->print(output->os());
-    output->keep();
-    return 0;
+    module->print(output);
+    return writeOutput(outputPath, output.str());
   }
-  if (mlir::failed(braid::exportPlan(*module, output->os())))
+  if (mlir::failed(braid::exportPlan(*module, output)))
     return 1;
-  output->keep();
-  return 0;
+  return writeOutput(outputPath, output.str());
 }

@@ -93,7 +93,8 @@ typedef struct braid_trainer_options_t {
   /* A checkpoint to start from; a braid checkpoint also holds the
    * optimizer state and the position to resume at. NULL: none. */
   const char *init_from;
-  /* Where the checkpoint is written when training ends; NULL: nowhere. */
+  /* Where the checkpoint is written when training ends (checked when the
+   * trainer is created; see docs/training.md, Output files); NULL: nowhere. */
   const char *save_path;
   /* A JSON Lines file of per-step and per-epoch metrics (docs/c-api.md);
    * NULL: none. Appended to when resuming, emptied otherwise. */

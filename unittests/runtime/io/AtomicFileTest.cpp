@@ -1,11 +1,14 @@
 // Tests of readFile and writeFileAtomically: contents, replacement, cleanup
-// of temporary files and error reporting.
+// of temporary files and error reporting. What a write does to symbolic links,
+// FIFOs, devices and signals is in AtomicFileNodesTest.cpp.
 #include "runtime/io/AtomicFile.h"
+#include "runtime/io/TempFiles.h"
 
 #include "unittests/runtime/io/TestUtil.h"
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,14 +73,31 @@ TEST(AtomicFileTest, MissingDirectoryIsAnIoErrorNamingThePath) {
 
 TEST(AtomicFileTest, RenameFailureRemovesTheTemporaryFile) {
   TempDir dir;
-  // A non-empty directory at the target path: rename(2) must fail.
-  std::string path = dir.file("target");
-  ASSERT_EQ(::mkdir(path.c_str(), 0755), 0);
-  ASSERT_TRUE(writeFileAtomically(dir.file("target/inner"), "x", 1).isOk());
-  Status s = writeFileAtomically(path, "data", 4);
+  static std::string target;
+  target = dir.file("target");
+  // Once the temporary file exists, a non-empty directory takes the target's
+  // place: rename(2) must fail.
+  detail::setWriteHookForTesting([](const char *) {
+    ::mkdir(target.c_str(), 0755);
+    ::close(::open((target + "/inner").c_str(), O_WRONLY | O_CREAT, 0644));
+  });
+  Status s = writeFileAtomically(target, "data", 4);
+  detail::setWriteHookForTesting(nullptr);
   EXPECT_EQ(s.code(), StatusCode::IoError);
   EXPECT_NE(s.message().find("rename"), std::string::npos) << s.message();
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"target"}));
+}
+
+TEST(AtomicFileTest, RefusesADirectoryAndLeavesIt) {
+  TempDir dir;
+  std::string path = dir.file("target");
+  ASSERT_EQ(::mkdir(path.c_str(), 0755), 0);
+  Status s = writeFileAtomically(path, "data", 4);
+  EXPECT_EQ(s.code(), StatusCode::InvalidArgument);
+  EXPECT_NE(s.message().find("is a directory"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"target"}));
+  EXPECT_EQ(checkWritable(path).code(), StatusCode::InvalidArgument);
 }
 
 TEST(AtomicFileTest, UnwritableDirectoryIsAnIoError) {

@@ -9,6 +9,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <set>
 #include <unistd.h>
 
@@ -195,6 +197,26 @@ TEST_F(IdxDirTest, LabelOutOfRange) {
                "valid range [0, 3)"});
 }
 
+// Tests that a NaN or infinity among IDX float images names the file, the
+// sample, its element and the value.
+TEST_F(IdxDirTest, NonFiniteFloatImages) {
+  std::vector<float> images(5 * 6, 0.5f);
+  images[3 * 6 + 4] = -INFINITY;
+  std::vector<uint8_t> f = {0, 0, 0x0D, 3, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 3};
+  for (float v : images) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    for (int s = 24; s >= 0; s -= 8)
+      f.push_back(static_cast<uint8_t>(bits >> s));
+  }
+  writeRaw(dir.file("train-images-idx3-ubyte"), f);
+  Dataset ds;
+  expectError(load(dir.path(), Split::Train, imagesAndLabels({6}, 4), &ds),
+              StatusCode::InvalidArgument,
+              {"train-images-idx3-ubyte: sample 3 (element 4 of the sample) "
+               "is -inf; model input 'x' takes finite values only"});
+}
+
 // Tests that an IDX source needs at most one f32 and one i32 input.
 TEST_F(IdxDirTest, AmbiguousInputs) {
   Dataset ds;
@@ -277,6 +299,48 @@ TEST_F(NpyBindingTest, LoadsAndConverts) {
             (std::vector<int32_t>{1, 0, 2, 1}));
   EXPECT_EQ(valuesOf<int32_t>(ds.tensors[2].array),
             (std::vector<int32_t>{7, 8, 9, 255}));
+}
+
+// Tests that a NaN or infinity in f32 or f64 data is refused with the file,
+// the sample (row), its element and the value, wherever it lies in a long
+// array; integer data needs no such check.
+TEST_F(NpyBindingTest, NonFiniteValues) {
+  std::vector<InputSpec> in = {{"x", DType::F32, {3}, 0},
+                               {"y", DType::I32, {}, 2}};
+  std::string y = save("y.npy", makeArray<int32_t>(DType::I32, {1000},
+                                                   std::vector<int32_t>(1000)));
+  std::vector<float> finite(3000, 1.0f);
+  Dataset ds;
+  std::string x =
+      save("x.npy", makeArray<float>(DType::F32, {1000, 3}, finite));
+  ASSERT_TRUE(load("x=" + x + ",y=" + y, Split::Train, in, &ds).isOk());
+  struct Case {
+    size_t at;
+    float value;
+    const char *text;
+  };
+  for (Case c : {Case{0, NAN, "sample 0 (element 0 of the sample) is nan"},
+                 Case{2999, INFINITY,
+                      "sample 999 (element 2 of the sample) "
+                      "is inf"},
+                 Case{1500, -INFINITY,
+                      "sample 500 (element 0 of the sample) "
+                      "is -inf"}}) {
+    std::vector<float> values = finite;
+    values[c.at] = c.value;
+    std::string bad =
+        save("bad.npy", makeArray<float>(DType::F32, {1000, 3}, values));
+    expectError(load("x=" + bad + ",y=" + y, Split::Train, in, &ds),
+                StatusCode::InvalidArgument,
+                {bad + ": " + c.text, "model input 'x' takes finite values"});
+  }
+  std::vector<double> wide(3000, 2.0);
+  wide[7] = NAN;
+  std::string bad64 =
+      save("bad64.npy", makeArray<double>(DType::F64, {1000, 3}, wide));
+  expectError(load("x=" + bad64 + ",y=" + y, Split::Test, in, &ds),
+              StatusCode::InvalidArgument,
+              {bad64 + ": sample 2 (element 1 of the sample) is nan"});
 }
 
 // Tests every .npy binding error: unbound and unknown inputs, wrong dtypes,
