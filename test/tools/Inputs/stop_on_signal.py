@@ -1,7 +1,7 @@
 """Stops a training with a signal, as a scheduler's preemption does, and
 checks that its checkpoint resumes to the uninterrupted run's result:
 
-  stop_on_signal.py TERM|INT|KILL RANKS PLAN WORKDIR [braid-run train options...]
+  stop_on_signal.py TERM|INT|KILL|TWICE RANKS PLAN WORKDIR [options...]
 
 Starts `braid-run train PLAN` (under `mpirun -np RANKS` when RANKS > 1)
 for many more steps than it will take, waits until rank 0 has logged
@@ -26,7 +26,8 @@ import time
 
 signame, ranks, plan, workdir, extra = (sys.argv[1], int(sys.argv[2]), sys.argv[3],
                                         sys.argv[4], sys.argv[5:])
-signo = getattr(signal, "SIG" + signame)
+twice = signame == "TWICE"
+signo = signal.SIGTERM if twice else getattr(signal, "SIG" + signame)
 os.makedirs(workdir, exist_ok=True)
 launch = ["mpirun", "-np", str(ranks), "--oversubscribe"] if ranks > 1 else []
 
@@ -90,6 +91,34 @@ try:
     if victim is None or job.poll() is not None:
         print("the job was not training when it was to be signalled")
         sys.exit(1)
+    if twice:
+        # Rank 0 stopped, rank 1 cannot finish its step: the first SIGTERM
+        # only asks it to stop at a boundary it cannot reach, the second
+        # ends it.
+        def running(pid):
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    return f.read().split()[2] not in "ZX"
+            except OSError:
+                return False
+        first = rank_pid(job, 0)
+        os.kill(first, signal.SIGSTOP)
+        os.kill(victim, signo)
+        time.sleep(1)
+        alive = running(victim)
+        os.kill(victim, signo)
+        deadline = time.time() + 10
+        while time.time() < deadline and running(victim):
+            time.sleep(0.1)
+        ended = not running(victim)
+        os.kill(first, signal.SIGCONT)
+        output, _ = job.communicate(timeout=60)
+        print("rank 1 after one SIGTERM, waiting for rank 0: %s; after the "
+              "second: %s; job status %s" % (
+                  "running" if alive else "GONE",
+                  "ended" if ended else "STILL RUNNING",
+                  "nonzero" if job.returncode else "ZERO"))
+        sys.exit(0 if alive and ended and job.returncode else 1)
     os.kill(victim, signo)
     struck = time.time()
     output, _ = job.communicate(timeout=60)
