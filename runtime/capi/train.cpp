@@ -40,6 +40,10 @@ std::string text(const char *s) { return s ? s : ""; }
 /// struct_size covers them.
 constexpr size_t kFirstOptionsSize =
     offsetof(braid_trainer_options_t, save_every);
+// The first version's struct ended at 144 bytes on LP64, where save_every
+// now starts: appended fields never move.
+static_assert(sizeof(void *) != 8 || kFirstOptionsSize == 144,
+              "braid_trainer_options_t: fields are only appended");
 constexpr size_t kFirstEvaluationSize = sizeof(braid_evaluation_t);
 
 } // namespace
