@@ -364,14 +364,16 @@ Status Trainer::State::readPosition(
         " epochs: nothing is left to train. Give more epochs (--epochs) to "
         "train on" +
         restart);
-  if (p.epoch > (INT64_MAX - p.batch) / perEpoch ||
-      p.epoch * perEpoch + p.batch != p.globalStep)
-    return invalidData(where + ": its 'braid.train.step' is " +
-                       std::to_string(p.globalStep) + ", but epoch " +
-                       std::to_string(p.epoch + 1) + ", batch " +
-                       std::to_string(p.batch) + " of epochs of " +
-                       std::to_string(perEpoch) + " batches is step " +
-                       std::to_string(p.epoch * perEpoch + p.batch) + restart);
+  const bool overflows = p.epoch > (INT64_MAX - p.batch) / perEpoch;
+  if (overflows || p.epoch * perEpoch + p.batch != p.globalStep)
+    return invalidData(
+        where + ": its 'braid.train.step' is " + std::to_string(p.globalStep) +
+        ", but epoch " + std::to_string(p.epoch + 1) + ", batch " +
+        std::to_string(p.batch) + " of epochs of " + std::to_string(perEpoch) +
+        " batches is step " +
+        (overflows ? "beyond 64 bits"
+                   : std::to_string(p.epoch * perEpoch + p.batch)) +
+        restart);
   if (o.maxSteps > 0 && p.globalStep >= o.maxSteps)
     return invalidData(where + " has done " + std::to_string(p.globalStep) +
                        " steps ('braid.train.step'): --max-steps " +
