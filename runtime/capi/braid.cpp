@@ -75,6 +75,14 @@ static_assert(offsetof(braid_tensor_info_t, batch_dim) == 48 &&
               "braid_tensor_info_t: fields are only appended");
 #endif
 
+static_assert(static_cast<int>(StateLoad::IfPresent) ==
+                      BRAID_CHECKPOINT_STATE_IF_PRESENT &&
+                  static_cast<int>(StateLoad::Required) ==
+                      BRAID_CHECKPOINT_STATE_REQUIRED &&
+                  static_cast<int>(StateLoad::Skip) ==
+                      BRAID_CHECKPOINT_STATE_SKIP,
+              "braid_checkpoint_state_t mirrors StateLoad");
+
 struct braid_plan_t {
   std::shared_ptr<const LoadedPlan> plan;
   std::atomic<int> references{1};
@@ -83,6 +91,14 @@ struct braid_plan_t {
 struct braid_communicator_t {
   std::unique_ptr<MpiCommunicator> comm;
   std::atomic<int> references{1};
+  /// The flag braid_communicator_start_any combines, and its reduction.
+  float any = 0;
+  CommRequest anyRequest;
+  ~braid_communicator_t() {
+    // MPI must not finalize with a reduction in flight.
+    if (anyRequest.active)
+      (void)comm->wait(&anyRequest);
+  }
 };
 
 struct braid_session_t {
@@ -407,6 +423,22 @@ braid_status_code_t braid_session_load_checkpoint(braid_session_t *session,
 }
 
 braid_status_code_t
+braid_session_load_checkpoint_state(braid_session_t *session, const char *path,
+                                    braid_checkpoint_state_t state) {
+  if (!session || !path)
+    return nullArgument("session or path");
+  if (state != BRAID_CHECKPOINT_STATE_IF_PRESENT &&
+      state != BRAID_CHECKPOINT_STATE_REQUIRED &&
+      state != BRAID_CHECKPOINT_STATE_SKIP)
+    return report(invalidArgument("state " + std::to_string(state) +
+                                  " is no braid_checkpoint_state_t"));
+  return guarded([&] {
+    return report(session->session->loadCheckpoint(
+        path, nullptr, static_cast<StateLoad>(state)));
+  });
+}
+
+braid_status_code_t
 braid_session_save_checkpoint(const braid_session_t *session,
                               const char *path) {
   return braid_session_save_checkpoint_with_metadata(session, path, nullptr,
@@ -470,6 +502,34 @@ void braid_communicator_release(braid_communicator_t *communicator) {
   if (communicator &&
       communicator->references.fetch_sub(1, std::memory_order_acq_rel) == 1)
     delete communicator;
+}
+
+braid_status_code_t
+braid_communicator_start_any(braid_communicator_t *communicator, int32_t flag) {
+  if (!communicator)
+    return nullArgument("communicator");
+  if (communicator->anyRequest.active)
+    return report(
+        invalidArgument("braid_communicator_start_any was called twice without "
+                        "braid_communicator_finish_any"));
+  communicator->any = flag ? 1.0f : 0.0f;
+  return report(communicator->comm->startAllReduce(
+      &communicator->any, 1, ReduceOp::Max, &communicator->anyRequest));
+}
+
+braid_status_code_t
+braid_communicator_finish_any(braid_communicator_t *communicator,
+                              int32_t *out_any) {
+  if (!communicator || !out_any)
+    return nullArgument("communicator or out_any");
+  if (!communicator->anyRequest.active)
+    return report(invalidArgument("braid_communicator_finish_any without "
+                                  "braid_communicator_start_any"));
+  if (braid_status_code_t code =
+          report(communicator->comm->wait(&communicator->anyRequest)))
+    return code;
+  *out_any = communicator->any != 0 ? 1 : 0;
+  return BRAID_OK;
 }
 
 int braid_communicator_rank(const braid_communicator_t *communicator) {

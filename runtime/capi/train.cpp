@@ -2,6 +2,7 @@
 #include "braid/braid_train.h"
 
 #include "runtime/capi/Report.h"
+#include "runtime/capi/StructSize.h"
 #include "runtime/train/Trainer.h"
 
 #include <cstddef>
@@ -37,7 +38,12 @@ std::string text(const char *s) { return s ? s : ""; }
 /// The smallest struct_size a caller may pass: the struct as this API's
 /// first version declared it. Fields appended later are read only when
 /// struct_size covers them.
-constexpr size_t kFirstOptionsSize = sizeof(braid_trainer_options_t);
+constexpr size_t kFirstOptionsSize =
+    offsetof(braid_trainer_options_t, save_every);
+// The first version's struct ended at 144 bytes on LP64, where save_every
+// now starts: appended fields never move.
+static_assert(sizeof(void *) != 8 || kFirstOptionsSize == 144,
+              "braid_trainer_options_t: fields are only appended");
 constexpr size_t kFirstEvaluationSize = sizeof(braid_evaluation_t);
 
 } // namespace
@@ -67,6 +73,13 @@ braid_status_code_t braid_trainer_create(braid_plan_t *plan,
     o.session = options->session;
     o.bar = options->progress_style == BRAID_PROGRESS_BAR;
     o.lineEvery = options->progress_every;
+    if (BRAID_STRUCT_HOLDS(options, braid_trainer_options_t, save_every))
+      o.saveEvery = options->save_every;
+    if (BRAID_STRUCT_HOLDS(options, braid_trainer_options_t,
+                           restart_from_weights))
+      o.restartFromWeights = options->restart_from_weights != 0;
+    if (BRAID_STRUCT_HOLDS(options, braid_trainer_options_t, fresh_optimizer))
+      o.freshOptimizer = options->fresh_optimizer != 0;
     if (braid_train_event_fn fn = options->on_event) {
       void *user = options->user_data;
       o.onEvent = [fn, user](const braid_train_event_t &e) { fn(&e, user); };
@@ -114,6 +127,15 @@ braid_status_code_t braid_trainer_session(const braid_trainer_t *trainer,
     return reportStatus(invalidArgument("trainer or out_session is NULL"));
   *out_session = trainer->trainer->session();
   return BRAID_OK;
+}
+
+void braid_trainer_request_stop(braid_trainer_t *trainer) {
+  if (trainer)
+    trainer->trainer->requestStop();
+}
+
+int braid_trainer_stopped(const braid_trainer_t *trainer) {
+  return trainer && trainer->trainer->stoppedOnRequest() ? 1 : 0;
 }
 
 void braid_trainer_release(braid_trainer_t *trainer) { delete trainer; }

@@ -371,7 +371,8 @@ void Session::resetState() {
 }
 
 Status Session::loadCheckpoint(const std::string &path,
-                               std::map<std::string, std::string> *metadata) {
+                               std::map<std::string, std::string> *metadata,
+                               StateLoad stateLoad) {
   std::vector<NamedArray> arrays;
   std::map<std::string, std::string> meta;
   BRAID_RETURN_IF_ERROR(io::readSafetensors(path, &arrays, &meta));
@@ -401,8 +402,17 @@ Status Session::loadCheckpoint(const std::string &path,
   for (size_t i = 0; i < params.size(); ++i)
     BRAID_RETURN_IF_ERROR(take(params[i].tensor, params_[i], true));
   size_t stateCopies = copies.size();
-  for (size_t i = 0; i < plan_->states().size(); ++i)
+  for (size_t i = 0; i < plan_->states().size(); ++i) {
+    const std::string &name = plan_->tensors()[plan_->states()[i]].name;
+    if (stateLoad == StateLoad::Skip) {
+      byName.erase(name);
+      continue;
+    }
+    if (stateLoad == StateLoad::Required && !byName.count(name))
+      return invalidData(path + ": no optimizer state '" + name +
+                         "', which resuming its training needs");
     BRAID_RETURN_IF_ERROR(take(plan_->states()[i], states_[i], false));
+  }
   stateCopies = copies.size() - stateCopies;
   if (!byName.empty())
     return invalidData(path + ": tensor '" + byName.begin()->first +

@@ -18,6 +18,18 @@ namespace braid::runtime {
 // behind a pointer, so that this header (and the C API) needs no oneDNN.
 struct KernelContext;
 
+/// What loading a checkpoint does with the optimizer state it holds.
+enum class StateLoad {
+  /// The state tensors the file holds; none at all (weights alone) starts
+  /// every state tensor at zero.
+  IfPresent,
+  /// Every state tensor must be in the file (a training checkpoint to
+  /// resume, whose optimizer would otherwise restart in part).
+  Required,
+  /// The file's state is ignored; every state tensor starts at zero.
+  Skip,
+};
+
 struct SessionOptions {
   /// oneDNN (OpenMP) threads; 0 takes OMP_NUM_THREADS when it is set,
   /// else the cores divided by the processes on this host.
@@ -63,10 +75,12 @@ public:
   /// safetensors checkpoints holding every parameter and optimizer state
   /// tensor by name. Loading needs every parameter; state tensors are
   /// optional (zero when absent), so a checkpoint of weights alone can start
-  /// training. `metadata` carries the caller's extra strings (training
-  /// position, RNG state) both ways.
+  /// training; `state` says what else is allowed (StateLoad). `metadata`
+  /// carries the caller's extra strings (training position, RNG state)
+  /// both ways.
   Status loadCheckpoint(const std::string &path,
-                        std::map<std::string, std::string> *metadata = nullptr);
+                        std::map<std::string, std::string> *metadata = nullptr,
+                        StateLoad state = StateLoad::IfPresent);
   Status
   saveCheckpoint(const std::string &path,
                  const std::map<std::string, std::string> &metadata = {}) const;

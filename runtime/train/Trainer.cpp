@@ -11,11 +11,13 @@
 #include "runtime/train/Progress.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace braid::runtime::train {
@@ -147,6 +149,16 @@ struct Trainer::State {
   TrainingPosition position;
   bool resumed = false;
   bool ran = false;
+  /// Set by requestStop (a signal handler's store); read at step
+  /// boundaries.
+  std::atomic<int> stopRequested{0};
+  static_assert(std::atomic<int>::is_always_lock_free,
+                "requestStop must be async-signal-safe");
+  bool stoppedOnRequest = false;
+  /// A braid_communicator_start_any of this rank's stop flag is in flight.
+  bool voteInFlight = false;
+  /// The global step the checkpoint was last written at (-1: never).
+  int64_t savedAtStep = -1;
   BatchSampler sampler;
   std::unique_ptr<MetricsWriter> metrics;
   std::optional<ProgressReporter> progress;
@@ -191,15 +203,19 @@ struct Trainer::State {
   Status loadData();
   Status createSession();
   Status resume();
+  Status readPosition(const std::map<std::string, std::string> &metadata);
   Status broadcastParameters();
   Status prepareSteps();
   Status openOutputs();
   void announce();
   Status runEpoch(bool *stopped);
+  Status stepBoundary(bool *stopped);
+  Status finishVote();
   Status trainStep(int64_t epoch, double *loss);
   Status endEpoch(int64_t epoch, double meanLoss);
   Status evaluate(Evaluation *out);
   Status reportWaits(double seconds);
+  Status save();
   Status saveCheckpoint();
   Status reportCollectives();
   Status finish(bool stopped);
@@ -266,23 +282,138 @@ Status Trainer::State::createSession() {
 }
 
 /// initFrom: weights (and, from a braid checkpoint, optimizer state and the
-/// position to resume at).
+/// position to resume at). A checkpoint is refused, before the session is
+/// changed, when it is of another model or cannot resume as it says.
 Status Trainer::State::resume() {
   position.seed = o.session.seed;
   if (o.initFrom.empty())
     return Status::ok();
-  if (braid_status_code_t code =
-          braid_session_load_checkpoint(session, o.initFrom.c_str()))
-    return apiError(code, "cannot load checkpoint");
   std::vector<io::NamedArray> unused;
   std::map<std::string, std::string> metadata;
-  Status s = io::readSafetensors(o.initFrom, &unused, &metadata);
-  if (s && TrainingPosition::fromMetadata(metadata, &position)) {
-    resumed = true;
-  } else {
+  if (Status s = io::readSafetensors(o.initFrom, &unused, &metadata); !s)
+    return s;
+  auto model = metadata.find("model");
+  if (model != metadata.end() && model->second != info.model_name)
+    return invalidData("checkpoint " + o.initFrom + " holds model '" +
+                       model->second + "', but the plan is of model '" +
+                       info.model_name + "'; start from a checkpoint of '" +
+                       info.model_name + "'");
+  // A braid training checkpoint says where it stopped; one of weights alone
+  // (numpy, or braid_session_save_checkpoint) does not.
+  const bool hasPosition =
+      std::any_of(metadata.begin(), metadata.end(), [](const auto &entry) {
+        return entry.first.rfind("braid.train.", 0) == 0;
+      });
+  const bool resuming = canTrain && hasPosition && !o.restartFromWeights;
+  braid_checkpoint_state_t state = BRAID_CHECKPOINT_STATE_IF_PRESENT;
+  if (o.restartFromWeights || o.freshOptimizer)
+    state = BRAID_CHECKPOINT_STATE_SKIP;
+  else if (resuming)
+    state = BRAID_CHECKPOINT_STATE_REQUIRED;
+  if (resuming)
+    if (Status s = readPosition(metadata); !s)
+      return s;
+  if (braid_status_code_t code = braid_session_load_checkpoint_state(
+          session, o.initFrom.c_str(), state)) {
+    Status s = apiError(code, "cannot load checkpoint");
+    if (state == BRAID_CHECKPOINT_STATE_REQUIRED &&
+        s.message().find("no optimizer state") != std::string::npos)
+      return Status::error(s.code(),
+                           s.message() +
+                               "; --fresh-optimizer (fresh_optimizer) resumes "
+                               "with the optimizer started afresh");
+    return s;
+  }
+  resumed = resuming;
+  if (!resumed) {
     position = TrainingPosition{};
     position.seed = o.session.seed;
   }
+  return Status::ok();
+}
+
+namespace {
+
+/// The decimal integer of metadata entry `key`, when the entry is there.
+Status optionalCount(const std::map<std::string, std::string> &metadata,
+                     const std::string &key, std::optional<int64_t> *out) {
+  auto it = metadata.find(key);
+  if (it == metadata.end())
+    return Status::ok();
+  const std::string &text = it->second;
+  bool digits = !text.empty() && text.size() <= 18;
+  for (char c : text)
+    digits &= c >= '0' && c <= '9';
+  if (!digits)
+    return invalidData("its '" + key + "' entry '" + text +
+                       "' is not a non-negative integer");
+  *out = std::stoll(text);
+  return Status::ok();
+}
+
+} // namespace
+
+/// The position a braid checkpoint resumes at: readable, meant for this
+/// run's global batch and data, consistent, and before the run's end.
+/// Every rank count gives the same global batches (BatchSampler), so a
+/// checkpoint of any job resumes on any other.
+Status Trainer::State::readPosition(
+    const std::map<std::string, std::string> &metadata) {
+  const std::string where = "checkpoint " + o.initFrom;
+  const std::string restart = "; --restart-from-weights (restart_from_weights) "
+                              "trains from its weights at epoch 1 instead";
+  TrainingPosition p;
+  if (Status s = TrainingPosition::fromMetadata(metadata, &p); !s)
+    return invalidData(where + ": its resume position is unreadable: " +
+                       s.message() + restart);
+  std::optional<int64_t> savedBatch, savedSamples;
+  for (auto [key, value] : {std::pair{"braid.train.batch_size", &savedBatch},
+                            std::pair{"braid.train.samples", &savedSamples}})
+    if (Status s = optionalCount(metadata, key, value); !s)
+      return invalidData(where + ": " + s.message() + restart);
+  if ((savedBatch && *savedBatch != batch) ||
+      (savedSamples && *savedSamples != trainData.samples))
+    return invalidData(
+        where + " was trained in global batches of " +
+        std::to_string(savedBatch.value_or(batch)) + " over " +
+        std::to_string(savedSamples.value_or(trainData.samples)) +
+        " samples ('braid.train.batch_size', 'braid.train.samples'), but "
+        "this run has batches of " +
+        std::to_string(batch) + " over " + std::to_string(trainData.samples) +
+        ", where its position names other batches; resume with the same "
+        "data and global batch" +
+        restart);
+  const int64_t perEpoch = batch > 0 ? trainData.samples / batch : 0;
+  if (perEpoch < 1)
+    return Status::ok(); // the sampler refuses a data set below one batch
+  if (p.batch >= perEpoch)
+    return invalidData(where + ": its 'braid.train.batch' is " +
+                       std::to_string(p.batch) + ", but an epoch has " +
+                       std::to_string(perEpoch) + " batches" + restart);
+  if (p.epoch >= epochs)
+    return invalidData(
+        where + " resumes at epoch " + std::to_string(p.epoch + 1) +
+        " ('braid.train.epoch' " + std::to_string(p.epoch) +
+        "), past this run's " + std::to_string(epochs) +
+        " epochs: nothing is left to train. Give more epochs (--epochs) to "
+        "train on" +
+        restart);
+  const bool overflows = p.epoch > (INT64_MAX - p.batch) / perEpoch;
+  if (overflows || p.epoch * perEpoch + p.batch != p.globalStep)
+    return invalidData(
+        where + ": its 'braid.train.step' is " + std::to_string(p.globalStep) +
+        ", but epoch " + std::to_string(p.epoch + 1) + ", batch " +
+        std::to_string(p.batch) + " of epochs of " + std::to_string(perEpoch) +
+        " batches is step " +
+        (overflows ? "beyond 64 bits"
+                   : std::to_string(p.epoch * perEpoch + p.batch)) +
+        restart);
+  if (o.maxSteps > 0 && p.globalStep >= o.maxSteps)
+    return invalidData(where + " has done " + std::to_string(p.globalStep) +
+                       " steps ('braid.train.step'): --max-steps " +
+                       std::to_string(o.maxSteps) + " leaves nothing to train" +
+                       restart);
+  position = p;
   return Status::ok();
 }
 
@@ -338,7 +469,8 @@ void Trainer::State::announce() {
   std::string resuming =
       resumed ? " (resuming at epoch " + std::to_string(position.epoch + 1) +
                     ", step " + std::to_string(position.batch) + ")"
-              : "";
+      : o.restartFromWeights ? " (from the weights of " + o.initFrom + ")"
+                             : "";
   char head[512];
   std::snprintf(head, sizeof head,
                 "training %s on %lld samples: %lld epochs of %lld steps, "
@@ -392,8 +524,56 @@ Status Trainer::State::runEpoch(bool *stopped) {
       *stopped = true;
       return Status::ok();
     }
+    // The boundary after an epoch's last step comes after its evaluation.
+    if (position.epoch == epoch)
+      if (Status s = stepBoundary(stopped); !s || *stopped)
+        return s;
   }
-  return endEpoch(epoch, lossSum / std::max<int64_t>(1, steps));
+  if (Status s = endEpoch(epoch, lossSum / std::max<int64_t>(1, steps)); !s)
+    return s;
+  return stepBoundary(stopped);
+}
+
+/// Between two steps: stops on a request (of any rank: the ranks combine
+/// their requests one step late, so that agreeing costs no wait of its
+/// own), and writes the periodic checkpoint.
+Status Trainer::State::stepBoundary(bool *stopped) {
+  bool stop = stopRequested.load(std::memory_order_relaxed) != 0;
+  if (size > 1) {
+    int32_t any = 0;
+    if (voteInFlight) {
+      voteInFlight = false;
+      if (braid_status_code_t code = braid_communicator_finish_any(comm, &any))
+        return apiError(code, "combining the ranks' stop requests failed");
+    }
+    stop = any != 0;
+    if (!stop) {
+      if (braid_status_code_t code = braid_communicator_start_any(
+              comm, stopRequested.load(std::memory_order_relaxed)))
+        return apiError(code, "combining the ranks' stop requests failed");
+      voteInFlight = true;
+    }
+  }
+  if (stop) {
+    stoppedOnRequest = true;
+    *stopped = true;
+    return Status::ok();
+  }
+  if (o.saveEvery > 0 && position.globalStep % o.saveEvery == 0)
+    return save();
+  return Status::ok();
+}
+
+/// Finishes the stop request combination still in flight (every rank has
+/// one at the same step), so the communicator is left idle.
+Status Trainer::State::finishVote() {
+  if (!voteInFlight)
+    return Status::ok();
+  voteInFlight = false;
+  int32_t any;
+  if (braid_status_code_t code = braid_communicator_finish_any(comm, &any))
+    return apiError(code, "combining the ranks' stop requests failed");
+  return Status::ok();
 }
 
 /// Gathers the next batch, runs train_step and reads its loss.
@@ -564,9 +744,32 @@ Status Trainer::State::reportCollectives() {
   return Status::ok();
 }
 
+/// Collective: every rank calls it at the same step. Over several hosts (or
+/// without a shared arena) each rank holds only its share of the optimizer
+/// state, so every rank gathers it before rank 0 writes the checkpoint.
+Status Trainer::State::save() {
+  if (o.save.empty() || savedAtStep == position.globalStep)
+    return Status::ok();
+  if (braid_status_code_t code = braid_session_gather_state(session))
+    return apiError(code, "cannot gather the optimizer state");
+  savedAtStep = position.globalStep;
+  if (!speaks())
+    return Status::ok();
+  return saveCheckpoint();
+}
+
 Status Trainer::State::saveCheckpoint() {
+  // The steps logged so far, so that a run resumed from this checkpoint
+  // appends right after them.
+  if (metrics)
+    if (Status s = metrics->flush(); !s)
+      return s;
   std::map<std::string, std::string> metadata;
   position.toMetadata(&metadata);
+  // The global batch and data its position counts in (the same on any
+  // number of ranks).
+  metadata["braid.train.batch_size"] = std::to_string(batch);
+  metadata["braid.train.samples"] = std::to_string(trainData.samples);
   std::vector<const char *> keys, values;
   for (const auto &[k, v] : metadata) {
     keys.push_back(k.c_str());
@@ -580,7 +783,15 @@ Status Trainer::State::saveCheckpoint() {
 
 /// The closing report, the waits of a data-parallel job and the checkpoint.
 Status Trainer::State::finish(bool stopped) {
-  if (stopped) {
+  if (Status s = finishVote(); !s)
+    return s;
+  if (stoppedOnRequest) {
+    emit(BRAID_TRAIN_EVENT_FINISH,
+         "\nstopped on request after " + std::to_string(position.globalStep) +
+             " steps" +
+             (o.save.empty() ? "; no checkpoint is written (no --save)\n"
+                             : "; writing the checkpoint " + o.save + "\n"));
+  } else if (stopped) {
     emit(BRAID_TRAIN_EVENT_FINISH,
          "\nstopped after " + std::to_string(position.globalStep) + " steps\n");
   } else if (lastEvaluation) {
@@ -604,18 +815,18 @@ Status Trainer::State::finish(bool stopped) {
   if (metrics)
     if (Status s = metrics->flush(); !s)
       return s;
-  if (o.save.empty())
-    return Status::ok();
-  // Collective: over several hosts each rank holds a share of the state.
-  if (braid_status_code_t code = braid_session_gather_state(session))
-    return apiError(code, "cannot gather the optimizer state");
-  if (!speaks())
-    return Status::ok();
-  return saveCheckpoint();
+  return save();
 }
 
 Status Trainer::create(braid_plan_t *plan, TrainerOptions options,
                        std::unique_ptr<Trainer> *out) {
+  if (options.saveEvery < 0 || (options.saveEvery > 0 && options.save.empty()))
+    return invalidArgument(
+        "saving every " + std::to_string(options.saveEvery) +
+        " steps needs a positive count and a checkpoint path (--save)");
+  if (options.restartFromWeights && options.initFrom.empty())
+    return invalidArgument("restarting from a checkpoint's weights needs the "
+                           "checkpoint (--init-from)");
   auto state = std::make_unique<State>();
   state->o = std::move(options);
   state->plan = plan;
@@ -638,6 +849,12 @@ Status Trainer::create(braid_plan_t *plan, TrainerOptions options,
 }
 
 Trainer::Trainer(std::unique_ptr<State> state) : s_(std::move(state)) {}
+
+void Trainer::requestStop() noexcept {
+  s_->stopRequested.store(1, std::memory_order_relaxed);
+}
+
+bool Trainer::stoppedOnRequest() const { return s_->stoppedOnRequest; }
 Trainer::~Trainer() = default;
 
 braid_session_t *Trainer::session() const { return s_->session; }

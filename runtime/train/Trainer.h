@@ -25,6 +25,12 @@ struct TrainerOptions {
   braid_session_options_t session{};
   bool bar = false;
   int64_t lineEvery = 100;
+  /// Also saves every N steps (and on a stop request); 0: at the end only.
+  int64_t saveEvery = 0;
+  /// initFrom's weights only, at epoch 1 with a fresh optimizer.
+  bool restartFromWeights = false;
+  /// Resumes at initFrom's position with the optimizer state at zero.
+  bool freshOptimizer = false;
   /// Receives every event on rank 0; may be empty.
   std::function<void(const braid_train_event_t &)> onEvent;
 };
@@ -53,8 +59,14 @@ public:
   Trainer(const Trainer &) = delete;
   Trainer &operator=(const Trainer &) = delete;
 
-  /// Trains to the last epoch or maxSteps, then saves the checkpoint.
+  /// Trains to the last epoch or maxSteps (or a stop request), then saves
+  /// the checkpoint.
   Status run();
+  /// Stops run() at the next step boundary (every rank at the same one).
+  /// Async-signal-safe: it stores to a lock-free atomic.
+  void requestStop() noexcept;
+  /// True when run() ended early on a stop request of any rank.
+  bool stoppedOnRequest() const;
   /// Evaluates the current parameters on the evaluation data.
   Status evaluate(Evaluation *out);
 

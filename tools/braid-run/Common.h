@@ -70,6 +70,8 @@ struct TrainOptions {
   int64_t epochs = 0;   // 0: the plan's train block's epochs
   int64_t maxSteps = 0; // 0: no limit
   int64_t evalEvery = 1;
+  int64_t saveEvery = 0; // 0: save at the end only
+  bool restartFromWeights = false, freshOptimizer = false;
   SessionFlags session;
   double commTimeout = 30; // seconds a collective may wait (data parallel)
 };

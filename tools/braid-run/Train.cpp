@@ -5,12 +5,46 @@
 
 #include "braid/braid_train.h"
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <unistd.h>
 
 namespace braidrun {
 namespace {
+
+/// The signal that asked this process to stop (0: none), and the trainer
+/// to tell. A handler may only store to these.
+volatile std::sig_atomic_t stopSignal = 0;
+std::atomic<braid_trainer_t *> runningTrainer{nullptr};
+static_assert(std::atomic<braid_trainer_t *>::is_always_lock_free);
+
+extern "C" void onStopSignal(int signo) {
+  stopSignal = signo;
+  if (braid_trainer_t *trainer = runningTrainer.load())
+    braid_trainer_request_stop(trainer);
+}
+
+/// SIGTERM (a scheduler's preemption) and SIGINT (Ctrl-C) stop training at
+/// the next step boundary, with a checkpoint; the handler is reset as it
+/// runs (SA_RESETHAND), so a second signal ends the process at once.
+void stopOnSignals() {
+  struct sigaction action = {};
+  action.sa_handler = onStopSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+}
+
+/// Makes `trainer` the one a signal stops, telling it of a signal that came
+/// while it was being created.
+void watchTrainer(braid_trainer_t *trainer) {
+  runningTrainer.store(trainer);
+  if (stopSignal)
+    braid_trainer_request_stop(trainer);
+}
 
 struct TrainerDeleter {
   void operator()(braid_trainer_t *t) const { braid_trainer_release(t); }
@@ -67,6 +101,7 @@ int train(const TrainOptions &o) {
   Job job; // outlives the trainer, whose session uses its communicator
   if (int rc = loadPlan(o.plan, o.commTimeout, &job, &plan))
     return rc;
+  stopOnSignals();
   braid_trainer_options_t options = trainerOptions(o.session, job);
   options.data = o.data.c_str();
   options.test_data = orNull(o.testData);
@@ -76,14 +111,26 @@ int train(const TrainOptions &o) {
   options.init_from = orNull(o.initFrom);
   options.save_path = orNull(o.save);
   options.metrics_path = orNull(o.metrics);
+  options.save_every = o.saveEvery;
+  options.restart_from_weights = o.restartFromWeights ? 1 : 0;
+  options.fresh_optimizer = o.freshOptimizer ? 1 : 0;
   options.progress_style =
       isatty(fileno(stdout)) ? BRAID_PROGRESS_BAR : BRAID_PROGRESS_LINES;
   options.on_event = printEvent;
   TrainerPtr trainer;
   if (int rc = createTrainer(plan.get(), options, job, &trainer))
     return rc;
-  if (braid_trainer_run(trainer.get()) != BRAID_OK)
+  watchTrainer(trainer.get());
+  braid_status_code_t code = braid_trainer_run(trainer.get());
+  runningTrainer.store(nullptr);
+  if (code != BRAID_OK)
     return job.failRank(braid_status_message());
+  // Stopped with a checkpoint, not finished: 128 + the signal, as a shell
+  // reports a process the signal ended, so that a scheduler or a retry
+  // loop runs it again (--init-from) rather than take it as done. Ranks
+  // that were not signalled stop with the others, and say SIGTERM.
+  if (braid_trainer_stopped(trainer.get()))
+    return 128 + (stopSignal ? static_cast<int>(stopSignal) : SIGTERM);
   return 0;
 }
 

@@ -436,7 +436,19 @@ int main(int argc, char **argv) {
                            "Checkpoint to start from; a braid checkpoint "
                            "resumes where it stopped");
   trainCommand->add_option("--save", trainOptions.save,
-                           "Checkpoint to write at the end");
+                           "Checkpoint to write at the end (and on SIGTERM "
+                           "or SIGINT, at the next step boundary)");
+  trainCommand
+      ->add_option("--save-every", trainOptions.saveEvery,
+                   "Also write the --save checkpoint every N steps")
+      ->check(CLI::NonNegativeNumber);
+  trainCommand->add_flag("--restart-from-weights",
+                         trainOptions.restartFromWeights,
+                         "Start at epoch 1 from the --init-from checkpoint's "
+                         "weights, ignoring its optimizer state and position");
+  trainCommand->add_flag("--fresh-optimizer", trainOptions.freshOptimizer,
+                         "Resume at the --init-from checkpoint's position "
+                         "with the optimizer state started afresh (zero)");
   trainCommand->add_option("--metrics", trainOptions.metrics,
                            "JSON Lines file: one object per step and epoch");
   trainCommand->add_option("--eval-every", trainOptions.evalEvery,

@@ -267,6 +267,20 @@ braid_communicator_collective_seconds(const braid_communicator_t *communicator,
 BRAID_API braid_status_code_t
 braid_communicator_all_gather(braid_communicator_t *communicator, double value,
                               double *out_values, size_t count);
+/* Collective, without waiting: starts combining `flag` over every rank
+ * (the result is 1 when any rank's flag is nonzero, else 0). One
+ * combination is in flight per communicator at a time, and every rank
+ * finishes it with braid_communicator_finish_any before starting the next
+ * (and before releasing the communicator). A trainer starts one after each
+ * step and finishes it after the next, by when the step's own collectives
+ * have carried it: all ranks learn of a stop request at the same step
+ * without a wait of its own. */
+BRAID_API braid_status_code_t
+braid_communicator_start_any(braid_communicator_t *communicator, int32_t flag);
+/* Waits for the combination braid_communicator_start_any started and sets
+ * *out_any to it. BRAID_INVALID_ARGUMENT when none was started. */
+BRAID_API braid_status_code_t braid_communicator_finish_any(
+    braid_communicator_t *communicator, int32_t *out_any);
 /* Ends the whole job (MPI_Abort): mpirun stops every rank, even one stuck
  * in a collective. Does not return. */
 BRAID_API void braid_communicator_abort(braid_communicator_t *communicator,
@@ -341,6 +355,22 @@ BRAID_API braid_status_code_t braid_session_output(
  * names). A checkpoint that does not match leaves the session unchanged. */
 BRAID_API braid_status_code_t
 braid_session_load_checkpoint(braid_session_t *session, const char *path);
+/* What braid_session_load_checkpoint_state does with the optimizer state
+ * in the file. Values are stable and only ever appended. */
+typedef enum braid_checkpoint_state_t {
+  /* The state tensors the file holds; a file of weights alone starts every
+   * state tensor at zero (braid_session_load_checkpoint). */
+  BRAID_CHECKPOINT_STATE_IF_PRESENT = 0,
+  /* Every optimizer state tensor must be in the file: BRAID_INVALID_DATA
+   * naming the first missing one otherwise. */
+  BRAID_CHECKPOINT_STATE_REQUIRED = 1,
+  /* The file's state is ignored; every state tensor starts at zero. */
+  BRAID_CHECKPOINT_STATE_SKIP = 2,
+} braid_checkpoint_state_t;
+/* As braid_session_load_checkpoint, with `state` saying what is done with
+ * the optimizer state. */
+BRAID_API braid_status_code_t braid_session_load_checkpoint_state(
+    braid_session_t *session, const char *path, braid_checkpoint_state_t state);
 /* Saves every parameter and optimizer state tensor: written to a temporary
  * file, synced, renamed, so a crash never leaves a torn checkpoint. */
 BRAID_API braid_status_code_t

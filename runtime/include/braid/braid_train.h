@@ -107,6 +107,15 @@ typedef struct braid_trainer_options_t {
   /* NULL: no events. */
   braid_train_event_fn on_event;
   void *user_data;
+  /* Also writes the checkpoint to save_path every N steps (and when a stop
+   * is requested); 0: only at the end. Needs save_path. */
+  int64_t save_every;
+  /* Nonzero: init_from's weights only; its optimizer state and resume
+   * position are ignored and training starts at epoch 1. */
+  int32_t restart_from_weights;
+  /* Nonzero: resume at init_from's position with the optimizer state
+   * started afresh (at zero), for a checkpoint that lacks it. */
+  int32_t fresh_optimizer;
 } braid_trainer_options_t;
 
 /* Fills *options with the defaults, struct_size the header's sizeof: inline,
@@ -123,18 +132,38 @@ braid_trainer_options_init(braid_trainer_options_t *options) {
 
 /* Creates a trainer over `plan`: reads the data (checking it against the
  * inputs of train_step and eval), creates the session and loads
- * `init_from`. Collective with a communicator, as braid_session_create. */
+ * `init_from`. Collective with a communicator, as braid_session_create.
+ * A braid checkpoint that cannot resume as it says is BRAID_INVALID_DATA
+ * naming what is wrong (docs/training.md, "Checkpoints and resuming"): a
+ * resume position that is unreadable or past the run's end, another
+ * model, another global batch or data set size, missing optimizer state
+ * (unless fresh_optimizer); restart_from_weights takes its weights
+ * alone. */
 BRAID_API braid_status_code_t
 braid_trainer_create(braid_plan_t *plan, const braid_trainer_options_t *options,
                      braid_trainer_t **out_trainer);
 
 /* Trains: the epochs from the position the trainer is at, evaluating every
- * `eval_every` epochs, then writes the checkpoint (rank 0). Reports events
+ * `eval_every` epochs, then writes the checkpoint (rank 0; also every
+ * `save_every` steps). Reports events
  * to the callback. Collective with a communicator. A step whose loss is not
  * finite stops training with BRAID_INVALID_DATA. A trainer runs once
  * (BRAID_INVALID_ARGUMENT after); BRAID_INVALID_ARGUMENT as well for one
  * created without training data. */
 BRAID_API braid_status_code_t braid_trainer_run(braid_trainer_t *trainer);
+
+/* Asks a running (or not yet run) trainer to stop at the next step
+ * boundary: it writes its checkpoint (save_path) and braid_trainer_run
+ * returns BRAID_OK, with braid_trainer_stopped 1. With a communicator,
+ * every rank stops at the same step, whichever rank was asked: the ranks
+ * combine the request after each step (braid_communicator_start_any) and
+ * stop one step after it was made. Async-signal-safe and callable from any
+ * thread: a SIGTERM handler may call it. */
+BRAID_API void braid_trainer_request_stop(braid_trainer_t *trainer);
+
+/* 1 when braid_trainer_run ended early because a stop was requested (on
+ * any rank), else 0. */
+BRAID_API int braid_trainer_stopped(const braid_trainer_t *trainer);
 
 /* The result of an evaluation. */
 typedef struct braid_evaluation_t {

@@ -7,6 +7,7 @@
 #include "braid/braid_train.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -147,7 +148,33 @@ int main(int argc, char **argv) {
   EXPECT(strstr(braid_status_message(), "has run already") != NULL);
   braid_trainer_release(trainer);
 
+  /* A stop requested before the run: it stops after its first step. */
+  options.max_steps = 0;
+  trainer = NULL;
+  EXPECT(braid_trainer_create(plan, &options, &trainer) == BRAID_OK);
+  braid_trainer_request_stop(trainer);
+  EXPECT(trainer && braid_trainer_run(trainer) == BRAID_OK);
+  EXPECT(braid_trainer_stopped(trainer) == 1);
+  braid_trainer_release(trainer);
+
+  /* A program built against the first header, whose options end before
+   * save_every: accepted, and what lies past its struct is not read. */
+  braid_trainer_options_t first_version = options;
+  first_version.struct_size = offsetof(braid_trainer_options_t, save_every);
+  first_version.max_steps = 1;
+  first_version.save_every = -1;
+  trainer = NULL;
+  EXPECT(braid_trainer_create(plan, &first_version, &trainer) == BRAID_OK);
+  EXPECT(trainer && braid_trainer_run(trainer) == BRAID_OK);
+  EXPECT(braid_trainer_stopped(trainer) == 0);
+  braid_trainer_release(trainer);
+
   /* Wrong calls. */
+  options.save_every = 10; /* with no save_path */
+  EXPECT(braid_trainer_create(plan, &options, &trainer) ==
+         BRAID_INVALID_ARGUMENT);
+  EXPECT(strstr(braid_status_message(), "--save") != NULL);
+  options.save_every = 0;
   EXPECT(braid_trainer_create(plan, NULL, &trainer) == BRAID_INVALID_ARGUMENT);
   braid_trainer_options_t unset;
   memset(&unset, 0, sizeof unset);
