@@ -77,6 +77,15 @@ const std::string &PeerProbe::hostOf(int rank) const {
 Status PeerProbe::explain(const Status &failed) {
   if (failed || failed.code() != StatusCode::Communication || size_ <= 1)
     return failed;
+  // A rank asked to stop says where it is and probes no one: mpirun, ending
+  // a job, sends SIGKILL soon after its SIGTERM, and Open MPI 4.1 blocks a
+  // message to a dead peer until its reports reach mpirun, which is busy
+  // killing ranks (docs/data-parallel.md, "Faults"). mpirun names the dead.
+  if (Poller::stopRequested())
+    return Status::error(failed.code(), failed.message() + " (rank " +
+                                            std::to_string(rank_) +
+                                            " is on host " + hostOf(rank_) +
+                                            "; the job is ending)");
   const int tag = kProbeTag + probes_++;
   const size_t n = static_cast<size_t>(size_);
   std::vector<MPI_Request> receives(n, MPI_REQUEST_NULL),

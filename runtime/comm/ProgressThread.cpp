@@ -81,7 +81,8 @@ void ProgressThread::loop() {
 
 Status ProgressThread::wait(CommRequest *request, double timeoutSeconds,
                             double *blocked) {
-  Poller poller(timeoutSeconds);
+  // The thread's own waits on peers are shortened on a stop request.
+  Poller poller(timeoutSeconds, Poller::OnStop::Keep);
   while (!__atomic_load_n(&request->done, __ATOMIC_ACQUIRE))
     if (!poller.keepWaiting())
       return internalError(

@@ -2,6 +2,7 @@
 // data sets, batch sampler, progress and metrics.
 #include "runtime/train/Trainer.h"
 
+#include "runtime/comm/Poller.h"
 #include "runtime/io/AtomicFile.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/support/FloatEnv.h"
@@ -555,6 +556,8 @@ Status Trainer::State::stepBoundary(bool *stopped) {
     }
   }
   if (stop) {
+    // Saving may wait on peers as long as ever.
+    Poller::stopTaken();
     stoppedOnRequest = true;
     *stopped = true;
     return Status::ok();
@@ -852,6 +855,10 @@ Trainer::Trainer(std::unique_ptr<State> state) : s_(std::move(state)) {}
 
 void Trainer::requestStop() noexcept {
   s_->stopRequested.store(1, std::memory_order_relaxed);
+  // A rank stuck in a collective whose peer died cannot reach the step
+  // boundary: its wait gives up after a grace and names the step and
+  // bucket, before mpirun's SIGKILL follows its SIGTERM.
+  Poller::requestStop();
 }
 
 bool Trainer::stoppedOnRequest() const { return s_->stoppedOnRequest; }
