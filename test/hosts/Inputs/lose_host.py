@@ -52,7 +52,12 @@ def ranks_on(host):
 job = None
 status = 1
 try:
-    command = [simhosts, "mpirun", run_dir, "-np", str(hosts), "--map-by", "ppr:1:node",
+    # Open MPI 4.1 ends a job whose rank died host by host: SIGCONT to its
+    # ranks there, odls_base_sigkill_timeout seconds (1 by default), SIGTERM,
+    # as long again, SIGKILL. 5 leaves the survivors the time to give up
+    # their waits on the SIGTERM (2 s) and say where they were.
+    grace = ["--mca", "odls_base_sigkill_timeout", "5"] if mode == "kill" else []
+    command = [simhosts, "mpirun", run_dir, "-np", str(hosts), "--map-by", "ppr:1:node"] + grace + [
                "braid-run", "train", plan, "--threads", "1", "--metrics", metrics] + extra
     job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            start_new_session=True)
