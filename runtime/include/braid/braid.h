@@ -24,7 +24,7 @@
  * version only adds (functions, enum values, struct fields appended as
  * below); anything else is a new major version and a new SOVERSION of
  * libbraid_runtime.so. While the major version is 0, every minor version
- * may break the ABI and is part of the SOVERSION (libbraid_runtime.so.0.2).
+ * may break the ABI and is part of the SOVERSION (libbraid_runtime.so.0.3).
  *
  * Growing structs: the structs the caller allocates
  * (braid_session_options_t, braid_plan_info_t, braid_tensor_info_t) start
@@ -72,7 +72,7 @@ extern "C" {
 /* The API version of this header (see "Versions" above). CMake reads the
  * two numbers from here for the library's VERSION and SOVERSION. */
 #define BRAID_API_VERSION_MAJOR 0
-#define BRAID_API_VERSION_MINOR 2
+#define BRAID_API_VERSION_MINOR 3
 #define BRAID_API_VERSION                                                      \
   ((uint32_t)BRAID_API_VERSION_MAJOR << 16 | (uint32_t)BRAID_API_VERSION_MINOR)
 

@@ -1,11 +1,14 @@
 """Compares checkpoints tensor by tensor: parameters, optimizer state and
 step count of data-parallel runs against one process's.
 
-  agree_checkpoints.py TOL REFERENCE OTHER...
+  agree_checkpoints.py TOL [--state-tol STATE_TOL] REFERENCE OTHER...
 
 Each OTHER must hold the tensors of REFERENCE and no others, each of the same
 shape, with max|a - b| <= TOL * max|a| (the tensor's scale: optimizer moments
-start at zero); a NaN anywhere fails. Prints one line per OTHER and exits
+start at zero); a NaN anywhere fails. With --state-tol, optimizer state (a
+tensor named after another one plus a suffix, as `w.m` after `w`) is held to
+STATE_TOL instead: a momentum sums every step's gradient, so the order of
+the sums over ranks shows in it more than in the parameters. Prints one line per OTHER and exits
 nonzero on any mismatch.
 """
 import os
@@ -16,12 +19,27 @@ from torch_agreement import read_safetensors  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-tol, reference, others = float(sys.argv[1]), sys.argv[2], sys.argv[3:]
+args = sys.argv[1:]
+tol = state_tol = float(args.pop(0))
+if args and args[0] == "--state-tol":
+    args.pop(0)
+    state_tol = float(args.pop(0))
+reference, others = args[0], args[1:]
 ref = read_safetensors(reference)
+
+
+def is_state(name):
+    return "." in name and name.rsplit(".", 1)[0] in ref
+
+
+def bound(name):
+    return state_tol if is_state(name) else tol
+
+
 ok = True
 for path in others:
     got = read_safetensors(path)
-    worst, where = 0.0, None
+    worst, where = None, None
     for name, a in ref.items():
         if name not in got or got[name].shape != a.shape:
             print("%s: tensor %s missing or of another shape" % (os.path.basename(path), name))
@@ -30,15 +48,19 @@ for path in others:
         scale = float(np.max(np.abs(a))) or 1.0
         d = float(np.max(np.abs(a - got[name]))) / scale
         # A NaN in either tensor makes d NaN, which must fail: `d > worst`
-        # alone would pass it.
-        if np.isnan(d) or d > worst:
+        # alone would pass it. Tensors are ranked by their share of their
+        # bound, so the worst is the one nearest to failing.
+        if np.isnan(d) or worst is None or d / bound(name) > worst / bound(where):
             worst, where = d, name
     extra = sorted(set(got) - set(ref))
     if extra:
         print("%s: tensors the reference lacks: %s" % (os.path.basename(path), ", ".join(extra)))
         ok = False
-    verdict = "ok" if worst <= tol else "TOO FAR"
-    ok &= worst <= tol
+    if where is None:
+        worst, where = 0.0, "nothing"
+    good = where == "nothing" or worst <= bound(where)
+    verdict = "ok" if good else "TOO FAR"
+    ok &= good
     print("%s: %d tensors, largest relative difference %.3g in %s (%s)" %
           (os.path.basename(path), len(ref), worst, where, verdict))
 sys.exit(0 if ok else 1)
