@@ -21,6 +21,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tools", "Inputs"))
+from mpi_job import wait_for_steps  # noqa: E402
+
 simhosts, mode, hosts, deadline, plan = sys.argv[1:6]
 hosts, deadline, extra = int(hosts), float(deadline), sys.argv[6:]
 lost = hosts  # mpirun runs on host 1; the last host is the one lost
@@ -61,17 +65,7 @@ try:
                "braid-run", "train", plan, "--threads", "1", "--metrics", metrics] + extra
     job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            start_new_session=True)
-    # Every rank is past start-up once rank 0 has finished steps (each
-    # step's all-reduce needs every rank).
-    start_deadline = time.time() + 120
-    steps = 0
-    while time.time() < start_deadline and steps < 5 and job.poll() is None:
-        time.sleep(0.2)
-        try:
-            with open(metrics) as f:
-                steps = sum(1 for line in f if '"step"' in line)
-        except OSError:
-            pass
+    steps = wait_for_steps(metrics, 5, job, time.time() + 120)
     if steps < 5:
         print("the job logged %d steps before the deadline" % steps)
         sys.exit(1)

@@ -24,6 +24,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mpi_job import rank_pid, wait_for_steps  # noqa: E402
+
 signame, ranks, plan, workdir, extra = (sys.argv[1], int(sys.argv[2]), sys.argv[3],
                                         sys.argv[4], sys.argv[5:])
 twice = signame == "TWICE"
@@ -37,40 +40,15 @@ def train(*options):
                      "--eval-every", "0"] + extra + list(options)
 
 
-def rank_pid(job, rank):
-    """The pid of braid-run rank `rank` of `job` (the job itself alone)."""
-    if ranks == 1:
-        return job.pid
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/environ" % entry, "rb") as f:
-                env = f.read().split(b"\0")
-            with open("/proc/%s/cmdline" % entry, "rb") as f:
-                cmd = f.read().split(b"\0")
-            if (os.path.basename(cmd[0]) == b"braid-run" and
-                    b"OMPI_COMM_WORLD_RANK=%d" % rank in env and
-                    os.getsid(int(entry)) == os.getsid(job.pid)):
-                return int(entry)
-        except OSError:
-            continue
-    return None
-
+def victim_pid(job, rank):
+    """The pid of rank `rank` (the job itself when it runs alone)."""
+    return job.pid if ranks == 1 else rank_pid(job, rank)
 
 def position(path):
     with open(path, "rb") as f:
         data = f.read()
     n = struct.unpack("<Q", data[:8])[0]
     return int(json.loads(data[8:8 + n])["__metadata__"]["braid.train.step"])
-
-
-def logged_steps(path):
-    try:
-        with open(path) as f:
-            return sum(1 for line in f if '"step"' in line)
-    except OSError:
-        return 0
 
 
 stopped_ckpt = os.path.join(workdir, "stopped.ckpt")
@@ -82,12 +60,8 @@ job = subprocess.Popen(train("--epochs", "1000", "--save", stopped_ckpt,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        start_new_session=True)
 try:
-    # Rank 0 logs steps (about a second apart) once every rank trains: each
-    # step's all-reduce needs them all.
-    deadline = time.time() + 120
-    while logged_steps(metrics) < 5 and job.poll() is None and time.time() < deadline:
-        time.sleep(0.1)
-    victim = rank_pid(job, ranks - 1)
+    wait_for_steps(metrics, 5, job, time.time() + 120)
+    victim = victim_pid(job, ranks - 1)
     if victim is None or job.poll() is not None:
         print("the job was not training when it was to be signalled")
         sys.exit(1)
@@ -101,7 +75,7 @@ try:
                     return f.read().split()[2] not in "ZX"
             except OSError:
                 return False
-        first = rank_pid(job, 0)
+        first = victim_pid(job, 0)
         os.kill(first, signal.SIGSTOP)
         os.kill(victim, signo)
         # Well within the 2 s its wait goes on after a request to stop

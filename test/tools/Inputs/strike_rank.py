@@ -27,6 +27,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mpi_job import rank_pid, wait_for_steps  # noqa: E402
+
 mode, plan, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
 metrics_dir = tempfile.mkdtemp(prefix="strike_rank.")
 metrics = os.path.join(metrics_dir, "steps.jsonl")
@@ -37,45 +40,17 @@ job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
                        start_new_session=True)
 
 
-def rank_pid(rank):
-    """The pid of braid-run rank `rank` under this mpirun, from /proc."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/environ" % entry, "rb") as f:
-                env = f.read().split(b"\0")
-            with open("/proc/%s/cmdline" % entry, "rb") as f:
-                cmd = f.read().split(b"\0")
-        except OSError:
-            continue
-        if (os.path.basename(cmd[0]) == b"braid-run" and
-                b"OMPI_COMM_WORLD_RANK=%d" % rank in env and
-                os.getsid(int(entry)) == os.getsid(job.pid)):
-            return int(entry)
-    return None
-
-
 try:
     # Wait for rank 1 to train for a while (its steps need rank 0's).
     deadline = time.time() + 120
     victim = None
     while time.time() < deadline and victim is None and job.poll() is None:
-        victim = rank_pid(1)
+        victim = rank_pid(job, 1)
         time.sleep(0.2)
     if victim is None:
         print("rank 1 never started")
         sys.exit(1)
-    # Both ranks are past start-up once rank 0 has finished steps (each
-    # step's all-reduce needs rank 1).
-    steps = 0
-    while time.time() < deadline and steps < 5 and job.poll() is None:
-        time.sleep(0.2)
-        try:
-            with open(metrics) as f:
-                steps = sum(1 for line in f if '"step"' in line)
-        except OSError:
-            pass
+    steps = wait_for_steps(metrics, 5, job, deadline)
     if steps < 5:
         print("the job logged %d steps before the deadline" % steps)
         sys.exit(1)
