@@ -15,6 +15,9 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libcli11-dev nlohmann-json3-dev zlib1g-dev
   dataset-fashion-mnist
+  # The default text of `braid-run train --data text` (docs/training.md):
+  # /usr/share/games/fortunes; fortunes depends on fortunes-min.
+  fortunes fortunes-min
 )
 test_packages=(
   googletest libgtest-dev
