@@ -80,6 +80,10 @@ braid_status_code_t braid_trainer_create(braid_plan_t *plan,
       o.restartFromWeights = options->restart_from_weights != 0;
     if (BRAID_STRUCT_HOLDS(options, braid_trainer_options_t, fresh_optimizer))
       o.freshOptimizer = options->fresh_optimizer != 0;
+    if (BRAID_STRUCT_HOLDS(options, braid_trainer_options_t, in_order))
+      o.inOrder = options->in_order != 0;
+    if (BRAID_STRUCT_HOLDS(options, braid_trainer_options_t, val_fraction))
+      o.valFraction = options->val_fraction;
     if (braid_train_event_fn fn = options->on_event) {
       void *user = options->user_data;
       o.onEvent = [fn, user](const braid_train_event_t &e) { fn(&e, user); };

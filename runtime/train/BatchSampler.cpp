@@ -189,7 +189,13 @@ Status BatchSampler::checkBatch(int64_t epoch, int64_t batch, int rank,
                            " is out of range: an epoch has " +
                            std::to_string(batchesPerEpoch()) + " batches");
   if (epoch != cachedEpoch_) {
-    epochPermutation(seed_, static_cast<uint64_t>(epoch), size_, &order_);
+    if (inOrder_) {
+      order_.resize(static_cast<size_t>(size_));
+      for (int64_t i = 0; i < size_; ++i)
+        order_[i] = i;
+    } else {
+      epochPermutation(seed_, static_cast<uint64_t>(epoch), size_, &order_);
+    }
     cachedEpoch_ = epoch;
   }
   return Status::ok();

@@ -77,6 +77,15 @@ public:
   uint64_t seed() const { return seed_; }
   int64_t batchesPerEpoch() const { return size_ / batchSize_; }
 
+  /// In order: every epoch visits samples 0, 1, ..., N-1 (batch b holds
+  /// samples [b*B, (b+1)*B)) instead of epochPermutation's order, so a
+  /// program outside Braid can feed another framework the same batches.
+  void setInOrder(bool inOrder) {
+    inOrder_ = inOrder;
+    cachedEpoch_ = -1;
+  }
+  bool inOrder() const { return inOrder_; }
+
   /// InvalidArgument unless 0 <= rank < replicas and replicas divides the
   /// batch size; the message names the values.
   Status checkReplicas(int rank, int replicas) const;
@@ -104,6 +113,7 @@ private:
   int64_t size_ = 0;
   int64_t batchSize_ = 1;
   uint64_t seed_ = 0;
+  bool inOrder_ = false;
   int64_t cachedEpoch_ = -1;
   std::vector<int64_t> order_;
 };

@@ -288,9 +288,23 @@ const DatasetTensor *Dataset::find(const std::string &name) const {
 }
 
 Status parseDataSource(const std::string &text, DataSource *out,
-                       const std::string &fashionMnistDir) {
+                       const std::string &fashionMnistDir,
+                       const std::string &fortunesDir) {
   DataSource src;
-  if (text == "fashion-mnist") {
+  const std::string textPrefix = "text=";
+  const std::string textFile =
+      text.rfind(textPrefix, 0) == 0 ? text.substr(textPrefix.size()) : "";
+  if (text == "text" ||
+      (!textFile.empty() && textFile.find(',') == std::string::npos &&
+       !(textFile.size() >= 4 &&
+         textFile.compare(textFile.size() - 4, 4, ".npy") == 0))) {
+    // An input named `text` bound to an .npy file stays a binding.
+    src.kind = DataSource::Kind::Text;
+    if (text == "text" || textFile == "fortunes")
+      src.directory = fortunesDir;
+    else
+      src.textFile = textFile;
+  } else if (text == "fashion-mnist") {
     src.kind = DataSource::Kind::FashionMnist;
     src.directory = fashionMnistDir;
     if (!isDirectory(fashionMnistDir))
@@ -337,6 +351,8 @@ Status parseDataSource(const std::string &text, DataSource *out,
 Status loadDataset(const DataSource &source, Split split,
                    const std::vector<InputSpec> &inputs, Dataset *out) {
   BRAID_RETURN_IF_ERROR(checkInputs(inputs));
+  if (source.kind == DataSource::Kind::Text)
+    return invalidArgument("a text is read by loadTextCorpus, not as samples");
   Dataset ds;
   if (source.kind == DataSource::Kind::NpyBindings)
     BRAID_RETURN_IF_ERROR(loadNpy(source, split, inputs, &ds));

@@ -16,6 +16,8 @@ namespace braid::runtime::train {
 
 /// Where Debian's dataset-fashion-mnist package puts its four files.
 constexpr const char *kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+/// Where Debian's fortunes and fortunes-min packages put their text.
+constexpr const char *kFortunesDir = "/usr/share/games/fortunes";
 
 /// Which half of a data set to load. IDX sources hold both (train-* and
 /// t10k-* files); an .npy binding spec names the files of one split only.
@@ -44,16 +46,20 @@ struct DataSource {
     FashionMnist, // "fashion-mnist": the IDX files in `directory`
     IdxDirectory, // a directory of IDX files in MNIST naming
     NpyBindings,  // "NAME=FILE.npy,NAME=FILE.npy,..."
+    Text,         // "text" or "text=FILE": bytes (TextData.h)
   };
   Kind kind = Kind::FashionMnist;
-  /// For FashionMnist and IdxDirectory: the directory of the IDX files.
+  /// For FashionMnist and IdxDirectory: the directory of the IDX files; for
+  /// Text without a file: the fortunes directory.
   std::string directory;
+  /// For Text: the file; empty for Debian's fortunes (in `directory`).
+  std::string textFile;
   /// For NpyBindings: (input name, .npy path) in the order written.
   std::vector<std::pair<std::string, std::string>> bindings;
 
-  /// True when the source holds both splits (IDX), so the test split can come
-  /// from the same source; an .npy spec names one split's files, and the test
-  /// split needs a spec of its own.
+  /// True when the source holds both splits (IDX; a text's validation tail),
+  /// so the test split can come from the same source; an .npy spec names one
+  /// split's files, and the test split needs a spec of its own.
   bool hasSplits() const { return kind != Kind::NpyBindings; }
 };
 
@@ -62,11 +68,15 @@ struct DataSource {
 ///  - an existing directory: IDX files named train-images-idx3-ubyte,
 ///    train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte,
 ///    each plain or with a .gz suffix;
-///  - "NAME=FILE.npy,NAME=FILE.npy,...": binds model inputs to .npy arrays.
+///  - "NAME=FILE.npy,NAME=FILE.npy,...": binds model inputs to .npy arrays;
+///  - "text", "text=fortunes": Debian's fortunes in `fortunesDir`;
+///    "text=FILE" (one binding whose FILE does not end in .npy): the bytes of
+///    FILE, loaded by loadTextCorpus (TextData.h).
 /// Checks only the syntax and that a directory exists (InvalidArgument or
 /// NotFound, quoting the text); files are opened by loadDataset.
 Status parseDataSource(const std::string &text, DataSource *out,
-                       const std::string &fashionMnistDir = kFashionMnistDir);
+                       const std::string &fashionMnistDir = kFashionMnistDir,
+                       const std::string &fortunesDir = kFortunesDir);
 
 /// One model input's samples: `array` has the input's dtype (F32 or I32) and
 /// shape [N, sampleShape...], row-major and contiguous.

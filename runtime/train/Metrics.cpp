@@ -80,12 +80,22 @@ Status MetricsWriter::logEpoch(const EpochMetrics &m) {
     j["test_loss"] = number(*m.testLoss);
   if (m.testAccuracy)
     j["test_accuracy"] = number(*m.testAccuracy);
+  if (m.valLoss)
+    j["val_loss"] = number(*m.valLoss);
   j["samples_per_s"] = number(m.samplesPerSecond);
   j["wall_s"] = number(m.wallSeconds);
   if (m.collectiveSeconds)
     j["collective_s"] = number(*m.collectiveSeconds);
   if (m.hiddenSeconds)
     j["hidden_s"] = number(*m.hiddenSeconds);
+  return writeLine(j.dump(), /*now=*/true);
+}
+
+Status MetricsWriter::logValidation(const ValidationMetrics &m) {
+  nlohmann::ordered_json j;
+  j["step"] = m.step;
+  j["val_loss"] = number(m.valLoss);
+  j["wall_s"] = number(m.wallSeconds);
   return writeLine(j.dump(), /*now=*/true);
 }
 

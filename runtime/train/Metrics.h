@@ -25,7 +25,8 @@ struct StepMetrics {
 };
 
 /// One finished epoch, written as {"epoch","loss","accuracy","test_loss",
-/// "test_accuracy","samples_per_s","wall_s","collective_s","hidden_s"}; the
+/// "test_accuracy","val_loss","samples_per_s","wall_s","collective_s",
+/// "hidden_s"}; the
 /// optional members are left out when unknown. Accuracies are fractions in
 /// [0, 1]. collective_s and hidden_s (data parallel): rank 0's seconds in
 /// all-reduces since the start, and the part hidden behind computation.
@@ -39,6 +40,16 @@ struct EpochMetrics {
   double wallSeconds = 0;
   std::optional<double> collectiveSeconds;
   std::optional<double> hiddenSeconds;
+  /// A text's validation loss (its held-out tail), in place of test_loss.
+  std::optional<double> valLoss;
+};
+
+/// A validation at the end of a run that did not end with an epoch's,
+/// written as {"step","val_loss","wall_s"}.
+struct ValidationMetrics {
+  int64_t step = 0; // the global step (steps done since the start)
+  double valLoss = 0;
+  double wallSeconds = 0;
 };
 
 /// Appends one JSON object per line to a file. Step lines are written in
@@ -63,6 +74,7 @@ public:
 
   Status logStep(const StepMetrics &m);
   Status logEpoch(const EpochMetrics &m);
+  Status logValidation(const ValidationMetrics &m);
   /// Writes the queued step lines now (the destructor does too, but cannot
   /// report a failure).
   Status flush();

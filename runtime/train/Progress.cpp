@@ -20,6 +20,8 @@ std::string summaryTail(const EpochSummary &s) {
     t += " test_loss " + format("%.4f", *s.testLoss);
   if (s.testAccuracy)
     t += " test_acc " + format("%.1f%%", *s.testAccuracy * 100);
+  if (s.valLoss)
+    t += " val_loss " + format("%.4f", *s.valLoss);
   return t;
 }
 

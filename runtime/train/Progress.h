@@ -41,6 +41,7 @@ struct EpochSummary {
   std::optional<double> accuracy;
   std::optional<double> testLoss;
   std::optional<double> testAccuracy;
+  std::optional<double> valLoss; // a text's validation loss
 };
 
 /// Reports a run's progress on a stream. Writes nothing but progress text

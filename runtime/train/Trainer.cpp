@@ -10,6 +10,7 @@
 #include "runtime/train/Dataset.h"
 #include "runtime/train/Metrics.h"
 #include "runtime/train/Progress.h"
+#include "runtime/train/TextData.h"
 
 #include <algorithm>
 #include <atomic>
@@ -147,6 +148,15 @@ struct Trainer::State {
   bool canTrain = false, canEval = false;
   int64_t batch = 0, epochs = 0;
   Dataset trainData, testData;
+  /// Text data (--data text=FILE): the corpus, its training windows and
+  /// validation windows; trainData then holds only the sample count.
+  bool text = false;
+  TextCorpus corpus;
+  int64_t context = 0;
+  TextWindows windows;
+  TextEvalWindows evalWindows;
+  /// The global step of the last evaluation (-1: none yet).
+  int64_t evaluatedAtStep = -1;
   TrainingPosition position;
   bool resumed = false;
   bool ran = false;
@@ -202,6 +212,9 @@ struct Trainer::State {
 
   Status loadPlan();
   Status loadData();
+  Status loadText(const std::string &spec);
+  Status evaluateText(Evaluation *out);
+  Status finalValidation();
   Status createSession();
   Status resume();
   Status readPosition(const std::map<std::string, std::string> &metadata);
@@ -255,6 +268,10 @@ Status Trainer::State::loadPlan() {
 
 /// The training split, and the test split when evaluation can run.
 Status Trainer::State::loadData() {
+  DataSource source;
+  const std::string &spec = canTrain ? o.data : o.testData;
+  if (parseDataSource(spec, &source) && source.kind == DataSource::Kind::Text)
+    return loadText(spec);
   if (canTrain) {
     if (Status s = train::loadData(o.data, Split::Train, trainInputs.specs,
                                    &trainData);
@@ -263,7 +280,6 @@ Status Trainer::State::loadData() {
   }
   if (!canEval)
     return Status::ok();
-  DataSource source;
   std::string testText = o.testData;
   if (testText.empty() && parseDataSource(o.data, &source) &&
       source.hasSplits())
@@ -273,6 +289,57 @@ Status Trainer::State::loadData() {
     return Status::ok();
   }
   return train::loadData(testText, Split::Test, evalInputs.specs, &testData);
+}
+
+/// A text: windows of its training head feed train_step, fixed windows of
+/// its tail (valFraction of it) feed eval. trainData.samples is the
+/// count of T-byte windows in the head, so an epoch is floor(head / (B*T))
+/// steps and a checkpoint's position and sample count mean what they mean
+/// for any data.
+Status Trainer::State::loadText(const std::string &spec) {
+  text = true;
+  if (o.inOrder)
+    return invalidArgument("--in-order (in_order) feeds samples in their "
+                           "file's order; text windows are drawn at random");
+  if (canTrain && !o.testData.empty())
+    return invalidArgument(
+        "text data holds out its own validation tail (--val-fraction); "
+        "--test-data '" +
+        o.testData + "' cannot be used with it");
+  DataSource source;
+  if (Status s = parseDataSource(spec, &source); !s)
+    return s;
+  if (canTrain)
+    if (Status s = checkTextInputs(trainInputs.specs, "train_step", &context);
+        !s)
+      return s;
+  if (canEval) {
+    int64_t evalContext = 0;
+    Status s = checkTextInputs(evalInputs.specs, "eval", &evalContext);
+    if (!s && !canTrain)
+      return s;
+    if (!canTrain)
+      context = evalContext;
+    canEval = s.isOk() && evalContext == context && o.valFraction > 0;
+  }
+  if (Status s = loadTextCorpus(source, o.valFraction, &corpus); !s)
+    return s;
+  if (canTrain) {
+    if (Status s = TextWindows::create(corpus, context, batch, o.session.seed,
+                                       &windows);
+        !s)
+      return s;
+    trainData.samples = windows.samples();
+  }
+  if (canEval) {
+    const int64_t evalBatch = batchedInput(evalInputs).shape[0] * size;
+    if (Status s =
+            TextEvalWindows::create(corpus, context, evalBatch, &evalWindows);
+        !s)
+      return s;
+    testData.samples = evalWindows.windows();
+  }
+  return Status::ok();
 }
 
 Status Trainer::State::createSession() {
@@ -433,18 +500,24 @@ Status Trainer::State::broadcastParameters() {
 /// The batch sampler, at the position to start from, and the bound inputs.
 Status Trainer::State::prepareSteps() {
   if (canTrain) {
-    Status s = BatchSampler::create(trainData, batch, position.seed, &sampler);
+    Status s =
+        text ? BatchSampler::createForSize(trainData.samples, batch,
+                                           position.seed, &sampler)
+             : BatchSampler::create(trainData, batch, position.seed, &sampler);
+    sampler.setInOrder(o.inOrder);
     if (s)
       s = sampler.checkPosition(position);
     if (s)
       s = bind(session, "train_step", trainInputs);
     if (!s)
       return s;
-    fillWhole(trainData, trainInputs);
+    if (!text)
+      fillWhole(trainData, trainInputs);
   }
   if (!canEval)
     return Status::ok();
-  fillWhole(testData, evalInputs);
+  if (!text)
+    fillWhole(testData, evalInputs);
   return bind(session, "eval", evalInputs);
 }
 
@@ -581,7 +654,17 @@ Status Trainer::State::finishVote() {
 
 /// Gathers the next batch, runs train_step and reads its loss.
 Status Trainer::State::trainStep(int64_t epoch, double *loss) {
-  for (size_t i = 0; i < trainInputs.infos.size(); ++i)
+  if (text) {
+    std::vector<uint8_t> &x = trainInputs.buffers[0],
+                         &y = trainInputs.buffers[1];
+    if (Status s = windows.gather(position.globalStep, rank, size,
+                                  reinterpret_cast<int32_t *>(x.data()),
+                                  reinterpret_cast<int32_t *>(y.data()),
+                                  x.size() / sizeof(int32_t));
+        !s)
+      return s;
+  }
+  for (size_t i = 0; i < trainInputs.infos.size() && !text; ++i)
     if (Status s = trainInputs.specs[i].whole
                        ? Status::ok()
                        : sampler.gather(epoch, position.batch, rank, size, i,
@@ -615,8 +698,8 @@ Status Trainer::State::endEpoch(int64_t epoch, double meanLoss) {
     Evaluation e;
     if (Status s = evaluate(&e); !s)
       return s;
-    summary.testLoss = e.loss;
-    summary.testAccuracy = e.accuracy;
+    (text ? summary.valLoss : summary.testLoss) = e.loss;
+    summary.testAccuracy = text ? std::nullopt : e.accuracy;
     lastEvaluation = e;
   }
   pending = braid_train_event_t{};
@@ -626,8 +709,8 @@ Status Trainer::State::endEpoch(int64_t epoch, double meanLoss) {
   pending.global_step = position.globalStep;
   pending.loss = meanLoss;
   pending.samples_per_second = samplesPerSecond;
-  pending.evaluated = summary.testLoss ? 1 : 0;
-  pending.test_loss = summary.testLoss.value_or(0);
+  pending.evaluated = summary.testLoss || summary.valLoss ? 1 : 0;
+  pending.test_loss = summary.testLoss.value_or(summary.valLoss.value_or(0));
   pending.has_test_accuracy = summary.testAccuracy ? 1 : 0;
   pending.test_accuracy = summary.testAccuracy.value_or(0);
   progress->endEpoch(summary);
@@ -640,6 +723,7 @@ Status Trainer::State::endEpoch(int64_t epoch, double meanLoss) {
                       summary.testAccuracy,
                       samplesPerSecond,
                       wall()};
+  record.valLoss = summary.valLoss;
   if (size > 1) {
     double total = 0, hidden = 0;
     braid_communicator_collective_seconds(comm, &total, &hidden);
@@ -655,6 +739,8 @@ Status Trainer::State::endEpoch(int64_t epoch, double meanLoss) {
 Status Trainer::State::evaluate(Evaluation *out) {
   if (!canEval)
     return notFound("the trainer has no evaluation data");
+  if (text)
+    return evaluateText(out);
   const int64_t evalBatch = batchedInput(evalInputs).shape[0] * size;
   EvalBatches batches;
   if (Status s = EvalBatches::create(testData, evalBatch, PartialBatch::Drop,
@@ -686,6 +772,43 @@ Status Trainer::State::evaluate(Evaluation *out) {
   out->loss = lossSum / batches.batchCount();
   if (hasAccuracy)
     out->accuracy = accuracySum / batches.batchCount();
+  return Status::ok();
+}
+
+/// The mean loss of eval over the validation windows of a text.
+Status Trainer::State::evaluateText(Evaluation *out) {
+  std::vector<uint8_t> &x = evalInputs.buffers[0], &y = evalInputs.buffers[1];
+  double lossSum = 0;
+  for (int64_t b = 0; b < evalWindows.batchCount(); ++b) {
+    if (Status s = evalWindows.gather(
+            b, rank, size, reinterpret_cast<int32_t *>(x.data()),
+            reinterpret_cast<int32_t *>(y.data()), x.size() / sizeof(int32_t));
+        !s)
+      return s;
+    if (braid_status_code_t code = braid_session_run(session, "eval"))
+      return apiError(code, "eval failed");
+    lossSum += readScalar(session, "eval", "loss");
+  }
+  *out = Evaluation{};
+  out->samples = evalWindows.batchCount() * evalWindows.batchSize();
+  out->datasetSamples = evalWindows.windows();
+  out->loss = lossSum / evalWindows.batchCount();
+  evaluatedAtStep = position.globalStep;
+  return Status::ok();
+}
+
+/// A text's validation loss at the end of training, unless the last
+/// epoch's evaluation was at this very step: printed and logged as
+/// val_loss.
+Status Trainer::State::finalValidation() {
+  if (!text || !canEval || evaluatedAtStep == position.globalStep)
+    return Status::ok();
+  Evaluation e;
+  if (Status s = evaluate(&e); !s)
+    return s;
+  lastEvaluation = e;
+  if (metrics)
+    return metrics->logValidation({position.globalStep, e.loss, wall()});
   return Status::ok();
 }
 
@@ -797,7 +920,7 @@ Status Trainer::State::finish(bool stopped) {
   } else if (stopped) {
     emit(BRAID_TRAIN_EVENT_FINISH,
          "\nstopped after " + std::to_string(position.globalStep) + " steps\n");
-  } else if (lastEvaluation) {
+  } else if (lastEvaluation && !text) {
     const Evaluation &last = *lastEvaluation;
     std::string text = "test loss " + format("%.4f", last.loss);
     if (last.accuracy)
@@ -812,6 +935,16 @@ Status Trainer::State::finish(bool stopped) {
     pending.has_test_accuracy = last.accuracy ? 1 : 0;
     pending.test_accuracy = last.accuracy.value_or(0);
     emit(text);
+  }
+  if (text && !stoppedOnRequest) {
+    if (Status s = finalValidation(); !s)
+      return s;
+    if (lastEvaluation)
+      emit(BRAID_TRAIN_EVENT_FINISH,
+           "validation loss " + format("%.4f", lastEvaluation->loss) + " on " +
+               std::to_string(lastEvaluation->samples) + " windows of " +
+               std::to_string(context) + " bytes after " +
+               std::to_string(position.globalStep) + " steps\n");
   }
   if (Status s = reportWaits(wall()); !s)
     return s;

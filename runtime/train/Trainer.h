@@ -31,6 +31,10 @@ struct TrainerOptions {
   bool restartFromWeights = false;
   /// Resumes at initFrom's position with the optimizer state at zero.
   bool freshOptimizer = false;
+  /// Batches in the data's order, unshuffled (not for text).
+  bool inOrder = false;
+  /// The share of a text (the tail) held out for validation, in [0, 1).
+  double valFraction = 0.1;
   /// Receives every event on rank 0; may be empty.
   std::function<void(const braid_train_event_t &)> onEvent;
 };

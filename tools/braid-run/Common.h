@@ -72,12 +72,15 @@ struct TrainOptions {
   int64_t evalEvery = 1;
   int64_t saveEvery = 0; // 0: save at the end only
   bool restartFromWeights = false, freshOptimizer = false;
+  bool inOrder = false;
+  double valFraction = 0.1; // text data: the held-out tail
   SessionFlags session;
   double commTimeout = 30; // seconds a collective may wait (data parallel)
 };
 
 struct EvalOptions {
   std::string plan, checkpoint, data;
+  double valFraction = 0.1;
   SessionFlags session;
   double commTimeout = 30;
 };

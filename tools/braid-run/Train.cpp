@@ -114,6 +114,8 @@ int train(const TrainOptions &o) {
   options.save_every = o.saveEvery;
   options.restart_from_weights = o.restartFromWeights ? 1 : 0;
   options.fresh_optimizer = o.freshOptimizer ? 1 : 0;
+  options.in_order = o.inOrder ? 1 : 0;
+  options.val_fraction = o.valFraction;
   options.progress_style =
       isatty(fileno(stdout)) ? BRAID_PROGRESS_BAR : BRAID_PROGRESS_LINES;
   options.on_event = printEvent;
@@ -142,6 +144,7 @@ int eval(const EvalOptions &o) {
   braid_trainer_options_t options = trainerOptions(o.session, job);
   options.test_data = o.data.c_str(); // no training data: evaluation only
   options.init_from = o.checkpoint.c_str();
+  options.val_fraction = o.valFraction;
   TrainerPtr trainer;
   if (int rc = createTrainer(plan.get(), options, job, &trainer))
     return rc;

@@ -424,9 +424,13 @@ int main(int argc, char **argv) {
       ->add_option(
           "--data", trainOptions.data,
           "fashion-mnist (Debian's /usr/share/datasets/fashion-mnist), "
-          "a directory of IDX files in MNIST naming, or "
-          "NAME=FILE.npy,... (images scaled to [0, 1])")
+          "a directory of IDX files in MNIST naming, "
+          "NAME=FILE.npy,... (images scaled to [0, 1]), or text=FILE "
+          "(bytes; 'text' alone: Debian's fortunes) for two inputs i32[B, T]")
       ->required();
+  trainCommand->add_flag("--in-order", trainOptions.inOrder,
+                         "Batches in the data's order, unshuffled (batch b "
+                         "holds samples b*B to (b+1)*B-1 of every epoch)");
   trainCommand->add_option("--test-data", trainOptions.testData,
                            "NAME=FILE.npy,... for evaluation when --data is "
                            ".npy files");
@@ -455,6 +459,10 @@ int main(int argc, char **argv) {
                            "Evaluate every N epochs (0: never)");
   trainCommand->add_option("--max-steps", trainOptions.maxSteps,
                            "Stop (and save) after N steps in all");
+  const char *valHelp = "Text data: the share of the text, at its end, held "
+                        "out for the validation loss (0: none)";
+  trainCommand->add_option("--val-fraction", trainOptions.valFraction, valHelp)
+      ->check(CLI::Range(0.0, 0.999999));
   addSessionFlags(trainCommand, &trainOptions.session,
                   "Seed of the initializers and the shuffling");
 
@@ -469,6 +477,8 @@ int main(int argc, char **argv) {
       ->required();
   evalCommand->add_option("--data", evalOptions.data, "As for train")
       ->required();
+  evalCommand->add_option("--val-fraction", evalOptions.valFraction, valHelp)
+      ->check(CLI::Range(0.0, 0.999999));
   addSessionFlags(evalCommand, &evalOptions.session, nullptr);
   const char *timeoutHelp =
       "Seconds a data-parallel collective may wait for the other ranks before "

@@ -81,8 +81,10 @@ typedef struct braid_trainer_options_t {
   size_t struct_size;
   /* The training data: "fashion-mnist" (Debian's
    * /usr/share/datasets/fashion-mnist), a directory of IDX files in MNIST
-   * naming, or "NAME=FILE.npy,..." naming every input of train_step. NULL
-   * for a trainer that only evaluates. */
+   * naming, "NAME=FILE.npy,..." naming every input of train_step, or a text
+   * ("text=FILE" or "text", Debian's fortunes) for a train_step of two
+   * inputs i32[B, T] (docs/training.md, "Text"). NULL for a trainer that
+   * only evaluates. */
   const char *data;
   /* The evaluation data, in the same forms; NULL: the test split of `data`
    * when it has one (not for .npy files). */
@@ -116,6 +118,14 @@ typedef struct braid_trainer_options_t {
   /* Nonzero: resume at init_from's position with the optimizer state
    * started afresh (at zero), for a checkpoint that lacks it. */
   int32_t fresh_optimizer;
+  /* Nonzero: training batches in the data's order (batch b of every epoch
+   * holds samples [b*B, (b+1)*B)), unshuffled, so that another program can
+   * feed another framework the same batches. Not for text data. */
+  int32_t in_order;
+  /* Text data ("text" or "text=FILE"): the share of the text, at its end,
+   * held out for the validation loss, in [0, 1); 0: no validation.
+   * Default 0.1. */
+  double val_fraction;
 } braid_trainer_options_t;
 
 /* Fills *options with the defaults, struct_size the header's sizeof: inline,
@@ -128,6 +138,7 @@ braid_trainer_options_init(braid_trainer_options_t *options) {
   braid_session_options_init(&options->session);
   options->progress_style = BRAID_PROGRESS_LINES;
   options->progress_every = 100;
+  options->val_fraction = 0.1;
 }
 
 /* Creates a trainer over `plan`: reads the data (checking it against the

@@ -111,6 +111,26 @@ TEST(BatchSamplerTest, Deterministic) {
 
 // Tests that the rank slices of R = 1, 2, 4 replicas partition each global
 // batch exactly, in order.
+// --in-order: every epoch visits the samples in their order, batch b
+// holding [b*B, (b+1)*B), sliced across ranks as shuffled batches are.
+TEST(BatchSamplerTest, InOrder) {
+  BatchSampler s;
+  ASSERT_TRUE(BatchSampler::createForSize(10, 4, 9, &s).isOk());
+  EXPECT_NE(batchOf(s, 0, 0), (std::vector<int64_t>{0, 1, 2, 3}));
+  s.setInOrder(true);
+  EXPECT_TRUE(s.inOrder());
+  for (int64_t epoch : {0, 3}) {
+    EXPECT_EQ(batchOf(s, epoch, 0), (std::vector<int64_t>{0, 1, 2, 3}));
+    EXPECT_EQ(batchOf(s, epoch, 1), (std::vector<int64_t>{4, 5, 6, 7}));
+    EXPECT_EQ(batchOf(s, epoch, 1, 1, 2), (std::vector<int64_t>{6, 7}));
+  }
+  s.setInOrder(false); // back to epochPermutation's order
+  std::vector<int64_t> order;
+  epochPermutation(9, 3, 10, &order);
+  EXPECT_EQ(batchOf(s, 3, 0),
+            std::vector<int64_t>(order.begin(), order.begin() + 4));
+}
+
 TEST(BatchSamplerTest, RankSlicesPartitionGlobalBatch) {
   BatchSampler s;
   ASSERT_TRUE(BatchSampler::createForSize(100, 16, 3, &s).isOk());
