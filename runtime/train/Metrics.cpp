@@ -93,7 +93,7 @@ Status MetricsWriter::logEpoch(const EpochMetrics &m) {
 
 Status MetricsWriter::logValidation(const ValidationMetrics &m) {
   nlohmann::ordered_json j;
-  j["step"] = m.step;
+  j["validated_at_step"] = m.step;
   j["val_loss"] = number(m.valLoss);
   j["wall_s"] = number(m.wallSeconds);
   return writeLine(j.dump(), /*now=*/true);

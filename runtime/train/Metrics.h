@@ -45,7 +45,8 @@ struct EpochMetrics {
 };
 
 /// A validation at the end of a run that did not end with an epoch's,
-/// written as {"step","val_loss","wall_s"}.
+/// written as {"validated_at_step","val_loss","wall_s"} (no "step" key:
+/// readers tell step records by it).
 struct ValidationMetrics {
   int64_t step = 0; // the global step (steps done since the start)
   double valLoss = 0;

@@ -505,6 +505,9 @@ Status Trainer::State::prepareSteps() {
                                            position.seed, &sampler)
              : BatchSampler::create(trainData, batch, position.seed, &sampler);
     sampler.setInOrder(o.inOrder);
+    // A resumed run draws with its checkpoint's seed.
+    if (s && text)
+      s = TextWindows::create(corpus, context, batch, position.seed, &windows);
     if (s)
       s = sampler.checkPosition(position);
     if (s)
@@ -778,7 +781,10 @@ Status Trainer::State::evaluate(Evaluation *out) {
 /// The mean loss of eval over the validation windows of a text.
 Status Trainer::State::evaluateText(Evaluation *out) {
   std::vector<uint8_t> &x = evalInputs.buffers[0], &y = evalInputs.buffers[1];
-  double lossSum = 0;
+  size_t inputCount, outputCount;
+  braid_plan_entry_point_signature(plan, "eval", &inputCount, &outputCount);
+  const bool hasAccuracy = outputCount > 1; // of the next byte
+  double lossSum = 0, accuracySum = 0;
   for (int64_t b = 0; b < evalWindows.batchCount(); ++b) {
     if (Status s = evalWindows.gather(
             b, rank, size, reinterpret_cast<int32_t *>(x.data()),
@@ -788,11 +794,15 @@ Status Trainer::State::evaluateText(Evaluation *out) {
     if (braid_status_code_t code = braid_session_run(session, "eval"))
       return apiError(code, "eval failed");
     lossSum += readScalar(session, "eval", "loss");
+    if (hasAccuracy)
+      accuracySum += readScalar(session, "eval", "accuracy");
   }
   *out = Evaluation{};
   out->samples = evalWindows.batchCount() * evalWindows.batchSize();
   out->datasetSamples = evalWindows.windows();
   out->loss = lossSum / evalWindows.batchCount();
+  if (hasAccuracy)
+    out->accuracy = accuracySum / evalWindows.batchCount();
   evaluatedAtStep = position.globalStep;
   return Status::ok();
 }

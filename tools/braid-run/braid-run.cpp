@@ -6,7 +6,9 @@
 //                          --output [NAME=]FILE.npy
 //   braid-run train PLAN --data SOURCE [--epochs N] [--seed S] ...
 //   braid-run eval PLAN --checkpoint FILE --data SOURCE
+//   braid-run generate PLAN --checkpoint FILE --prompt TEXT [--tokens N] ...
 #include "Common.h"
+#include "Generate.h"
 #include "OpenMpEnv.h"
 
 #include "braid/braid.h"
@@ -490,7 +492,33 @@ int main(int argc, char **argv) {
       ->add_option("--comm-timeout", evalOptions.commTimeout, timeoutHelp)
       ->check(CLI::PositiveNumber);
 
+  braidrun::GenerateOptions generateOptions;
+  CLI::App *generateCommand = app.add_subcommand(
+      "generate", "Print a prompt followed by bytes sampled one at a time "
+                  "from predict's logits over the last T bytes");
+  generateCommand->add_option("plan", generateOptions.plan, "The plan file")
+      ->required();
+  generateCommand->add_option("--checkpoint", generateOptions.checkpoint,
+                              "safetensors file with the parameters");
+  generateCommand
+      ->add_option("--prompt", generateOptions.prompt,
+                   "The text to continue (its bytes are the first tokens)")
+      ->required();
+  generateCommand->add_option("--tokens", generateOptions.tokens,
+                              "Bytes to generate (default 200)");
+  generateCommand->add_option(
+      "--temperature", generateOptions.temperature,
+      "Divides the logits (default 1; 0: the most likely byte)");
+  generateCommand->add_option(
+      "--top-k", generateOptions.topK,
+      "Draw from the K most likely bytes only (default 0: all)");
+  addSessionFlags(generateCommand, &generateOptions.session,
+                  "Seed of the sampling (and of the initializers without "
+                  "--checkpoint)");
+
   CLI11_PARSE(app, argc, argv);
+  if (*generateCommand)
+    return braidrun::generate(generateOptions);
   if (*infoCommand)
     return info(planPath);
   if (*trainCommand)

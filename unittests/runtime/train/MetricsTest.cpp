@@ -78,6 +78,30 @@ TEST(MetricsTest, LinesParseBack) {
 
 // Tests that step lines after the first wait for the interval, an epoch
 // line, flush() or the close, and then reach the file whole and in order.
+// A text's validation loss: val_loss on an epoch line, and the line of a
+// validation at the end of a run (no "step" key, which marks step lines).
+TEST(MetricsTest, ValidationLines) {
+  TempDir dir;
+  std::string path = dir.file("metrics.jsonl");
+  {
+    std::unique_ptr<MetricsWriter> w;
+    ASSERT_TRUE(MetricsWriter::open(path, true, &w, 0).isOk());
+    EpochMetrics e;
+    e.epoch = 1;
+    e.loss = 2.5;
+    e.valLoss = 2.25;
+    ASSERT_TRUE(w->logEpoch(e).isOk());
+    ASSERT_TRUE(w->logValidation({300, 2.125, 9.5}).isOk());
+  }
+  std::vector<nlohmann::json> lines = readLines(path);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["val_loss"], 2.25);
+  EXPECT_FALSE(lines[0].contains("test_loss"));
+  EXPECT_EQ(lines[1],
+            nlohmann::json::parse(R"({"validated_at_step":300,)"
+                                  R"("val_loss":2.125,"wall_s":9.5})"));
+}
+
 TEST(MetricsTest, StepLinesAreBatched) {
   TempDir dir;
   std::string path = dir.file("metrics.jsonl");
