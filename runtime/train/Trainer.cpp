@@ -563,8 +563,17 @@ void Trainer::State::announce() {
   if (size > 1 && total > 0)
     state = "\noptimizer state: " + std::to_string(perRank) +
             " bytes per rank of " + std::to_string(total);
+  // A text's samples are windows: where they come from, and the held-out
+  // tail.
+  std::string source;
+  if (text)
+    source = "\ntext " + corpus.origin + ": " +
+             std::to_string(corpus.bytes.size()) + " bytes, " +
+             std::to_string(corpus.trainBytes) + " to draw windows of " +
+             std::to_string(context + 1) + " from, " +
+             std::to_string(corpus.valBytes()) + " held out for validation";
   emit(BRAID_TRAIN_EVENT_START,
-       head + replicas + resuming + "\ncomputing on " +
+       head + replicas + resuming + source + "\ncomputing on " +
            computeText(session, o.session.ieee_denormals != 0) + state + "\n");
 }
 
