@@ -75,15 +75,17 @@ func::FuncOp Generator::createForward(const Model &model) {
   for (const ParamInfo &param : checked_.params)
     argTypes.push_back(toMlirType(&context_, param.type));
   // Results: the outputs in order, then the loss unless it is an output too.
+  // They are looked up by the value each names (its last rebinding).
   std::vector<std::string> results;
   for (const OutputDecl::Name &output : checked_.outputs)
-    results.push_back(output.name);
+    results.push_back(output.value.empty() ? output.name : output.value);
   int lossIndex = -1;
   if (checked_.train) {
-    auto it = std::find(results.begin(), results.end(), checked_.train->loss);
+    auto it = std::find(results.begin(), results.end(),
+                        checked_.train->lossValue);
     lossIndex = it - results.begin();
     if (it == results.end())
-      results.push_back(checked_.train->loss);
+      results.push_back(checked_.train->lossValue);
   }
   // Result types are filled in once the body exists.
   auto func = func::FuncOp::create(builder_, loc(model.loc), "forward",
