@@ -78,6 +78,14 @@ public:
     return static_cast<uint32_t>(instances_.size());
   }
 
+  /// Where the instance holding `loc` was made (its call or loop), or `loc`
+  /// itself outside any instance.
+  Location useSite(Location loc) const {
+    return loc.instance && loc.instance <= instances_.size()
+               ? instances_[loc.instance - 1].loc
+               : loc;
+  }
+
   unsigned errorCount() const { return errors_; }
   bool hasErrors() const { return errors_ > 0; }
   /// True once the error limit was reached: callers stop early.

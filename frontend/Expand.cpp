@@ -2,6 +2,7 @@
 #include "frontend/Expand.h"
 #include "frontend/Sema.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -254,8 +255,7 @@ std::optional<Constant> Expander::evaluate(const Expr &expr, Frame &f,
     return std::nullopt;
   }
   case ExprKind::Unary: {
-    std::optional<Constant> v =
-        evaluate(*as<UnaryExpr>(expr).operand, f, what);
+    std::optional<Constant> v = evaluate(*as<UnaryExpr>(expr).operand, f, what);
     if (v)
       v->value = -v->value;
     return v;
@@ -391,8 +391,7 @@ ExprPtr Expander::expandExpr(const Expr &expr, Frame &f,
   return nullptr;
 }
 
-std::optional<std::string> Expander::scopeName(const CallExpr &call,
-                                               Frame &f) {
+std::optional<std::string> Expander::scopeName(const CallExpr &call, Frame &f) {
   std::string name;
   for (const ScopePart &part : call.scope) {
     if (!part.index) {
@@ -409,9 +408,14 @@ std::optional<std::string> Expander::scopeName(const CallExpr &call,
 }
 
 std::string Expander::numbered(const std::string &kind, Frame &f) {
+  // `block2` numbered 1 would read `block21`: a separator keeps it apart.
+  std::string base =
+      !kind.empty() && std::isdigit(static_cast<unsigned char>(kind.back()))
+          ? kind + "_"
+          : kind;
   std::string name;
   do
-    name = kind + std::to_string(++(*f.counters)[kind]);
+    name = base + std::to_string(++(*f.counters)[kind]);
   while (f.taken->count(name));
   return name;
 }
@@ -444,7 +448,7 @@ ExprPtr Expander::expandCall(const CallExpr &call, Frame &f,
   }
   // Layers in a block are named in the instance's scope; in the model,
   // Sema names them (after the assignment, or numbered) unless 'as' does.
-  if (!call.scope.empty() || f.inBlock) {
+  if (layer && (!call.scope.empty() || f.inBlock)) {
     std::string name;
     if (!call.scope.empty()) {
       std::optional<std::string> scoped = scopeName(call, f);
@@ -510,8 +514,9 @@ ExprPtr Expander::instantiate(const BlockDecl &block, const CallExpr &call,
     } else if (slot >= block.params.size()) {
       diags_.error(tag(arg.nameLoc, f),
                    "block '" + block.name + "' takes " +
-                       std::to_string(block.params.size()) + " arguments, got " +
-                       std::to_string(call.args.size()));
+                       std::to_string(block.params.size()) +
+                       (block.params.size() == 1 ? " argument" : " arguments") +
+                       ", got " + std::to_string(call.args.size()));
       ok = false;
       break;
     }
@@ -553,16 +558,22 @@ ExprPtr Expander::instantiate(const BlockDecl &block, const CallExpr &call,
       // A tensor by name: no copy.
       binding.flat = lookup(as<NameExpr>(*arg.value).name, f.scope)->flat;
     } else {
-      // Any other tensor expression is computed once, at the call.
-      binding.flat = fresh(full + "/" + param.name);
-      if (!countItem(at))
-        return nullptr;
+      // Any other tensor expression is computed once, at the call; a nested
+      // block call is already a value of its own.
       ExprPtr value = expandExpr(*arg.value, f, nullptr);
-      bool failed = !value;
-      emit({binding.flat, tag(arg.value->loc, f), std::move(value),
-            std::string()});
-      if (failed)
-        return nullptr;
+      if (value && value->kind == ExprKind::Name &&
+          arg.value->kind == ExprKind::Call) {
+        binding.flat = as<NameExpr>(*value).name;
+      } else {
+        binding.flat = fresh(full + "/" + param.name);
+        if (!countItem(at))
+          return nullptr;
+        bool failed = !value;
+        emit({binding.flat, tag(arg.value->loc, f), std::move(value),
+              std::string()});
+        if (failed)
+          return nullptr;
+      }
     }
     scope->names.emplace(param.name, std::move(binding));
   }
@@ -615,8 +626,8 @@ void Expander::expandParam(const ParamDecl &decl, Frame &f) {
     init.loc = tag(init.loc, f);
     for (size_t i = 0; i < init.argExprs.size(); ++i)
       if (init.argExprs[i]) {
-        std::optional<Constant> c = evaluate(*init.argExprs[i], f,
-                                             "an initializer's argument");
+        std::optional<Constant> c =
+            evaluate(*init.argExprs[i], f, "an initializer's argument");
         ok &= c.has_value();
         init.args[i] = c ? c->value : 0;
       }
@@ -630,8 +641,8 @@ void Expander::expandParam(const ParamDecl &decl, Frame &f) {
   }
   if (!ok) {
     // Defined without a type, so that its uses stay silent.
-    f.scope->names.emplace(decl.name,
-                           Binding{Binding::Fixed, out.name, {}, false, out.loc});
+    f.scope->names.emplace(
+        decl.name, Binding{Binding::Fixed, out.name, {}, false, out.loc});
     emit({out.name, out.loc, nullptr, std::nullopt});
     return;
   }
@@ -646,8 +657,9 @@ void Expander::expandAssign(const AssignStmt &stmt, Frame &f) {
   ExprPtr value = stmt.value ? expandExpr(*stmt.value, f, &stmt.name) : nullptr;
   Binding *b = lookup(stmt.name, f.scope);
   if (b && b->kind == Binding::Const) {
-    diags_.error(at, "'" + stmt.name + "' is a constant; a tensor cannot be "
-                                       "assigned to it");
+    diags_.error(at, "'" + stmt.name +
+                         "' is a constant; a tensor cannot be "
+                         "assigned to it");
     diags_.note(b->loc, "'" + stmt.name + "' is defined here");
     return;
   }
@@ -713,26 +725,24 @@ void Expander::expandFor(const ForStmt &loop, Frame &f) {
                          " iterations (A..B counts A up to B - 1)");
     return;
   }
-  if (Binding *b = lookup(loop.var, f.scope);
-      b && b->kind != Binding::Const) {
+  if (Binding *b = lookup(loop.var, f.scope); b && b->kind != Binding::Const) {
     redefinition(loop.var, tag(loop.varLoc, f), *b);
     return;
   }
   for (int64_t i = *first; i < *last && !diags_.tooManyErrors(); ++i) {
     Scope scope;
     scope.parent = f.scope;
-    scope.names.emplace(loop.var,
-                        Binding{Binding::Const,
-                                "",
-                                {static_cast<double>(i), true},
-                                false,
-                                tag(loop.varLoc, f)});
+    scope.names.emplace(loop.var, Binding{Binding::Const,
+                                          "",
+                                          {static_cast<double>(i), true},
+                                          false,
+                                          tag(loop.varLoc, f)});
     Frame inner = f;
     inner.scope = &scope;
     inner.inLoop = true;
-    inner.instance = diags_.addInstance(at, "in iteration " + loop.var +
-                                                " = " + std::to_string(i) +
-                                                " of the loop");
+    inner.instance =
+        diags_.addInstance(at, "in iteration " + loop.var + " = " +
+                                   std::to_string(i) + " of the loop");
     expandItems(loop.body, inner);
     if (tooManyItems_)
       return;
@@ -782,13 +792,15 @@ void Expander::expandItems(const std::vector<Item> &items, Frame &f) {
     if (diags_.tooManyErrors() || tooManyItems_)
       return;
     Location loc;
-    std::visit([&](const auto &node) {
-      if constexpr (std::is_same_v<std::decay_t<decltype(node)>,
-                                   std::unique_ptr<ForStmt>>)
-        loc = node->loc;
-      else
-        loc = node.loc;
-    }, item);
+    std::visit(
+        [&](const auto &node) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(node)>,
+                                       std::unique_ptr<ForStmt>>)
+            loc = node->loc;
+          else
+            loc = node.loc;
+        },
+        item);
     if (!countItem(tag(loc, f)))
       return;
     if (auto *decl = std::get_if<InputDecl>(&item)) {
@@ -798,7 +810,8 @@ void Expander::expandItems(const std::vector<Item> &items, Frame &f) {
         continue;
       }
       f.scope->names.emplace(
-          decl->name, Binding{Binding::Fixed, decl->name, {}, false, decl->loc});
+          decl->name,
+          Binding{Binding::Fixed, decl->name, {}, false, decl->loc});
       InputDecl out = *decl;
       bool ok = true;
       for (Dim &dim : out.type.dims)
@@ -871,10 +884,11 @@ void Expander::bindFileConstants() {
       std::string names;
       for (const LetDecl &let : file_.lets)
         names += (names.empty() ? "" : ", ") + let.name;
-      diags_.error(Location{}, "-D " + name + ": the file defines no constant '" +
-                                   name + "'" +
-                                   (names.empty() ? std::string("; it has none")
-                                                  : "; its constants: " + names));
+      diags_.error(Location{},
+                   "-D " + name + ": the file defines no constant '" + name +
+                       "'" +
+                       (names.empty() ? std::string("; it has none")
+                                      : "; its constants: " + names));
       continue;
     }
     char *end = nullptr;
@@ -913,8 +927,8 @@ void Expander::checkBlocks() {
     auto [it, inserted] = blocks_.emplace(block.name, &block);
     if (!inserted) {
       diags_.error(block.loc, "redefinition of block '" + block.name + "'");
-      diags_.note(it->second->loc, "block '" + block.name +
-                                       "' was first defined here");
+      diags_.note(it->second->loc,
+                  "block '" + block.name + "' was first defined here");
       continue;
     }
     if (options_.isBuiltin && options_.isBuiltin(block.name))

@@ -81,8 +81,8 @@ func::FuncOp Generator::createForward(const Model &model) {
     results.push_back(output.value.empty() ? output.name : output.value);
   int lossIndex = -1;
   if (checked_.train) {
-    auto it = std::find(results.begin(), results.end(),
-                        checked_.train->lossValue);
+    auto it =
+        std::find(results.begin(), results.end(), checked_.train->lossValue);
     lossIndex = it - results.begin();
     if (it == results.end())
       results.push_back(checked_.train->lossValue);

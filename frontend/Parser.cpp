@@ -95,6 +95,14 @@ void Parser::synchronize() {
     take();
 }
 
+void Parser::synchronizeFile() {
+  while (!peek().is(TokenKind::EndOfFile) &&
+         !(peek().atLineStart &&
+           (peek().is(TokenKind::KwLet) || peek().is(TokenKind::KwBlock) ||
+            peek().is(TokenKind::KwModel))))
+    take();
+}
+
 Model Parser::parseModel() {
   File file = parseFile();
   return expandFile(file, ExpandOptions(), diags_);
@@ -115,7 +123,7 @@ File Parser::parseFile() {
       if (auto let = parseLet())
         file.lets.push_back(std::move(*let));
       else
-        synchronize();
+        synchronizeFile();
     } else if (auto block = parseBlock()) {
       file.blocks.push_back(std::move(*block));
     }
@@ -123,9 +131,8 @@ File Parser::parseFile() {
   if (diags_.tooManyErrors())
     return file;
   file.model.loc = peek().loc;
-  if (!expect(TokenKind::KwModel,
-              header ? "'let', 'block' or 'model'"
-                     : "'model' at the start of the file"))
+  if (!expect(TokenKind::KwModel, header ? "'let', 'block' or 'model'"
+                                         : "'model' at the start of the file"))
     return file;
   parseModelInto(file.model);
   return file;
@@ -185,39 +192,63 @@ std::optional<LetDecl> Parser::parseLet() {
 std::unique_ptr<ForStmt> Parser::parseFor(Context context) {
   auto loop = std::make_unique<ForStmt>();
   loop->loc = take().loc; // 'for'
+  // After an error in the header, skip the loop's body: up to its '{' on
+  // the same line, then to the matching '}'.
+  auto fail = [&]() -> std::unique_ptr<ForStmt> {
+    while (!peek().is(TokenKind::EndOfFile) && !peek().is(TokenKind::LBrace) &&
+           !(peek().atLineStart && startsItem(peek())))
+      take();
+    if (!peek().is(TokenKind::LBrace))
+      return nullptr;
+    unsigned depth = 0;
+    while (!peek().is(TokenKind::EndOfFile)) {
+      Token t = take();
+      if (t.is(TokenKind::LBrace))
+        ++depth;
+      else if (t.is(TokenKind::RBrace) && --depth == 0)
+        break;
+    }
+    return nullptr;
+  };
   if (!peek().is(TokenKind::Identifier)) {
     errorAtCurrent("expected the loop variable after 'for'");
-    return nullptr;
+    return fail();
   }
   Token var = take();
   loop->var = var.text;
   loop->varLoc = var.loc;
   if (!peek().is(TokenKind::Identifier) || peek().text != "in") {
     errorAtCurrent("expected 'in' after 'for " + var.text + "'");
-    return nullptr;
+    return fail();
   }
   take();
   loop->first = parseExpr();
   if (!loop->first)
-    return nullptr;
+    return fail();
   if (!expect(TokenKind::DotDot, "'..' in the loop's range, as in 'for i in "
                                  "0..layers'"))
-    return nullptr;
+    return fail();
   loop->last = parseExpr();
   if (!loop->last)
-    return nullptr;
+    return fail();
   if (!expect(TokenKind::LBrace, "'{' to open the loop's body"))
-    return nullptr;
-  parseItems(loop->body, context == Context::Block ? Context::Block
-                                                    : Context::Loop);
-  if (peek().is(TokenKind::KwReturn)) {
+    return fail();
+  Context inner = context == Context::Block ? Context::Block : Context::Loop;
+  parseItems(loop->body, inner);
+  while (peek().is(TokenKind::KwReturn) && !diags_.tooManyErrors()) {
+    // Reported, and skipped with its expression: the loop goes on.
     errorAtCurrent("expected '}' to close the loop: 'return' ends a block's "
                    "body, outside any loop");
-    return nullptr;
+    take();
+    if (!parseExpr())
+      synchronize();
+    parseItems(loop->body, inner);
   }
   if (!expect(TokenKind::RBrace, "'}' to close the loop opened at line " +
-                                     std::to_string(loop->loc.line)))
+                                     std::to_string(loop->loc.line))) {
+    synchronize();
     return nullptr;
+  }
   return loop;
 }
 
@@ -226,7 +257,7 @@ std::optional<BlockDecl> Parser::parseBlock() {
   Token keyword = take(); // 'block'
   block.loc = keyword.loc;
   auto fail = [&]() -> std::optional<BlockDecl> {
-    synchronize();
+    synchronizeFile();
     return std::nullopt;
   };
   if (!peek().is(TokenKind::Identifier)) {
@@ -248,12 +279,12 @@ std::optional<BlockDecl> Parser::parseBlock() {
       Token param = take();
       block.params.push_back({param.text, param.loc});
     } while (consumeIf(TokenKind::Comma));
-    if (!expect(TokenKind::RParen, "',' or ')' after a parameter of block '" +
-                                       block.name + "'"))
+    if (!expect(TokenKind::RParen,
+                "',' or ')' after a parameter of block '" + block.name + "'"))
       return fail();
   }
-  if (!expect(TokenKind::LBrace, "'{' to open the body of block '" +
-                                     block.name + "'"))
+  if (!expect(TokenKind::LBrace,
+              "'{' to open the body of block '" + block.name + "'"))
     return fail();
   parseItems(block.body, Context::Block);
   if (diags_.tooManyErrors())
@@ -261,12 +292,8 @@ std::optional<BlockDecl> Parser::parseBlock() {
   if (peek().is(TokenKind::KwReturn)) {
     block.returnLoc = take().loc;
     block.result = parseExpr();
-    if (!block.result) {
-      synchronize();
-      if (peek().is(TokenKind::RBrace) && !peek(1).is(TokenKind::EndOfFile))
-        take();
-      return block;
-    }
+    if (!block.result)
+      return fail();
     consumeIf(TokenKind::Semicolon);
     if (!peek().is(TokenKind::RBrace)) {
       errorAtCurrent("expected '}' after the return of block '" + block.name +
@@ -316,8 +343,7 @@ void Parser::parseItem(std::vector<Item> &items, Context context) {
        t.is(TokenKind::KwTrain) ||
        (context == Context::Loop && t.is(TokenKind::KwParam)))) {
     diags_.error(t.loc,
-                 std::string(describe(t.kind)) + " is not allowed in " +
-                     where +
+                 std::string(describe(t.kind)) + " is not allowed in " + where +
                      (t.is(TokenKind::KwParam)
                           ? "; declare the parameter in a block and call it "
                             "in the loop with 'as NAME[i]'"
@@ -334,11 +360,10 @@ void Parser::parseItem(std::vector<Item> &items, Context context) {
       ok = false;
     break;
   case TokenKind::KwFor:
+    // parseFor resynchronises by itself, past the loop's body.
     if (auto item = parseFor(context))
       items.push_back(std::move(item));
-    else
-      ok = false;
-    break;
+    return;
   case TokenKind::Semicolon:
     take();
     return;
@@ -452,15 +477,14 @@ std::optional<TypeSpec> Parser::parseType() {
   do {
     Dim dim;
     dim.loc = peek().loc;
-    bool endsDim = peek(1).is(TokenKind::Comma) ||
-                   peek(1).is(TokenKind::RBracket);
+    bool endsDim =
+        peek(1).is(TokenKind::Comma) || peek(1).is(TokenKind::RBracket);
     if (peek().is(TokenKind::Identifier) && peek().text == "B" && endsDim) {
       take();
       dim.isBatch = true;
     } else if (!(peek().is(TokenKind::Number) && endsDim) &&
                (peek().is(TokenKind::Identifier) ||
-                peek().is(TokenKind::Number) ||
-                peek().is(TokenKind::LParen))) {
+                peek().is(TokenKind::Number) || peek().is(TokenKind::LParen))) {
       // A constant expression: `n_in`, `dim / heads`.
       ExprPtr expr = parseExpr();
       if (!expr)
@@ -536,7 +560,7 @@ std::optional<OutputDecl> Parser::parseOutput() {
       return std::nullopt;
     }
     Token name = take();
-    decl.names.push_back({name.text, name.loc});
+    decl.names.push_back({name.text, name.loc, ""});
   } while (consumeIf(TokenKind::Comma));
   return decl;
 }
@@ -641,7 +665,8 @@ bool Parser::parseTrainBody(TrainBlock &block) {
       // A literal is checked here; a constant expression once the expander
       // has evaluated it.
       if (!expr)
-        if (std::optional<std::string> bad = checkCountSetting(key.text, value)) {
+        if (std::optional<std::string> bad =
+                checkCountSetting(key.text, value)) {
           diags_.error(valueLoc, *bad);
           return false;
         }

@@ -38,6 +38,9 @@ private:
   /// Skips to the next token that can start an item at the start of a line,
   /// or to the file's last '}'.
   void synchronize();
+  /// Skips to the next `let`, `block` or `model` that starts a line: the
+  /// recovery of an error in a file-level item.
+  void synchronizeFile();
 
   // Items.
   /// Where an item stands: what it may be.

@@ -88,7 +88,9 @@ void Sema::duplicateParam(const std::string &name, Location loc,
   diags_.error(loc, "parameter '" + name +
                         "' is created twice; give each instance or layer its "
                         "own name with 'as', e.g. 'as layers[i]'");
-  diags_.note(first, "'" + name + "' was first created here");
+  // In a block, the parameter's line is the same for both: show where the
+  // first instance was made.
+  diags_.note(diags_.useSite(first), "'" + name + "' was first created here");
 }
 
 bool Sema::define(const std::string &name, Location loc,
@@ -100,6 +102,8 @@ bool Sema::define(const std::string &name, Location loc,
   auto [it, inserted] = symbols_.emplace(name, Symbol{std::move(type), loc});
   if (!inserted && name.find('.') != std::string::npos) {
     duplicateParam(name, loc, it->second.loc);
+    // Its uses would mix the two instances' shapes: keep them silent.
+    it->second.type.reset();
     return false;
   }
   if (!inserted) {
@@ -171,8 +175,11 @@ void Sema::checkParam(const ParamDecl &decl) {
     diags_.error(decl.init->loc, *bad);
     ok = false;
   }
-  if (auto layer = paramNames_.find(decl.name); layer != paramNames_.end()) {
-    duplicateParam(decl.name, decl.loc, layer->second);
+  if (auto first = paramNames_.find(decl.name); first != paramNames_.end()) {
+    duplicateParam(decl.name, decl.loc, first->second);
+    // Its uses would mix the two instances' shapes: keep them silent.
+    if (auto symbol = symbols_.find(decl.name); symbol != symbols_.end())
+      symbol->second.type.reset();
     return;
   }
   if (define(decl.name, decl.loc, ok ? type : std::nullopt) && ok) {

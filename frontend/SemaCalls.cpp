@@ -185,7 +185,7 @@ size_t Sema::addLayerParam(const std::string &name, shape::TensorType type,
   if (!inserted)
     duplicateParam(name, loc, it->second);
   result_.params.push_back(
-      {name, std::move(type), InitSpec{init, {}, loc}, loc});
+      {name, std::move(type), InitSpec{init, {}, loc, {}}, loc});
   return result_.params.size() - 1;
 }
 
