@@ -50,6 +50,8 @@ enum class Severity { Error, Warning, Note };
 struct InstanceNote {
   Location loc;
   std::string message;
+  /// A block's instance (a call), not a loop's iteration.
+  bool isCall = true;
 };
 
 /// Collects and prints diagnostics. Stops printing errors past a limit, as
@@ -73,10 +75,13 @@ public:
 
   /// Registers an instance (a block call or a loop iteration) and returns
   /// the id to stamp on the locations of its expansion.
-  uint32_t addInstance(Location useSite, std::string message) {
-    instances_.push_back({useSite, std::move(message)});
+  uint32_t addInstance(Location useSite, std::string message,
+                       bool isCall = true) {
+    instances_.push_back({useSite, std::move(message), isCall});
     return static_cast<uint32_t>(instances_.size());
   }
+  /// Every instance, by id - 1.
+  const std::vector<InstanceNote> &instances() const { return instances_; }
 
   /// Where the instance holding `loc` was made (its call or loop), or `loc`
   /// itself outside any instance.

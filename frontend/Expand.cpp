@@ -725,6 +725,12 @@ void Expander::expandFor(const ForStmt &loop, Frame &f) {
                          " iterations (A..B counts A up to B - 1)");
     return;
   }
+  if (loop.var == "B") {
+    diags_.error(
+        tag(loop.varLoc, f),
+        "'B' is the batch size symbol and cannot name a loop variable");
+    return;
+  }
   if (Binding *b = lookup(loop.var, f.scope); b && b->kind != Binding::Const) {
     redefinition(loop.var, tag(loop.varLoc, f), *b);
     return;
@@ -740,9 +746,10 @@ void Expander::expandFor(const ForStmt &loop, Frame &f) {
     Frame inner = f;
     inner.scope = &scope;
     inner.inLoop = true;
-    inner.instance =
-        diags_.addInstance(at, "in iteration " + loop.var + " = " +
-                                   std::to_string(i) + " of the loop");
+    inner.instance = diags_.addInstance(at,
+                                        "in iteration " + loop.var + " = " +
+                                            std::to_string(i) + " of the loop",
+                                        /*isCall=*/false);
     expandItems(loop.body, inner);
     if (tooManyItems_)
       return;
@@ -934,6 +941,10 @@ void Expander::checkBlocks() {
     if (options_.isBuiltin && options_.isBuiltin(block.name))
       diags_.error(block.loc, "block '" + block.name +
                                   "' has the name of a builtin function");
+    for (const BlockDecl::Param &param : block.params)
+      if (param.name == "B")
+        diags_.error(param.loc, "'B' is the batch size symbol and cannot name "
+                                "a block's parameter");
     for (size_t i = 0; i < block.params.size(); ++i)
       for (size_t j = 0; j < i; ++j)
         if (block.params[i].name == block.params[j].name) {

@@ -234,8 +234,8 @@ int main(int argc, char **argv) {
       llvm::MemoryBuffer::getMemBufferCopy(source.contents(), source.name()),
       llvm::SMLoc());
   mlir::SourceMgrDiagnosticHandler diagnosticHandler(sourceMgr, &context);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      generateModule(context, model, *checked, source.name());
+  mlir::OwningOpRef<mlir::ModuleOp> module = generateModule(
+      context, model, *checked, source.name(), &diags.instances());
   if (!module)
     return fail("internal error: the generated module does not verify "
                 "(please report this with the model file)");
