@@ -969,6 +969,12 @@ Model Expander::run() {
   std::map<std::string, unsigned> counters;
   Frame f{&modelScope, "", 0, false, false, &counters, &modelNames};
   expandItems(file_.model.items, f);
+  // A model past the limit is not checked further: its items would only
+  // cost time and repeat errors.
+  if (tooManyItems_) {
+    out_.items.clear();
+    return std::move(out_);
+  }
   resolveModelNames(modelScope);
   return std::move(out_);
 }
