@@ -38,7 +38,7 @@ std::optional<std::string> checkCountSetting(const std::string &key,
 
 /// Most items a file may expand to (loops times block bodies): a guard
 /// against a loop or a call chain that would exhaust memory.
-constexpr size_t kMaxExpandedItems = 100000;
+constexpr size_t kMaxExpandedItems = 1000000;
 
 } // namespace braid::frontend
 
