@@ -73,6 +73,16 @@ private:
       line(2, block.epochs->loc) << "Epochs " << block.epochs->value << '\n';
   }
 
+  // The expander removes lets and loops; a tree dumped before it shows them.
+  void item(const LetDecl &decl) {
+    line(1, decl.loc) << "Let " << decl.name << '\n';
+    if (decl.value)
+      expr(*decl.value, 2);
+  }
+  void item(const std::unique_ptr<ForStmt> &loop) {
+    line(1, loop->loc) << "For " << loop->var << '\n';
+  }
+
   void expr(const Expr &e, unsigned indent) {
     std::ostream &os = line(indent, e.loc);
     switch (e.kind) {
@@ -93,6 +103,8 @@ private:
       break;
     case ExprKind::Call:
       os << "Call " << as<CallExpr>(e).callee;
+      if (!as<CallExpr>(e).layerName.empty())
+        os << " as " << as<CallExpr>(e).layerName;
       break;
     }
     if (e.type)

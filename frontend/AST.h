@@ -52,6 +52,9 @@ struct NameExpr : Expr {
   NameExpr(Location loc, std::string name)
       : Expr(ExprKind::Name, loc), name(std::move(name)) {}
   std::string name;
+  /// Set by the expander on a name inside a block that names nothing the
+  /// block can see: Sema reports it unknown instead of finding a model name.
+  bool outsideBlock = false;
 };
 
 /// [a, b, ...]: shapes, axes and window sizes given to calls.
@@ -84,12 +87,26 @@ struct Argument {
   ExprPtr value;
 };
 
-/// callee(args): a primitive op or layer sugar (Builtins.h).
+/// One part of an instance scope: `blocks` or `[i]` (index set).
+struct ScopePart {
+  std::string name;
+  ExprPtr index; // null for a name part
+  Location loc;
+};
+
+/// callee(args) [as SCOPE]: a primitive op, layer sugar (Builtins.h) or a
+/// block (expanded before Sema).
 struct CallExpr : Expr {
   CallExpr(Location loc, std::string callee)
       : Expr(ExprKind::Call, loc), callee(std::move(callee)) {}
   std::string callee;
   std::vector<Argument> args;
+  /// `as a.b[i]`: the instance's scope; empty when not written.
+  std::vector<ScopePart> scope;
+  Location scopeLoc;
+  /// Set by the expander on layer sugar: the full name of the layer, whose
+  /// parameters are LAYER.w and LAYER.b. Empty: Sema names it.
+  std::string layerName;
   /// Set by Sema: what the call resolved to.
   std::optional<ResolvedCall> resolved;
 };
@@ -108,6 +125,9 @@ struct Dim {
   int64_t value = 0; // meaningful when !isBatch
   bool isBatch = false;
   Location loc;
+  /// A constant expression (`dim / heads`) the expander evaluates into
+  /// value; null for a literal.
+  std::shared_ptr<const Expr> expr;
 };
 
 /// f32[B, 784].
@@ -122,6 +142,9 @@ struct InitSpec {
   std::string kind;
   std::vector<double> args;
   Location loc;
+  /// The arguments as written when one is not a literal: constant
+  /// expressions the expander evaluates into args.
+  std::vector<std::shared_ptr<const Expr>> argExprs;
 };
 
 /// input x : f32[B, 784]
@@ -145,6 +168,10 @@ struct AssignStmt {
   Location loc;
   /// Null when the expression failed to parse (an error was reported).
   ExprPtr value;
+  /// Set by the expander when `name` is a renamed value (`h'1`, `a/q`): the
+  /// name as written, which names a layer on the right side; empty for a
+  /// value the expander introduced (a block's tensor argument).
+  std::optional<std::string> target;
 };
 
 /// output logits, probs
@@ -152,6 +179,9 @@ struct OutputDecl {
   struct Name {
     std::string name;
     Location loc;
+    /// Set by the expander: the value `name` denotes at the end of the
+    /// model (its last rebinding); empty means `name` itself.
+    std::string value;
   };
   std::vector<Name> names;
   Location loc;
@@ -163,6 +193,9 @@ struct OptimizerSpec {
     std::string name; // empty when positional
     double value = 0;
     Location loc;
+    /// A constant expression the expander evaluates into value; null for a
+    /// literal.
+    std::shared_ptr<const Expr> expr;
   };
   std::string name;
   std::vector<Arg> args;
@@ -174,23 +207,71 @@ struct TrainBlock {
   struct Setting {
     int64_t value = 0;
     Location loc;
+    /// A constant expression the expander evaluates into value; null for a
+    /// literal.
+    std::shared_ptr<const Expr> expr;
   };
   Location loc;
   std::optional<std::string> loss;
   Location lossLoc;
+  /// Set by the expander: the value the loss names (its last rebinding).
+  std::string lossValue;
   std::optional<OptimizerSpec> optimizer;
   std::optional<Setting> batch;
   std::optional<Setting> epochs;
 };
 
-using Item =
-    std::variant<InputDecl, ParamDecl, AssignStmt, OutputDecl, TrainBlock>;
+/// let NAME = EXPR: a numeric constant.
+struct LetDecl {
+  std::string name;
+  Location loc;
+  /// Null when the expression failed to parse.
+  ExprPtr value;
+};
+
+struct ForStmt;
+
+/// The items of a model or a block body. The expander turns lets and for
+/// loops into the other kinds, so Sema and MLIRGen never meet them.
+using Item = std::variant<InputDecl, ParamDecl, AssignStmt, OutputDecl,
+                          TrainBlock, LetDecl, std::unique_ptr<ForStmt>>;
+
+/// for VAR in FIRST..LAST { items }: unrolled; VAR is a constant.
+struct ForStmt {
+  std::string var;
+  Location loc; // of 'for'
+  Location varLoc;
+  ExprPtr first, last;
+  std::vector<Item> body;
+};
 
 /// model NAME { items }
 struct Model {
   std::string name;
   Location loc;
   std::vector<Item> items;
+};
+
+/// block NAME(params) { items; return expr }
+struct BlockDecl {
+  struct Param {
+    std::string name;
+    Location loc;
+  };
+  std::string name;
+  Location loc;
+  std::vector<Param> params;
+  std::vector<Item> body;
+  /// Null when missing or when it failed to parse.
+  ExprPtr result;
+  Location returnLoc;
+};
+
+/// A whole file: constants and blocks, then the model.
+struct File {
+  std::vector<LetDecl> lets;
+  std::vector<BlockDecl> blocks;
+  Model model;
 };
 
 /// Prints the tree for `braidc --emit=ast`; with Sema's annotations when they

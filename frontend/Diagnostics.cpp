@@ -39,9 +39,31 @@ void DiagnosticEngine::report(Severity severity, Location loc,
   } else {
     // A note belongs to the diagnostic before it: drop it with its parent.
     suppressNotes_ = severity == Severity::Error && errors_ >= errorLimit_;
+    // Every instance of a block repeats the block's problems: the first
+    // instance's report (with its use site) stands for all.
+    if (!suppressNotes_ && loc.instance != 0 &&
+        !reported_
+             .insert(std::to_string(loc.line) + ':' +
+                     std::to_string(loc.column) + ':' + message)
+             .second)
+      suppressNotes_ = true;
     if (suppressNotes_)
       return;
   }
+  print(severity, loc, message);
+  if (severity == Severity::Note)
+    return;
+  // The chain of use sites, innermost first: "in instance 'blocks.2' of
+  // block 'gpt_block'", then where the enclosing instance was made.
+  for (uint32_t id = loc.instance; id != 0 && id <= instances_.size();) {
+    const InstanceNote &instance = instances_[id - 1];
+    print(Severity::Note, instance.loc, instance.message);
+    id = instance.loc.instance;
+  }
+}
+
+void DiagnosticEngine::print(Severity severity, Location loc,
+                             const std::string &message) {
   const char *label = severity == Severity::Error     ? "error"
                       : severity == Severity::Warning ? "warning"
                                                       : "note";

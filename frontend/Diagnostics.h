@@ -10,6 +10,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace braid::frontend {
@@ -18,6 +19,10 @@ namespace braid::frontend {
 struct Location {
   uint32_t line = 0;
   uint32_t column = 0;
+  /// The block instance or loop iteration whose expansion holds this place
+  /// (an index into DiagnosticEngine's instances, 0: none): an error there
+  /// is followed by notes at the use sites.
+  uint32_t instance = 0;
 };
 
 /// A model file's name and bytes, with the offsets of its lines.
@@ -40,6 +45,15 @@ private:
 
 enum class Severity { Error, Warning, Note };
 
+/// Where a block was instantiated or a loop body unrolled: an error inside
+/// it gets the note "MESSAGE" at `loc`, and then its parent's.
+struct InstanceNote {
+  Location loc;
+  std::string message;
+  /// A block's instance (a call), not a loop's iteration.
+  bool isCall = true;
+};
+
 /// Collects and prints diagnostics. Stops printing errors past a limit, as
 /// clang does, so a badly broken file does not flood the terminal.
 class DiagnosticEngine {
@@ -59,6 +73,24 @@ public:
   }
   void report(Severity severity, Location loc, const std::string &message);
 
+  /// Registers an instance (a block call or a loop iteration) and returns
+  /// the id to stamp on the locations of its expansion.
+  uint32_t addInstance(Location useSite, std::string message,
+                       bool isCall = true) {
+    instances_.push_back({useSite, std::move(message), isCall});
+    return static_cast<uint32_t>(instances_.size());
+  }
+  /// Every instance, by id - 1.
+  const std::vector<InstanceNote> &instances() const { return instances_; }
+
+  /// Where the instance holding `loc` was made (its call or loop), or `loc`
+  /// itself outside any instance.
+  Location useSite(Location loc) const {
+    return loc.instance && loc.instance <= instances_.size()
+               ? instances_[loc.instance - 1].loc
+               : loc;
+  }
+
   unsigned errorCount() const { return errors_; }
   bool hasErrors() const { return errors_ > 0; }
   /// True once the error limit was reached: callers stop early.
@@ -66,6 +98,13 @@ public:
 
 private:
   void printSourceLine(Location loc);
+  void print(Severity severity, Location loc, const std::string &message);
+
+  /// instances_[id - 1] for a Location's instance id.
+  std::vector<InstanceNote> instances_;
+  /// Errors and warnings already printed (line, column, message): the same
+  /// problem in every instance of a block is reported once.
+  std::unordered_set<std::string> reported_;
 
   const SourceFile &file_;
   std::ostream &out_;

@@ -27,6 +27,20 @@ const char *describe(TokenKind kind) {
     return "'minimize'";
   case TokenKind::KwWith:
     return "'with'";
+  case TokenKind::KwLet:
+    return "'let'";
+  case TokenKind::KwBlock:
+    return "'block'";
+  case TokenKind::KwReturn:
+    return "'return'";
+  case TokenKind::KwFor:
+    return "'for'";
+  case TokenKind::KwAs:
+    return "'as'";
+  case TokenKind::Dot:
+    return "'.'";
+  case TokenKind::DotDot:
+    return "'..'";
   case TokenKind::LBrace:
     return "'{'";
   case TokenKind::RBrace:
@@ -84,6 +98,16 @@ TokenKind keywordOrIdentifier(std::string_view text) {
     return TokenKind::KwMinimize;
   if (text == "with")
     return TokenKind::KwWith;
+  if (text == "let")
+    return TokenKind::KwLet;
+  if (text == "block")
+    return TokenKind::KwBlock;
+  if (text == "return")
+    return TokenKind::KwReturn;
+  if (text == "for")
+    return TokenKind::KwFor;
+  if (text == "as")
+    return TokenKind::KwAs;
   return TokenKind::Identifier;
 }
 
@@ -247,6 +271,12 @@ Token Lexer::next() {
     return make(TokenKind::Star, begin, begin + 1);
   case '/':
     return make(TokenKind::Slash, begin, begin + 1);
+  case '.':
+    // `0..layers`: the number stops before "..", which is one token; a
+    // single '.' separates the parts of a scope (`as blocks.attn`).
+    if (begin + 1 < text_.size() && text_[begin + 1] == '.')
+      return make(TokenKind::DotDot, begin, begin + 2);
+    return make(TokenKind::Dot, begin, begin + 1);
   default:
     break;
   }

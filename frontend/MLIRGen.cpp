@@ -19,15 +19,25 @@ namespace {
 class Generator {
 public:
   Generator(MLIRContext &context, const CheckedModel &checked,
-            llvm::StringRef fileName)
+            llvm::StringRef fileName,
+            const std::vector<InstanceNote> *instances)
       : context_(context), builder_(&context), checked_(checked),
-        fileName_(StringAttr::get(&context, fileName)) {}
+        fileName_(StringAttr::get(&context, fileName)), instances_(instances) {}
 
   OwningOpRef<ModuleOp> run(const Model &model);
 
 private:
   mlir::Location loc(frontend::Location l) {
-    return FileLineColLoc::get(fileName_, l.line, l.column);
+    mlir::Location at = FileLineColLoc::get(fileName_, l.line, l.column);
+    // In a block instance: called from the use site (loop iterations add
+    // nothing a reader needs; they are skipped).
+    for (uint32_t id = l.instance; instances_ && id && id <= instances_->size();
+         id = (*instances_)[id - 1].loc.instance) {
+      const InstanceNote &instance = (*instances_)[id - 1];
+      if (instance.isCall)
+        return CallSiteLoc::get(at, loc(instance.loc));
+    }
+    return at;
   }
   void setInterfaceAttrs(ModuleOp module);
   func::FuncOp createForward(const Model &model);
@@ -42,6 +52,7 @@ private:
   OpBuilder builder_;
   const CheckedModel &checked_;
   StringAttr fileName_;
+  const std::vector<InstanceNote> *instances_;
   std::map<std::string, Value> values_;
   /// Block arguments of the parameters, by index in checked_.params.
   std::vector<Value> params_;
@@ -75,15 +86,17 @@ func::FuncOp Generator::createForward(const Model &model) {
   for (const ParamInfo &param : checked_.params)
     argTypes.push_back(toMlirType(&context_, param.type));
   // Results: the outputs in order, then the loss unless it is an output too.
+  // They are looked up by the value each names (its last rebinding).
   std::vector<std::string> results;
   for (const OutputDecl::Name &output : checked_.outputs)
-    results.push_back(output.name);
+    results.push_back(output.value.empty() ? output.name : output.value);
   int lossIndex = -1;
   if (checked_.train) {
-    auto it = std::find(results.begin(), results.end(), checked_.train->loss);
+    auto it =
+        std::find(results.begin(), results.end(), checked_.train->lossValue);
     lossIndex = it - results.begin();
     if (it == results.end())
-      results.push_back(checked_.train->loss);
+      results.push_back(checked_.train->lossValue);
   }
   // Result types are filled in once the body exists.
   auto func = func::FuncOp::create(builder_, loc(model.loc), "forward",
@@ -303,11 +316,12 @@ OwningOpRef<ModuleOp> Generator::run(const Model &model) {
 
 } // namespace
 
-OwningOpRef<ModuleOp> generateModule(MLIRContext &context, const Model &model,
-                                     const CheckedModel &checked,
-                                     llvm::StringRef fileName) {
+OwningOpRef<ModuleOp>
+generateModule(MLIRContext &context, const Model &model,
+               const CheckedModel &checked, llvm::StringRef fileName,
+               const std::vector<InstanceNote> *instances) {
   context.loadDialect<BraidDialect, func::FuncDialect>();
-  return Generator(context, checked, fileName).run(model);
+  return Generator(context, checked, fileName, instances).run(model);
 }
 
 } // namespace braid::frontend

@@ -1,5 +1,6 @@
 // Recursive-descent parser of the model language.
 #include "frontend/Parser.h"
+#include "frontend/Expand.h"
 
 #include <cerrno>
 #include <cmath>
@@ -26,10 +27,21 @@ bool startsItem(const Token &t) {
   case TokenKind::KwTrain:
   case TokenKind::Identifier:
   case TokenKind::RBrace:
+  case TokenKind::KwLet:
+  case TokenKind::KwFor:
+  case TokenKind::KwReturn:
+  case TokenKind::KwBlock:
+  case TokenKind::KwModel:
     return true;
   default:
     return false;
   }
+}
+
+bool isOperator(const Token &t) {
+  return t.is(TokenKind::Plus) || t.is(TokenKind::Minus) ||
+         t.is(TokenKind::Star) || t.is(TokenKind::Slash) ||
+         t.is(TokenKind::LParen);
 }
 
 } // namespace
@@ -83,82 +95,317 @@ void Parser::synchronize() {
     take();
 }
 
+void Parser::synchronizeFile() {
+  while (!peek().is(TokenKind::EndOfFile) &&
+         !(peek().atLineStart &&
+           (peek().is(TokenKind::KwLet) || peek().is(TokenKind::KwBlock) ||
+            peek().is(TokenKind::KwModel))))
+    take();
+}
+
 Model Parser::parseModel() {
-  Model model;
+  File file = parseFile();
+  return expandFile(file, ExpandOptions(), diags_);
+}
+
+File Parser::parseFile() {
+  File file;
   if (peek().is(TokenKind::EndOfFile)) {
     diags_.error(peek().loc, "empty model file: expected 'model NAME { ... }'");
-    return model;
+    return file;
   }
-  model.loc = peek().loc;
-  if (!expect(TokenKind::KwModel, "'model' at the start of the file"))
-    return model;
+  // Constants and blocks come before the model.
+  bool header = false;
+  while ((peek().is(TokenKind::KwLet) || peek().is(TokenKind::KwBlock)) &&
+         !diags_.tooManyErrors()) {
+    header = true;
+    if (peek().is(TokenKind::KwLet)) {
+      if (auto let = parseLet())
+        file.lets.push_back(std::move(*let));
+      else
+        synchronizeFile();
+    } else if (auto block = parseBlock()) {
+      file.blocks.push_back(std::move(*block));
+    }
+  }
+  if (diags_.tooManyErrors())
+    return file;
+  file.model.loc = peek().loc;
+  if (!expect(TokenKind::KwModel, header ? "'let', 'block' or 'model'"
+                                         : "'model' at the start of the file"))
+    return file;
+  parseModelInto(file.model);
+  return file;
+}
+
+void Parser::parseModelInto(Model &model) {
   if (peek().is(TokenKind::Identifier))
     model.name = take().text;
   else
     errorAtCurrent("expected the model's name after 'model'");
   if (!expect(TokenKind::LBrace, "'{' to open the model's body"))
-    return model;
+    return;
 
-  while (!peek().is(TokenKind::RBrace) && !peek().is(TokenKind::EndOfFile) &&
-         !diags_.tooManyErrors())
-    parseItem(model);
+  parseItems(model.items, Context::Model);
 
   if (diags_.tooManyErrors())
-    return model;
+    return;
   if (!consumeIf(TokenKind::RBrace)) {
     diags_.error(peek().loc, "expected '}' to close model '" + model.name +
                                  "' opened at line " +
                                  std::to_string(model.loc.line));
-    return model;
+    return;
   }
   if (!peek().is(TokenKind::EndOfFile))
     errorAtCurrent("expected end of file after the model's closing '}'");
-  return model;
 }
 
-void Parser::parseItem(Model &model) {
+void Parser::parseItems(std::vector<Item> &items, Context context) {
+  while (!peek().is(TokenKind::RBrace) && !peek().is(TokenKind::EndOfFile) &&
+         !(context == Context::Block && peek().is(TokenKind::KwReturn)) &&
+         !diags_.tooManyErrors()) {
+    // A loop or block body missing its '}' ends at the next top-level item.
+    if (context != Context::Model && peek().atLineStart &&
+        (peek().is(TokenKind::KwBlock) || peek().is(TokenKind::KwModel)))
+      return;
+    parseItem(items, context);
+  }
+}
+
+std::optional<LetDecl> Parser::parseLet() {
+  take(); // 'let'
+  if (!peek().is(TokenKind::Identifier)) {
+    errorAtCurrent("expected the constant's name after 'let'");
+    return std::nullopt;
+  }
+  Token name = take();
+  LetDecl decl{name.text, name.loc, nullptr};
+  if (!expect(TokenKind::Equal, "'=' and a value after 'let " + name.text +
+                                    "', as in 'let dim = 128'"))
+    return std::nullopt;
+  decl.value = parseExpr();
+  if (!decl.value)
+    return std::nullopt;
+  return decl;
+}
+
+std::unique_ptr<ForStmt> Parser::parseFor(Context context) {
+  auto loop = std::make_unique<ForStmt>();
+  loop->loc = take().loc; // 'for'
+  // After an error in the header, skip the loop's body: up to its '{' on
+  // the same line, then to the matching '}'.
+  auto fail = [&]() -> std::unique_ptr<ForStmt> {
+    while (!peek().is(TokenKind::EndOfFile) && !peek().is(TokenKind::LBrace) &&
+           !(peek().atLineStart && startsItem(peek())))
+      take();
+    if (!peek().is(TokenKind::LBrace))
+      return nullptr;
+    unsigned depth = 0;
+    while (!peek().is(TokenKind::EndOfFile)) {
+      Token t = take();
+      if (t.is(TokenKind::LBrace))
+        ++depth;
+      else if (t.is(TokenKind::RBrace) && --depth == 0)
+        break;
+    }
+    return nullptr;
+  };
+  if (!peek().is(TokenKind::Identifier)) {
+    errorAtCurrent("expected the loop variable after 'for'");
+    return fail();
+  }
+  Token var = take();
+  loop->var = var.text;
+  loop->varLoc = var.loc;
+  if (!peek().is(TokenKind::Identifier) || peek().text != "in") {
+    errorAtCurrent("expected 'in' after 'for " + var.text + "'");
+    return fail();
+  }
+  take();
+  loop->first = parseExpr();
+  if (!loop->first)
+    return fail();
+  if (!expect(TokenKind::DotDot, "'..' in the loop's range, as in 'for i in "
+                                 "0..layers'"))
+    return fail();
+  loop->last = parseExpr();
+  if (!loop->last)
+    return fail();
+  if (!expect(TokenKind::LBrace, "'{' to open the loop's body"))
+    return fail();
+  Context inner = context == Context::Block ? Context::Block : Context::Loop;
+  parseItems(loop->body, inner);
+  while (peek().is(TokenKind::KwReturn) && !diags_.tooManyErrors()) {
+    // Reported, and skipped with its expression: the loop goes on.
+    errorAtCurrent("expected '}' to close the loop: 'return' ends a block's "
+                   "body, outside any loop");
+    take();
+    if (!parseExpr())
+      synchronize();
+    parseItems(loop->body, inner);
+  }
+  if (!expect(TokenKind::RBrace, "'}' to close the loop opened at line " +
+                                     std::to_string(loop->loc.line))) {
+    synchronize();
+    return nullptr;
+  }
+  return loop;
+}
+
+std::optional<BlockDecl> Parser::parseBlock() {
+  BlockDecl block;
+  Token keyword = take(); // 'block'
+  block.loc = keyword.loc;
+  auto fail = [&]() -> std::optional<BlockDecl> {
+    synchronizeFile();
+    return std::nullopt;
+  };
+  if (!peek().is(TokenKind::Identifier)) {
+    errorAtCurrent("expected the block's name after 'block'");
+    return fail();
+  }
+  Token name = take();
+  block.name = name.text;
+  block.loc = name.loc;
+  if (!expect(TokenKind::LParen, "'(' and the block's parameters, as in "
+                                 "'block linear(x, n_out) { ... }'"))
+    return fail();
+  if (!consumeIf(TokenKind::RParen)) {
+    do {
+      if (!peek().is(TokenKind::Identifier)) {
+        errorAtCurrent("expected a parameter name");
+        return fail();
+      }
+      Token param = take();
+      block.params.push_back({param.text, param.loc});
+    } while (consumeIf(TokenKind::Comma));
+    if (!expect(TokenKind::RParen,
+                "',' or ')' after a parameter of block '" + block.name + "'"))
+      return fail();
+  }
+  if (!expect(TokenKind::LBrace,
+              "'{' to open the body of block '" + block.name + "'"))
+    return fail();
+  parseItems(block.body, Context::Block);
+  if (diags_.tooManyErrors())
+    return std::nullopt;
+  if (peek().is(TokenKind::KwReturn)) {
+    block.returnLoc = take().loc;
+    block.result = parseExpr();
+    if (!block.result)
+      return fail();
+    consumeIf(TokenKind::Semicolon);
+    if (!peek().is(TokenKind::RBrace)) {
+      errorAtCurrent("expected '}' after the return of block '" + block.name +
+                     "': 'return' is its last item");
+      return fail();
+    }
+  } else if (peek().is(TokenKind::RBrace)) {
+    diags_.error(peek().loc, "block '" + block.name +
+                                 "' needs 'return EXPR' as its last item");
+  }
+  if (!expect(TokenKind::RBrace, "'}' to close block '" + block.name + "'"))
+    return fail();
+  return block;
+}
+
+bool Parser::literalAhead() {
+  size_t at = peek().is(TokenKind::Minus) ? 1 : 0;
+  return peek(at).is(TokenKind::Number) && !isOperator(peek(at + 1));
+}
+
+bool Parser::parseConstant(double &value, std::shared_ptr<const Expr> &expr) {
+  if (literalAhead()) {
+    std::optional<double> literal = parseSignedNumber();
+    if (!literal)
+      return false;
+    value = *literal;
+    return true;
+  }
+  if (!peek().is(TokenKind::Identifier) && !peek().is(TokenKind::LParen) &&
+      !peek().is(TokenKind::Minus) && !peek().is(TokenKind::Number)) {
+    errorAtCurrent("expected a number");
+    return false;
+  }
+  ExprPtr parsed = parseExpr();
+  if (!parsed)
+    return false;
+  expr = std::move(parsed);
+  return true;
+}
+
+void Parser::parseItem(std::vector<Item> &items, Context context) {
   const Token &t = peek();
   bool ok = true;
+  const char *where = context == Context::Block ? "a block" : "a loop";
+  if (context != Context::Model &&
+      (t.is(TokenKind::KwInput) || t.is(TokenKind::KwOutput) ||
+       t.is(TokenKind::KwTrain) ||
+       (context == Context::Loop && t.is(TokenKind::KwParam)))) {
+    diags_.error(t.loc,
+                 std::string(describe(t.kind)) + " is not allowed in " + where +
+                     (t.is(TokenKind::KwParam)
+                          ? "; declare the parameter in a block and call it "
+                            "in the loop with 'as NAME[i]'"
+                          : "; it belongs to the model"));
+    take();
+    synchronize();
+    return;
+  }
   switch (t.kind) {
+  case TokenKind::KwLet:
+    if (auto item = parseLet())
+      items.push_back(std::move(*item));
+    else
+      ok = false;
+    break;
+  case TokenKind::KwFor:
+    // parseFor resynchronises by itself, past the loop's body.
+    if (auto item = parseFor(context))
+      items.push_back(std::move(item));
+    return;
   case TokenKind::Semicolon:
     take();
     return;
   case TokenKind::KwInput:
     if (auto item = parseInput())
-      model.items.push_back(std::move(*item));
+      items.push_back(std::move(*item));
     else
       ok = false;
     break;
   case TokenKind::KwParam:
     if (auto item = parseParam())
-      model.items.push_back(std::move(*item));
+      items.push_back(std::move(*item));
     else
       ok = false;
     break;
   case TokenKind::KwOutput:
     if (auto item = parseOutput())
-      model.items.push_back(std::move(*item));
+      items.push_back(std::move(*item));
     else
       ok = false;
     break;
   case TokenKind::KwTrain:
     // parseTrain resynchronises by itself, at the block's own '}'.
     if (auto item = parseTrain())
-      model.items.push_back(std::move(*item));
+      items.push_back(std::move(*item));
     return;
   case TokenKind::Identifier:
     if (auto item = parseAssign()) {
       // An assignment whose expression failed still defines its name, so
       // that its uses report nothing more.
       ok = item->value != nullptr;
-      model.items.push_back(std::move(*item));
+      items.push_back(std::move(*item));
     } else {
       ok = false;
     }
     break;
   default:
-    errorAtCurrent("expected 'input', 'param', 'output', 'train' or an "
-                   "assignment 'name = ...'");
+    errorAtCurrent(context == Context::Model
+                       ? "expected 'input', 'param', 'output', 'train' or an "
+                         "assignment 'name = ...'"
+                       : "expected 'let', 'param', 'for', an assignment "
+                         "'name = ...' or '}'");
     ok = false;
     break;
   }
@@ -230,9 +477,19 @@ std::optional<TypeSpec> Parser::parseType() {
   do {
     Dim dim;
     dim.loc = peek().loc;
-    if (peek().is(TokenKind::Identifier) && peek().text == "B") {
+    bool endsDim =
+        peek(1).is(TokenKind::Comma) || peek(1).is(TokenKind::RBracket);
+    if (peek().is(TokenKind::Identifier) && peek().text == "B" && endsDim) {
       take();
       dim.isBatch = true;
+    } else if (!(peek().is(TokenKind::Number) && endsDim) &&
+               (peek().is(TokenKind::Identifier) ||
+                peek().is(TokenKind::Number) || peek().is(TokenKind::LParen))) {
+      // A constant expression: `n_in`, `dim / heads`.
+      ExprPtr expr = parseExpr();
+      if (!expr)
+        return std::nullopt;
+      dim.expr = std::move(expr);
     } else if (peek().is(TokenKind::Number)) {
       Token number = take();
       errno = 0;
@@ -276,12 +533,18 @@ std::optional<InitSpec> Parser::parseInit() {
   }
   init.kind = take().text;
   if (consumeIf(TokenKind::LParen) && !consumeIf(TokenKind::RParen)) {
+    std::vector<std::shared_ptr<const Expr>> exprs;
     do {
-      auto value = parseSignedNumber();
-      if (!value)
+      double value = 0;
+      std::shared_ptr<const Expr> expr;
+      if (!parseConstant(value, expr))
         return std::nullopt;
-      init.args.push_back(*value);
+      init.args.push_back(value);
+      exprs.push_back(std::move(expr));
     } while (consumeIf(TokenKind::Comma));
+    for (const auto &expr : exprs)
+      if (expr)
+        init.argExprs = exprs;
     if (!expect(TokenKind::RParen, "',' or ')' after an initializer argument"))
       return std::nullopt;
   }
@@ -297,7 +560,7 @@ std::optional<OutputDecl> Parser::parseOutput() {
       return std::nullopt;
     }
     Token name = take();
-    decl.names.push_back({name.text, name.loc});
+    decl.names.push_back({name.text, name.loc, ""});
   } while (consumeIf(TokenKind::Comma));
   return decl;
 }
@@ -319,10 +582,8 @@ std::optional<OptimizerSpec> Parser::parseOptimizer() {
       arg.name = take().text;
       take();
     }
-    auto value = parseSignedNumber();
-    if (!value)
+    if (!parseConstant(arg.value, arg.expr))
       return std::nullopt;
-    arg.value = *value;
     spec.args.push_back(arg);
   } while (consumeIf(TokenKind::Comma));
   if (!expect(TokenKind::RParen, "',' or ')' in the optimizer's arguments"))
@@ -397,16 +658,18 @@ bool Parser::parseTrainBody(TrainBlock &block) {
       if (!expect(TokenKind::Equal, "'=' after '" + key.text + "'"))
         return false;
       Location valueLoc = peek().loc;
-      auto value = parseSignedNumber();
-      if (!value)
+      double value = 0;
+      std::shared_ptr<const Expr> expr;
+      if (!parseConstant(value, expr))
         return false;
-      // Exact integers only: 64, not 64.5 or 1e30. The range is checked
-      // first: converting a double past int64's range is undefined.
-      if (*value < 1 || *value > 1e9 || *value != std::floor(*value)) {
-        diags_.error(valueLoc,
-                     "'" + key.text + "' must be an integer from 1 to 10^9");
-        return false;
-      }
+      // A literal is checked here; a constant expression once the expander
+      // has evaluated it.
+      if (!expr)
+        if (std::optional<std::string> bad =
+                checkCountSetting(key.text, value)) {
+          diags_.error(valueLoc, *bad);
+          return false;
+        }
       std::optional<TrainBlock::Setting> &setting =
           key.text == "batch" ? block.batch : block.epochs;
       if (setting) {
@@ -414,7 +677,8 @@ bool Parser::parseTrainBody(TrainBlock &block) {
                      "'" + key.text + "' is set twice in the train block");
         diags_.note(setting->loc, "first set here");
       }
-      setting = TrainBlock::Setting{static_cast<int64_t>(*value), key.loc};
+      setting = TrainBlock::Setting{expr ? 0 : static_cast<int64_t>(value),
+                                    key.loc, std::move(expr)};
     } else {
       errorAtCurrent("expected 'minimize', 'batch', 'epochs' or '}' in the "
                      "train block");
@@ -552,7 +816,39 @@ ExprPtr Parser::parseCall(Token callee) {
       return nullptr;
   }
   call->height = height;
+  if (peek().is(TokenKind::KwAs) && !parseScope(*call))
+    return nullptr;
   return checkHeight(std::move(call));
+}
+
+bool Parser::parseScope(CallExpr &call) {
+  call.scopeLoc = take().loc; // 'as'
+  if (!peek().is(TokenKind::Identifier)) {
+    errorAtCurrent("expected the instance's name after 'as', as in 'as "
+                   "blocks[i]'");
+    return false;
+  }
+  Token first = take();
+  call.scope.push_back({first.text, nullptr, first.loc});
+  while (peek().is(TokenKind::Dot) || peek().is(TokenKind::LBracket)) {
+    Token open = take();
+    if (open.is(TokenKind::Dot)) {
+      if (!peek().is(TokenKind::Identifier)) {
+        errorAtCurrent("expected a name after '.' in the instance's name");
+        return false;
+      }
+      Token part = take();
+      call.scope.push_back({part.text, nullptr, part.loc});
+      continue;
+    }
+    ExprPtr index = parseExpr();
+    if (!index)
+      return false;
+    if (!expect(TokenKind::RBracket, "']' after the index"))
+      return false;
+    call.scope.push_back({"", std::move(index), open.loc});
+  }
+  return true;
 }
 
 ExprPtr Parser::parseList() {

@@ -18,9 +18,13 @@ public:
   Parser(Lexer &lexer, DiagnosticEngine &diags)
       : lexer_(lexer), diags_(diags) {}
 
-  /// Parses a whole file. Returns the model even when errors were reported
-  /// (with the items that parsed), so that semantic checks can still report
-  /// theirs; callers check diags.hasErrors().
+  /// Parses a whole file: its constants, blocks and model. Returns what
+  /// parsed even when errors were reported, so that later checks can still
+  /// report theirs; callers check diags.hasErrors().
+  File parseFile();
+
+  /// Parses a whole file and expands it (Expand.h) with no -D overrides:
+  /// the model Sema checks.
   Model parseModel();
 
 private:
@@ -34,9 +38,26 @@ private:
   /// Skips to the next token that can start an item at the start of a line,
   /// or to the file's last '}'.
   void synchronize();
+  /// Skips to the next `let`, `block` or `model` that starts a line: the
+  /// recovery of an error in a file-level item.
+  void synchronizeFile();
 
   // Items.
-  void parseItem(Model &model);
+  /// Where an item stands: what it may be.
+  enum class Context { Model, Block, Loop };
+  void parseItem(std::vector<Item> &items, Context context);
+  /// Items up to (not including) the '}' that closes them; in a block, up to
+  /// its `return`.
+  void parseItems(std::vector<Item> &items, Context context);
+  std::optional<LetDecl> parseLet();
+  std::unique_ptr<ForStmt> parseFor(Context context);
+  std::optional<BlockDecl> parseBlock();
+  void parseModelInto(Model &model);
+  /// A number literal (optionally negated) where a constant goes, or a
+  /// constant expression for the expander to evaluate.
+  bool parseConstant(double &value, std::shared_ptr<const Expr> &expr);
+  /// Whether the tokens ahead are `[-] NUMBER` not followed by an operator.
+  bool literalAhead();
   std::optional<InputDecl> parseInput();
   std::optional<ParamDecl> parseParam();
   std::optional<OutputDecl> parseOutput();
@@ -60,6 +81,8 @@ private:
   ExprPtr parseUnary();
   ExprPtr parsePrimary();
   ExprPtr parseCall(Token callee);
+  /// `as IDENT { "." IDENT | "[" expr "]" }` after a call.
+  bool parseScope(CallExpr &call);
   ExprPtr parseList();
   /// Reports and fails when `node` is taller than kMaxExpressionDepth.
   ExprPtr checkHeight(ExprPtr node);

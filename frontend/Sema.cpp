@@ -3,6 +3,7 @@
 #include "frontend/SemaInternal.h"
 #include "shape/ModelRules.h"
 
+#include <cmath>
 #include <limits>
 #include <set>
 
@@ -82,6 +83,16 @@ std::optional<int64_t> Sema::batchAt(Location loc) {
   return std::nullopt;
 }
 
+void Sema::duplicateParam(const std::string &name, Location loc,
+                          Location first) {
+  diags_.error(loc, "parameter '" + name +
+                        "' is created twice; give each instance or layer its "
+                        "own name with 'as', e.g. 'as layers[i]'");
+  // In a block, the parameter's line is the same for both: show where the
+  // first instance was made.
+  diags_.note(diags_.useSite(first), "'" + name + "' was first created here");
+}
+
 bool Sema::define(const std::string &name, Location loc,
                   std::optional<shape::TensorType> type) {
   if (name == "B") {
@@ -89,6 +100,12 @@ bool Sema::define(const std::string &name, Location loc,
     return false;
   }
   auto [it, inserted] = symbols_.emplace(name, Symbol{std::move(type), loc});
+  if (!inserted && name.find('.') != std::string::npos) {
+    duplicateParam(name, loc, it->second.loc);
+    // Its uses would mix the two instances' shapes: keep them silent.
+    it->second.type.reset();
+    return false;
+  }
   if (!inserted) {
     diags_.error(loc, "redefinition of '" + name + "'");
     diags_.note(it->second.loc, "'" + name + "' was first defined here");
@@ -158,8 +175,17 @@ void Sema::checkParam(const ParamDecl &decl) {
     diags_.error(decl.init->loc, *bad);
     ok = false;
   }
-  if (define(decl.name, decl.loc, ok ? type : std::nullopt) && ok)
+  if (auto first = paramNames_.find(decl.name); first != paramNames_.end()) {
+    duplicateParam(decl.name, decl.loc, first->second);
+    // Its uses would mix the two instances' shapes: keep them silent.
+    if (auto symbol = symbols_.find(decl.name); symbol != symbols_.end())
+      symbol->second.type.reset();
+    return;
+  }
+  if (define(decl.name, decl.loc, ok ? type : std::nullopt) && ok) {
+    paramNames_.emplace(decl.name, decl.loc);
     result_.params.push_back({decl.name, *type, *decl.init, decl.loc});
+  }
 }
 
 void Sema::checkAssign(AssignStmt &stmt) {
@@ -167,13 +193,13 @@ void Sema::checkAssign(AssignStmt &stmt) {
   // a type, so that its uses stay silent.
   std::optional<shape::TensorType> type;
   if (stmt.value)
-    type = checkExpr(*stmt.value, stmt.name);
+    type = checkExpr(*stmt.value, stmt.target.value_or(stmt.name));
   define(stmt.name, stmt.loc, type);
 }
 
 void Sema::checkOutputs(const OutputDecl &decl) {
   for (const OutputDecl::Name &output : decl.names) {
-    auto it = symbols_.find(output.name);
+    auto it = symbols_.find(output.value.empty() ? output.name : output.value);
     if (it == symbols_.end()) {
       diags_.error(output.loc,
                    "output '" + output.name + "' is not defined in the model");
@@ -200,10 +226,11 @@ void Sema::checkTrain(const TrainBlock &block) {
   }
   TrainInfo train;
   train.loss = *block.loss;
+  train.lossValue = block.lossValue.empty() ? train.loss : block.lossValue;
   train.batch = result_.batch;
   train.epochs = block.epochs ? block.epochs->value : 1;
 
-  auto it = symbols_.find(train.loss);
+  auto it = symbols_.find(train.lossValue);
   if (it == symbols_.end()) {
     diags_.error(block.lossLoc,
                  "loss '" + train.loss + "' is not defined in the model");
@@ -272,9 +299,16 @@ std::optional<shape::TensorType> Sema::checkName(NameExpr &expr) {
     diags_.error(expr.loc, "'B' is the batch size symbol, not a tensor");
     return std::nullopt;
   }
-  auto it = symbols_.find(expr.name);
+  // A name in a block that the block cannot see: not a model name.
+  auto it = expr.outsideBlock ? symbols_.end() : symbols_.find(expr.name);
   if (it != symbols_.end())
     return it->second.type;
+  if (expr.outsideBlock) {
+    diags_.error(expr.loc, "unknown name '" + expr.name +
+                               "' in a block; a block sees its parameters, "
+                               "its own names and the file's constants");
+    return std::nullopt;
+  }
   auto later = laterDefinitions_.find(expr.name);
   if (later != laterDefinitions_.end()) {
     diags_.error(expr.loc, "'" + expr.name + "' is used before its definition");
@@ -283,7 +317,9 @@ std::optional<shape::TensorType> Sema::checkName(NameExpr &expr) {
   }
   std::vector<std::string> known;
   for (const auto &[name, symbol] : symbols_)
-    known.push_back(name);
+    // Names the expander made (`h'1`, `a/x`, `a.w`) cannot be written.
+    if (name.find_first_of("'/.") == std::string::npos)
+      known.push_back(name);
   std::string suggestion = closestMatch(expr.name, known);
   diags_.error(expr.loc, "unknown name '" + expr.name + "'" +
                              (suggestion.empty()
@@ -301,7 +337,7 @@ std::optional<shape::TensorType> Sema::checkExpr(Expr &expr,
     // must fit f32: MLIRGen converts it, and a double past f32's range does
     // not convert.
     const auto &number = as<NumberExpr>(expr);
-    if (!(number.value <= std::numeric_limits<float>::max())) {
+    if (!(std::fabs(number.value) <= std::numeric_limits<float>::max())) {
       diags_.error(expr.loc, "number '" + number.spelling +
                                  "' is out of the range of f32");
       break;

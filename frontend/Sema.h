@@ -28,6 +28,8 @@ struct ParamInfo {
 
 struct TrainInfo {
   std::string loss;
+  /// The value the loss names (its last rebinding: Expand.h).
+  std::string lossValue;
   std::string optimizer;
   /// Every hyper-parameter of the optimizer, defaults filled in, in the
   /// optimizer's positional order.
@@ -51,6 +53,10 @@ struct SemaOptions {
   /// --batch: binds B, overriding the train block's batch.
   std::optional<int64_t> batch;
 };
+
+/// Whether `call` is the layer form of conv2d, conv2d(x, 6, kernel = 5): an
+/// argument only the layer takes, or a (negated) number second, decides.
+bool isConvLayer(const CallExpr &call);
 
 /// Checks `model`, whose calls name functions of `builtins`. Returns its
 /// interface, or nullopt when any error was reported (every error it finds is

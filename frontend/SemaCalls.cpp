@@ -13,8 +13,10 @@ constexpr int64_t kMaxLiteral = int64_t(1) << 40;
 
 const char *activationNames = "relu, sigmoid, tanh, gelu, softmax or none";
 
-/// Whether `call` is the layer form of conv2d: conv2d(x, 6, kernel = 5). An
-/// argument only the layer takes, or a (negated) number second, decides.
+std::string argNames(const Builtin &builtin);
+
+} // namespace
+
 bool isConvLayer(const CallExpr &call) {
   for (const Argument &arg : call.args)
     if (arg.name == "filters" || arg.name == "kernel" ||
@@ -27,6 +29,8 @@ bool isConvLayer(const CallExpr &call) {
     second = as<UnaryExpr>(*second).operand.get();
   return second->kind == ExprKind::Number;
 }
+
+namespace {
 
 std::string argNames(const Builtin &builtin) {
   std::string names;
@@ -177,8 +181,11 @@ std::string Sema::layerName(const std::string &target, const char *kind) {
 
 size_t Sema::addLayerParam(const std::string &name, shape::TensorType type,
                            const char *init, Location loc) {
+  auto [it, inserted] = paramNames_.emplace(name, loc);
+  if (!inserted)
+    duplicateParam(name, loc, it->second);
   result_.params.push_back(
-      {name, std::move(type), InitSpec{init, {}, loc}, loc});
+      {name, std::move(type), InitSpec{init, {}, loc, {}}, loc});
   return result_.params.size() - 1;
 }
 
@@ -398,7 +405,8 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     if (resolved.units < 1 || resolved.units > (1 << 24))
       return fail("units must be from 1 to 2^24, got " +
                   std::to_string(resolved.units));
-    std::string name = layerName(target, "dense");
+    std::string name =
+        call.layerName.empty() ? layerName(target, "dense") : call.layerName;
     shape::TensorType w{shape::ElementType::F32, {x.dims[1], resolved.units}};
     if (auto bad = shape::checkValid(w))
       return fail(*bad);
@@ -427,7 +435,8 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
                                resolved.dilations));
     if (!type)
       return std::nullopt;
-    std::string name = layerName(target, "conv");
+    std::string name =
+        call.layerName.empty() ? layerName(target, "conv") : call.layerName;
     resolved.params.push_back(
         addLayerParam(name + ".w", w, "glorot_uniform", call.loc));
     resolved.params.push_back(addLayerParam(name + ".b", b, "zeros", call.loc));

@@ -57,6 +57,9 @@ private:
   size_t addLayerParam(const std::string &name, shape::TensorType type,
                        const char *init, Location loc);
   std::string layerName(const std::string &target, const char *kind);
+  /// Reports a parameter name created twice (two instances or layers with
+  /// one name).
+  void duplicateParam(const std::string &name, Location loc, Location first);
 
   const BuiltinTable &builtins_;
   const SemaOptions &options_;
@@ -69,6 +72,8 @@ private:
   /// Where B was bound (the train block's batch), for messages.
   bool batchReported_ = false;
   std::map<std::string, unsigned> layerCounts_;
+  /// Every parameter's name, declared or created by a layer.
+  std::map<std::string, Location> paramNames_;
 };
 
 } // namespace braid::frontend

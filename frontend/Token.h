@@ -20,6 +20,11 @@ enum class TokenKind {
   KwTrain,
   KwMinimize,
   KwWith,
+  KwLet,
+  KwBlock,
+  KwReturn,
+  KwFor,
+  KwAs,
   // Punctuation.
   LBrace,
   RBrace,
@@ -35,6 +40,8 @@ enum class TokenKind {
   Minus,
   Star,
   Slash,
+  Dot,
+  DotDot,
   // A byte sequence the lexer rejected (already reported).
   Invalid,
 };

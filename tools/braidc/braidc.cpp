@@ -2,6 +2,7 @@
 // (--emit=ast, mlir, mlir-train, mlir-parallel, mlir-lowered or plan).
 #include "braid/Version.h"
 #include "frontend/AST.h"
+#include "frontend/Expand.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/OpBuiltins.h"
 #include "frontend/Parser.h"
@@ -66,6 +67,11 @@ cl::opt<int> batch("batch",
                    cl::desc("Bind the batch symbol B to <n> (overrides the "
                             "train block's batch)"),
                    cl::value_desc("n"), cl::init(0), cl::cat(braidCategory));
+cl::list<std::string>
+    defines("D",
+            cl::desc("Set the file's constant NAME (a 'let' at file level) "
+                     "to the number VALUE; repeatable"),
+            cl::value_desc("NAME=VALUE"), cl::Prefix, cl::cat(braidCategory));
 cl::opt<int64_t>
     replicas("replicas",
              cl::desc("Compile for <n> data-parallel replicas, each taking "
@@ -120,7 +126,8 @@ int main(int argc, char **argv) {
       "braidc: compile a Braid model file\n\n"
       "  braidc MODEL.braid [-o FILE] "
       "[--emit=ast|mlir|mlir-train|mlir-parallel|mlir-lowered|plan] "
-      "[--batch N] [--replicas N [--bucket-bytes BYTES]]\n\n"
+      "[--batch N] [-D NAME=VALUE ...] [--replicas N [--bucket-bytes BYTES]]"
+      "\n\n"
       "MLIR's printing and timing flags (see --help-hidden) apply as in "
       "mlir-opt.\n");
 
@@ -152,18 +159,34 @@ int main(int argc, char **argv) {
     diagText.str("");
   };
 
-  Lexer lexer(source, diags);
-  Parser parser(lexer, diags);
-  Model model = parser.parseModel();
-  SemaOptions options;
-  if (batch.getNumOccurrences())
-    options.batch = batch;
+  ExpandOptions expandOptions;
+  for (const std::string &define : defines) {
+    size_t equal = define.find('=');
+    if (equal == std::string::npos || equal == 0)
+      return fail("-D " + define + ": expected NAME=VALUE, as in -D layers=2");
+    expandOptions.defines.emplace_back(define.substr(0, equal),
+                                       define.substr(equal + 1));
+  }
   // The functions the dialect's ops declare are read from the registered
   // dialect, so the context exists before the checks.
   mlir::MLIRContext context;
+  const BuiltinTable &builtins = builtinTable(context);
+  expandOptions.isBuiltin = [&](const std::string &name) {
+    return builtins.lookup(name, false) || builtins.lookup(name, true);
+  };
+
+  Lexer lexer(source, diags);
+  Parser parser(lexer, diags);
+  File file = parser.parseFile();
+  Model model;
+  if (!diags.tooManyErrors())
+    model = expandFile(file, expandOptions, diags);
+  SemaOptions options;
+  if (batch.getNumOccurrences())
+    options.batch = batch;
   std::optional<CheckedModel> checked;
   if (!diags.tooManyErrors())
-    checked = checkModel(model, builtinTable(context), options, diags);
+    checked = checkModel(model, builtins, options, diags);
   flushDiagnostics();
   if (diags.hasErrors() || !checked)
     return 1;
@@ -211,8 +234,8 @@ int main(int argc, char **argv) {
       llvm::MemoryBuffer::getMemBufferCopy(source.contents(), source.name()),
       llvm::SMLoc());
   mlir::SourceMgrDiagnosticHandler diagnosticHandler(sourceMgr, &context);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      generateModule(context, model, *checked, source.name());
+  mlir::OwningOpRef<mlir::ModuleOp> module = generateModule(
+      context, model, *checked, source.name(), &diags.instances());
   if (!module)
     return fail("internal error: the generated module does not verify "
                 "(please report this with the model file)");
