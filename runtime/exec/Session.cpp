@@ -326,7 +326,9 @@ Status Session::run(const std::string &entry) {
   return notFound("the plan has no entry point '" + entry + "'");
 }
 
-void Session::setTrainingStep(uint64_t step) { context_->random.step = step; }
+void Session::setTrainingPosition(uint64_t seed, uint64_t step) {
+  context_->random = {seed, step};
+}
 
 uint64_t Session::trainingStep() const { return context_->random.step; }
 
