@@ -8,6 +8,11 @@
       one sgd(lr = 1) step of dropout.braid from w = 1 on ones: the loss is
       4/3 of the elements kept (about 3/4 of 512), and sum(1 - w) after the
       step is the same number, when the backward drops what the forward did
+  dropout_check.py mask BEFORE.safetensors AFTER.safetensors SEED STEP P SALT
+      the mask that one sgd(lr = 1) step of dropout_mask.braid on ones left
+      in w (after = before - mask / (1 - p)) is Philox4x32-10's, as
+      docs/language.md keys it: key (seed low, seed high), counter
+      (j / 4, row, step, salt), word j % 4 >= round(p 2^32) keeps
   dropout_check.py identity PREFIX.y.npy
       predict's output is its input: dropout is the identity outside training
 """
@@ -17,6 +22,33 @@ import sys
 import numpy as np
 
 from torch_agreement import read_safetensors, write_safetensors
+
+
+M0, M1, W0, W1 = 0xD2511F53, 0xCD9E8D57, 0x9E3779B9, 0xBB67AE85
+MASK = 0xFFFFFFFF
+
+
+def philox4x32_10(c, k):
+    """Random123's philox4x32 with 10 rounds, in Python integers."""
+    c, k = list(c), list(k)
+    for r in range(10):
+        if r:
+            k = [(k[0] + W0) & MASK, (k[1] + W1) & MASK]
+        p0, p1 = M0 * c[0], M1 * c[2]
+        c = [((p1 >> 32) ^ c[1] ^ k[0]) & MASK, p1 & MASK,
+             ((p0 >> 32) ^ c[3] ^ k[1]) & MASK, p0 & MASK]
+    return c
+
+
+def expected_mask(rows, cols, seed, step, p, salt):
+    threshold = round(p * 2**32)
+    key = [seed & MASK, seed >> 32]
+    mask = np.zeros((rows, cols), bool)
+    for r in range(rows):
+        for j in range(cols):
+            u = philox4x32_10([j // 4, r, step & MASK, salt], key)[j % 4]
+            mask[r, j] = u >= threshold
+    return mask
 
 
 def main():
@@ -39,6 +71,20 @@ def main():
         print("kept %d of 512 (%.3f), the backward's %d" % (round(kept), kept / 512, round(moved)))
         ok = abs(kept - moved) < 0.01 and 0.70 <= kept / 512 <= 0.80
         return 0 if ok else 1
+    if action == "mask":
+        before = (np.ones((8, 10), np.float32) if sys.argv[2] == "ones"
+                  else read_safetensors(sys.argv[2])["w"])
+        w = read_safetensors(sys.argv[3])["w"]
+        seed, step, p, salt = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
+        scale = np.float32(1) / np.float32(1 - p)
+        kept = w != before
+        if not np.all(np.where(kept, w == before - scale, True)):
+            print("a kept element moved by other than 1 / (1 - p)")
+            return 1
+        want = expected_mask(w.shape[0], w.shape[1], seed, step, p, salt)
+        print("mask: %d of %d kept, %d differ from Philox4x32-10's"
+              % (kept.sum(), kept.size, (kept != want).sum()))
+        return 0 if np.array_equal(kept, want) else 1
     if action == "identity":
         y = np.load(sys.argv[2])
         print("predict: %s" % ("the identity" if np.array_equal(y, np.ones_like(y)) else "NOT the identity"))
