@@ -76,7 +76,9 @@ def main():
                   else read_safetensors(sys.argv[2])["w"])
         w = read_safetensors(sys.argv[3])["w"]
         seed, step, p, salt = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
-        scale = np.float32(1) / np.float32(1 - p)
+        # PyTorch's scale of a kept element: its noise.div_(1 - p) in f32.
+        import torch
+        scale = np.float32(torch.ones(1).div_(1 - p).item())
         kept = w != before
         if not np.all(np.where(kept, w == before - scale, True)):
             print("a kept element moved by other than 1 / (1 - p)")
