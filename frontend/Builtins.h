@@ -31,6 +31,10 @@ enum class BuiltinKind {
   Transpose,
   BroadcastTo,
   Pow,
+  Concat,
+  Slice,
+  Cast,
+  Dropout,
   Conv2D,
   MaxPool2D,
   AvgPool2D,
@@ -49,6 +53,8 @@ enum class ArgKind {
   IntList,    // n or [a, b, ...]
   Shape,      // [d, ...] where d is a positive integer, B, or one -1
   Activation, // relu, sigmoid, tanh, gelu, softmax or none
+  TensorList, // [t, ...]: one or more tensor expressions
+  Element,    // f32 or i32
 };
 
 struct ArgSpec {
@@ -122,8 +128,11 @@ struct ResolvedCall {
   std::vector<const Expr *> tensors;
   int64_t axis = -1;
   std::vector<int64_t> axes, shape, perm, kernel, strides, padding, dilations;
-  int64_t units = 0;   // dense units or conv2d filters
-  double exponent = 0; // pow
+  int64_t units = 0;           // dense units or conv2d filters
+  double exponent = 0;         // pow
+  int64_t start = 0, size = 0; // slice
+  double probability = 0;      // dropout's p
+  shape::ElementType element = shape::ElementType::F32; // cast
   Activation activation = Activation::None;
   /// Layer sugar: indices of the parameters it created (weights, then bias)
   /// in CheckedModel::params.

@@ -56,6 +56,8 @@ private:
   std::map<std::string, Value> values_;
   /// Block arguments of the parameters, by index in checked_.params.
   std::vector<Value> params_;
+  /// The dropouts generated so far: the next one's salt is this plus 1.
+  int32_t dropouts_ = 0;
 };
 
 void Generator::setInterfaceAttrs(ModuleOp module) {
@@ -279,6 +281,23 @@ Value Generator::genCall(const CallExpr &call) {
   case BuiltinKind::Pow:
     return PowOp::create(builder_, at, t[0],
                          builder_.getF64FloatAttr(r.exponent));
+  case BuiltinKind::Concat:
+    return ConcatOp::create(builder_, at, t, r.axis);
+  case BuiltinKind::Slice:
+    return SliceOp::create(builder_, at, t[0], r.axis, r.start, r.size);
+  case BuiltinKind::Cast:
+    return CastOp::create(builder_, at, t[0],
+                          TypeAttr::get(r.element == shape::ElementType::F32
+                                            ? Type(builder_.getF32Type())
+                                            : Type(builder_.getI32Type())));
+  case BuiltinKind::Dropout:
+    // p = 0 is the identity; each other dropout gets its own salt, so that
+    // no two draw the same mask.
+    if (r.probability == 0)
+      return t[0];
+    return DropoutOp::create(builder_, at, t[0],
+                             builder_.getF64FloatAttr(r.probability),
+                             builder_.getI32IntegerAttr(++dropouts_));
   case BuiltinKind::Conv2D:
     return Conv2DOp::create(builder_, at, t[0], t[1],
                             t.size() > 2 ? t[2] : Value(), array(r.strides),

@@ -267,13 +267,48 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     case ArgKind::Int: {
       std::optional<int64_t> v = evalInt(value, spec.name.c_str());
       ok &= v.has_value();
-      (spec.name == "axis" ? resolved.axis : resolved.units) = v.value_or(0);
+      const std::string &name = spec.name;
+      (name == "axis"    ? resolved.axis
+       : name == "start" ? resolved.start
+       : name == "size"  ? resolved.size
+                         : resolved.units) = v.value_or(0);
       break;
     }
     case ArgKind::Float: {
       std::optional<double> v = evalFloat(value, spec.name.c_str());
       ok &= v.has_value();
-      resolved.exponent = v.value_or(0);
+      (builtin->kind == BuiltinKind::Dropout ? resolved.probability
+                                             : resolved.exponent) =
+          v.value_or(0);
+      break;
+    }
+    case ArgKind::TensorList: {
+      if (value->kind != ExprKind::List ||
+          as<ListExpr>(*value).elements.empty()) {
+        diags_.error(value->loc, "'" + spec.name +
+                                     "' must be a list of one or more "
+                                     "tensors, [a, b, ...]");
+        ok = false;
+        break;
+      }
+      for (const ExprPtr &element : as<ListExpr>(*value).elements) {
+        std::optional<shape::TensorType> type = checkExpr(*element);
+        ok &= type.has_value();
+        resolved.tensors.push_back(element.get());
+        tensorTypes.push_back(type);
+      }
+      break;
+    }
+    case ArgKind::Element: {
+      const std::string *name =
+          value->kind == ExprKind::Name ? &as<NameExpr>(*value).name : nullptr;
+      if (name && (*name == "f32" || *name == "i32")) {
+        resolved.element =
+            *name == "f32" ? shape::ElementType::F32 : shape::ElementType::I32;
+      } else {
+        diags_.error(value->loc, "'" + spec.name + "' must be f32 or i32");
+        ok = false;
+      }
       break;
     }
     case ArgKind::IntPair:
@@ -384,6 +419,26 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     if (!(std::fabs(resolved.exponent) <= std::numeric_limits<float>::max()))
       return fail("p must be a finite f32, at most 3.4e38 in magnitude");
     type = apply(shape::unaryFloat(x));
+    break;
+  case BuiltinKind::Concat: {
+    std::vector<shape::TensorType> operands;
+    for (const std::optional<shape::TensorType> &operand : tensorTypes)
+      operands.push_back(*operand);
+    type = apply(shape::concat(operands, resolved.axis));
+    break;
+  }
+  case BuiltinKind::Slice:
+    type = apply(shape::slice(x, resolved.axis, resolved.start, resolved.size));
+    break;
+  case BuiltinKind::Cast:
+    type = apply(shape::cast(x, resolved.element));
+    break;
+  case BuiltinKind::Dropout:
+    if (x.rank() == 0)
+      return fail("x must have rank 1 or more (its leading dimension "
+                  "indexes the batch rows), got " +
+                  shape::toString(x));
+    type = apply(shape::dropout(x, resolved.probability));
     break;
   case BuiltinKind::Conv2D: {
     std::optional<shape::TensorType> bias;

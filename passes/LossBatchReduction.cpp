@@ -114,6 +114,12 @@ private:
         .Case<AddOp, SubOp, MulOp, DivOp>(
             [&](Operation *o) { return binary(o); })
         .Case<MatmulOp>([&](MatmulOp o) { return matmul(o); })
+        .Case<EqualOp, NotEqualOp, LessOp, LessEqualOp, GreaterOp,
+              GreaterEqualOp, WhereOp>([&](Operation *o) { return select(o); })
+        .Case<CastOp>([&](CastOp o) { return unary(o); })
+        .Case<DropoutOp>([&](DropoutOp o) { return dropout(o); })
+        .Case<SliceOp>([&](SliceOp o) { return slice(o); })
+        .Case<ConcatOp>([&](ConcatOp o) { return concat(o); })
         .Case<ReduceSumOp>([&](ReduceSumOp o) {
           return reduce(o, o.getInput(), o.getAxes(), /*isSum=*/true);
         })
@@ -152,7 +158,6 @@ private:
   Fact binary(Operation *op) {
     Value lhs = op->getOperand(0), rhs = op->getOperand(1);
     const Fact &a = fact(lhs), &b = fact(rhs);
-    int64_t rank = rankOf(op->getResult(0));
     bool additive = llvm::isa<AddOp, SubOp>(op);
     if (a.kind == Fact::Linear || b.kind == Fact::Linear) {
       if (a.kind == Fact::Rows || b.kind == Fact::Rows)
@@ -177,10 +182,16 @@ private:
                                 "rows");
       return l; // scaled by a batch-free value
     }
-    // Per-row operands: their row dimensions must align in the result, and
-    // a batch-free operand must not stretch along them.
+    return rowsElementwise(op);
+  }
+
+  /// An elementwise op with broadcasting over per-row and batch-free
+  /// operands: their row dimensions must align in the result, and a
+  /// batch-free operand must not stretch along them.
+  Fact rowsElementwise(Operation *op) {
+    int64_t rank = rankOf(op->getResult(0));
     std::optional<int64_t> dim;
-    for (Value v : {lhs, rhs}) {
+    for (Value v : op->getOperands()) {
       const Fact &f = fact(v);
       if (f.kind != Fact::Rows)
         continue;
@@ -190,7 +201,7 @@ private:
                                 "another dimension of the other");
       dim = at;
     }
-    for (Value v : {lhs, rhs}) {
+    for (Value v : op->getOperands()) {
       if (fact(v).kind != Fact::Free)
         continue;
       auto type = llvm::cast<RankedTensorType>(v.getType());
@@ -201,6 +212,52 @@ private:
                                     std::to_string(at) +
                                     " has the batch's size but is not "
                                     "declared with B");
+    }
+    return Fact::rows(*dim);
+  }
+
+  /// The comparisons and where: elementwise, and not linear in a reduction.
+  Fact select(Operation *op) {
+    for (Value v : op->getOperands())
+      if (fact(v).kind == Fact::Linear)
+        return Fact::broken(op, "it compares or selects by a reduction over "
+                                "the batch rows");
+    return rowsElementwise(op);
+  }
+
+  /// Dropout keys its mask by the leading dimension, which must be the rows
+  /// for the replicas to draw one process's masks.
+  Fact dropout(DropoutOp op) {
+    const Fact &in = fact(op.getInput());
+    if (in.kind == Fact::Rows && in.dim != 0)
+      return Fact::broken(op, "its leading dimension, by which it draws its "
+                              "mask, is not the batch rows");
+    return unary(op);
+  }
+
+  Fact slice(SliceOp op) {
+    const Fact &in = fact(op.getInput());
+    int64_t axis = nonNegativeAxis(op.getAxis(), rankOf(op.getInput()));
+    if (in.kind == Fact::Rows && in.dim == axis)
+      return Fact::broken(op, "it slices the batch rows");
+    return in;
+  }
+
+  Fact concat(ConcatOp op) {
+    int64_t axis = nonNegativeAxis(op.getAxis(), rankOf(op.getResult()));
+    std::optional<int64_t> dim;
+    for (Value v : op.getInputs()) {
+      const Fact &f = fact(v);
+      if (f.kind == Fact::Linear)
+        return Fact::broken(op, "it joins a reduction over the batch rows "
+                                "to other values");
+      if (f.kind != Fact::Rows)
+        continue;
+      if ((dim && *dim != f.dim) || f.dim == axis)
+        return Fact::broken(op, "it joins tensors along their batch rows, or "
+                                "rows of one with another dimension of "
+                                "another");
+      dim = f.dim;
     }
     return Fact::rows(*dim);
   }

@@ -44,8 +44,15 @@ static LogicalResult outlineEval(ModuleOp module, func::FuncOp forward) {
   IRMapping mapping;
   mapping.map(body.getArguments(), entry->getArguments());
   builder.setInsertionPointToEnd(entry);
-  for (Operation &op : body.without_terminator())
+  for (Operation &op : body.without_terminator()) {
+    // Dropout is the identity in evaluation.
+    if (auto dropout = llvm::dyn_cast<DropoutOp>(op)) {
+      mapping.map(dropout.getResult(),
+                  mapping.lookupOrDefault(dropout.getInput()));
+      continue;
+    }
     builder.clone(op, mapping);
+  }
 
   Value loss = mapping.lookup(ret.getOperand(*lossIndex));
   SmallVector<Value> results = {loss};

@@ -105,9 +105,17 @@ static LogicalResult outlinePredict(ModuleOp module, func::FuncOp forward) {
   for (auto [newIndex, oldIndex] : llvm::enumerate(argIndices))
     mapping.map(body.getArgument(oldIndex), entry->getArgument(newIndex));
   builder.setInsertionPointToEnd(entry);
-  for (Operation &op : body.without_terminator())
-    if (slice.contains(&op))
-      builder.clone(op, mapping);
+  for (Operation &op : body.without_terminator()) {
+    if (!slice.contains(&op))
+      continue;
+    // Dropout is the identity in inference.
+    if (auto dropout = llvm::dyn_cast<DropoutOp>(op)) {
+      mapping.map(dropout.getResult(),
+                  mapping.lookupOrDefault(dropout.getInput()));
+      continue;
+    }
+    builder.clone(op, mapping);
+  }
   SmallVector<Value> results;
   for (Value v : outputs)
     results.push_back(mapping.lookupOrDefault(v));

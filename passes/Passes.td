@@ -254,8 +254,10 @@ def OutlineEvalPass : Pass<"braid-outline-eval", "mlir::ModuleOp"> {
   let description = [{
     Clones `@forward` into `@eval`, which returns the loss (output "loss")
     and, when the loss is a `braid.sparse_softmax_cross_entropy`, the
-    `braid.accuracy` of its logits (output "accuracy"). Canonicalization
-    later drops what neither needs.
+    `braid.accuracy` of its logits (output "accuracy"). Every
+    `braid.dropout` is left out (its result is its operand): evaluation runs
+    the model without dropout. Canonicalization later drops what neither
+    needs.
   }];
   let dependentDialects = ["::braid::BraidDialect", "::mlir::func::FuncDialect"];
 }
@@ -266,7 +268,8 @@ def OutlinePredictPass : Pass<"braid-outline-predict", "mlir::ModuleOp"> {
     Copies into a new `func.func @predict` the ops of `@forward` that its
     `braid.output` results need (their backward slice); the loss and
     everything only it needs are left out. `@predict` takes the `braid.input`
-    arguments the slice reads, then every `braid.param` argument (so that all
+    arguments the slice reads (a `braid.dropout` in it is left out, its
+    result being its operand), then every `braid.param` argument (so that all
     entry points of a plan share one parameter set), with their attributes,
     and returns the outputs with their `braid.output` attributes. It is
     tagged `braid.entry_point = "predict"`, which later passes and the plan

@@ -99,6 +99,34 @@ RuleResult broadcastTo(const TensorType &input,
 /// f32[N, d1, ..., dk] -> f32[N, d1 * ... * dk]; rank 1 gives [N, 1].
 RuleResult flatten(const TensorType &input);
 
+// Slicing and joining (SliceRules.cpp). `axis` counts from the end when
+// negative.
+/// concat: operands of one element type and rank >= 1 whose dimensions agree
+/// except along `axis`, where the result's is their sum.
+RuleResult concat(const std::vector<TensorType> &inputs, int64_t axis);
+/// slice: `size` entries from `start` along `axis`; 0 <= start, 1 <= size,
+/// start + size <= the extent.
+RuleResult slice(const TensorType &input, int64_t axis, int64_t start,
+                 int64_t size);
+/// slice_grad(dy) to an operand of `inputShape`: dy is the slice's result
+/// (f32), placed at `start` along `axis` of zeros.
+RuleResult sliceGrad(const TensorType &dy,
+                     const std::vector<int64_t> &inputShape, int64_t axis,
+                     int64_t start);
+
+// Masks and selection (MaskRules.cpp).
+/// equal, not_equal, less, less_equal, greater, greater_equal: operands of
+/// one element type (f32 or i32), numpy broadcasting; i32 0/1 result.
+RuleResult compare(const TensorType &lhs, const TensorType &rhs);
+/// where(mask i32, a, b): a and b of one element type; the three broadcast
+/// together; the result has a's element type.
+RuleResult where(const TensorType &mask, const TensorType &a,
+                 const TensorType &b);
+/// cast(x, element): any element type to `element`, same shape.
+RuleResult cast(const TensorType &input, ElementType element);
+/// dropout(x f32, p): 0 <= p < 1; x's type.
+RuleResult dropout(const TensorType &input, double p);
+
 // Convolution and pooling (NCHW activations, OIHW filters).
 /// `strides`, `padding` (symmetric, per spatial side) and `dilations` each hold
 /// [height, width]. `bias`, when present, is f32[O].

@@ -351,6 +351,12 @@ braid_status_code_t braid_session_create(braid_plan_t *plan,
   });
 }
 
+void braid_session_set_training_position(braid_session_t *session,
+                                         uint64_t seed, uint64_t step) {
+  if (session)
+    session->session->setTrainingPosition(seed, step);
+}
+
 int32_t braid_session_threads(const braid_session_t *session) {
   return session ? session->session->threads() : 0;
 }

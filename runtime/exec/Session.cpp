@@ -107,6 +107,7 @@ Status Session::build(const SessionOptions &options) {
   context_ = std::make_unique<KernelContext>();
   context_->communicator =
       options.communicator ? options.communicator : &localCommunicator_;
+  context_->random.seed = options.seed;
 
   const std::vector<PlanTensor> &tensors = plan_->tensors();
   // A replicated plan asks its communicator for one block holding the
@@ -318,10 +319,18 @@ Status Session::run(const std::string &entry) {
     if (Status s = state->sharded.exchange(comm); !s)
       return s.withContext("entry point '" + entry +
                            "', exchanging updated parameters");
+    if (entry == "train_step")
+      ++context_->random.step;
     return Status::ok();
   }
   return notFound("the plan has no entry point '" + entry + "'");
 }
+
+void Session::setTrainingPosition(uint64_t seed, uint64_t step) {
+  context_->random = {seed, step};
+}
+
+uint64_t Session::trainingStep() const { return context_->random.step; }
 
 Status Session::output(const std::string &entry, const std::string &name,
                        const void **data, size_t *bytes) const {

@@ -62,6 +62,11 @@ public:
                    const void *data, size_t bytes);
   /// Runs an entry point over the inputs bound last.
   Status run(const std::string &entry);
+  /// The seed and training step that key the dropout masks of the next run
+  /// of train_step. The seed starts as SessionOptions::seed, the step at 0;
+  /// a successful run of train_step adds 1 to the step.
+  void setTrainingPosition(uint64_t seed, uint64_t step);
+  uint64_t trainingStep() const;
   /// An output of the last run, valid until the next run.
   Status output(const std::string &entry, const std::string &name,
                 const void **data, size_t *bytes) const;

@@ -25,6 +25,14 @@ struct PendingReduction {
   bool mean = false;
 };
 
+/// The counters dropout keys its masks by (Dropout.cpp), owned by the
+/// session: the run's seed, and the training step a run of train_step
+/// computes (set by the caller, else counted by the session).
+struct RandomCounters {
+  uint64_t seed = 0;
+  uint64_t step = 0;
+};
+
 /// Shared by the kernels of one session.
 struct KernelContext {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
@@ -34,6 +42,8 @@ struct KernelContext {
   /// The all-reduces in flight of the entry point being created, by the
   /// request id that pairs a start step with its wait step.
   std::map<uint32_t, std::shared_ptr<PendingReduction>> requests;
+  /// Read by the dropout kernels at every run.
+  RandomCounters random;
 };
 
 class Kernel {

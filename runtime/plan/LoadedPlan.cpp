@@ -80,6 +80,9 @@ void decodeAttributes(const plan::Step &s, StepDesc &desc) {
   desc.request = s.request();
   desc.root = s.root();
   desc.exponent = s.exponent();
+  desc.start = s.start();
+  desc.dropoutP = s.dropout_p();
+  desc.salt = s.salt();
 }
 
 } // namespace

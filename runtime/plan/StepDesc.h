@@ -42,6 +42,11 @@ struct StepDesc {
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
   /// Pow: the exponent.
   double exponent = 0;
+  /// Slice, SliceGrad: the range's first index along `axis`.
+  int64_t start = 0;
+  /// Dropout: the probability of zeroing an element, and the op's salt.
+  double dropoutP = 0;
+  uint32_t salt = 0;
   /// Matmul: read an operand as its transpose.
   bool transposeLhs = false, transposeRhs = false;
   /// Collectives: AllReduce and AllReduceStart's reduction, the request

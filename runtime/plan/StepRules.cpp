@@ -131,6 +131,50 @@ shape::RuleResult accuracy(const StepDesc &s) {
   return shape::accuracy(in(s, 0), in(s, 1));
 }
 
+shape::RuleResult concat(const StepDesc &s) {
+  if (s.axis < 0)
+    return shape::RuleResult::fail("axis must be non-negative in a plan");
+  std::vector<shape::TensorType> inputs;
+  for (size_t i = 0; i < s.inputs.size(); ++i)
+    inputs.push_back(in(s, i));
+  return shape::concat(inputs, s.axis);
+}
+
+shape::RuleResult slice(const StepDesc &s) {
+  if (s.axis < 0 || s.axis >= static_cast<int64_t>(outShape(s).size()))
+    return shape::RuleResult::fail(
+        "axis must be non-negative and below the rank in a plan");
+  return shape::slice(in(s, 0), s.axis, s.start, outShape(s)[s.axis]);
+}
+
+shape::RuleResult sliceGrad(const StepDesc &s) {
+  if (s.axis < 0)
+    return shape::RuleResult::fail("axis must be non-negative in a plan");
+  return shape::sliceGrad(in(s, 0), outShape(s), s.axis, s.start);
+}
+
+shape::RuleResult compare(const StepDesc &s) {
+  return shape::compare(in(s, 0), in(s, 1));
+}
+
+shape::RuleResult where(const StepDesc &s) {
+  return shape::where(in(s, 0), in(s, 1), in(s, 2));
+}
+
+shape::RuleResult cast(const StepDesc &s) {
+  return shape::cast(in(s, 0), toRuleType(s.outputs[0]).element);
+}
+
+shape::RuleResult dropout(const StepDesc &s) {
+  if (s.inputs[0].shape.empty())
+    return shape::RuleResult::fail("operand must have rank 1 or more");
+  return shape::dropout(in(s, 0), s.dropoutP);
+}
+
+shape::RuleResult reserved(const StepDesc &) {
+  return shape::RuleResult::fail("this kernel kind is reserved");
+}
+
 } // namespace rules
 
 namespace {

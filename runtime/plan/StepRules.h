@@ -43,6 +43,15 @@ shape::RuleResult conv2dBackwardFilter(const StepDesc &step);
 shape::RuleResult maxPool2dGrad(const StepDesc &step);
 shape::RuleResult avgPool2dGrad(const StepDesc &step);
 shape::RuleResult accuracy(const StepDesc &step);
+shape::RuleResult concat(const StepDesc &step);
+shape::RuleResult slice(const StepDesc &step);
+shape::RuleResult sliceGrad(const StepDesc &step);
+shape::RuleResult compare(const StepDesc &step);
+shape::RuleResult where(const StepDesc &step);
+shape::RuleResult cast(const StepDesc &step);
+shape::RuleResult dropout(const StepDesc &step);
+/// The placeholder kinds 50-62: every step is refused.
+shape::RuleResult reserved(const StepDesc &step);
 } // namespace rules
 
 /// The rule of `kind` (the table's rule column); null for the in-place

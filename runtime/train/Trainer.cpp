@@ -684,6 +684,10 @@ Status Trainer::State::trainStep(int64_t epoch, double *loss) {
                                         trainInputs.buffers[i].size());
         !s)
       return s;
+  // The run's seed and step key the dropout masks: a resumed run draws the
+  // masks the uninterrupted one would have.
+  braid_session_set_training_position(
+      session, position.seed, static_cast<uint64_t>(position.globalStep));
   if (braid_status_code_t code = braid_session_run(session, "train_step"))
     return apiError(code, "train_step failed at step " +
                               std::to_string(position.globalStep + 1) +

@@ -240,3 +240,80 @@ module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batc
     return %p, %l : tensor<4x2xf32>, tensor<f32>
   }
 }
+
+// -----
+
+// Tests that slices, concats, comparisons, where, cast and dropout of the
+// rows keep them apart: the mean squared error splits as a mean (seed 1/2,
+// the losses averaged).
+// CHECK-LABEL: func.func @train_step
+// CHECK: braid.dropout %{{.*}}, p = 5.000000e-01, salt = 1 : tensor<2x4xf32>
+// CHECK: braid.all_reduce %{{.*}} reduction = <mean> : tensor<f32>
+module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
+  func.func @forward(%x: tensor<4x2xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                     %t: tensor<4x2xf32> {braid.input = "t", braid.batch_dims = array<i64: 0>},
+                     %w: tensor<2x4xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+      -> (tensor<4x2xf32> {braid.output = "p"}, tensor<f32> {braid.loss = "loss"}) {
+    %h = braid.matmul %x, %w : tensor<4x2xf32>, tensor<2x4xf32>
+    %d = braid.dropout %h, p = 0.5, salt = 1 : tensor<4x4xf32>
+    %a = braid.slice %d axis = 1 start = 0 size = 2 : tensor<4x4xf32>
+    %b = braid.slice %d axis = 1 start = 2 size = 2 : tensor<4x4xf32>
+    %m = braid.greater %a, %b : tensor<4x2xf32>, tensor<4x2xf32>
+    %s = braid.where %m, %a, %b : tensor<4x2xi32>, tensor<4x2xf32>, tensor<4x2xf32>
+    %c = braid.cast %m to f32 : tensor<4x2xi32>
+    %j = braid.concat %s, %c axis = 1 : tensor<4x2xf32>, tensor<4x2xf32>
+    %p = braid.slice %j axis = 1 start = 1 size = 2 : tensor<4x4xf32>
+    %l = braid.mean_squared_error %p, %t : tensor<4x2xf32>, tensor<4x2xf32>
+    return %p, %l : tensor<4x2xf32>, tensor<f32>
+  }
+}
+
+// -----
+
+// Tests that a dropout whose leading dimension is not the batch rows is
+// refused: its masks are drawn by the leading dimension, which each replica
+// would not share with one process.
+module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
+  func.func @forward(%x: tensor<4x2xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                     %w: tensor<2x2xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+      -> (tensor<2x4xf32> {braid.output = "p"}, tensor<f32> {braid.loss = "loss"}) {
+    %p = braid.matmul %x, %w : tensor<4x2xf32>, tensor<2x2xf32>
+    %t = braid.transpose %p, perm = [1, 0] : tensor<4x2xf32>
+    // expected-error @+1 {{'braid.dropout' op cannot be split over replicas: its leading dimension, by which it draws its mask, is not the batch rows}}
+    %d = braid.dropout %t, p = 0.5, salt = 1 : tensor<2x4xf32>
+    // expected-note @+1 {{the loss is computed here}}
+    %l = braid.reduce_mean %d, axes = [0, 1] : tensor<2x4xf32>
+    return %d, %l : tensor<2x4xf32>, tensor<f32>
+  }
+}
+
+// -----
+
+// Tests that slicing or joining along the batch rows is refused.
+module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
+  func.func @forward(%x: tensor<4x2xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                     %w: tensor<2x2xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+      -> (tensor<2x2xf32> {braid.output = "p"}, tensor<f32> {braid.loss = "loss"}) {
+    %p = braid.matmul %x, %w : tensor<4x2xf32>, tensor<2x2xf32>
+    // expected-error @+1 {{'braid.slice' op cannot be split over replicas: it slices the batch rows}}
+    %s = braid.slice %p axis = 0 start = 0 size = 2 : tensor<4x2xf32>
+    // expected-note @+1 {{the loss is computed here}}
+    %l = braid.reduce_mean %s, axes = [0, 1] : tensor<2x2xf32>
+    return %s, %l : tensor<2x2xf32>, tensor<f32>
+  }
+}
+
+// -----
+
+module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
+  func.func @forward(%x: tensor<4x2xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                     %w: tensor<2x2xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+      -> (tensor<8x2xf32> {braid.output = "p"}, tensor<f32> {braid.loss = "loss"}) {
+    %p = braid.matmul %x, %w : tensor<4x2xf32>, tensor<2x2xf32>
+    // expected-error @+1 {{'braid.concat' op cannot be split over replicas: it joins tensors along their batch rows}}
+    %c = braid.concat %p, %p axis = 0 : tensor<4x2xf32>, tensor<4x2xf32>
+    // expected-note @+1 {{the loss is computed here}}
+    %l = braid.reduce_mean %c, axes = [0, 1] : tensor<8x2xf32>
+    return %c, %l : tensor<8x2xf32>, tensor<f32>
+  }
+}

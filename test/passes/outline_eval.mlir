@@ -112,3 +112,24 @@ func.func @forward(%p: tensor<4xf32> {braid.input = "p"}, %t: tensor<4xf32> {bra
 func.func @eval(%p: tensor<4xf32>) -> tensor<4xf32> {
   return %p : tensor<4xf32>
 }
+
+// -----
+
+// Tests that @eval runs without dropout: its loss reads the dropout's
+// operand, while @forward keeps it.
+// CHECK-LABEL: func.func @forward
+// CHECK: braid.dropout
+// CHECK-LABEL: func.func @eval
+// CHECK-NOT: braid.dropout
+// CHECK: %[[MM:.*]] = braid.matmul
+// CHECK-NOT: braid.dropout
+// CHECK: braid.mean_squared_error %[[MM]], %{{.*}}
+func.func @forward(%x: tensor<4x8xf32> {braid.input = "x"},
+                   %t: tensor<4x2xf32> {braid.input = "t"},
+                   %w: tensor<8x2xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+    -> (tensor<f32> {braid.loss = "loss"}) {
+  %0 = braid.matmul %x, %w : tensor<4x8xf32>, tensor<8x2xf32>
+  %1 = braid.dropout %0, p = 0.5, salt = 1 : tensor<4x2xf32>
+  %2 = braid.mean_squared_error %1, %t : tensor<4x2xf32>, tensor<4x2xf32>
+  return %2 : tensor<f32>
+}

@@ -94,3 +94,24 @@ func.func @forward(%x: tensor<4xf32> {braid.input = "x"}) -> (tensor<4xf32> {bra
 func.func @predict(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %x : tensor<4xf32>
 }
+
+// -----
+
+// Tests that @predict runs without dropout: each braid.dropout is left out,
+// its uses reading its operand (a chain of two included), while @forward
+// keeps them.
+// CHECK-LABEL: func.func @forward
+// CHECK-COUNT-2: braid.dropout
+// CHECK-LABEL: func.func @predict
+// CHECK-NEXT: %[[MM:.*]] = braid.matmul
+// CHECK-NEXT: %[[R:.*]] = braid.relu %[[MM]]
+// CHECK-NEXT: return %[[R]] : tensor<4x2xf32>
+func.func @forward(%x: tensor<4x8xf32> {braid.input = "x"},
+                   %w: tensor<8x2xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+    -> (tensor<4x2xf32> {braid.output = "y"}) {
+  %0 = braid.matmul %x, %w : tensor<4x8xf32>, tensor<8x2xf32>
+  %1 = braid.dropout %0, p = 0.5, salt = 1 : tensor<4x2xf32>
+  %2 = braid.dropout %1, p = 0.1, salt = 2 : tensor<4x2xf32>
+  %3 = braid.relu %2 : tensor<4x2xf32>
+  return %3 : tensor<4x2xf32>
+}

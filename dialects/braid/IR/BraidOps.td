@@ -532,6 +532,7 @@ class Braid_Pool2DOp<string mnemonic, string kind, string math>
 def Braid_MaxPool2DOp : Braid_Pool2DOp<"max_pool2d", "MaxPool2D", "maximum">;
 def Braid_AvgPool2DOp : Braid_Pool2DOp<"avg_pool2d", "AvgPool2D", "average">;
 
+include "dialects/braid/IR/BraidSelectOps.td"
 include "dialects/braid/IR/BraidGradOps.td"
 include "dialects/braid/IR/BraidOptimizerOps.td"
 include "dialects/braid/IR/BraidCollectiveOps.td"

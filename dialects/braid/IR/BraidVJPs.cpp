@@ -397,4 +397,68 @@ LogicalResult AvgPool2DOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Slicing, joining, masks and dropout
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                 SmallVectorImpl<Value> &operandGrads) {
+  // Each operand's gradient is its range of dy along the axis.
+  Location loc = getLoc();
+  int64_t axis = nonNegativeAxis(
+      getAxis(), static_cast<int64_t>(shapeOf(getResult()).size()));
+  int64_t start = 0;
+  for (Value input : getInputs()) {
+    int64_t size = shapeOf(input)[axis];
+    operandGrads.push_back(
+        SliceOp::create(b, loc, resultGrads[0], axis, start, size));
+    start += size;
+  }
+  return success();
+}
+
+LogicalResult SliceOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                SmallVectorImpl<Value> &operandGrads) {
+  // dy placed at the slice's range of zeros (canonicalization joins the
+  // gradients of slices that tile the operand into one concat).
+  ArrayRef<int64_t> shape = shapeOf(getInput());
+  operandGrads.push_back(SliceGradOp::create(
+      b, getLoc(), resultGrads[0], shape,
+      nonNegativeAxis(getAxis(), static_cast<int64_t>(shape.size())),
+      getStart()));
+  return success();
+}
+
+LogicalResult WhereOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                SmallVectorImpl<Value> &operandGrads) {
+  // dy to a where the mask is set, to b elsewhere, each unbroadcast as add's;
+  // the mask gets none.
+  Location loc = getLoc();
+  Value dy = resultGrads[0], zero = scalar(b, loc, 0.0f), mask = getMask();
+  operandGrads.push_back(Value());
+  operandGrads.push_back(
+      unbroadcast(b, loc, WhereOp::create(b, loc, mask, dy, zero), getA()));
+  operandGrads.push_back(
+      unbroadcast(b, loc, WhereOp::create(b, loc, mask, zero, dy), getB()));
+  return success();
+}
+
+LogicalResult CastOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                               SmallVectorImpl<Value> &operandGrads) {
+  // Only an f32 to f32 cast (the identity) passes a gradient: no gradient
+  // flows through an integer.
+  bool identity = getInput().getType() == getResult().getType();
+  operandGrads.push_back(identity ? resultGrads[0] : Value());
+  return success();
+}
+
+LogicalResult DropoutOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  // dy * mask / (1 - p): a dropout of dy with the same p and salt, which
+  // regenerates the forward's mask from the same counters.
+  operandGrads.push_back(DropoutOp::create(b, getLoc(), resultGrads[0],
+                                           getPAttr(), getSaltAttr()));
+  return success();
+}
+
 } // namespace braid

@@ -25,6 +25,9 @@ struct PlanStepAttributes {
   llvm::SmallVector<int64_t> axes, perm, kernel, strides, padding, dilations;
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
   double exponent = 0;
+  int64_t start = 0;
+  double dropoutP = 0;
+  uint32_t salt = 0;
   bool transposeLhs = false, transposeRhs = false;
   plan::Reduction reduction = plan::Reduction::Sum;
   int32_t root = 0;

@@ -346,6 +346,16 @@ BRAID_API braid_status_code_t braid_session_bind_input(braid_session_t *session,
 BRAID_API braid_status_code_t braid_session_run(braid_session_t *session,
                                                 const char *entry_point);
 
+/* The seed and the training step that key the masks of the next
+ * train_step run's dropouts (docs/language.md, "Dropout"). The seed starts
+ * as the session's `seed` option, the step at 0; each run of train_step
+ * that succeeds adds 1 to the step. A trainer sets both to its run's seed
+ * and step count, so that a resumed run draws the masks the uninterrupted
+ * one would have. */
+BRAID_API void braid_session_set_training_position(braid_session_t *session,
+                                                   uint64_t seed,
+                                                   uint64_t step);
+
 /* An output of the last run; *out_data stays valid until the next run. */
 BRAID_API braid_status_code_t braid_session_output(
     const braid_session_t *session, const char *entry_point, const char *name,
