@@ -49,6 +49,7 @@ enum class ArgKind {
   IntList,    // n or [a, b, ...]
   Shape,      // [d, ...] where d is a positive integer, B, or one -1
   Activation, // relu, sigmoid, tanh, gelu, softmax or none
+  Bool,       // true or false
 };
 
 struct ArgSpec {
@@ -125,6 +126,8 @@ struct ResolvedCall {
   int64_t units = 0;   // dense units or conv2d filters
   double exponent = 0; // pow
   Activation activation = Activation::None;
+  /// A Bool argument's value (softmax's causal).
+  bool flag = false;
   /// Layer sugar: indices of the parameters it created (weights, then bias)
   /// in CheckedModel::params.
   std::vector<size_t> params;
