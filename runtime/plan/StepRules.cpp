@@ -131,6 +131,10 @@ shape::RuleResult accuracy(const StepDesc &s) {
   return shape::accuracy(in(s, 0), in(s, 1));
 }
 
+shape::RuleResult reserved(const StepDesc &) {
+  return shape::RuleResult::fail("this kind is reserved and has no kernel");
+}
+
 } // namespace rules
 
 namespace {

@@ -43,6 +43,8 @@ shape::RuleResult conv2dBackwardFilter(const StepDesc &step);
 shape::RuleResult maxPool2dGrad(const StepDesc &step);
 shape::RuleResult avgPool2dGrad(const StepDesc &step);
 shape::RuleResult accuracy(const StepDesc &step);
+/// Placeholder kinds (KernelKinds.def): always fails.
+shape::RuleResult reserved(const StepDesc &step);
 } // namespace rules
 
 /// The rule of `kind` (the table's rule column); null for the in-place
