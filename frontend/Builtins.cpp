@@ -14,8 +14,10 @@ const std::vector<Builtin> &writtenBuiltins() {
   static const std::vector<Builtin> builtins = {
       {"softmax",
        BuiltinKind::Softmax,
-       {tensor("x"), {"axis", ArgKind::Int, false}},
-       "softmax(x, axis = -1)"},
+       {tensor("x"),
+        {"axis", ArgKind::Int, false},
+        {"causal", ArgKind::Bool, false}},
+       "softmax(x, axis = -1, causal = false)"},
       {"log_softmax",
        BuiltinKind::LogSoftmax,
        {tensor("x"), {"axis", ArgKind::Int, false}},

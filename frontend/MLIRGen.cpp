@@ -250,7 +250,8 @@ Value Generator::genCall(const CallExpr &call) {
   case BuiltinKind::Op:
     return createByName(r.opName, t, at);
   case BuiltinKind::Softmax:
-    return SoftmaxOp::create(builder_, at, t[0], i64(r.axis));
+    return SoftmaxOp::create(builder_, at, t[0], i64(r.axis),
+                             r.flag ? builder_.getUnitAttr() : UnitAttr());
   case BuiltinKind::LogSoftmax:
     return LogSoftmaxOp::create(builder_, at, t[0], i64(r.axis));
   case BuiltinKind::ReduceSum:

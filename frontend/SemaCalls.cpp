@@ -355,7 +355,7 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
   case BuiltinKind::LogSoftmax:
     if (!slots[1])
       resolved.axis = -1;
-    type = apply(shape::softmax(x, resolved.axis));
+    type = apply(shape::softmax(x, resolved.axis, resolved.flag));
     break;
   case BuiltinKind::ReduceSum:
   case BuiltinKind::ReduceMean:

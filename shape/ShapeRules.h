@@ -76,7 +76,9 @@ RuleResult matmul(const TensorType &lhs, const TensorType &rhs,
 
 // Normalisation and losses.
 /// softmax, log_softmax along `axis` (negative counts from the end).
-RuleResult softmax(const TensorType &input, int64_t axis);
+/// `causal` (softmax only): the last two dimensions are [query, key], of one
+/// size, and `axis` is the last.
+RuleResult softmax(const TensorType &input, int64_t axis, bool causal = false);
 /// logits f32[B, C], labels i32[B] -> f32[] (mean over the batch).
 RuleResult sparseSoftmaxCrossEntropy(const TensorType &logits,
                                      const TensorType &labels);
@@ -121,7 +123,8 @@ RuleResult pool2d(const TensorType &input, const std::vector<int64_t> &kernel,
 RuleResult elementwiseGrad(const TensorType &dy, const TensorType &saved);
 /// softmax_grad(dy, y, axis), log_softmax_grad(dy, y, axis), y the forward
 /// output.
-RuleResult softmaxGrad(const TensorType &dy, const TensorType &y, int64_t axis);
+RuleResult softmaxGrad(const TensorType &dy, const TensorType &y, int64_t axis,
+                       bool causal = false);
 /// sparse_softmax_cross_entropy_grad(dloss f32[], logits, labels) -> logits'
 /// type.
 RuleResult sparseSoftmaxCrossEntropyGrad(const TensorType &dloss,

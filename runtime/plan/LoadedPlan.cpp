@@ -80,6 +80,7 @@ void decodeAttributes(const plan::Step &s, StepDesc &desc) {
   desc.request = s.request();
   desc.root = s.root();
   desc.exponent = s.exponent();
+  desc.causal = s.causal();
 }
 
 } // namespace

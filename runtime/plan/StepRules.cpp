@@ -42,7 +42,9 @@ shape::RuleResult unaryFloat(const StepDesc &s) {
 shape::RuleResult softmax(const StepDesc &s) {
   if (s.axis < 0)
     return shape::RuleResult::fail("axis must be non-negative in a plan");
-  return shape::softmax(in(s, 0), s.axis);
+  if (s.causal && s.kind != plan::KernelKind::Softmax)
+    return shape::RuleResult::fail("only softmax can be causal");
+  return shape::softmax(in(s, 0), s.axis, s.causal);
 }
 
 shape::RuleResult sparseSoftmaxCrossEntropy(const StepDesc &s) {
@@ -96,7 +98,9 @@ shape::RuleResult elementwiseGrad(const StepDesc &s) {
 shape::RuleResult softmaxGrad(const StepDesc &s) {
   if (s.axis < 0)
     return shape::RuleResult::fail("axis must be non-negative in a plan");
-  return shape::softmaxGrad(in(s, 0), in(s, 1), s.axis);
+  if (s.causal && s.kind != plan::KernelKind::SoftmaxGrad)
+    return shape::RuleResult::fail("only softmax_grad can be causal");
+  return shape::softmaxGrad(in(s, 0), in(s, 1), s.axis, s.causal);
 }
 
 shape::RuleResult sparseSoftmaxCrossEntropyGrad(const StepDesc &s) {

@@ -56,7 +56,7 @@ createStep(flatbuffers::FlatBufferBuilder &fbb, plan::KernelKind kind,
       fbb, kind, &inputs, &outputs, a.axis, orNull(axes), orNull(perm),
       orNull(kernel), orNull(strides), orNull(padding), orNull(dilations), a.lr,
       a.momentum, a.beta1, a.beta2, a.eps, a.transposeLhs, a.transposeRhs,
-      a.reduction, request, a.root, a.exponent);
+      a.reduction, request, a.root, a.exponent, a.causal);
 }
 
 LogicalResult EntryPointWriter::addConstant(Operation &op, Attribute value,

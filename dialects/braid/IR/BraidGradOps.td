@@ -63,27 +63,38 @@ def Braid_GeluGradOp
 // Softmax and loss gradients
 //===----------------------------------------------------------------------===//
 
+// `causal`: the op has the `causal` unit attribute (softmax_grad).
 class Braid_SoftmaxGradOpBase<string mnemonic, string kind, string forward,
-                              string math>
+                              string math, bit causal = 0>
     : Braid_Op<mnemonic, [Braid_PlanStep<kind, ["fillStepAttributes"]>]> {
   let summary = "gradient of " # forward # " along one axis";
   let description = [{
     The VJP of `braid.}] # forward # [{`: `}] # math # [{`, where `dy` is the
     gradient at the forward result `y` and the sum runs along `axis` (negative
     values count from the last dimension), broadcast back along it. The result
-    has `y`'s type.
+    has `y`'s type.}] # !if(causal, [{ With `causal` (the forward's), the
+    entries whose key (last index) exceeds their query (the index before) get
+    exactly 0 and take no part in the sum.}], "") # [{
 
     Constraints: (c1) `y` is an f32 tensor of rank 1 or more and `axis` is in
-    [-rank, rank); (c2) `dy` has `y`'s type.
+    [-rank, rank)}] # !if(causal, [{; with `causal`, `y` has rank 2 or more,
+    its last two dimensions are equal and `axis` is the last}], "") # [{; (c2)
+    `dy` has `y`'s type.
 
     ```mlir
     %dx = braid.}] # mnemonic # [{ %dy, %y, axis = 1 : tensor<64x10xf32>, tensor<64x10xf32>
     ```
   }];
-  let arguments = (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$y, I64Attr:$axis);
+  let arguments = !if(causal,
+      (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$y, I64Attr:$axis,
+           UnitAttr:$causal),
+      (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$y, I64Attr:$axis));
   let results = (outs Braid_F32Tensor:$result);
-  let assemblyFormat =
-      "$dy `,` $y `,` `axis` `=` $axis attr-dict `:` type($dy) `,` type($y)";
+  let assemblyFormat = "$dy `,` $y `,` `axis` `=` $axis " #
+      !if(causal, "(`causal` $causal^)? ", "") #
+      "attr-dict `:` type($dy) `,` type($y)";
+  defvar isCausal = !if(causal, "getCausal()", "false");
+  defvar adaptorCausal = !if(causal, "bool(adaptor.getCausal())", "false");
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
@@ -91,19 +102,21 @@ class Braid_SoftmaxGradOpBase<string mnemonic, string kind, string forward,
       ::braid::RuleCall call(context, location, getOperationName(), inferred);
       auto dy = call.operand("dy", adaptor.getDy());
       auto y = call.operand("y", adaptor.getY());
-      return dy && y ? call.apply(::braid::shape::softmaxGrad(*dy, *y, adaptor.getAxis()))
+      return dy && y ? call.apply(::braid::shape::softmaxGrad(
+                           *dy, *y, adaptor.getAxis(), }] # adaptorCausal # [{))
                      : ::mlir::failure();
     }
     void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
       step.axis = ::braid::nonNegativeAxis(getAxisAttr().getInt(),
                                            getDy().getType().getRank());
+      step.causal = }] # isCausal # [{;
     }
   }];
 }
 
 def Braid_SoftmaxGradOp
     : Braid_SoftmaxGradOpBase<"softmax_grad", "SoftmaxGrad", "softmax",
-                              "y * (dy - sum(dy * y, axis))">;
+                              "y * (dy - sum(dy * y, axis))", /*causal=*/1>;
 def Braid_LogSoftmaxGradOp
     : Braid_SoftmaxGradOpBase<"log_softmax_grad", "LogSoftmaxGrad",
                               "log_softmax", "dy - exp(y) * sum(dy, axis)">;

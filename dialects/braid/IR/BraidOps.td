@@ -224,42 +224,62 @@ def Braid_MatmulOp : Braid_DiffOp<"matmul",
 // Softmax and losses
 //===----------------------------------------------------------------------===//
 
-class Braid_SoftmaxOpBase<string mnemonic, string kind, string math>
+// `causal`: the op has the `causal` unit attribute (softmax).
+class Braid_SoftmaxOpBase<string mnemonic, string kind, string math,
+                          bit causal = 0>
     : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind, ["fillStepAttributes"]>]> {
   let summary = mnemonic # " along one axis";
   let description = [{
     Computes `}] # math # [{` along `axis` (negative values count from the
     last dimension), in the numerically stable form that subtracts the maximum
-    first. The result has the operand's type.
+    first. The result has the operand's type.}] # !if(causal, [{
+
+    With `causal`, the operand's last two dimensions are [query, key] and the
+    entries whose key exceeds their query are treated as -inf, as PyTorch's
+    `masked_fill(triu(ones(T, T), 1), -inf).softmax(-1)`: their probability
+    is 0. No mask is materialised.}], "") # [{
 
     Constraints: (c1) the operand is an f32 tensor of rank 1 or more; (c2)
-    `axis` is in [-rank, rank).
+    `axis` is in [-rank, rank)}] # !if(causal, [{; (c3) with `causal`, the
+    operand has rank 2 or more, its last two dimensions are equal and `axis`
+    is the last}], "") # [{.
 
     ```mlir
-    %p = braid.}] # mnemonic # [{ %logits, axis = 1 : tensor<64x10xf32>
+    %p = braid.}] # mnemonic # [{ %logits, axis = 1 : tensor<64x10xf32>}] #
+    !if(causal, [{
+    %a = braid.}] # mnemonic # [{ %scores, axis = -1 causal : tensor<8x4x16x16xf32>}],
+    "") # [{
     ```
   }];
-  let arguments = (ins Braid_F32Tensor:$input, I64Attr:$axis);
+  let arguments = !if(causal,
+      (ins Braid_F32Tensor:$input, I64Attr:$axis, UnitAttr:$causal),
+      (ins Braid_F32Tensor:$input, I64Attr:$axis));
   let results = (outs Braid_F32Tensor:$result);
-  let assemblyFormat = "$input `,` `axis` `=` $axis attr-dict `:` type($input)";
+  let assemblyFormat = "$input `,` `axis` `=` $axis " #
+      !if(causal, "(`causal` $causal^)? ", "") # "attr-dict `:` type($input)";
+  defvar isCausal = !if(causal, "getCausal()", "false");
+  defvar adaptorCausal = !if(causal, "bool(adaptor.getCausal())", "false");
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
       ::braid::RuleCall call(context, location, getOperationName(), inferred);
       auto input = call.operand("input", adaptor.getInput());
-      return input ? call.apply(::braid::shape::softmax(*input, adaptor.getAxis()))
+      return input ? call.apply(::braid::shape::softmax(
+                         *input, adaptor.getAxis(), }] # adaptorCausal # [{))
                    : ::mlir::failure();
     }
     void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
       step.axis = ::braid::nonNegativeAxis(getAxisAttr().getInt(),
                                            getInput().getType().getRank());
+      step.causal = }] # isCausal # [{;
     }
   }];
 }
 
 def Braid_SoftmaxOp
-    : Braid_SoftmaxOpBase<"softmax", "Softmax", "exp(x_i) / sum_j exp(x_j)">;
+    : Braid_SoftmaxOpBase<"softmax", "Softmax", "exp(x_i) / sum_j exp(x_j)",
+                          /*causal=*/1>;
 def Braid_LogSoftmaxOp
     : Braid_SoftmaxOpBase<"log_softmax", "LogSoftmax",
                           "x_i - log(sum_j exp(x_j))">;

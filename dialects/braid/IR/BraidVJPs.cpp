@@ -264,8 +264,10 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
 
 LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                   SmallVectorImpl<Value> &operandGrads) {
-  operandGrads.push_back(SoftmaxGradOp::create(b, getLoc(), resultGrads[0],
-                                               getResult(), getAxis()));
+  // A causal softmax's masked entries are 0 in y, so they take no part in
+  // the sum and get no gradient; the causal kernel writes exact zeros there.
+  operandGrads.push_back(SoftmaxGradOp::create(
+      b, getLoc(), resultGrads[0], getResult(), getAxis(), getCausal()));
   return success();
 }
 

@@ -26,6 +26,7 @@ struct PlanStepAttributes {
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
   double exponent = 0;
   bool transposeLhs = false, transposeRhs = false;
+  bool causal = false;
   plan::Reduction reduction = plan::Reduction::Sum;
   int32_t root = 0;
 };
