@@ -31,6 +31,7 @@ enum class BuiltinKind {
   Transpose,
   BroadcastTo,
   Pow,
+  LayerNorm,
   Conv2D,
   MaxPool2D,
   AvgPool2D,
@@ -125,6 +126,7 @@ struct ResolvedCall {
   std::vector<int64_t> axes, shape, perm, kernel, strides, padding, dilations;
   int64_t units = 0;   // dense units or conv2d filters
   double exponent = 0; // pow
+  double eps = 1e-5;   // layer_norm
   Activation activation = Activation::None;
   /// A Bool argument's value (softmax's causal).
   bool flag = false;

@@ -267,6 +267,9 @@ Value Generator::genCall(const CallExpr &call) {
   case BuiltinKind::Pow:
     return PowOp::create(builder_, at, t[0],
                          builder_.getF64FloatAttr(r.exponent));
+  case BuiltinKind::LayerNorm:
+    return LayerNormOp::create(builder_, at, t[0], t[1], t[2],
+                               builder_.getF64FloatAttr(r.eps));
   case BuiltinKind::Conv2D:
     return Conv2DOp::create(builder_, at, t[0], t[1],
                             t.size() > 2 ? t[2] : Value(), array(r.strides),

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 namespace braid::frontend {
 namespace {
@@ -26,6 +27,13 @@ bool isConvLayer(const CallExpr &call) {
   if (second->kind == ExprKind::Unary)
     second = as<UnaryExpr>(*second).operand.get();
   return second->kind == ExprKind::Number;
+}
+
+/// A number as the model file would write it: 1e-05, 0.5.
+std::string formatNumber(double value) {
+  std::ostringstream os;
+  os << value;
+  return os.str();
 }
 
 std::string argNames(const Builtin &builtin) {
@@ -277,7 +285,7 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     case ArgKind::Float: {
       std::optional<double> v = evalFloat(value, spec.name.c_str());
       ok &= v.has_value();
-      resolved.exponent = v.value_or(0);
+      (spec.name == "eps" ? resolved.eps : resolved.exponent) = v.value_or(0);
       break;
     }
     case ArgKind::IntPair:
@@ -394,6 +402,16 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     if (!(std::fabs(resolved.exponent) <= std::numeric_limits<float>::max()))
       return fail("p must be a finite f32, at most 3.4e38 in magnitude");
     type = apply(shape::unaryFloat(x));
+    break;
+  case BuiltinKind::LayerNorm:
+    // Only the last axis is normalised (the kernels' layout, PyTorch's
+    // normalized_shape of one dimension).
+    if (slots[3] && resolved.axis != -1 && resolved.axis != x.rank() - 1)
+      return fail("only axis -1 (the last) is supported, got " +
+                  std::to_string(resolved.axis));
+    if (!(resolved.eps > 0 && resolved.eps < 1))
+      return fail("eps must be in (0, 1), got " + formatNumber(resolved.eps));
+    type = apply(shape::layerNorm(x, *tensorTypes[1], *tensorTypes[2]));
     break;
   case BuiltinKind::Conv2D: {
     std::optional<shape::TensorType> bias;

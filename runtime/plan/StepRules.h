@@ -43,6 +43,12 @@ shape::RuleResult conv2dBackwardFilter(const StepDesc &step);
 shape::RuleResult maxPool2dGrad(const StepDesc &step);
 shape::RuleResult avgPool2dGrad(const StepDesc &step);
 shape::RuleResult accuracy(const StepDesc &step);
+shape::RuleResult embedding(const StepDesc &step);
+shape::RuleResult embeddingGrad(const StepDesc &step);
+shape::RuleResult layerNorm(const StepDesc &step);
+shape::RuleResult layerNormStats(const StepDesc &step);
+shape::RuleResult layerNormGrad(const StepDesc &step);
+shape::RuleResult layerNormGainGrad(const StepDesc &step);
 /// Placeholder kinds (KernelKinds.def): always fails.
 shape::RuleResult reserved(const StepDesc &step);
 } // namespace rules
