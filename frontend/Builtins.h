@@ -35,6 +35,7 @@ enum class BuiltinKind {
   Slice,
   Cast,
   Dropout,
+  LayerNorm,
   Conv2D,
   MaxPool2D,
   AvgPool2D,
@@ -55,6 +56,7 @@ enum class ArgKind {
   Activation, // relu, sigmoid, tanh, gelu, softmax or none
   TensorList, // [t, ...]: one or more tensor expressions
   Element,    // f32 or i32
+  Bool,       // true or false
 };
 
 struct ArgSpec {
@@ -133,7 +135,10 @@ struct ResolvedCall {
   int64_t start = 0, size = 0; // slice
   double probability = 0;      // dropout's p
   shape::ElementType element = shape::ElementType::F32; // cast
+  double eps = 1e-5;           // layer_norm
   Activation activation = Activation::None;
+  /// A Bool argument's value (softmax's causal).
+  bool flag = false;
   /// Layer sugar: indices of the parameters it created (weights, then bias)
   /// in CheckedModel::params.
   std::vector<size_t> params;

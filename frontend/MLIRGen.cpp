@@ -265,7 +265,8 @@ Value Generator::genCall(const CallExpr &call) {
   case BuiltinKind::Op:
     return createByName(r.opName, t, at);
   case BuiltinKind::Softmax:
-    return SoftmaxOp::create(builder_, at, t[0], i64(r.axis));
+    return SoftmaxOp::create(builder_, at, t[0], i64(r.axis),
+                             r.flag ? builder_.getUnitAttr() : UnitAttr());
   case BuiltinKind::LogSoftmax:
     return LogSoftmaxOp::create(builder_, at, t[0], i64(r.axis));
   case BuiltinKind::ReduceSum:
@@ -298,6 +299,9 @@ Value Generator::genCall(const CallExpr &call) {
     return DropoutOp::create(builder_, at, t[0],
                              builder_.getF64FloatAttr(r.probability),
                              builder_.getI32IntegerAttr(++dropouts_));
+  case BuiltinKind::LayerNorm:
+    return LayerNormOp::create(builder_, at, t[0], t[1], t[2],
+                               builder_.getF64FloatAttr(r.eps));
   case BuiltinKind::Conv2D:
     return Conv2DOp::create(builder_, at, t[0], t[1],
                             t.size() > 2 ? t[2] : Value(), array(r.strides),

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 namespace braid::frontend {
 namespace {
@@ -31,6 +32,12 @@ bool isConvLayer(const CallExpr &call) {
 }
 
 namespace {
+/// A number as the model file would write it: 1e-05, 0.5.
+std::string formatNumber(double value) {
+  std::ostringstream os;
+  os << value;
+  return os.str();
+}
 
 std::string argNames(const Builtin &builtin) {
   std::string names;
@@ -165,6 +172,17 @@ std::optional<Activation> Sema::evalActivation(const Expr *expr) {
   return std::nullopt;
 }
 
+std::optional<bool> Sema::evalBool(const Expr *expr, const char *what) {
+  if (expr->kind == ExprKind::Name) {
+    const std::string &name = as<NameExpr>(*expr).name;
+    if (name == "true" || name == "false")
+      return name == "true";
+  }
+  diags_.error(expr->loc,
+               std::string("expected true or false for '") + what + "'");
+  return std::nullopt;
+}
+
 std::string Sema::layerName(const std::string &target, const char *kind) {
   // The whole right side of `h = dense(...)` names its parameters h.w and
   // h.b; a nested layer is numbered by kind: dense1.w, dense2.w, ...
@@ -277,9 +295,12 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     case ArgKind::Float: {
       std::optional<double> v = evalFloat(value, spec.name.c_str());
       ok &= v.has_value();
-      (builtin->kind == BuiltinKind::Dropout ? resolved.probability
-                                             : resolved.exponent) =
-          v.value_or(0);
+      if (spec.name == "eps")
+        resolved.eps = v.value_or(0);
+      else
+        (builtin->kind == BuiltinKind::Dropout ? resolved.probability
+                                               : resolved.exponent) =
+            v.value_or(0);
       break;
     }
     case ArgKind::TensorList: {
@@ -339,6 +360,12 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
       resolved.activation = v.value_or(Activation::None);
       break;
     }
+    case ArgKind::Bool: {
+      std::optional<bool> v = evalBool(value, spec.name.c_str());
+      ok &= v.has_value();
+      resolved.flag = v.value_or(false);
+      break;
+    }
     }
   }
   if (!ok)
@@ -380,7 +407,7 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
   case BuiltinKind::LogSoftmax:
     if (!slots[1])
       resolved.axis = -1;
-    type = apply(shape::softmax(x, resolved.axis));
+    type = apply(shape::softmax(x, resolved.axis, resolved.flag));
     break;
   case BuiltinKind::ReduceSum:
   case BuiltinKind::ReduceMean:
@@ -439,6 +466,15 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
                   "indexes the batch rows), got " +
                   shape::toString(x));
     type = apply(shape::dropout(x, resolved.probability));
+  case BuiltinKind::LayerNorm:
+    // Only the last axis is normalised (the kernels' layout, PyTorch's
+    // normalized_shape of one dimension).
+    if (slots[3] && resolved.axis != -1 && resolved.axis != x.rank() - 1)
+      return fail("only axis -1 (the last) is supported, got " +
+                  std::to_string(resolved.axis));
+    if (!(resolved.eps > 0 && resolved.eps < 1))
+      return fail("eps must be in (0, 1), got " + formatNumber(resolved.eps));
+    type = apply(shape::layerNorm(x, *tensorTypes[1], *tensorTypes[2]));
     break;
   case BuiltinKind::Conv2D: {
     std::optional<shape::TensorType> bias;

@@ -34,9 +34,9 @@ RuleResult elementwiseGrad(const TensorType &dy, const TensorType &saved) {
   return RuleResult::ok(saved);
 }
 
-RuleResult softmaxGrad(const TensorType &dy, const TensorType &y,
-                       int64_t axis) {
-  if (auto e = expectGradient(dy, softmax(y, axis)))
+RuleResult softmaxGrad(const TensorType &dy, const TensorType &y, int64_t axis,
+                       bool causal) {
+  if (auto e = expectGradient(dy, softmax(y, axis, causal)))
     return RuleResult::fail(*e);
   return RuleResult::ok(y);
 }

@@ -92,15 +92,27 @@ RuleResult matmul(const TensorType &lhs, const TensorType &rhs,
   return okIfValid({ElementType::F32, {m, n}});
 }
 
-RuleResult softmax(const TensorType &input, int64_t axis) {
+RuleResult softmax(const TensorType &input, int64_t axis, bool causal) {
   if (RuleResult r = expectFloat(input, "operand"); !r)
     return r;
   if (input.rank() == 0)
     return RuleResult::fail("operand must have rank 1 or more, got " +
                             toString(input));
-  if (!normaliseAxis(axis, input.rank()))
+  std::optional<int64_t> normalised = normaliseAxis(axis, input.rank());
+  if (!normalised)
     return RuleResult::fail("axis " + std::to_string(axis) +
                             " is out of range for " + toString(input));
+  if (!causal)
+    return RuleResult::ok(input);
+  if (input.rank() < 2 ||
+      input.dims[input.rank() - 1] != input.dims[input.rank() - 2])
+    return RuleResult::fail("causal softmax needs the last two dimensions "
+                            "equal (query, key), got " +
+                            toString(input));
+  if (*normalised != input.rank() - 1)
+    return RuleResult::fail("causal softmax runs along the last axis (the "
+                            "key), got axis " +
+                            std::to_string(axis) + " of " + toString(input));
   return RuleResult::ok(input);
 }
 

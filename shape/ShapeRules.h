@@ -76,7 +76,9 @@ RuleResult matmul(const TensorType &lhs, const TensorType &rhs,
 
 // Normalisation and losses.
 /// softmax, log_softmax along `axis` (negative counts from the end).
-RuleResult softmax(const TensorType &input, int64_t axis);
+/// `causal` (softmax only): the last two dimensions are [query, key], of one
+/// size, and `axis` is the last.
+RuleResult softmax(const TensorType &input, int64_t axis, bool causal = false);
 /// logits f32[B, C], labels i32[B] -> f32[] (mean over the batch).
 RuleResult sparseSoftmaxCrossEntropy(const TensorType &logits,
                                      const TensorType &labels);
@@ -140,6 +142,16 @@ RuleResult pool2d(const TensorType &input, const std::vector<int64_t> &kernel,
                   const std::vector<int64_t> &strides,
                   const std::vector<int64_t> &padding);
 
+// Embedding and layer normalisation (TransformerRules.cpp).
+/// embedding(table f32[V, D], ids i32[...]) -> f32[..., D].
+RuleResult embedding(const TensorType &table, const TensorType &ids);
+/// layer_norm(x f32[..., D], gain f32[D], bias f32[D]) -> x's type.
+RuleResult layerNorm(const TensorType &x, const TensorType &gain,
+                     const TensorType &bias);
+/// layer_norm_stats(x f32[..., D]) -> f32[..., 2]: each row's mean and
+/// 1 / sqrt(variance + eps).
+RuleResult layerNormStats(const TensorType &x);
+
 // Gradients (GradRules.cpp). Each gradient op returns the gradient of one
 // forward operand, so its result type is that operand's type; the rules check
 // that the incoming gradient `dy` has the forward op's result type.
@@ -149,7 +161,8 @@ RuleResult pool2d(const TensorType &input, const std::vector<int64_t> &kernel,
 RuleResult elementwiseGrad(const TensorType &dy, const TensorType &saved);
 /// softmax_grad(dy, y, axis), log_softmax_grad(dy, y, axis), y the forward
 /// output.
-RuleResult softmaxGrad(const TensorType &dy, const TensorType &y, int64_t axis);
+RuleResult softmaxGrad(const TensorType &dy, const TensorType &y, int64_t axis,
+                       bool causal = false);
 /// sparse_softmax_cross_entropy_grad(dloss f32[], logits, labels) -> logits'
 /// type.
 RuleResult sparseSoftmaxCrossEntropyGrad(const TensorType &dloss,
@@ -183,6 +196,16 @@ RuleResult avgPool2dGrad(const TensorType &dy,
                          const std::vector<int64_t> &kernel,
                          const std::vector<int64_t> &strides,
                          const std::vector<int64_t> &padding);
+/// embedding_grad(dy f32[..., D], ids i32[...]) -> f32[rows, D], the
+/// gradient of an embedding table of `rows` rows (TransformerRules.cpp).
+RuleResult embeddingGrad(const TensorType &dy, const TensorType &ids,
+                         int64_t rows);
+/// layer_norm_grad(dy, x, stats, gain) -> x's type: the gradient of x.
+RuleResult layerNormGrad(const TensorType &dy, const TensorType &x,
+                         const TensorType &stats, const TensorType &gain);
+/// layer_norm_gain_grad(dy, x, stats) -> f32[D]: the gradient of the gain.
+RuleResult layerNormGainGrad(const TensorType &dy, const TensorType &x,
+                             const TensorType &stats);
 /// accuracy(logits f32[B, C], labels i32[B]) -> f32[]: the fraction of rows
 /// whose arg-max is the label.
 RuleResult accuracy(const TensorType &logits, const TensorType &labels);

@@ -231,9 +231,4 @@ Status createCast(const StepDesc &step, KernelContext &,
   return Status::ok();
 }
 
-Status createReserved(const StepDesc &step, KernelContext &,
-                      std::unique_ptr<Kernel> *) {
-  return unsupported(kindName(step.kind) + " is a reserved kernel kind");
-}
-
 } // namespace braid::runtime::kernels

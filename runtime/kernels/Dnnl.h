@@ -138,6 +138,12 @@ std::unique_ptr<Kernel> makeCopyKernel(size_t bytes);
 using Factory = Status (*)(const StepDesc &, KernelContext &,
                            std::unique_ptr<Kernel> *);
 
+/// The native forward of a layer_norm step (LayerNorm.cpp), which the
+/// factory passes over for oneDNN's: for bench/layer_norm_backends.cpp and
+/// the kernel tests.
+Status createNativeLayerNorm(const StepDesc &step,
+                             std::unique_ptr<Kernel> *out);
+
 // Each kind's factory, declared from the factory column of KernelKinds.def
 // (several kinds may share one); a kernel file defines it.
 #define BRAID_KERNEL_KIND(Enum, name, minInputs, maxInputs, rule, factory,     \

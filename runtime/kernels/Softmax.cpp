@@ -15,7 +15,17 @@
 //       log_softmax: y = x_i - log(sum_j exp(x_j))
 //                    dx = dy - exp(y) * sum(dy)
 //     (sums along the axis)
+//   causal softmax, softmax_grad (native, row by row):
+//     x f32[..., T, T], axis the last; row q of each [T, T] block uses keys
+//     0..q and writes y = 0 at keys q+1..T-1, as PyTorch's
+//     masked_fill(triu(ones(T, T), 1), -inf).softmax(-1); the gradient is
+//     y * (dy - sum(dy * y)) over keys 0..q and exactly 0 beyond.
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/NativeKernel.h"
+#include "runtime/support/CpuDispatch.h"
+
+#include <algorithm>
+#include <cmath>
 
 namespace braid::runtime::kernels {
 namespace {
@@ -39,6 +49,87 @@ Status checkAxis(const StepDesc &step, const std::vector<int64_t> &shape) {
                            shape::toString(shape));
   return Status::ok();
 }
+
+/// Checks a causal step's shape: [..., T, T] along the last axis.
+Status checkCausal(const StepDesc &step, const std::vector<int64_t> &shape) {
+  size_t rank = shape.size();
+  if (rank < 2 || shape[rank - 1] != shape[rank - 2] ||
+      step.axis != static_cast<int64_t>(rank) - 1)
+    return invalidArgument(kindName(step.kind) +
+                           " step: causal needs [..., T, T] along the last "
+                           "axis, got axis " +
+                           std::to_string(step.axis) + " of " +
+                           shape::toString(shape));
+  return Status::ok();
+}
+
+/// One causal row: y[0..n) = softmax(x[0..n)), y[n..T) = 0.
+BRAID_VECTOR_CLONES
+void causalSoftmaxRow(const float *x, float *y, int64_t n, int64_t T) {
+  float maxv = x[0];
+  for (int64_t j = 1; j < n; ++j)
+    maxv = std::max(maxv, x[j]);
+  float sum = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    y[j] = std::exp(x[j] - maxv);
+    sum += y[j];
+  }
+  float scale = 1.0f / sum;
+  for (int64_t j = 0; j < n; ++j)
+    y[j] *= scale;
+  for (int64_t j = n; j < T; ++j)
+    y[j] = 0;
+}
+
+/// One causal row of the gradient: dx = y * (dy - sum(dy * y)) over
+/// [0, n), 0 beyond.
+BRAID_VECTOR_CLONES
+void causalSoftmaxGradRow(const float *dy, const float *y, float *dx, int64_t n,
+                          int64_t T) {
+  float dot = 0;
+  for (int64_t j = 0; j < n; ++j)
+    dot += dy[j] * y[j];
+  for (int64_t j = 0; j < n; ++j)
+    dx[j] = y[j] * (dy[j] - dot);
+  for (int64_t j = n; j < T; ++j)
+    dx[j] = 0;
+}
+
+/// Forward (1 input) or gradient (dy, y) of a causal softmax over rows of
+/// [..., T, T].
+class CausalSoftmaxKernel : public NativeKernel {
+public:
+  CausalSoftmaxKernel(const StepDesc &step)
+      : NativeKernel(kindName(step.kind), step.inputs.size(), 1),
+        grad_(step.kind == plan::KernelKind::SoftmaxGrad),
+        T_(step.outputs[0].shape.back()),
+        rows_(step.outputs[0].elements() / T_) {}
+
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
+    a_ = static_cast<const float *>(inputs[0]);
+    b_ = grad_ ? static_cast<const float *>(inputs[1]) : nullptr;
+    out_ = static_cast<float *>(outputs[0]);
+  }
+
+  Status compute() override {
+    for (int64_t r = 0; r < rows_; ++r) {
+      int64_t n = r % T_ + 1; // keys 0..query
+      int64_t at = r * T_;
+      if (grad_)
+        causalSoftmaxGradRow(a_ + at, b_ + at, out_ + at, n, T_);
+      else
+        causalSoftmaxRow(a_ + at, out_ + at, n, T_);
+    }
+    return Status::ok();
+  }
+
+private:
+  bool grad_;
+  int64_t T_, rows_;
+  const float *a_ = nullptr, *b_ = nullptr;
+  float *out_ = nullptr;
+};
 
 //===----------------------------------------------------------------------===//
 // Forward
@@ -79,6 +170,13 @@ Status createSoftmax(const StepDesc &step, KernelContext &context,
                            shape::toString(step.outputs[0].shape) +
                            " differs from the operand's " +
                            shape::toString(shape));
+  if (step.causal) {
+    if (step.kind != plan::KernelKind::Softmax)
+      return invalidArgument(kindName(step.kind) + " step cannot be causal");
+    BRAID_RETURN_IF_ERROR(checkCausal(step, shape));
+    *out = std::make_unique<CausalSoftmaxKernel>(step);
+    return Status::ok();
+  }
   try {
     *out = std::make_unique<SoftmaxKernel>(step, context);
   } catch (...) {
@@ -133,6 +231,13 @@ Status createSoftmaxGrad(const StepDesc &step, KernelContext &context,
                            shape::toString(step.inputs[0].shape) + ", result " +
                            shape::toString(shape) + " and input gradient " +
                            shape::toString(step.outputs[0].shape) + " differ");
+  if (step.causal) {
+    if (step.kind != plan::KernelKind::SoftmaxGrad)
+      return invalidArgument(kindName(step.kind) + " step cannot be causal");
+    BRAID_RETURN_IF_ERROR(checkCausal(step, shape));
+    *out = std::make_unique<CausalSoftmaxKernel>(step);
+    return Status::ok();
+  }
   try {
     *out = std::make_unique<SoftmaxGradKernel>(step, context);
   } catch (...) {

@@ -83,6 +83,7 @@ void decodeAttributes(const plan::Step &s, StepDesc &desc) {
   desc.start = s.start();
   desc.dropoutP = s.dropout_p();
   desc.salt = s.salt();
+  desc.causal = s.causal();
 }
 
 } // namespace

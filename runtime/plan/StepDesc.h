@@ -49,6 +49,9 @@ struct StepDesc {
   uint32_t salt = 0;
   /// Matmul: read an operand as its transpose.
   bool transposeLhs = false, transposeRhs = false;
+  /// Softmax, SoftmaxGrad: mask the entries whose key (last index) exceeds
+  /// their query (the index before it).
+  bool causal = false;
   /// Collectives: AllReduce and AllReduceStart's reduction, the request
   /// that pairs an AllReduceStart with its AllReduceWait, Broadcast's root.
   plan::Reduction reduction = plan::Reduction::Sum;

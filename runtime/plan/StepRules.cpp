@@ -42,7 +42,9 @@ shape::RuleResult unaryFloat(const StepDesc &s) {
 shape::RuleResult softmax(const StepDesc &s) {
   if (s.axis < 0)
     return shape::RuleResult::fail("axis must be non-negative in a plan");
-  return shape::softmax(in(s, 0), s.axis);
+  if (s.causal && s.kind != plan::KernelKind::Softmax)
+    return shape::RuleResult::fail("only softmax can be causal");
+  return shape::softmax(in(s, 0), s.axis, s.causal);
 }
 
 shape::RuleResult sparseSoftmaxCrossEntropy(const StepDesc &s) {
@@ -96,7 +98,9 @@ shape::RuleResult elementwiseGrad(const StepDesc &s) {
 shape::RuleResult softmaxGrad(const StepDesc &s) {
   if (s.axis < 0)
     return shape::RuleResult::fail("axis must be non-negative in a plan");
-  return shape::softmaxGrad(in(s, 0), in(s, 1), s.axis);
+  if (s.causal && s.kind != plan::KernelKind::SoftmaxGrad)
+    return shape::RuleResult::fail("only softmax_grad can be causal");
+  return shape::softmaxGrad(in(s, 0), in(s, 1), s.axis, s.causal);
 }
 
 shape::RuleResult sparseSoftmaxCrossEntropyGrad(const StepDesc &s) {
@@ -171,8 +175,48 @@ shape::RuleResult dropout(const StepDesc &s) {
   return shape::dropout(in(s, 0), s.dropoutP);
 }
 
+shape::RuleResult embedding(const StepDesc &s) {
+  return shape::embedding(in(s, 0), in(s, 1));
+}
+
+shape::RuleResult embeddingGrad(const StepDesc &s) {
+  // The table's rows are the output's: the gradient's shape says them.
+  if (outShape(s).size() != 2)
+    return shape::RuleResult::fail("result must have rank 2, got " +
+                                   shape::toString(outShape(s)));
+  return shape::embeddingGrad(in(s, 0), in(s, 1), outShape(s)[0]);
+}
+
+/// layer_norm's eps, finite and positive, as the language requires.
+static std::optional<shape::RuleResult> badEps(const StepDesc &s) {
+  if (!(s.eps > 0 && s.eps < 1))
+    return shape::RuleResult::fail("eps must be in (0, 1), got " +
+                                   std::to_string(s.eps));
+  return std::nullopt;
+}
+
+shape::RuleResult layerNorm(const StepDesc &s) {
+  if (auto bad = badEps(s))
+    return *bad;
+  return shape::layerNorm(in(s, 0), in(s, 1), in(s, 2));
+}
+
+shape::RuleResult layerNormStats(const StepDesc &s) {
+  if (auto bad = badEps(s))
+    return *bad;
+  return shape::layerNormStats(in(s, 0));
+}
+
+shape::RuleResult layerNormGrad(const StepDesc &s) {
+  return shape::layerNormGrad(in(s, 0), in(s, 1), in(s, 2), in(s, 3));
+}
+
+shape::RuleResult layerNormGainGrad(const StepDesc &s) {
+  return shape::layerNormGainGrad(in(s, 0), in(s, 1), in(s, 2));
+}
+
 shape::RuleResult reserved(const StepDesc &) {
-  return shape::RuleResult::fail("this kernel kind is reserved");
+  return shape::RuleResult::fail("this kind is reserved and has no kernel");
 }
 
 } // namespace rules

@@ -50,7 +50,13 @@ shape::RuleResult compare(const StepDesc &step);
 shape::RuleResult where(const StepDesc &step);
 shape::RuleResult cast(const StepDesc &step);
 shape::RuleResult dropout(const StepDesc &step);
-/// The placeholder kinds 50-62: every step is refused.
+shape::RuleResult embedding(const StepDesc &step);
+shape::RuleResult embeddingGrad(const StepDesc &step);
+shape::RuleResult layerNorm(const StepDesc &step);
+shape::RuleResult layerNormStats(const StepDesc &step);
+shape::RuleResult layerNormGrad(const StepDesc &step);
+shape::RuleResult layerNormGainGrad(const StepDesc &step);
+/// Placeholder kinds (KernelKinds.def): always fails.
 shape::RuleResult reserved(const StepDesc &step);
 } // namespace rules
 

@@ -100,3 +100,63 @@ func.func @softmax_generic_no_axis(%x: tensor<4x3xf32>) {
   %0 = "braid.softmax"(%x) : (tensor<4x3xf32>) -> tensor<4x3xf32>
   return
 }
+
+// -----
+
+// Tests that a causal softmax and its gradient print and parse back, and
+// that causal is left out when unset.
+// CHECK-LABEL: func.func @softmax_causal
+// CHECK: %[[A:.*]] = braid.softmax %{{.*}}, axis = -1 causal : tensor<2x3x4x4xf32>
+// CHECK-NEXT: %[[B:.*]] = braid.softmax_grad %{{.*}}, %[[A]], axis = 3 causal : tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>
+// CHECK-NEXT: %[[C:.*]] = braid.softmax_grad %{{.*}}, %[[A]], axis = 3 : tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>
+func.func @softmax_causal(%x: tensor<2x3x4x4xf32>, %dy: tensor<2x3x4x4xf32>) -> (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) {
+  %0 = braid.softmax %x, axis = -1 causal : tensor<2x3x4x4xf32>
+  %1 = braid.softmax_grad %dy, %0, axis = 3 causal : tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>
+  %2 = braid.softmax_grad %dy, %0, axis = 3 : tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>
+  return %1, %2 : tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>
+}
+
+// -----
+
+// Tests that a causal softmax needs its last two dimensions equal (c3).
+func.func @softmax_causal_c3_square(%x: tensor<2x4x5xf32>) {
+  // expected-error @+1 {{'braid.softmax' op causal softmax needs the last two dimensions equal (query, key), got f32[2, 4, 5]}}
+  %0 = braid.softmax %x, axis = -1 causal : tensor<2x4x5xf32>
+  return
+}
+
+// -----
+
+// Tests that a causal softmax needs rank 2 or more (c3).
+func.func @softmax_causal_c3_rank(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'braid.softmax' op causal softmax needs the last two dimensions equal (query, key), got f32[4]}}
+  %0 = braid.softmax %x, axis = 0 causal : tensor<4xf32>
+  return
+}
+
+// -----
+
+// Tests that a causal softmax runs along the last axis (c3).
+func.func @softmax_causal_c3_axis(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{'braid.softmax' op causal softmax runs along the last axis (the key), got axis 0 of f32[4, 4]}}
+  %0 = braid.softmax %x, axis = 0 causal : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+// Tests that a causal softmax_grad checks the forward's constraints.
+func.func @softmax_grad_causal_axis(%dy: tensor<4x4xf32>, %y: tensor<4x4xf32>) {
+  // expected-error @+1 {{'braid.softmax_grad' op causal softmax runs along the last axis (the key), got axis -2 of f32[4, 4]}}
+  %0 = braid.softmax_grad %dy, %y, axis = -2 causal : tensor<4x4xf32>, tensor<4x4xf32>
+  return
+}
+
+// -----
+
+// Tests that log_softmax has no causal form.
+func.func @log_softmax_causal(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{expected ':'}}
+  %0 = braid.log_softmax %x, axis = -1 causal : tensor<4x4xf32>
+  return
+}

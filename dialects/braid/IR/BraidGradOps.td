@@ -63,27 +63,38 @@ def Braid_GeluGradOp
 // Softmax and loss gradients
 //===----------------------------------------------------------------------===//
 
+// `causal`: the op has the `causal` unit attribute (softmax_grad).
 class Braid_SoftmaxGradOpBase<string mnemonic, string kind, string forward,
-                              string math>
+                              string math, bit causal = 0>
     : Braid_Op<mnemonic, [Braid_PlanStep<kind, ["fillStepAttributes"]>]> {
   let summary = "gradient of " # forward # " along one axis";
   let description = [{
     The VJP of `braid.}] # forward # [{`: `}] # math # [{`, where `dy` is the
     gradient at the forward result `y` and the sum runs along `axis` (negative
     values count from the last dimension), broadcast back along it. The result
-    has `y`'s type.
+    has `y`'s type.}] # !if(causal, [{ With `causal` (the forward's), the
+    entries whose key (last index) exceeds their query (the index before) get
+    exactly 0 and take no part in the sum.}], "") # [{
 
     Constraints: (c1) `y` is an f32 tensor of rank 1 or more and `axis` is in
-    [-rank, rank); (c2) `dy` has `y`'s type.
+    [-rank, rank)}] # !if(causal, [{; with `causal`, `y` has rank 2 or more,
+    its last two dimensions are equal and `axis` is the last}], "") # [{; (c2)
+    `dy` has `y`'s type.
 
     ```mlir
     %dx = braid.}] # mnemonic # [{ %dy, %y, axis = 1 : tensor<64x10xf32>, tensor<64x10xf32>
     ```
   }];
-  let arguments = (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$y, I64Attr:$axis);
+  let arguments = !if(causal,
+      (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$y, I64Attr:$axis,
+           UnitAttr:$causal),
+      (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$y, I64Attr:$axis));
   let results = (outs Braid_F32Tensor:$result);
-  let assemblyFormat =
-      "$dy `,` $y `,` `axis` `=` $axis attr-dict `:` type($dy) `,` type($y)";
+  let assemblyFormat = "$dy `,` $y `,` `axis` `=` $axis " #
+      !if(causal, "(`causal` $causal^)? ", "") #
+      "attr-dict `:` type($dy) `,` type($y)";
+  defvar isCausal = !if(causal, "getCausal()", "false");
+  defvar adaptorCausal = !if(causal, "bool(adaptor.getCausal())", "false");
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
@@ -91,19 +102,21 @@ class Braid_SoftmaxGradOpBase<string mnemonic, string kind, string forward,
       ::braid::RuleCall call(context, location, getOperationName(), inferred);
       auto dy = call.operand("dy", adaptor.getDy());
       auto y = call.operand("y", adaptor.getY());
-      return dy && y ? call.apply(::braid::shape::softmaxGrad(*dy, *y, adaptor.getAxis()))
+      return dy && y ? call.apply(::braid::shape::softmaxGrad(
+                           *dy, *y, adaptor.getAxis(), }] # adaptorCausal # [{))
                      : ::mlir::failure();
     }
     void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
       step.axis = ::braid::nonNegativeAxis(getAxisAttr().getInt(),
                                            getDy().getType().getRank());
+      step.causal = }] # isCausal # [{;
     }
   }];
 }
 
 def Braid_SoftmaxGradOp
     : Braid_SoftmaxGradOpBase<"softmax_grad", "SoftmaxGrad", "softmax",
-                              "y * (dy - sum(dy * y, axis))">;
+                              "y * (dy - sum(dy * y, axis))", /*causal=*/1>;
 def Braid_LogSoftmaxGradOp
     : Braid_SoftmaxGradOpBase<"log_softmax_grad", "LogSoftmaxGrad",
                               "log_softmax", "dy - exp(y) * sum(dy, axis)">;
@@ -158,6 +171,170 @@ def Braid_MeanSquaredErrorGradOp : Braid_Op<"mean_squared_error_grad",
   let assemblyFormat = [{
     $dloss `,` $prediction `,` $target attr-dict `:` type($dloss) `,`
     type($prediction) `,` type($target)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding and layer normalisation gradients
+//===----------------------------------------------------------------------===//
+
+def Braid_EmbeddingGradOp : Braid_Op<"embedding_grad",
+    [Braid_PlanStep<"EmbeddingGrad">]> {
+  let summary = "gradient of embedding for its table";
+  let description = [{
+    The VJP of `braid.embedding` for its table: a zeroed f32[num_rows, D]
+    into which `dy[i..., :]`, the gradient at the embedding's result, is
+    added at row `ids[i...]`, in the ids' row-major order (deterministic: no
+    atomics). The runtime rejects an id outside [0, num_rows).
+
+    Constraints: (c1) `ids` is an i32 tensor; (c2) `dy` is f32[ids..., D];
+    (c3) `num_rows` is positive; the result is f32[num_rows, D].
+
+    ```mlir
+    %dtable = braid.embedding_grad %dy, %ids num_rows = 256
+        : tensor<32x64x128xf32>, tensor<32x64xi32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dy, Braid_I32Tensor:$ids,
+                       I64Attr:$num_rows);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dy `,` $ids `num_rows` `=` $num_rows attr-dict `:` type($dy) `,`
+    type($ids)
+  }];
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto dy = call.operand("dy", adaptor.getDy());
+      auto ids = call.operand("ids", adaptor.getIds());
+      return dy && ids ? call.apply(::braid::shape::embeddingGrad(
+                             *dy, *ids, adaptor.getNumRows()))
+                       : ::mlir::failure();
+    }
+  }];
+}
+
+def Braid_LayerNormStatsOp : Braid_Op<"layer_norm_stats",
+    [Braid_PlanStep<"LayerNormStats", ["fillStepAttributes"]>]> {
+  let summary = "the statistics of a layer normalisation, for its gradients";
+  let description = [{
+    For each row of `x`'s last axis: `result[i..., 0]` is its mean and
+    `result[i..., 1]` is `1 / sqrt(var + eps)`, with the biased variance, as
+    `braid.layer_norm` computes them. The VJP of `braid.layer_norm` computes
+    them once for `braid.layer_norm_grad` and `braid.layer_norm_gain_grad`.
+
+    Constraints: (c1) `x` is an f32 tensor of rank 1 or more; (c2) `eps` is
+    in (0, 1); the result is x's shape with its last dimension 2.
+
+    ```mlir
+    %s = braid.layer_norm_stats %x, eps = 1.000000e-05 : tensor<32x64x128xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$x, F64Attr:$eps);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = "$x `,` `eps` `=` $eps attr-dict `:` type($x)";
+  let hasVerifier = 1;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto x = call.operand("x", adaptor.getX());
+      return x ? call.apply(::braid::shape::layerNormStats(*x))
+               : ::mlir::failure();
+    }
+    ::llvm::LogicalResult $cppClass::verify() {
+      return ::braid::verifyEps(getOperation(), getEps().convertToDouble());
+    }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.eps = getEps().convertToDouble();
+    }
+  }];
+}
+
+def Braid_LayerNormGradOp : Braid_Op<"layer_norm_grad",
+    [Braid_PlanStep<"LayerNormGrad">]> {
+  let summary = "gradient of layer_norm for x";
+  let description = [{
+    The VJP of `braid.layer_norm` for x, from `dy` (the gradient at its
+    result), x, the row statistics `stats` (`braid.layer_norm_stats`) and
+    the gain: per row, with `xhat = (x - mean) * rstd` and `g = dy * gain`,
+    `dx = rstd * (g - mean(g) - xhat * mean(g * xhat))`. The result has x's
+    type.
+
+    Constraints: (c1) `x` is f32[..., D] of rank 1 or more and `dy` has its
+    type; (c2) `stats` is f32[..., 2] (x's shape, last dimension 2); (c3)
+    `gain` is f32[D].
+
+    ```mlir
+    %dx = braid.layer_norm_grad %dy, %x, %s, %g : tensor<64x128xf32>,
+        tensor<64x128xf32>, tensor<64x2xf32>, tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$x,
+                       Braid_F32Tensor:$stats, Braid_F32Tensor:$gain);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dy `,` $x `,` $stats `,` $gain attr-dict `:` type($dy) `,` type($x) `,`
+    type($stats) `,` type($gain)
+  }];
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto dy = call.operand("dy", adaptor.getDy());
+      auto x = call.operand("x", adaptor.getX());
+      auto stats = call.operand("stats", adaptor.getStats());
+      auto gain = call.operand("gain", adaptor.getGain());
+      return dy && x && stats && gain
+                 ? call.apply(::braid::shape::layerNormGrad(*dy, *x, *stats,
+                                                            *gain))
+                 : ::mlir::failure();
+    }
+  }];
+}
+
+def Braid_LayerNormGainGradOp : Braid_Op<"layer_norm_gain_grad",
+    [Braid_PlanStep<"LayerNormGainGrad">]> {
+  let summary = "gradient of layer_norm for its gain";
+  let description = [{
+    The VJP of `braid.layer_norm` for its gain: `sum over rows of dy * xhat`,
+    with `xhat = (x - mean) * rstd` from the row statistics `stats`
+    (`braid.layer_norm_stats`), summed in row order. The result is f32[D].
+    (The bias's gradient is a `braid.reduce_sum` of dy over every axis but the
+    last.)
+
+    Constraints: (c1) `x` is f32[..., D] of rank 1 or more and `dy` has its
+    type; (c2) `stats` is f32[..., 2] (x's shape, last dimension 2).
+
+    ```mlir
+    %dg = braid.layer_norm_gain_grad %dy, %x, %s
+        : tensor<64x128xf32>, tensor<64x128xf32>, tensor<64x2xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$x,
+                       Braid_F32Tensor:$stats);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dy `,` $x `,` $stats attr-dict `:` type($dy) `,` type($x) `,`
+    type($stats)
+  }];
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto dy = call.operand("dy", adaptor.getDy());
+      auto x = call.operand("x", adaptor.getX());
+      auto stats = call.operand("stats", adaptor.getStats());
+      return dy && x && stats
+                 ? call.apply(::braid::shape::layerNormGainGrad(*dy, *x,
+                                                                *stats))
+                 : ::mlir::failure();
+    }
   }];
 }
 

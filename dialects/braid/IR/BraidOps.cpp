@@ -14,6 +14,12 @@ using namespace mlir;
 
 namespace braid {
 
+LogicalResult verifyEps(Operation *op, double eps) {
+  if (!(eps > 0 && eps < 1))
+    return op->emitOpError() << "eps must be in (0, 1), got " << eps;
+  return success();
+}
+
 ArrayRef<StringLiteral> MatmulOp::getBuiltinArguments() {
   static constexpr StringLiteral names[] = {"a", "b"};
   return names;

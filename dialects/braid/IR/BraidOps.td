@@ -224,42 +224,62 @@ def Braid_MatmulOp : Braid_DiffOp<"matmul",
 // Softmax and losses
 //===----------------------------------------------------------------------===//
 
-class Braid_SoftmaxOpBase<string mnemonic, string kind, string math>
+// `causal`: the op has the `causal` unit attribute (softmax).
+class Braid_SoftmaxOpBase<string mnemonic, string kind, string math,
+                          bit causal = 0>
     : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind, ["fillStepAttributes"]>]> {
   let summary = mnemonic # " along one axis";
   let description = [{
     Computes `}] # math # [{` along `axis` (negative values count from the
     last dimension), in the numerically stable form that subtracts the maximum
-    first. The result has the operand's type.
+    first. The result has the operand's type.}] # !if(causal, [{
+
+    With `causal`, the operand's last two dimensions are [query, key] and the
+    entries whose key exceeds their query are treated as -inf, as PyTorch's
+    `masked_fill(triu(ones(T, T), 1), -inf).softmax(-1)`: their probability
+    is 0. No mask is materialised.}], "") # [{
 
     Constraints: (c1) the operand is an f32 tensor of rank 1 or more; (c2)
-    `axis` is in [-rank, rank).
+    `axis` is in [-rank, rank)}] # !if(causal, [{; (c3) with `causal`, the
+    operand has rank 2 or more, its last two dimensions are equal and `axis`
+    is the last}], "") # [{.
 
     ```mlir
-    %p = braid.}] # mnemonic # [{ %logits, axis = 1 : tensor<64x10xf32>
+    %p = braid.}] # mnemonic # [{ %logits, axis = 1 : tensor<64x10xf32>}] #
+    !if(causal, [{
+    %a = braid.}] # mnemonic # [{ %scores, axis = -1 causal : tensor<8x4x16x16xf32>}],
+    "") # [{
     ```
   }];
-  let arguments = (ins Braid_F32Tensor:$input, I64Attr:$axis);
+  let arguments = !if(causal,
+      (ins Braid_F32Tensor:$input, I64Attr:$axis, UnitAttr:$causal),
+      (ins Braid_F32Tensor:$input, I64Attr:$axis));
   let results = (outs Braid_F32Tensor:$result);
-  let assemblyFormat = "$input `,` `axis` `=` $axis attr-dict `:` type($input)";
+  let assemblyFormat = "$input `,` `axis` `=` $axis " #
+      !if(causal, "(`causal` $causal^)? ", "") # "attr-dict `:` type($input)";
+  defvar isCausal = !if(causal, "getCausal()", "false");
+  defvar adaptorCausal = !if(causal, "bool(adaptor.getCausal())", "false");
   let extraClassDefinition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
       ::braid::RuleCall call(context, location, getOperationName(), inferred);
       auto input = call.operand("input", adaptor.getInput());
-      return input ? call.apply(::braid::shape::softmax(*input, adaptor.getAxis()))
+      return input ? call.apply(::braid::shape::softmax(
+                         *input, adaptor.getAxis(), }] # adaptorCausal # [{))
                    : ::mlir::failure();
     }
     void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
       step.axis = ::braid::nonNegativeAxis(getAxisAttr().getInt(),
                                            getInput().getType().getRank());
+      step.causal = }] # isCausal # [{;
     }
   }];
 }
 
 def Braid_SoftmaxOp
-    : Braid_SoftmaxOpBase<"softmax", "Softmax", "exp(x_i) / sum_j exp(x_j)">;
+    : Braid_SoftmaxOpBase<"softmax", "Softmax", "exp(x_i) / sum_j exp(x_j)",
+                          /*causal=*/1>;
 def Braid_LogSoftmaxOp
     : Braid_SoftmaxOpBase<"log_softmax", "LogSoftmax",
                           "x_i - log(sum_j exp(x_j))">;
@@ -302,6 +322,98 @@ def Braid_MeanSquaredErrorOp : Braid_DiffOp<"mean_squared_error",
   let results = (outs Braid_F32Tensor:$result);
   let assemblyFormat =
       "$prediction `,` $target attr-dict `:` type($prediction) `,` type($target)";
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding and layer normalisation
+//===----------------------------------------------------------------------===//
+
+def Braid_EmbeddingOp : Braid_DiffOp<"embedding",
+    [Braid_PlanStep<"Embedding">, Braid_Builtin]> {
+  let summary = "rows of a table gathered by integer ids";
+  let description = [{
+    `result[i..., d] = table[ids[i...], d]`: one row of the table per id, for
+    ids of any shape. Ids are row indices in [0, V); the runtime rejects one
+    out of range, naming it. Its gradient scatter-adds into the table
+    (`braid.embedding_grad`); the ids get none.
+
+    Constraints: (c1) `table` is f32[V, D]; (c2) `ids` is an i32 tensor; the
+    result is f32[ids..., D].
+
+    ```mlir
+    %h = braid.embedding %table, %ids : tensor<256x128xf32>, tensor<32x64xi32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$table, Braid_I32Tensor:$ids);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat =
+      "$table `,` $ids attr-dict `:` type($table) `,` type($ids)";
+  let extraClassDefinition = [{
+    ::llvm::ArrayRef<::llvm::StringLiteral> $cppClass::getBuiltinArguments() {
+      static constexpr ::llvm::StringLiteral names[] = {"table", "ids"};
+      return names;
+    }
+    ::braid::shape::RuleResult $cppClass::inferBuiltinType(
+        const std::vector<::braid::shape::TensorType> &operands) {
+      return ::braid::shape::embedding(operands[0], operands[1]);
+    }
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto table = call.operand("table", adaptor.getTable());
+      auto ids = call.operand("ids", adaptor.getIds());
+      return table && ids ? call.apply(inferBuiltinType({*table, *ids}))
+                          : ::mlir::failure();
+    }
+  }];
+}
+
+def Braid_LayerNormOp : Braid_DiffOp<"layer_norm",
+    [Braid_PlanStep<"LayerNorm", ["fillStepAttributes"]>]> {
+  let summary = "layer normalisation over the last axis, with gain and bias";
+  let description = [{
+    For each row `x[i..., :]` of the last axis (D elements):
+    `result = (x - mean) / sqrt(var + eps) * gain + bias`, with the biased
+    variance (divided by D), as PyTorch's `layer_norm(x, [D], gain, bias,
+    eps)`. The result has x's type. Its VJP recomputes the statistics once
+    (`braid.layer_norm_stats`) for the gradients of x and the gain.
+
+    Constraints: (c1) `x` is an f32 tensor of rank 1 or more, f32[..., D];
+    (c2) `gain` and `bias` are f32[D]; (c3) `eps` is in (0, 1).
+
+    ```mlir
+    %y = braid.layer_norm %x, %g, %b, eps = 1.000000e-05
+        : tensor<32x64x128xf32>, tensor<128xf32>, tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$x, Braid_F32Tensor:$gain,
+                       Braid_F32Tensor:$bias, F64Attr:$eps);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $x `,` $gain `,` $bias `,` `eps` `=` $eps attr-dict `:` type($x) `,`
+    type($gain) `,` type($bias)
+  }];
+  let hasVerifier = 1;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      ::braid::RuleCall call(context, location, getOperationName(), inferred);
+      auto x = call.operand("x", adaptor.getX());
+      auto gain = call.operand("gain", adaptor.getGain());
+      auto bias = call.operand("bias", adaptor.getBias());
+      return x && gain && bias
+                 ? call.apply(::braid::shape::layerNorm(*x, *gain, *bias))
+                 : ::mlir::failure();
+    }
+    ::llvm::LogicalResult $cppClass::verify() {
+      return ::braid::verifyEps(getOperation(), getEps().convertToDouble());
+    }
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.eps = getEps().convertToDouble();
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//

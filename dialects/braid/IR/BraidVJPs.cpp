@@ -264,8 +264,10 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
 
 LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                   SmallVectorImpl<Value> &operandGrads) {
-  operandGrads.push_back(SoftmaxGradOp::create(b, getLoc(), resultGrads[0],
-                                               getResult(), getAxis()));
+  // A causal softmax's masked entries are 0 in y, so they take no part in
+  // the sum and get no gradient; the causal kernel writes exact zeros there.
+  operandGrads.push_back(SoftmaxGradOp::create(
+      b, getLoc(), resultGrads[0], getResult(), getAxis(), getCausal()));
   return success();
 }
 
@@ -294,6 +296,39 @@ MeanSquaredErrorOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                             getPrediction(), getTarget());
   operandGrads.push_back(dp);
   operandGrads.push_back(negate(b, getLoc(), dp));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding and layer normalisation
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  // The table's rows receive dy scatter-added; the ids get no gradient.
+  operandGrads.push_back(EmbeddingGradOp::create(
+      b, getLoc(), resultGrads[0], getIds(), shapeOf(getTable())[0]));
+  operandGrads.push_back(Value());
+  return success();
+}
+
+LogicalResult LayerNormOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  // The statistics are recomputed once, here, for both gradient kernels
+  // (the forward keeps none: predict and eval need only y).
+  Location loc = getLoc();
+  Value dy = resultGrads[0];
+  Value stats = LayerNormStatsOp::create(b, loc, getX(), getEpsAttr());
+  operandGrads.push_back(
+      LayerNormGradOp::create(b, loc, dy, getX(), stats, getGain()));
+  operandGrads.push_back(
+      LayerNormGainGradOp::create(b, loc, dy, getX(), stats));
+  // dbias: dy summed over every axis but the last.
+  SmallVector<int64_t> rows;
+  for (int64_t i = 0, e = shapeOf(dy).size() - 1; i < e; ++i)
+    rows.push_back(i);
+  operandGrads.push_back(rows.empty() ? dy
+                                      : ReduceSumOp::create(b, loc, dy, rows));
   return success();
 }
 

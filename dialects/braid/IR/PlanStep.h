@@ -29,6 +29,7 @@ struct PlanStepAttributes {
   double dropoutP = 0;
   uint32_t salt = 0;
   bool transposeLhs = false, transposeRhs = false;
+  bool causal = false;
   plan::Reduction reduction = plan::Reduction::Sum;
   int32_t root = 0;
 };

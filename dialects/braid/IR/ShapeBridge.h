@@ -45,6 +45,10 @@ private:
   llvm::SmallVectorImpl<mlir::Type> &inferred;
 };
 
+/// Checks a layer normalisation's eps: in (0, 1), so that 1 / sqrt(var +
+/// eps) is finite and eps is a small stabiliser (BraidOps.cpp).
+llvm::LogicalResult verifyEps(mlir::Operation *op, double eps);
+
 } // namespace braid
 
 #endif // BRAID_DIALECTS_BRAID_IR_SHAPEBRIDGE_H

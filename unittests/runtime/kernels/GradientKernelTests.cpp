@@ -207,6 +207,121 @@ TEST_F(GradientTest, SoftmaxGradients) {
     }
 }
 
+TEST_F(GradientTest, CausalSoftmaxGradient) {
+  for (const Shape &shape : {Shape{1, 1}, Shape{6, 6}, Shape{2, 3, 5, 5}}) {
+    int64_t T = shape.back(), axis = int64_t(shape.size()) - 1;
+    auto masked = [&](size_t i) { return int64_t(i) % T > int64_t(i) / T % T; };
+    // y = softmax of x with the masked entries at -inf.
+    auto forward = [&](Vec xs) {
+      for (size_t i = 0; i < xs.size(); ++i)
+        if (masked(i))
+          xs[i] = -INFINITY;
+      return softmaxD(xs, shape, axis, false);
+    };
+    Host x = randomF32(shape, -4.f, 4.f);
+    Host r = randomF32(shape);
+    Vec y = forward(toDouble(x.data));
+    Host yh = Host::f32(shape);
+    for (size_t i = 0; i < y.size(); ++i)
+      yh.data[i] = static_cast<float>(y[i]);
+    std::vector<Host> in = {r, yh};
+    StepDesc step = makeStep(KernelKind::SoftmaxGrad, in, {shape});
+    step.axis = axis;
+    step.causal = true;
+    std::vector<float> got = gradOf(step, in);
+    Vec rd = toDouble(r.data);
+    gradientCheck("softmax_grad", "causal softmax_grad " + str(shape), got,
+                  toDouble(x.data),
+                  [&](const Vec &xs) { return dot(rd, forward(xs)); });
+    // The masked entries get exactly 0, whatever their incoming gradient.
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (masked(i)) {
+        ASSERT_EQ(got[i], 0.0f) << "masked entry " << i;
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding and layer normalisation
+//===----------------------------------------------------------------------===//
+
+TEST_F(GradientTest, EmbeddingGradient) {
+  // Repeated ids: their rows add up. The gradient of sum(r * table[ids]).
+  const int64_t V = 5, D = 3;
+  for (const Shape &idShape : {Shape{}, Shape{9}, Shape{2, 4}}) {
+    Host ids = Host::i32(idShape);
+    for (size_t i = 0; i < ids.data.size(); ++i)
+      ids.setInt(i, static_cast<int32_t>((i * 3) % 4)); // row 4 unused
+    Shape dyShape = idShape;
+    dyShape.push_back(D);
+    Host r = randomF32(dyShape);
+    std::vector<Host> in = {r, ids};
+    StepDesc step = makeStep(KernelKind::EmbeddingGrad, in, {{V, D}});
+    Host table = randomF32({V, D});
+    Vec rd = toDouble(r.data);
+    gradientCheck("embedding_grad", "embedding_grad ids " + str(idShape),
+                  gradOf(step, in), toDouble(table.data), [&](const Vec &t) {
+                    double sum = 0;
+                    for (size_t i = 0; i < ids.data.size(); ++i)
+                      for (int64_t d = 0; d < D; ++d)
+                        sum += rd[i * D + d] * t[ids.getInt(i) * D + d];
+                    return sum;
+                  });
+  }
+}
+
+/// layer_norm of x [rows, D] in double: (x - mean) / sqrt(var + eps) * g + b.
+Vec layerNormD(const Vec &x, const Vec &g, const Vec &b, int64_t D,
+               double eps) {
+  Vec y(x.size());
+  for (size_t r = 0; r < x.size() / D; ++r) {
+    double mean = 0, var = 0;
+    for (int64_t d = 0; d < D; ++d)
+      mean += x[r * D + d];
+    mean /= D;
+    for (int64_t d = 0; d < D; ++d)
+      var += (x[r * D + d] - mean) * (x[r * D + d] - mean);
+    var /= D;
+    for (int64_t d = 0; d < D; ++d)
+      y[r * D + d] = (x[r * D + d] - mean) / std::sqrt(var + eps) * g[d] + b[d];
+  }
+  return y;
+}
+
+TEST_F(GradientTest, LayerNormGradients) {
+  const double eps = 1e-5;
+  for (const Shape &shape : {Shape{1, 4}, Shape{3, 7}, Shape{2, 3, 16}}) {
+    int64_t D = shape.back();
+    Shape statsShape = shape;
+    statsShape.back() = 2;
+    Host x = randomF32(shape), g = randomF32({D}), b = randomF32({D});
+    Host r = randomF32(shape);
+    // The statistics from their own kernel, as the VJP computes them.
+    std::vector<Host> statsIn = {x};
+    StepDesc statsStep =
+        makeStep(KernelKind::LayerNormStats, statsIn, {statsShape});
+    statsStep.eps = eps;
+    Host stats = Host::f32(statsShape);
+    stats.data = gradOf(statsStep, statsIn);
+    Vec rd = toDouble(r.data), xd = toDouble(x.data), gd = toDouble(g.data),
+        bd = toDouble(b.data);
+
+    std::vector<Host> in = {r, x, stats, g};
+    StepDesc dx = makeStep(KernelKind::LayerNormGrad, in, {shape});
+    gradientCheck(
+        "layer_norm_grad", "layer_norm_grad " + str(shape), gradOf(dx, in), xd,
+        [&](const Vec &xs) { return dot(rd, layerNormD(xs, gd, bd, D, eps)); });
+
+    std::vector<Host> gin = {r, x, stats};
+    StepDesc dg = makeStep(KernelKind::LayerNormGainGrad, gin, {{D}});
+    gradientCheck("layer_norm_gain_grad", "layer_norm_gain_grad " + str(shape),
+                  gradOf(dg, gin), gd, [&](const Vec &gs) {
+                    return dot(rd, layerNormD(xd, gs, bd, D, eps));
+                  });
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Losses
 //===----------------------------------------------------------------------===//
@@ -808,6 +923,35 @@ std::vector<GradSample> gradSamples() {
   {
     std::vector<Host> in = {scalar(2.f)};
     add(makeStep(KernelKind::Increment, in, {{}}), in, true);
+  }
+  {
+    StepDesc step =
+        makeStep(KernelKind::SoftmaxGrad,
+                 {randomF32({2, 5, 5}), randomF32({2, 5, 5})}, {{2, 5, 5}});
+    step.axis = 2;
+    step.causal = true;
+    add(step, {randomF32({2, 5, 5}), randomF32({2, 5, 5})}, true);
+  }
+  {
+    Host ids = Host::i32({6});
+    std::vector<Host> in = {randomF32({6, 9}), ids};
+    add(makeStep(KernelKind::EmbeddingGrad, in, {{4, 9}}), in, true);
+  }
+  {
+    std::vector<Host> statsIn = {randomF32(s)};
+    StepDesc statsStep =
+        makeStep(KernelKind::LayerNormStats, statsIn, {{6, 2}});
+    statsStep.eps = 1e-5;
+    add(statsStep, statsIn, true);
+    Host stats = Host::f32({6, 2});
+    for (size_t i = 0; i < 6; ++i) {
+      stats.data[2 * i] = 0.1f;
+      stats.data[2 * i + 1] = 2.f;
+    }
+    std::vector<Host> in = {randomF32(s), randomF32(s), stats, randomF32({9})};
+    add(makeStep(KernelKind::LayerNormGrad, in, {s}), in, true);
+    in.pop_back();
+    add(makeStep(KernelKind::LayerNormGainGrad, in, {{9}}), in, true);
   }
   return out;
 }

@@ -3,6 +3,8 @@
 // difference and the tolerance; plus errors, repeated runs and rebinding.
 #include "unittests/runtime/kernels/KernelTestHarness.h"
 
+#include "runtime/kernels/Dnnl.h"
+
 #include <gtest/gtest.h>
 
 #include <omp.h>
@@ -320,6 +322,212 @@ TEST_F(KernelTest, SoftmaxAndLogSoftmax) {
                       " range " + std::to_string(int(c.range)),
                   runStep(step, in), softmaxRef(in[0], c.axis, log), 1e-5);
     }
+}
+
+/// PyTorch's masked_fill(triu(ones(T, T), 1), -inf).softmax(-1) of x
+/// [..., T, T], in double.
+std::vector<double> causalSoftmaxRef(const Host &x) {
+  int64_t T = x.desc.shape.back();
+  Host masked = x;
+  for (size_t i = 0; i < masked.data.size(); ++i)
+    if (int64_t(i) % T > int64_t(i) / T % T)
+      masked.data[i] = -INFINITY;
+  return softmaxRef(masked, int64_t(x.desc.shape.size()) - 1, false);
+}
+
+TEST_F(KernelTest, CausalSoftmax) {
+  for (const Shape &shape :
+       {Shape{1, 1}, Shape{5, 5}, Shape{2, 3, 7, 7}, Shape{4, 64, 64}}) {
+    Host x = randomF32(shape, -8, 8);
+    // Masked entries far above the others: they must not count.
+    int64_t T = shape.back();
+    for (size_t i = 0; i < x.data.size(); ++i)
+      if (int64_t(i) % T > int64_t(i) / T % T)
+        x.data[i] = 1e30f;
+    std::vector<Host> in = {x};
+    StepDesc step = makeStep(KernelKind::Softmax, in, {shape});
+    step.axis = int64_t(shape.size()) - 1;
+    step.causal = true;
+    std::vector<float> got = runStep(step, in);
+    expectClose("causal softmax " + str(shape), got, causalSoftmaxRef(x), 1e-6);
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (int64_t(i) % T > int64_t(i) / T % T) {
+        ASSERT_EQ(got[i], 0.0f) << "masked entry " << i;
+      }
+    }
+  }
+}
+
+TEST_F(KernelTest, CausalSoftmaxRejectsAnotherAxisOrNonSquare) {
+  struct Case {
+    KernelKind kind;
+    Shape shape;
+    int64_t axis;
+  };
+  for (const Case &c : {Case{KernelKind::Softmax, {4, 5}, 1},
+                        Case{KernelKind::Softmax, {4, 4}, 0},
+                        Case{KernelKind::LogSoftmax, {4, 4}, 1}}) {
+    std::vector<Host> in = {randomF32(c.shape)};
+    StepDesc step = makeStep(c.kind, in, {c.shape});
+    step.axis = c.axis;
+    step.causal = true;
+    Bound b;
+    Status s = b.create(step, in);
+    ASSERT_FALSE(s.isOk()) << str(c.shape);
+    std::printf("  %s: %s\n", str(c.shape).c_str(), s.message().c_str());
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding and layer normalisation
+//===----------------------------------------------------------------------===//
+
+Host randomIds(Shape shape, int32_t V) {
+  Host ids = Host::i32(std::move(shape));
+  std::uniform_int_distribution<int32_t> id(0, V - 1);
+  for (size_t i = 0; i < ids.data.size(); ++i)
+    ids.setInt(i, id(rng()));
+  return ids;
+}
+
+TEST_F(KernelTest, Embedding) {
+  for (const Shape &idShape :
+       {Shape{}, Shape{7}, Shape{3, 5}, Shape{2, 2, 3}}) {
+    const int64_t V = 11, D = 6;
+    std::vector<Host> in = {randomF32({V, D}), randomIds(idShape, V)};
+    Shape outShape = idShape;
+    outShape.push_back(D);
+    StepDesc step = makeStep(KernelKind::Embedding, in, {outShape});
+    std::vector<double> ref;
+    for (size_t i = 0; i < in[1].data.size(); ++i)
+      for (int64_t d = 0; d < D; ++d)
+        ref.push_back(in[0].data[in[1].getInt(i) * D + d]);
+    expectClose("embedding ids " + str(idShape), runStep(step, in), ref, 0);
+  }
+}
+
+TEST_F(KernelTest, EmbeddingRejectsAnIdOutOfRange) {
+  for (KernelKind kind : {KernelKind::Embedding, KernelKind::EmbeddingGrad})
+    for (int32_t bad : {11, -1, 1 << 30}) {
+      std::vector<Host> in = {randomF32({11, 4}), randomIds({2, 3}, 11)};
+      Shape out = {11, 4};
+      if (kind == KernelKind::EmbeddingGrad)
+        in[0] = randomF32({2, 3, 4});
+      else
+        out = {2, 3, 4};
+      in[1].setInt(4, bad);
+      StepDesc step = makeStep(kind, in, {out});
+      Bound b;
+      ASSERT_TRUE(b.create(step, in).isOk());
+      Status s = b.kernel->run();
+      ASSERT_FALSE(s.isOk());
+      EXPECT_EQ(s.code(), StatusCode::InvalidArgument);
+      std::string expected = kindName(kind) + ": id " + std::to_string(bad) +
+                             " at flat index 4 of ids i32[2, 3] is outside "
+                             "the table's rows [0, 11)";
+      EXPECT_EQ(s.message(), expected);
+      std::printf("  %s\n", s.message().c_str());
+    }
+}
+
+/// PyTorch's layer_norm over the last axis, in double but for the mean,
+/// which PyTorch (and the kernel) subtract as an f32: of rows far from 0 that
+/// rounding moves y by about 1e-7 of the offset, beyond the tolerance.
+std::vector<double> layerNormRef(const Host &x, const Host &gain,
+                                 const Host &bias, double eps) {
+  int64_t D = x.desc.shape.back();
+  std::vector<double> ref(x.data.size());
+  for (size_t r = 0; r < x.data.size() / D; ++r) {
+    const float *row = &x.data[r * D];
+    double mean = 0, var = 0;
+    for (int64_t d = 0; d < D; ++d)
+      mean += row[d];
+    mean /= D;
+    for (int64_t d = 0; d < D; ++d)
+      var += (row[d] - mean) * (row[d] - mean);
+    var /= D;
+    double mean32 = static_cast<float>(mean);
+    for (int64_t d = 0; d < D; ++d)
+      ref[r * D + d] = (row[d] - mean32) / std::sqrt(var + eps) * gain.data[d] +
+                       bias.data[d];
+  }
+  return ref;
+}
+
+TEST_F(KernelTest, LayerNormAndStats) {
+  struct Case {
+    Shape shape;
+    float offset; // rows far from 0: the variance must not cancel
+    double eps;
+  };
+  for (const Case &c :
+       {Case{{1}, 0, 1e-5}, Case{{5, 3}, 0, 1e-5}, Case{{2, 3, 128}, 0, 1e-5},
+        Case{{4, 37}, 100, 1e-5}, Case{{6, 16}, 0, 0.5}}) {
+    int64_t D = c.shape.back();
+    Host x = randomF32(c.shape);
+    for (float &v : x.data)
+      v += c.offset;
+    std::vector<Host> in = {x, randomF32({D}), randomF32({D})};
+    StepDesc step = makeStep(KernelKind::LayerNorm, in, {c.shape});
+    step.eps = c.eps;
+    std::string what = str(c.shape) + " offset " +
+                       std::to_string(int(c.offset)) + " eps " +
+                       std::to_string(c.eps);
+    // oneDNN's forward (the LayerNorm kernel): within 1e-6 for rows near 0;
+    // it loses about 1e-5 at offsets of 100 deviations, where the native
+    // loop keeps 1e-6.
+    std::vector<double> ref = layerNormRef(in[0], in[1], in[2], c.eps);
+    if (c.offset == 0)
+      expectClose("layer_norm " + what, runStep(step, in), ref, 1e-6);
+    {
+      std::unique_ptr<Kernel> native;
+      ASSERT_TRUE(kernels::createNativeLayerNorm(step, &native).isOk());
+      Host y = Host::f32(c.shape);
+      native->bind({in[0].data.data(), in[1].data.data(), in[2].data.data()},
+                   {y.data.data()});
+      ASSERT_TRUE(native->run().isOk());
+      expectClose("native layer_norm " + what, y.data, ref, 1e-6);
+    }
+
+    // The statistics: each row's mean and 1 / sqrt(var + eps).
+    std::vector<Host> statsIn = {x};
+    Shape statsShape = c.shape;
+    statsShape.back() = 2;
+    StepDesc stats =
+        makeStep(KernelKind::LayerNormStats, statsIn, {statsShape});
+    stats.eps = c.eps;
+    std::vector<double> statsRef;
+    for (size_t r = 0; r < x.data.size() / D; ++r) {
+      double mean = 0, var = 0;
+      for (int64_t d = 0; d < D; ++d)
+        mean += x.data[r * D + d];
+      mean /= D;
+      for (int64_t d = 0; d < D; ++d)
+        var += (x.data[r * D + d] - mean) * (x.data[r * D + d] - mean);
+      statsRef.push_back(mean);
+      statsRef.push_back(1 / std::sqrt(var / D + c.eps));
+    }
+    expectClose("layer_norm_stats " + what, runStep(stats, statsIn), statsRef,
+                1e-6);
+  }
+}
+
+TEST_F(KernelTest, LayerNormRejectsBadGainAndEps) {
+  std::vector<Host> in = {randomF32({4, 8}), randomF32({4}), randomF32({8})};
+  StepDesc step = makeStep(KernelKind::LayerNorm, in, {{4, 8}});
+  step.eps = 1e-5;
+  Bound b;
+  Status s = b.create(step, in);
+  ASSERT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("gain must be f32[8]"), std::string::npos)
+      << s.message();
+  in[1] = randomF32({8});
+  step = makeStep(KernelKind::LayerNorm, in, {{4, 8}});
+  step.eps = 0;
+  s = b.create(step, in);
+  ASSERT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("eps must be in (0, 1)"), std::string::npos)
+      << s.message();
 }
 
 //===----------------------------------------------------------------------===//
@@ -688,7 +896,8 @@ std::vector<Sample> sampleSteps() {
     bool native = k == KernelKind::Sub || k == KernelKind::Add ||
                   k == KernelKind::SparseSoftmaxCrossEntropy ||
                   k == KernelKind::MeanSquaredError ||
-                  k == KernelKind::BroadcastTo || k == KernelKind::Flatten;
+                  k == KernelKind::BroadcastTo || k == KernelKind::Flatten ||
+                  k == KernelKind::Embedding || step.causal;
     steps.push_back({std::move(step), std::move(in), native});
   };
   {
@@ -731,6 +940,24 @@ std::vector<Sample> sampleSteps() {
     std::vector<Host> in = {randomF32({2, 3, 4})};
     StepDesc step = makeStep(KernelKind::ReduceSum, in, {{3}});
     step.axes = {0, 2};
+    add(step, in);
+  }
+  {
+    std::vector<Host> in = {randomF32({2, 6, 6})};
+    StepDesc step = makeStep(KernelKind::Softmax, in, {{2, 6, 6}});
+    step.axis = 2;
+    step.causal = true;
+    add(step, in);
+  }
+  {
+    std::vector<Host> in = {randomF32({10, 4}), randomIds({3, 2}, 10)};
+    add(makeStep(KernelKind::Embedding, in, {{3, 2, 4}}), in);
+  }
+  {
+    std::vector<Host> in = {randomF32({6, 16}), randomF32({16}),
+                            randomF32({16})};
+    StepDesc step = makeStep(KernelKind::LayerNorm, in, {{6, 16}});
+    step.eps = 1e-5;
     add(step, in);
   }
   {
