@@ -466,6 +466,7 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
                   "indexes the batch rows), got " +
                   shape::toString(x));
     type = apply(shape::dropout(x, resolved.probability));
+    break;
   case BuiltinKind::LayerNorm:
     // Only the last axis is normalised (the kernels' layout, PyTorch's
     // normalized_shape of one dimension).
