@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,7 @@ enum class ArgKind {
   IntList,    // n or [a, b, ...]
   Shape,      // [d, ...] where d is a positive integer, B, or one -1
   Activation, // relu, sigmoid, tanh, gelu, softmax or none
+  Bool,       // true or false
 };
 
 struct ArgSpec {
@@ -125,6 +127,9 @@ struct ResolvedCall {
   int64_t units = 0;   // dense units or conv2d filters
   double exponent = 0; // pow
   Activation activation = Activation::None;
+  /// The boolean arguments given, by argument name (`keepdims = true`); an
+  /// argument left out is absent and takes the function's default.
+  std::map<std::string, bool> flags;
   /// Layer sugar: indices of the parameters it created (weights, then bias)
   /// in CheckedModel::params.
   std::vector<size_t> params;

@@ -161,6 +161,19 @@ std::optional<Activation> Sema::evalActivation(const Expr *expr) {
   return std::nullopt;
 }
 
+std::optional<bool> Sema::evalBool(const Expr *expr, const char *what) {
+  if (expr->kind == ExprKind::Name) {
+    const std::string &name = as<NameExpr>(*expr).name;
+    if (name == "true")
+      return true;
+    if (name == "false")
+      return false;
+  }
+  diags_.error(expr->loc,
+               std::string("expected true or false for '") + what + "'");
+  return std::nullopt;
+}
+
 std::string Sema::layerName(const std::string &target, const char *kind) {
   // The whole right side of `h = dense(...)` names its parameters h.w and
   // h.b; a nested layer is numbered by kind: dense1.w, dense2.w, ...
@@ -295,6 +308,12 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
       std::optional<Activation> v = evalActivation(value);
       ok &= v.has_value();
       resolved.activation = v.value_or(Activation::None);
+      break;
+    }
+    case ArgKind::Bool: {
+      std::optional<bool> v = evalBool(value, spec.name.c_str());
+      ok &= v.has_value();
+      resolved.flags[spec.name] = v.value_or(false);
       break;
     }
     }
