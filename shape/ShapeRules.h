@@ -69,15 +69,19 @@ RuleResult unaryFloat(const TensorType &input);
 RuleResult broadcastBinary(const TensorType &lhs, const TensorType &rhs);
 
 // Linear algebra.
-/// f32[M, K] x f32[K, N] -> f32[M, N], where a transposed operand is read as
-/// its transpose (lhs f32[K, M], rhs f32[N, K]).
+/// f32[..., M, K] x f32[..., K, N] -> f32[..., M, N], where a transposed
+/// operand has its last two dimensions swapped (lhs f32[..., K, M], rhs
+/// f32[..., N, K]). Each operand has rank 2 or more; the leading (batch)
+/// dimensions broadcast as numpy's, a rank-2 operand taking part in every
+/// batch.
 RuleResult matmul(const TensorType &lhs, const TensorType &rhs,
                   bool transposeLhs = false, bool transposeRhs = false);
 
 // Normalisation and losses.
 /// softmax, log_softmax along `axis` (negative counts from the end).
 RuleResult softmax(const TensorType &input, int64_t axis);
-/// logits f32[B, C], labels i32[B] -> f32[] (mean over the batch).
+/// logits f32[B, ..., C], labels i32[B, ...] (the logits' shape but the
+/// last dimension) -> f32[]: the mean over every position.
 RuleResult sparseSoftmaxCrossEntropy(const TensorType &logits,
                                      const TensorType &labels);
 /// prediction and target of one f32 type -> f32[] (mean over all elements).

@@ -114,12 +114,13 @@ def Braid_SparseSoftmaxCrossEntropyGradOp
   let summary = "gradient of sparse_softmax_cross_entropy for the logits";
   let description = [{
     The VJP of `braid.sparse_softmax_cross_entropy` for its logits:
-    `dloss * (softmax(logits) - onehot(labels)) / B`, where `dloss` is the
-    gradient at the (scalar, batch-mean) loss and B the batch size. The labels
-    get no gradient. The result has the logits' type.
+    `dloss * (softmax(logits) - onehot(labels)) / P`, where `dloss` is the
+    gradient at the (scalar, mean) loss and P the number of positions (the
+    product of the labels' dimensions). The labels get no gradient. The
+    result has the logits' type.
 
-    Constraints: (c1) `dloss` is f32[]; (c2) `logits` is f32[B, C] and
-    `labels` i32[B] with the same B.
+    Constraints: (c1) `dloss` is f32[]; (c2) `logits` is f32[B, ..., C] and
+    `labels` i32[B, ...] of the logits' shape but the last dimension.
 
     ```mlir
     %dlogits = braid.sparse_softmax_cross_entropy_grad %dloss, %logits, %y
@@ -322,14 +323,16 @@ def Braid_AvgPool2DGradOp : Braid_Op<"avg_pool2d_grad",
 //===----------------------------------------------------------------------===//
 
 def Braid_AccuracyOp : Braid_Op<"accuracy", [Braid_PlanStep<"Accuracy">]> {
-  let summary = "fraction of rows whose arg-max logit is the label";
+  let summary = "fraction of positions whose arg-max logit is the label";
   let description = [{
-    `result = mean_b(argmax_c(logits[b, c]) == labels[b])`, a scalar in
-    [0, 1]; on ties the first maximum counts. A metric for the `eval` entry
-    point: it has no gradient.
+    `result = mean_p(argmax_c(logits[p, c]) == labels[p])` over every
+    position p of the leading dimensions, a scalar in [0, 1]; on ties the
+    first maximum counts. A metric for the `eval` entry point: it has no
+    gradient.
 
-    Constraints: (c1) `logits` is f32[B, C]; (c2) `labels` is i32[B]; (c3)
-    their batch sizes agree.
+    Constraints: (c1) `logits` is f32[B, ..., C]; (c2) `labels` is
+    i32[B, ...]; (c3) the labels' shape is the logits' but the last
+    dimension.
 
     ```mlir
     %acc = braid.accuracy %logits, %y : tensor<64x10xf32>, tensor<64xi32>

@@ -187,21 +187,28 @@ def Braid_MinimumOp
 
 def Braid_MatmulOp : Braid_DiffOp<"matmul",
     [Braid_PlanStep<"Matmul", ["fillStepAttributes"]>, Braid_Builtin]> {
-  let summary = "matrix product, either operand optionally transposed";
+  let summary = "matrix product over batch dimensions, either operand "
+                "optionally transposed";
   let description = [{
-    `result[m, n] = sum_k op(lhs)[m, k] * op(rhs)[k, n]`, where `op(t)` is `t`,
-    or its transpose when `transpose_lhs` / `transpose_rhs` is set. The
-    transposed forms let the gradient of a product (and any product of a
-    `braid.transpose`, which canonicalization folds in) run as one GEMM that
-    reads its operand transposed, with no transpose written out.
+    `result[..., m, n] = sum_k op(lhs)[..., m, k] * op(rhs)[..., k, n]`, where
+    `op(t)` is `t`, or `t` with its last two dimensions swapped when
+    `transpose_lhs` / `transpose_rhs` is set. The dimensions before the last
+    two are batch dimensions: they broadcast as numpy's (a rank-2 operand, a
+    weight, takes part in every batch). The transposed forms let the gradient
+    of a product (and any product of a `braid.transpose` of the last two
+    dimensions, which canonicalization folds in) run as GEMMs that read their
+    operand transposed, with no transpose written out.
 
-    Constraints: (c1) both operands are f32 tensors of rank 2; (c2) the
-    columns of `op(lhs)` equal the rows of `op(rhs)`.
+    Constraints: (c1) both operands are f32 tensors of rank 2 or more; (c2)
+    the columns of `op(lhs)` equal the rows of `op(rhs)`; (c3) the batch
+    dimensions broadcast.
 
     ```mlir
     %y = braid.matmul %x, %w : tensor<64x784xf32>, tensor<784x64xf32>
     // dx = dy @ w^T
     %dx = braid.matmul %dy, %w transpose_rhs : tensor<64x64xf32>, tensor<784x64xf32>
+    // attention's scores q k^T, per batch and head
+    %s = braid.matmul %q, %k transpose_rhs : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>
     ```
   }];
   let arguments = (ins Braid_F32Tensor:$lhs, Braid_F32Tensor:$rhs,
@@ -270,14 +277,19 @@ def Braid_SparseSoftmaxCrossEntropyOp
                     Braid_Builtin]> {
   let summary = "mean softmax cross-entropy against integer class labels";
   let description = [{
-    `result = mean_b(-log_softmax(logits)[b, labels[b]])`, a scalar. Labels
-    are class indices in [0, C); the runtime rejects one out of range.
+    `result = mean_p(-log_softmax(logits)[p, labels[p]])` over every
+    position p of the leading dimensions (a language model's [B, T]), a
+    scalar: PyTorch's `F.cross_entropy(logits.reshape(-1, C),
+    labels.reshape(-1))`. Labels are class indices in [0, C); the runtime
+    rejects one out of range.
 
-    Constraints: (c1) `logits` is f32[B, C]; (c2) `labels` is i32[B]; (c3)
-    their batch sizes agree.
+    Constraints: (c1) `logits` is f32[B, ..., C]; (c2) `labels` is
+    i32[B, ...]; (c3) the labels' shape is the logits' but the last
+    dimension.
 
     ```mlir
     %loss = braid.sparse_softmax_cross_entropy %logits, %y : tensor<64x10xf32>, tensor<64xi32>
+    %lm = braid.sparse_softmax_cross_entropy %logits3, %y2 : tensor<8x16x256xf32>, tensor<8x16xi32>
     ```
   }];
   let arguments = (ins Braid_F32Tensor:$logits, Braid_I32Tensor:$labels);
