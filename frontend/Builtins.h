@@ -28,6 +28,7 @@ enum class BuiltinKind {
   LogSoftmax,
   ReduceSum,
   ReduceMean,
+  ReduceMax,
   Reshape,
   Transpose,
   BroadcastTo,

@@ -361,7 +361,14 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     break;
   case BuiltinKind::ReduceSum:
   case BuiltinKind::ReduceMean:
+  case BuiltinKind::ReduceMax:
     type = apply(shape::reduce(x, resolved.axes));
+    if (type && resolved.flags["keepdims"]) {
+      // The reduced axes stay, as 1s (MLIRGen reshapes the reduction).
+      type->dims = x.dims;
+      for (int64_t axis : resolved.axes)
+        type->dims[axis < 0 ? axis + x.rank() : axis] = 1;
+    }
     break;
   case BuiltinKind::Reshape: {
     // Resolve a -1 from the element count.

@@ -120,6 +120,7 @@ private:
         .Case<ReduceMeanOp>([&](ReduceMeanOp o) {
           return reduce(o, o.getInput(), o.getAxes(), /*isSum=*/false);
         })
+        .Case<ReduceMaxOp>([&](ReduceMaxOp o) { return reduceMax(o); })
         .Case<SparseSoftmaxCrossEntropyOp>([&](SparseSoftmaxCrossEntropyOp o) {
           return meanLoss(o, o.getLogits(), o.getLabels());
         })
@@ -271,6 +272,23 @@ private:
     int64_t below =
         llvm::count_if(normal, [&](int64_t a) { return a < in.dim; });
     return Fact::rows(in.dim - below);
+  }
+
+  /// A maximum over other axes keeps the rows apart; one over the rows is
+  /// no sum of them.
+  Fact reduceMax(ReduceMaxOp op) {
+    const Fact &in = fact(op.getInput());
+    if (in.kind == Fact::Rows) {
+      SmallVector<int64_t> normal =
+          nonNegativeAxes(op.getAxes(), rankOf(op.getInput()));
+      if (!llvm::is_contained(normal, in.dim))
+        return Fact::rows(in.dim - llvm::count_if(normal, [&](int64_t a) {
+                            return a < in.dim;
+                          }));
+      return Fact::broken(op, "it takes a maximum over the batch rows");
+    }
+    return Fact::broken(op, "it takes a maximum of a reduction over the batch "
+                            "rows");
   }
 
   Fact meanLoss(Operation *op, Value a, Value b) {

@@ -89,7 +89,8 @@ RuleResult meanSquaredError(const TensorType &prediction,
                             const TensorType &target);
 
 // Reductions.
-/// reduce_sum, reduce_mean: the listed axes (distinct, in range) are removed.
+/// reduce_sum, reduce_mean, reduce_max: the listed axes (distinct, in range)
+/// are removed.
 RuleResult reduce(const TensorType &input, const std::vector<int64_t> &axes);
 
 // Shape manipulation.
@@ -159,8 +160,12 @@ RuleResult avgPool2dGrad(const TensorType &dy,
                          const std::vector<int64_t> &kernel,
                          const std::vector<int64_t> &strides,
                          const std::vector<int64_t> &padding);
-/// accuracy(logits f32[B, C], labels i32[B]) -> f32[]: the fraction of rows
-/// whose arg-max is the label.
+/// reduce_max_grad(dy, x, y) over `axes`, y the forward result: dy and y
+/// have reduce(x, axes)'s type; gives x's type.
+RuleResult reduceMaxGrad(const TensorType &dy, const TensorType &x,
+                         const TensorType &y, const std::vector<int64_t> &axes);
+/// accuracy(logits f32[B, ..., C], labels i32[B, ...]) -> f32[]: the
+/// fraction of positions whose arg-max is the label.
 RuleResult accuracy(const TensorType &logits, const TensorType &labels);
 
 } // namespace braid::shape

@@ -488,3 +488,23 @@ func.func @stop_gradient_generic_result(%x: tensor<4xf32>) {
   return
 }
 
+
+// -----
+
+// Tests that reduce_max_grad prints and parses back and gives x's type.
+// CHECK-LABEL: func.func @reduce_max_grad
+// CHECK: braid.reduce_max_grad %{{.*}}, %{{.*}}, %{{.*}}, axes = [1] : tensor<4xf32>, tensor<4x3xf32>, tensor<4xf32>
+func.func @reduce_max_grad(%dy: tensor<4xf32>, %x: tensor<4x3xf32>, %y: tensor<4xf32>) -> tensor<4x3xf32> {
+  %0 = braid.reduce_max_grad %dy, %x, %y, axes = [1] : tensor<4xf32>, tensor<4x3xf32>, tensor<4xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+// Tests that reduce_max_grad rejects a gradient of another shape than the
+// reduction's (c2).
+func.func @reduce_max_grad_c2(%dy: tensor<3xf32>, %x: tensor<4x3xf32>, %y: tensor<4xf32>) {
+  // expected-error @+1 {{'braid.reduce_max_grad' op incoming gradient f32[3] does not match the forward result f32[4]}}
+  %0 = braid.reduce_max_grad %dy, %x, %y, axes = [1] : tensor<3xf32>, tensor<4x3xf32>, tensor<4xf32>
+  return
+}

@@ -282,6 +282,38 @@ def Braid_MaxPool2DGradOp : Braid_Op<"max_pool2d_grad",
   }];
 }
 
+def Braid_ReduceMaxGradOp : Braid_Op<"reduce_max_grad",
+    [Braid_PlanStep<"ReduceMaxGrad", ["fillStepAttributes"]>]> {
+  let summary = "gradient of reduce_max";
+  let description = [{
+    The VJP of `braid.reduce_max` over `axes`: each result's gradient (from
+    `dy`) goes to the elements of `x` equal to the maximum `y`, split evenly
+    among them when several tie (PyTorch's amax); the others get 0. The
+    result has `x`'s type.
+
+    Constraints: (c1) a `braid.reduce_max` of `x` over `axes` is valid (its
+    constraints c1 to c4); (c2) `dy` and `y` have its result type.
+
+    ```mlir
+    %dx = braid.reduce_max_grad %dy, %x, %y, axes = [1]
+        : tensor<64xf32>, tensor<64x10xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$x,
+                       Braid_F32Tensor:$y, DenseI64ArrayAttr:$axes);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dy `,` $x `,` $y `,` `axes` `=` $axes attr-dict `:` type($dy) `,`
+    type($x) `,` type($y)
+  }];
+  let extraClassDefinition = [{
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.axes = ::braid::nonNegativeAxes(getAxes(),
+                                           getX().getType().getRank());
+    }
+  }];
+}
+
 def Braid_AvgPool2DGradOp : Braid_Op<"avg_pool2d_grad",
     [Braid_PlanStep<"AvgPool2DGrad", ["fillStepAttributes"]>]> {
   let summary = "gradient of avg_pool2d";

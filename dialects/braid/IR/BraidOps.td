@@ -355,6 +355,9 @@ class Braid_ReduceOp<string mnemonic, string kind, string math>
 
 def Braid_ReduceSumOp : Braid_ReduceOp<"reduce_sum", "ReduceSum", "a sum">;
 def Braid_ReduceMeanOp : Braid_ReduceOp<"reduce_mean", "ReduceMean", "the mean">;
+// NaN propagates, as PyTorch's amax; the VJP (BraidVJPs.cpp) splits dy
+// evenly among the tied maxima.
+def Braid_ReduceMaxOp : Braid_ReduceOp<"reduce_max", "ReduceMax", "the maximum">;
 
 //===----------------------------------------------------------------------===//
 // Shape manipulation

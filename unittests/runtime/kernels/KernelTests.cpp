@@ -545,6 +545,45 @@ TEST_F(KernelTest, MeanSquaredError) {
 // Reductions
 //===----------------------------------------------------------------------===//
 
+// reduce_max and its gradient against PyTorch's amax: NaN propagates, and
+// the gradient of tied maxima is split evenly among them.
+TEST_F(KernelTest, ReduceMaxAndItsGradient) {
+  Host x = Host::f32({2, 3, 2});
+  // Columns over axis 1: (1, 5, 5) ties; (NaN, 0, 2) NaN; (-1, -4, -1)
+  // ties; (2, 3, 0) single.
+  x.data = {1, std::nanf(""), 5, 0, 5, 2, -1, 2, -4, 3, -1, 0};
+  std::vector<Host> in = {x};
+  StepDesc step = makeStep(KernelKind::ReduceMax, in, {{2, 2}});
+  step.axes = {1};
+  std::vector<float> y = runStep(step, in);
+  ASSERT_EQ(y.size(), 4u);
+  EXPECT_EQ(y[0], 5);
+  EXPECT_TRUE(std::isnan(y[1]));
+  EXPECT_EQ(y[2], -1);
+  EXPECT_EQ(y[3], 3);
+  // Over every axis, and over the last one with the others kept.
+  step = makeStep(KernelKind::ReduceMax, in, {{3}});
+  step.axes = {0, 2};
+  std::vector<float> y02 = runStep(step, in);
+  EXPECT_TRUE(std::isnan(y02[0]));
+  EXPECT_EQ(y02[1], 5);
+  EXPECT_EQ(y02[2], 5);
+
+  Host dy = Host::f32({2, 2}), yh = Host::f32({2, 2});
+  dy.data = {1, 2, 3, 4};
+  yh.data = {5, 2, -1, 3}; // the NaN row's maximum replaced by 2
+  std::vector<Host> grad = {dy, x, yh};
+  StepDesc g = makeStep(KernelKind::ReduceMaxGrad, grad, {{2, 3, 2}});
+  g.axes = {1};
+  std::vector<float> dx = runStep(g, grad);
+  std::vector<float> want = {0, 0, 0.5f, 0, 0.5f, 2, 1.5f, 0, 0, 4, 1.5f, 0};
+  EXPECT_EQ(dx, want);
+  // A gradient whose shapes disagree is refused at load.
+  g.axes = {0};
+  Bound b;
+  EXPECT_FALSE(b.create(g, grad).isOk());
+}
+
 TEST_F(KernelTest, ReduceSumAndMean) {
   const std::vector<std::pair<Shape, std::vector<int64_t>>> cases = {
       {{2, 3, 4, 5}, {0}},
@@ -846,6 +885,13 @@ std::vector<Sample> sampleSteps() {
     add(makeStep(KernelKind::Matmul, in, {{8, 5}}), in);
   }
   {
+    // Batched: oneDNN's batched matmul, a transposed rhs (q k^T).
+    std::vector<Host> in = {randomF32({2, 3, 8, 4}), randomF32({2, 3, 8, 4})};
+    StepDesc step = makeStep(KernelKind::Matmul, in, {{2, 3, 8, 8}});
+    step.transposeRhs = true;
+    add(step, in);
+  }
+  {
     std::vector<Host> in = {randomF32({3, 1}), randomF32({1, 4})};
     add(makeStep(KernelKind::Sub, in, {{3, 4}}), in); // native broadcast
   }
@@ -881,13 +927,6 @@ std::vector<Sample> sampleSteps() {
     std::vector<Host> in = {randomF32({2, 3, 4})};
     StepDesc step = makeStep(KernelKind::ReduceSum, in, {{3}});
     step.axes = {0, 2};
-    add(step, in);
-  }
-  {
-    // Batched: oneDNN's batched matmul, a transposed rhs (q k^T).
-    std::vector<Host> in = {randomF32({2, 3, 8, 4}), randomF32({2, 3, 8, 4})};
-    StepDesc step = makeStep(KernelKind::Matmul, in, {{2, 3, 8, 8}});
-    step.transposeRhs = true;
     add(step, in);
   }
   {
