@@ -33,6 +33,7 @@ enum class BuiltinKind {
   Transpose,
   BroadcastTo,
   Pow,
+  Gelu,
   Conv2D,
   MaxPool2D,
   AvgPool2D,
@@ -50,7 +51,8 @@ enum class ArgKind {
   IntPair,    // n or [h, w]
   IntList,    // n or [a, b, ...]
   Shape,      // [d, ...] where d is a positive integer, B, or one -1
-  Activation, // relu, sigmoid, tanh, gelu, softmax or none
+  Activation, // relu, sigmoid, tanh, gelu, softmax or none; for gelu's
+              // `approximate`, none or tanh
   Bool,       // true or false
 };
 

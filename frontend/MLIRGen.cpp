@@ -281,6 +281,10 @@ Value Generator::genCall(const CallExpr &call) {
     return TransposeOp::create(builder_, at, t[0], array(r.perm));
   case BuiltinKind::BroadcastTo:
     return BroadcastToOp::create(builder_, at, t[0], array(r.shape));
+  case BuiltinKind::Gelu:
+    if (r.activation == Activation::Tanh)
+      return GeluTanhOp::create(builder_, at, t[0]);
+    return GeluOp::create(builder_, at, t[0]);
   case BuiltinKind::Pow:
     return PowOp::create(builder_, at, t[0],
                          builder_.getF64FloatAttr(r.exponent));

@@ -161,6 +161,18 @@ std::optional<Activation> Sema::evalActivation(const Expr *expr) {
   return std::nullopt;
 }
 
+std::optional<Activation> Sema::evalApproximation(const Expr *expr) {
+  if (expr->kind == ExprKind::Name) {
+    const std::string &name = as<NameExpr>(*expr).name;
+    if (name == "none")
+      return Activation::None;
+    if (name == "tanh")
+      return Activation::Tanh;
+  }
+  diags_.error(expr->loc, "approximate must be none or tanh");
+  return std::nullopt;
+}
+
 std::optional<bool> Sema::evalBool(const Expr *expr, const char *what) {
   if (expr->kind == ExprKind::Name) {
     const std::string &name = as<NameExpr>(*expr).name;
@@ -305,7 +317,9 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
       break;
     }
     case ArgKind::Activation: {
-      std::optional<Activation> v = evalActivation(value);
+      std::optional<Activation> v = spec.name == "approximate"
+                                        ? evalApproximation(value)
+                                        : evalActivation(value);
       ok &= v.has_value();
       resolved.activation = v.value_or(Activation::None);
       break;
@@ -397,6 +411,9 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     break;
   case BuiltinKind::BroadcastTo:
     type = apply(shape::broadcastTo(x, resolved.shape));
+    break;
+  case BuiltinKind::Gelu:
+    type = apply(shape::unaryFloat(x));
     break;
   case BuiltinKind::Pow:
     // The kernel computes in f32: a larger exponent would not convert.

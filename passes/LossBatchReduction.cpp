@@ -107,7 +107,7 @@ public:
 private:
   Fact transfer(Operation &op) {
     return llvm::TypeSwitch<Operation *, Fact>(&op)
-        .Case<ReluOp, SigmoidOp, TanhOp, GeluOp, ExpOp>(
+        .Case<ReluOp, SigmoidOp, TanhOp, GeluOp, GeluTanhOp, ExpOp>(
             [&](Operation *o) { return unary(o); })
         .Case<StopGradientOp>(
             [&](StopGradientOp o) { return fact(o.getOperand()); })

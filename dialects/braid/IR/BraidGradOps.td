@@ -58,6 +58,12 @@ def Braid_GeluGradOp
                               "dy * (Phi(x) + x * phi(x))",
                               " (Phi and phi: the standard normal CDF and "
                               "PDF)">;
+def Braid_GeluTanhGradOp
+    : Braid_ElementwiseGradOp<"gelu_tanh_grad", "GeluTanhGrad", "gelu_tanh",
+                              "x",
+                              "dy * (0.5 * (1 + tanh(u)) + 0.5 * x * (1 - "
+                              "tanh(u)^2) * du/dx)",
+                              " (u = sqrt(2 / pi) * (x + 0.044715 * x^3))">;
 
 //===----------------------------------------------------------------------===//
 // Softmax and loss gradients

@@ -25,8 +25,11 @@ class Braid_DiffOp<string mnemonic, list<Trait> traits = []>
 // A unary elementwise op, the model language's `mnemonic(x)`. Its VJP is in
 // BraidVJPs.cpp, or in `vjpDefinition` (a definition of buildVJP, with
 // `$cppClass` for the op's class).
-class Braid_UnaryOp<string mnemonic, string kind, string math>
-    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind>, Braid_Builtin]> {
+class Braid_UnaryOp<string mnemonic, string kind, string math,
+                    bit builtin = 1>
+    : Braid_DiffOp<mnemonic, !if(builtin,
+                                 [Braid_PlanStep<kind>, Braid_Builtin],
+                                 [Braid_PlanStep<kind>])> {
   code vjpDefinition = "";
   let summary = "elementwise " # mnemonic;
   let description = [{
@@ -42,7 +45,7 @@ class Braid_UnaryOp<string mnemonic, string kind, string math>
   let arguments = (ins Braid_F32Tensor:$input);
   let results = (outs Braid_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
-  let extraClassDefinition = [{
+  let extraClassDefinition = !if(builtin, [{
     ::llvm::ArrayRef<::llvm::StringLiteral> $cppClass::getBuiltinArguments() {
       static constexpr ::llvm::StringLiteral names[] = {"x"};
       return names;
@@ -51,12 +54,14 @@ class Braid_UnaryOp<string mnemonic, string kind, string math>
         const std::vector<::braid::shape::TensorType> &operands) {
       return ::braid::shape::unaryFloat(operands[0]);
     }
+  }], "") # [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
       ::braid::RuleCall call(context, location, getOperationName(), inferred);
       auto input = call.operand("input", adaptor.getInput());
-      return input ? call.apply(inferBuiltinType({*input})) : ::mlir::failure();
+      return input ? call.apply(::braid::shape::unaryFloat(*input))
+                   : ::mlir::failure();
     }
   }] # vjpDefinition;
 }
@@ -64,8 +69,15 @@ class Braid_UnaryOp<string mnemonic, string kind, string math>
 def Braid_ReluOp : Braid_UnaryOp<"relu", "Relu", "max(x, 0)">;
 def Braid_SigmoidOp : Braid_UnaryOp<"sigmoid", "Sigmoid", "1 / (1 + exp(-x))">;
 def Braid_TanhOp : Braid_UnaryOp<"tanh", "Tanh", "tanh(x)">;
+// gelu's two forms, PyTorch's approximate='none' and 'tanh': the language's
+// gelu(x, approximate = none|tanh) (frontend/Builtins.cpp) makes one or the
+// other.
 def Braid_GeluOp
-    : Braid_UnaryOp<"gelu", "Gelu", "0.5 * x * (1 + erf(x / sqrt(2)))">;
+    : Braid_UnaryOp<"gelu", "Gelu", "0.5 * x * (1 + erf(x / sqrt(2)))", 0>;
+def Braid_GeluTanhOp
+    : Braid_UnaryOp<"gelu_tanh", "GeluTanh",
+                    "0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))",
+                    0>;
 def Braid_ExpOp : Braid_UnaryOp<"exp", "Exp", "exp(x)"> {
   // The VJP of y = exp(x) is dy * exp(x) = dy * y: one mul of the forward
   // result, which needs no gradient kernel of its own.

@@ -95,6 +95,13 @@ LogicalResult TanhOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   return success();
 }
 
+LogicalResult GeluTanhOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                   SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      GeluTanhGradOp::create(b, getLoc(), resultGrads[0], getInput()));
+  return success();
+}
+
 LogicalResult GeluOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                SmallVectorImpl<Value> &operandGrads) {
   operandGrads.push_back(

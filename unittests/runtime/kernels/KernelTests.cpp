@@ -361,11 +361,9 @@ TEST_F(KernelTest, MathElementwiseOutsideTheDomain) {
 
 TEST_F(KernelTest, Elementwise) {
   const std::pair<KernelKind, const char *> kinds[] = {
-      {KernelKind::Relu, "relu"},
-      {KernelKind::Sigmoid, "sigmoid"},
-      {KernelKind::Tanh, "tanh"},
-      {KernelKind::Gelu, "gelu"},
-      {KernelKind::Exp, "exp"}};
+      {KernelKind::Relu, "relu"},          {KernelKind::Sigmoid, "sigmoid"},
+      {KernelKind::Tanh, "tanh"},          {KernelKind::Gelu, "gelu"},
+      {KernelKind::GeluTanh, "gelu_tanh"}, {KernelKind::Exp, "exp"}};
   for (auto [kind, name] : kinds)
     for (const Shape &shape :
          {Shape{}, Shape{7}, Shape{3, 5, 9}, Shape{64, 100}}) {
@@ -377,8 +375,11 @@ TEST_F(KernelTest, Elementwise) {
         ref.push_back(kind == KernelKind::Relu      ? std::max(x, 0.0)
                       : kind == KernelKind::Sigmoid ? 1 / (1 + std::exp(-x))
                       : kind == KernelKind::Tanh    ? std::tanh(x)
-                      : kind == KernelKind::Exp
-                          ? std::exp(x)
+                      : kind == KernelKind::Exp     ? std::exp(x)
+                      : kind == KernelKind::GeluTanh
+                          ? 0.5 * x *
+                                (1 + std::tanh(std::sqrt(2 / M_PI) *
+                                               (x + 0.044715 * x * x * x)))
                           : 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))));
       }
       expectClose(std::string(name) + " " + str(shape), runStep(step, in), ref,
