@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,7 @@ enum class BuiltinKind {
   LogSoftmax,
   ReduceSum,
   ReduceMean,
+  ReduceMax,
   Reshape,
   Transpose,
   BroadcastTo,
@@ -36,6 +38,7 @@ enum class BuiltinKind {
   Cast,
   Dropout,
   LayerNorm,
+  Gelu,
   Conv2D,
   MaxPool2D,
   AvgPool2D,
@@ -53,7 +56,8 @@ enum class ArgKind {
   IntPair,    // n or [h, w]
   IntList,    // n or [a, b, ...]
   Shape,      // [d, ...] where d is a positive integer, B, or one -1
-  Activation, // relu, sigmoid, tanh, gelu, softmax or none
+  Activation, // relu, sigmoid, tanh, gelu, softmax or none; for gelu's
+              // `approximate`, none or tanh
   TensorList, // [t, ...]: one or more tensor expressions
   Element,    // f32 or i32
   Bool,       // true or false
@@ -137,8 +141,9 @@ struct ResolvedCall {
   shape::ElementType element = shape::ElementType::F32; // cast
   double eps = 1e-5;           // layer_norm
   Activation activation = Activation::None;
-  /// A Bool argument's value (softmax's causal).
-  bool flag = false;
+  /// The boolean arguments given, by argument name (`keepdims = true`); an
+  /// argument left out is absent and takes the function's default.
+  std::map<std::string, bool> flags;
   /// Layer sugar: indices of the parameters it created (weights, then bias)
   /// in CheckedModel::params.
   std::vector<size_t> params;

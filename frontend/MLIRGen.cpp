@@ -266,19 +266,41 @@ Value Generator::genCall(const CallExpr &call) {
     return createByName(r.opName, t, at);
   case BuiltinKind::Softmax:
     return SoftmaxOp::create(builder_, at, t[0], i64(r.axis),
-                             r.flag ? builder_.getUnitAttr() : UnitAttr());
+                             r.flags.count("causal") && r.flags.at("causal") ? builder_.getUnitAttr() : UnitAttr());
   case BuiltinKind::LogSoftmax:
     return LogSoftmaxOp::create(builder_, at, t[0], i64(r.axis));
   case BuiltinKind::ReduceSum:
-    return ReduceSumOp::create(builder_, at, t[0], array(r.axes));
   case BuiltinKind::ReduceMean:
-    return ReduceMeanOp::create(builder_, at, t[0], array(r.axes));
+  case BuiltinKind::ReduceMax: {
+    Value reduced;
+    if (r.kind == BuiltinKind::ReduceSum)
+      reduced = ReduceSumOp::create(builder_, at, t[0], array(r.axes));
+    else if (r.kind == BuiltinKind::ReduceMean)
+      reduced = ReduceMeanOp::create(builder_, at, t[0], array(r.axes));
+    else
+      reduced = ReduceMaxOp::create(builder_, at, t[0], array(r.axes));
+    auto flag = r.flags.find("keepdims");
+    if (flag == r.flags.end() || !flag->second)
+      return reduced;
+    // keepdims: the reduced axes as 1s, a reshape that costs no copy (the
+    // plan aliases a reshape's result with its operand).
+    SmallVector<int64_t> kept(
+        llvm::cast<RankedTensorType>(t[0].getType()).getShape());
+    int64_t rank = static_cast<int64_t>(kept.size());
+    for (int64_t axis : r.axes)
+      kept[axis < 0 ? axis + rank : axis] = 1;
+    return ReshapeOp::create(builder_, at, reduced, array(kept));
+  }
   case BuiltinKind::Reshape:
     return ReshapeOp::create(builder_, at, t[0], array(r.shape));
   case BuiltinKind::Transpose:
     return TransposeOp::create(builder_, at, t[0], array(r.perm));
   case BuiltinKind::BroadcastTo:
     return BroadcastToOp::create(builder_, at, t[0], array(r.shape));
+  case BuiltinKind::Gelu:
+    if (r.activation == Activation::Tanh)
+      return GeluTanhOp::create(builder_, at, t[0]);
+    return GeluOp::create(builder_, at, t[0]);
   case BuiltinKind::Pow:
     return PowOp::create(builder_, at, t[0],
                          builder_.getF64FloatAttr(r.exponent));

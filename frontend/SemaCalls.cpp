@@ -172,11 +172,25 @@ std::optional<Activation> Sema::evalActivation(const Expr *expr) {
   return std::nullopt;
 }
 
+std::optional<Activation> Sema::evalApproximation(const Expr *expr) {
+  if (expr->kind == ExprKind::Name) {
+    const std::string &name = as<NameExpr>(*expr).name;
+    if (name == "none")
+      return Activation::None;
+    if (name == "tanh")
+      return Activation::Tanh;
+  }
+  diags_.error(expr->loc, "approximate must be none or tanh");
+  return std::nullopt;
+}
+
 std::optional<bool> Sema::evalBool(const Expr *expr, const char *what) {
   if (expr->kind == ExprKind::Name) {
     const std::string &name = as<NameExpr>(*expr).name;
-    if (name == "true" || name == "false")
-      return name == "true";
+    if (name == "true")
+      return true;
+    if (name == "false")
+      return false;
   }
   diags_.error(expr->loc,
                std::string("expected true or false for '") + what + "'");
@@ -355,7 +369,9 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
       break;
     }
     case ArgKind::Activation: {
-      std::optional<Activation> v = evalActivation(value);
+      std::optional<Activation> v = spec.name == "approximate"
+                                        ? evalApproximation(value)
+                                        : evalActivation(value);
       ok &= v.has_value();
       resolved.activation = v.value_or(Activation::None);
       break;
@@ -363,7 +379,7 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     case ArgKind::Bool: {
       std::optional<bool> v = evalBool(value, spec.name.c_str());
       ok &= v.has_value();
-      resolved.flag = v.value_or(false);
+      resolved.flags[spec.name] = v.value_or(false);
       break;
     }
     }
@@ -407,11 +423,18 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
   case BuiltinKind::LogSoftmax:
     if (!slots[1])
       resolved.axis = -1;
-    type = apply(shape::softmax(x, resolved.axis, resolved.flag));
+    type = apply(shape::softmax(x, resolved.axis, resolved.flags.count("causal") && resolved.flags.at("causal")));
     break;
   case BuiltinKind::ReduceSum:
   case BuiltinKind::ReduceMean:
+  case BuiltinKind::ReduceMax:
     type = apply(shape::reduce(x, resolved.axes));
+    if (type && resolved.flags["keepdims"]) {
+      // The reduced axes stay, as 1s (MLIRGen reshapes the reduction).
+      type->dims = x.dims;
+      for (int64_t axis : resolved.axes)
+        type->dims[axis < 0 ? axis + x.rank() : axis] = 1;
+    }
     break;
   case BuiltinKind::Reshape: {
     // Resolve a -1 from the element count.
@@ -440,6 +463,9 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
     break;
   case BuiltinKind::BroadcastTo:
     type = apply(shape::broadcastTo(x, resolved.shape));
+    break;
+  case BuiltinKind::Gelu:
+    type = apply(shape::unaryFloat(x));
     break;
   case BuiltinKind::Pow:
     // The kernel computes in f32: a larger exponent would not convert.

@@ -53,6 +53,8 @@ private:
   std::optional<std::vector<int64_t>> evalShape(const Expr *expr,
                                                 bool allowInferred);
   std::optional<Activation> evalActivation(const Expr *expr);
+  /// gelu's `approximate`: none (the erf form) or tanh, as PyTorch's.
+  std::optional<Activation> evalApproximation(const Expr *expr);
   std::optional<bool> evalBool(const Expr *expr, const char *what);
   /// Creates a layer's parameter and returns its index in params.
   size_t addLayerParam(const std::string &name, shape::TensorType type,

@@ -107,7 +107,7 @@ public:
 private:
   Fact transfer(Operation &op) {
     return llvm::TypeSwitch<Operation *, Fact>(&op)
-        .Case<ReluOp, SigmoidOp, TanhOp, GeluOp, ExpOp>(
+        .Case<ReluOp, SigmoidOp, TanhOp, GeluOp, GeluTanhOp, ExpOp>(
             [&](Operation *o) { return unary(o); })
         .Case<StopGradientOp>(
             [&](StopGradientOp o) { return fact(o.getOperand()); })
@@ -126,6 +126,7 @@ private:
         .Case<ReduceMeanOp>([&](ReduceMeanOp o) {
           return reduce(o, o.getInput(), o.getAxes(), /*isSum=*/false);
         })
+        .Case<ReduceMaxOp>([&](ReduceMaxOp o) { return reduceMax(o); })
         .Case<SparseSoftmaxCrossEntropyOp>([&](SparseSoftmaxCrossEntropyOp o) {
           return meanLoss(o, o.getLogits(), o.getLabels());
         })
@@ -263,17 +264,47 @@ private:
   }
 
   Fact matmul(MatmulOp op) {
-    const Fact &a = fact(op.getLhs()), &b = fact(op.getRhs());
-    int64_t lhsRows = op.getTransposeLhs() ? 1 : 0;
-    int64_t rhsCols = op.getTransposeRhs() ? 0 : 1;
+    Value lhs = op.getLhs(), rhs = op.getRhs();
+    const Fact &a = fact(lhs), &b = fact(rhs);
+    int64_t rankA = rankOf(lhs), rankB = rankOf(rhs),
+            rank = rankOf(op.getResult());
+    // Each operand's rows (M of the lhs, N of the rhs) and contracted
+    // dimension, counted from the front.
+    int64_t lhsRows = rankA - (op.getTransposeLhs() ? 1 : 2);
+    int64_t lhsInner = rankA - (op.getTransposeLhs() ? 2 : 1);
+    int64_t rhsCols = rankB - (op.getTransposeRhs() ? 2 : 1);
+    int64_t rhsInner = rankB - (op.getTransposeRhs() ? 1 : 2);
     if (a.kind == Fact::Rows && b.kind == Fact::Free && a.dim == lhsRows)
-      return Fact::rows(0);
+      return Fact::rows(rank - 2);
     if (a.kind == Fact::Free && b.kind == Fact::Rows && b.dim == rhsCols)
-      return Fact::rows(1);
-    if (a.kind == Fact::Rows && b.kind == Fact::Rows && a.dim == 1 - lhsRows &&
-        b.dim == 1 - rhsCols) {
+      return Fact::rows(rank - 1);
+    if (a.kind == Fact::Rows && b.kind == Fact::Rows && a.dim == lhsInner &&
+        b.dim == rhsInner && rank == 2) {
       sumSources_.insert(op);
       return Fact::linear(false, true, false);
+    }
+    // Rows along a batch dimension: each batch's product is per-row when the
+    // other operand is per-row along the same batch dimension, or batch-free
+    // without stretching along it (as binary's operands).
+    auto batchDim = [&](const Fact &f, int64_t operandRank) -> int64_t {
+      return f.kind == Fact::Rows && f.dim < operandRank - 2
+                 ? f.dim + rank - operandRank
+                 : -1;
+    };
+    int64_t atA = batchDim(a, rankA), atB = batchDim(b, rankB);
+    if (atA >= 0 || atB >= 0) {
+      int64_t at = atA >= 0 ? atA : atB;
+      auto fits = [&](const Fact &f, int64_t atF, Value v, int64_t r) {
+        if (f.kind == Fact::Rows)
+          return atF == at;
+        if (f.kind != Fact::Free)
+          return false;
+        int64_t own = at - (rank - r);
+        return own < 0 ||
+               llvm::cast<RankedTensorType>(v.getType()).getDimSize(own) == 1;
+      };
+      if (fits(a, atA, lhs, rankA) && fits(b, atB, rhs, rankB))
+        return Fact::rows(at);
     }
     if ((a.kind == Fact::Linear && b.kind == Fact::Free) ||
         (a.kind == Fact::Free && b.kind == Fact::Linear))
@@ -298,6 +329,23 @@ private:
     int64_t below =
         llvm::count_if(normal, [&](int64_t a) { return a < in.dim; });
     return Fact::rows(in.dim - below);
+  }
+
+  /// A maximum over other axes keeps the rows apart; one over the rows is
+  /// no sum of them.
+  Fact reduceMax(ReduceMaxOp op) {
+    const Fact &in = fact(op.getInput());
+    if (in.kind == Fact::Rows) {
+      SmallVector<int64_t> normal =
+          nonNegativeAxes(op.getAxes(), rankOf(op.getInput()));
+      if (!llvm::is_contained(normal, in.dim))
+        return Fact::rows(in.dim - llvm::count_if(normal, [&](int64_t a) {
+                            return a < in.dim;
+                          }));
+      return Fact::broken(op, "it takes a maximum over the batch rows");
+    }
+    return Fact::broken(op, "it takes a maximum of a reduction over the batch "
+                            "rows");
   }
 
   Fact meanLoss(Operation *op, Value a, Value b) {

@@ -111,6 +111,18 @@ RuleResult avgPool2dGrad(const TensorType &dy,
   return RuleResult::ok(input);
 }
 
+RuleResult reduceMaxGrad(const TensorType &dy, const TensorType &x,
+                         const TensorType &y,
+                         const std::vector<int64_t> &axes) {
+  if (auto e = expectGradient(dy, reduce(x, axes)))
+    return RuleResult::fail(*e);
+  if (y != dy)
+    return RuleResult::fail("maximum " + toString(y) +
+                            " does not match the forward result " +
+                            toString(dy));
+  return RuleResult::ok(x);
+}
+
 RuleResult accuracy(const TensorType &logits, const TensorType &labels) {
   // The same operand rule as the loss it is reported beside.
   if (RuleResult r = sparseSoftmaxCrossEntropy(logits, labels); !r)

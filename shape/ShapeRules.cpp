@@ -74,13 +74,14 @@ RuleResult matmul(const TensorType &lhs, const TensorType &rhs,
   if (lhs.element != ElementType::F32 || rhs.element != ElementType::F32)
     return RuleResult::fail("operands must be f32, got " + toString(lhs) +
                             " and " + toString(rhs));
-  if (lhs.rank() != 2 || rhs.rank() != 2)
-    return RuleResult::fail("operands must have rank 2, got " + toString(lhs) +
-                            " and " + toString(rhs));
-  int64_t m = lhs.dims[transposeLhs ? 1 : 0],
-          k = lhs.dims[transposeLhs ? 0 : 1];
-  int64_t rk = rhs.dims[transposeRhs ? 1 : 0],
-          n = rhs.dims[transposeRhs ? 0 : 1];
+  if (lhs.rank() < 2 || rhs.rank() < 2)
+    return RuleResult::fail("operands must have rank 2 or more, got " +
+                            toString(lhs) + " and " + toString(rhs));
+  size_t lr = lhs.dims.size(), rr = rhs.dims.size();
+  int64_t m = lhs.dims[lr - (transposeLhs ? 1 : 2)],
+          k = lhs.dims[lr - (transposeLhs ? 2 : 1)];
+  int64_t rk = rhs.dims[rr - (transposeRhs ? 1 : 2)],
+          n = rhs.dims[rr - (transposeRhs ? 2 : 1)];
   auto named = [](const TensorType &t, bool transposed) {
     return toString(t) + (transposed ? " (transposed)" : "");
   };
@@ -89,7 +90,23 @@ RuleResult matmul(const TensorType &lhs, const TensorType &rhs,
         "inner dimensions differ: " + named(lhs, transposeLhs) + " has " +
         std::to_string(k) + " columns but " + named(rhs, transposeRhs) +
         " has " + std::to_string(rk) + " rows");
-  return okIfValid({ElementType::F32, {m, n}});
+  // The leading (batch) dimensions broadcast as numpy's.
+  std::vector<int64_t> dims;
+  if (lr > 2 || rr > 2) {
+    RuleResult batch = broadcastBinary(
+        {ElementType::F32,
+         std::vector<int64_t>(lhs.dims.begin(), lhs.dims.end() - 2)},
+        {ElementType::F32,
+         std::vector<int64_t>(rhs.dims.begin(), rhs.dims.end() - 2)});
+    if (!batch)
+      return RuleResult::fail("batch dimensions of " + toString(lhs) + " and " +
+                              toString(rhs) +
+                              " do not broadcast: " + batch.error());
+    dims = batch.type().dims;
+  }
+  dims.push_back(m);
+  dims.push_back(n);
+  return okIfValid({ElementType::F32, dims});
 }
 
 RuleResult softmax(const TensorType &input, int64_t axis, bool causal) {
@@ -118,14 +135,18 @@ RuleResult softmax(const TensorType &input, int64_t axis, bool causal) {
 
 RuleResult sparseSoftmaxCrossEntropy(const TensorType &logits,
                                      const TensorType &labels) {
-  if (logits.element != ElementType::F32 || logits.rank() != 2)
-    return RuleResult::fail("logits must be f32[B, C], got " +
+  if (logits.element != ElementType::F32 || logits.rank() < 2)
+    return RuleResult::fail("logits must be f32[B, ..., C], got " +
                             toString(logits));
-  if (labels.element != ElementType::I32 || labels.rank() != 1)
-    return RuleResult::fail("labels must be i32[B], got " + toString(labels));
-  if (labels.dims[0] != logits.dims[0])
+  if (labels.element != ElementType::I32 || labels.rank() < 1)
+    return RuleResult::fail("labels must be i32[B, ...], got " +
+                            toString(labels));
+  if (!std::equal(labels.dims.begin(), labels.dims.end(), logits.dims.begin(),
+                  logits.dims.end() - 1))
     return RuleResult::fail("batch sizes differ: logits " + toString(logits) +
-                            ", labels " + toString(labels));
+                            ", labels " + toString(labels) +
+                            " (the labels' shape must be the logits' but the "
+                            "last dimension)");
   return RuleResult::ok({ElementType::F32, {}});
 }
 

@@ -69,8 +69,11 @@ RuleResult unaryFloat(const TensorType &input);
 RuleResult broadcastBinary(const TensorType &lhs, const TensorType &rhs);
 
 // Linear algebra.
-/// f32[M, K] x f32[K, N] -> f32[M, N], where a transposed operand is read as
-/// its transpose (lhs f32[K, M], rhs f32[N, K]).
+/// f32[..., M, K] x f32[..., K, N] -> f32[..., M, N], where a transposed
+/// operand has its last two dimensions swapped (lhs f32[..., K, M], rhs
+/// f32[..., N, K]). Each operand has rank 2 or more; the leading (batch)
+/// dimensions broadcast as numpy's, a rank-2 operand taking part in every
+/// batch.
 RuleResult matmul(const TensorType &lhs, const TensorType &rhs,
                   bool transposeLhs = false, bool transposeRhs = false);
 
@@ -79,7 +82,8 @@ RuleResult matmul(const TensorType &lhs, const TensorType &rhs,
 /// `causal` (softmax only): the last two dimensions are [query, key], of one
 /// size, and `axis` is the last.
 RuleResult softmax(const TensorType &input, int64_t axis, bool causal = false);
-/// logits f32[B, C], labels i32[B] -> f32[] (mean over the batch).
+/// logits f32[B, ..., C], labels i32[B, ...] (the logits' shape but the
+/// last dimension) -> f32[]: the mean over every position.
 RuleResult sparseSoftmaxCrossEntropy(const TensorType &logits,
                                      const TensorType &labels);
 /// prediction and target of one f32 type -> f32[] (mean over all elements).
@@ -87,7 +91,8 @@ RuleResult meanSquaredError(const TensorType &prediction,
                             const TensorType &target);
 
 // Reductions.
-/// reduce_sum, reduce_mean: the listed axes (distinct, in range) are removed.
+/// reduce_sum, reduce_mean, reduce_max: the listed axes (distinct, in range)
+/// are removed.
 RuleResult reduce(const TensorType &input, const std::vector<int64_t> &axes);
 
 // Shape manipulation.
@@ -206,8 +211,12 @@ RuleResult layerNormGrad(const TensorType &dy, const TensorType &x,
 /// layer_norm_gain_grad(dy, x, stats) -> f32[D]: the gradient of the gain.
 RuleResult layerNormGainGrad(const TensorType &dy, const TensorType &x,
                              const TensorType &stats);
-/// accuracy(logits f32[B, C], labels i32[B]) -> f32[]: the fraction of rows
-/// whose arg-max is the label.
+/// reduce_max_grad(dy, x, y) over `axes`, y the forward result: dy and y
+/// have reduce(x, axes)'s type; gives x's type.
+RuleResult reduceMaxGrad(const TensorType &dy, const TensorType &x,
+                         const TensorType &y, const std::vector<int64_t> &axes);
+/// accuracy(logits f32[B, ..., C], labels i32[B, ...]) -> f32[]: the
+/// fraction of positions whose arg-max is the label.
 RuleResult accuracy(const TensorType &logits, const TensorType &labels);
 
 } // namespace braid::shape

@@ -1,7 +1,8 @@
 // Accuracy, native: the fraction of rows whose arg-max logit (the first on
 // ties) is the label.
 //
-//   logits f32[B, C], labels i32[B], each in [0, C)
+//   logits f32[B, ..., C], labels i32[B, ...], each in [0, C): B rows, the
+//   product of the labels' dimensions
 //   out    f32[] = (1 / B) * sum_b (argmax_c logits[b, c] == labels[b])
 #include "runtime/kernels/Dnnl.h"
 #include "runtime/kernels/NativeKernel.h"
@@ -49,17 +50,20 @@ private:
 Status createAccuracy(const StepDesc &step, KernelContext &,
                       std::unique_ptr<Kernel> *out) {
   BRAID_RETURN_IF_ERROR(
-      checkTensor(step, step.inputs[0], "logits", plan::ElementType::F32, 2));
+      checkTensor(step, step.inputs[0], "logits", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(
-      checkTensor(step, step.inputs[1], "labels", plan::ElementType::I32, 1));
+      checkTensor(step, step.inputs[1], "labels", plan::ElementType::I32));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.outputs[0], "result", plan::ElementType::F32, 0));
   const std::vector<int64_t> &logits = step.inputs[0].shape;
-  if (step.inputs[1].shape[0] != logits[0])
+  if (!shape::accuracy({shape::ElementType::F32, logits},
+                       {shape::ElementType::I32, step.inputs[1].shape}))
     return invalidArgument(
         "accuracy step: labels " + shape::toString(step.inputs[1].shape) +
         " do not match the logits' batch " + shape::toString(logits));
-  *out = std::make_unique<AccuracyKernel>(logits[0], logits[1]);
+  // Every position of the leading dimensions is a row of C logits.
+  *out = std::make_unique<AccuracyKernel>(step.inputs[1].elements(),
+                                          logits.back());
   return Status::ok();
 }
 

@@ -7,7 +7,9 @@
 //
 //   inp f32[...] (any shape, rank 0 included)
 //   out f32[...] = f(inp): relu max(x, 0); sigmoid 1 / (1 + exp(-x));
-//                  tanh(x); gelu 0.5 * x * (1 + erf(x / sqrt(2))); exp(x);
+//                  tanh(x); gelu 0.5 * x * (1 + erf(x / sqrt(2)));
+//                  gelu_tanh 0.5 * x * (1 + tanh(sqrt(2 / pi) *
+//                  (x + 0.044715 * x^3))); exp(x);
 //                  log(x); sqrt(x); 1 / sqrt(x); |x|; x^exponent
 #include "runtime/kernels/Dnnl.h"
 #include "runtime/kernels/NativeKernel.h"
@@ -84,6 +86,9 @@ Status createElementwise(const StepDesc &step, KernelContext &context,
     break;
   case plan::KernelKind::Gelu:
     algorithm = dnnl::algorithm::eltwise_gelu_erf;
+    break;
+  case plan::KernelKind::GeluTanh:
+    algorithm = dnnl::algorithm::eltwise_gelu_tanh;
     break;
   case plan::KernelKind::Exp:
     algorithm = dnnl::algorithm::eltwise_exp;

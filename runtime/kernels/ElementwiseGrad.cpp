@@ -12,6 +12,8 @@
 //     sigmoid: y = 1 / (1 + exp(-x))       dx = dy * y * (1 - y)
 //     tanh:    y = tanh(x)                 dx = dy * (1 - y * y)
 //     gelu:    y = x * Phi(x)              dx = dy * (Phi(x) + x * phi(x))
+//     gelu_tanh: y = 0.5 x (1 + tanh(u)), u = sqrt(2 / pi) (x + 0.044715 x^3),
+//              dx = dy * (0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) u')
 #include "runtime/kernels/Dnnl.h"
 #include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
@@ -93,6 +95,9 @@ Status createEltwiseGrad(const StepDesc &step, KernelContext &context,
     break;
   case plan::KernelKind::GeluGrad:
     algorithm = dnnl::algorithm::eltwise_gelu_erf;
+    break;
+  case plan::KernelKind::GeluTanhGrad:
+    algorithm = dnnl::algorithm::eltwise_gelu_tanh;
     break;
   default:
     return internalError(kindName(step.kind) +

@@ -1,7 +1,8 @@
 // Loss backward kernels, native (oneDNN has neither).
 //
 //   sparse_softmax_cross_entropy_grad:
-//     dloss f32[], logits f32[B, C], labels i32[B], each in [0, C)
+//     dloss f32[], logits f32[B, ..., C], labels i32[B, ...], each in
+//     [0, C): B rows, the product of the labels' dimensions
 //     dlogits f32[B, C], differentiating
 //       loss = mean_b(log(sum_c exp(logits[b, c])) - logits[b, labels[b]]):
 //       dlogits[b, c] = dloss * (softmax(logits[b])[c] - (c == labels[b])) / B
@@ -96,19 +97,22 @@ Status createSparseSoftmaxCrossEntropyGrad(const StepDesc &step,
   const auto f32 = plan::ElementType::F32;
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.inputs[0], "loss gradient", f32, 0));
-  BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "logits", f32, 2));
+  BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[1], "logits", f32));
   BRAID_RETURN_IF_ERROR(
-      checkTensor(step, step.inputs[2], "labels", plan::ElementType::I32, 1));
-  BRAID_RETURN_IF_ERROR(checkTensor(step, step.outputs[0], "result", f32, 2));
+      checkTensor(step, step.inputs[2], "labels", plan::ElementType::I32));
+  BRAID_RETURN_IF_ERROR(checkTensor(step, step.outputs[0], "result", f32));
   const std::vector<int64_t> &logits = step.inputs[1].shape;
-  if (step.inputs[2].shape[0] != logits[0] || step.outputs[0].shape != logits)
+  if (!shape::sparseSoftmaxCrossEntropy(
+          {shape::ElementType::F32, logits},
+          {shape::ElementType::I32, step.inputs[2].shape}) ||
+      step.outputs[0].shape != logits)
     return invalidArgument(
         "sparse_softmax_cross_entropy_grad step: logits " +
         shape::toString(logits) + ", labels " +
         shape::toString(step.inputs[2].shape) + " and result " +
         shape::toString(step.outputs[0].shape) + " do not agree");
-  *out = std::make_unique<SparseSoftmaxCrossEntropyGradKernel>(logits[0],
-                                                               logits[1]);
+  *out = std::make_unique<SparseSoftmaxCrossEntropyGradKernel>(
+      step.inputs[2].elements(), logits.back());
   return Status::ok();
 }
 

@@ -1,7 +1,8 @@
 // Loss forward kernels, native (oneDNN has neither).
 //
 //   sparse_softmax_cross_entropy:
-//     logits f32[B, C], labels i32[B], each in [0, C)
+//     logits f32[B, ..., C], labels i32[B, ...], each in [0, C): B rows, the
+//     product of the labels' dimensions (every position of a sequence)
 //     out    f32[] = mean_b(log(sum_c exp(logits[b, c])) - logits[b,
 //     labels[b]])
 //   mean_squared_error:
@@ -100,19 +101,21 @@ private:
 Status createSparseSoftmaxCrossEntropy(const StepDesc &step, KernelContext &,
                                        std::unique_ptr<Kernel> *out) {
   BRAID_RETURN_IF_ERROR(
-      checkTensor(step, step.inputs[0], "logits", plan::ElementType::F32, 2));
+      checkTensor(step, step.inputs[0], "logits", plan::ElementType::F32));
   BRAID_RETURN_IF_ERROR(
-      checkTensor(step, step.inputs[1], "labels", plan::ElementType::I32, 1));
+      checkTensor(step, step.inputs[1], "labels", plan::ElementType::I32));
   BRAID_RETURN_IF_ERROR(
       checkTensor(step, step.outputs[0], "result", plan::ElementType::F32, 0));
   const std::vector<int64_t> &logits = step.inputs[0].shape;
-  if (step.inputs[1].shape[0] != logits[0])
+  if (!shape::sparseSoftmaxCrossEntropy(
+          {shape::ElementType::F32, logits},
+          {shape::ElementType::I32, step.inputs[1].shape}))
     return invalidArgument("sparse_softmax_cross_entropy step: labels " +
                            shape::toString(step.inputs[1].shape) +
                            " do not match the logits' batch " +
                            shape::toString(logits));
-  *out =
-      std::make_unique<SparseSoftmaxCrossEntropyKernel>(logits[0], logits[1]);
+  *out = std::make_unique<SparseSoftmaxCrossEntropyKernel>(
+      step.inputs[1].elements(), logits.back());
   return Status::ok();
 }
 

@@ -112,10 +112,10 @@ int64_t LoadedPlan::labelClasses(const PlanEntryPoint &entry,
                                  const std::string &inputName) const {
   int64_t classes = 0;
   for (const PlanStep &step : entry.steps) {
-    // The classes are the columns of the operand before the labels.
+    // The classes are the last dimension of the operand before the labels.
     int labels = kernelKindInfo(step.desc.kind)->traits.labels;
     if (labels > 0 && tensors_[step.inputs[labels]].name == inputName)
-      classes = step.desc.inputs[labels - 1].shape[1];
+      classes = step.desc.inputs[labels - 1].shape.back();
   }
   return classes;
 }

@@ -63,6 +63,14 @@ shape::RuleResult reduce(const StepDesc &s) {
   return shape::reduce(in(s, 0), s.axes);
 }
 
+shape::RuleResult reduceMaxGrad(const StepDesc &s) {
+  for (size_t i = 0; i < s.axes.size(); ++i)
+    if (s.axes[i] < 0 || (i > 0 && s.axes[i] <= s.axes[i - 1]))
+      return shape::RuleResult::fail(
+          "axes must be non-negative and ascending in a plan");
+  return shape::reduceMaxGrad(in(s, 0), in(s, 1), in(s, 2), s.axes);
+}
+
 shape::RuleResult reshape(const StepDesc &s) {
   return shape::reshape(in(s, 0), outShape(s));
 }

@@ -28,6 +28,7 @@ shape::RuleResult softmax(const StepDesc &step);
 shape::RuleResult sparseSoftmaxCrossEntropy(const StepDesc &step);
 shape::RuleResult meanSquaredError(const StepDesc &step);
 shape::RuleResult reduce(const StepDesc &step);
+shape::RuleResult reduceMaxGrad(const StepDesc &step);
 shape::RuleResult reshape(const StepDesc &step);
 shape::RuleResult transpose(const StepDesc &step);
 shape::RuleResult broadcastTo(const StepDesc &step);

@@ -24,6 +24,26 @@ func.func @fold_transpose_into_matmul(%x: tensor<3x4xf32>, %w: tensor<3x2xf32>, 
 
 // -----
 
+// Tests that attention's k^T, a transpose of the last two dimensions of a
+// batched operand, folds into transpose_rhs (one GEMM per batch, no copy of
+// k), and that a transpose moving a batch dimension does not fold.
+// CHECK-LABEL: func.func @fold_batched_transpose
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x4x8x16xf32>, %[[K:.*]]: tensor<2x4x8x16xf32>)
+// CHECK: %[[S:.*]] = braid.matmul %[[Q]], %[[K]] transpose_rhs : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>
+// CHECK: %[[T:.*]] = braid.transpose %[[K]], perm = [1, 0, 3, 2]
+// CHECK: %[[U:.*]] = braid.matmul %{{.*}}, %[[T]] : tensor<4x2x8x16xf32>, tensor<4x2x16x8xf32>
+// CHECK: return %[[S]], %[[U]]
+func.func @fold_batched_transpose(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x8x16xf32>) -> (tensor<2x4x8x8xf32>, tensor<4x2x8x8xf32>) {
+  %kt = braid.transpose %k, perm = [0, 1, 3, 2] : tensor<2x4x8x16xf32>
+  %0 = braid.matmul %q, %kt : tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>
+  %qt = braid.transpose %q, perm = [1, 0, 2, 3] : tensor<2x4x8x16xf32>
+  %ks = braid.transpose %k, perm = [1, 0, 3, 2] : tensor<2x4x8x16xf32>
+  %1 = braid.matmul %qt, %ks : tensor<4x2x8x16xf32>, tensor<4x2x16x8xf32>
+  return %0, %1 : tensor<2x4x8x8xf32>, tensor<4x2x8x8xf32>
+}
+
+// -----
+
 // Tests that a transpose with another user stays for that user while the
 // matmul reads its input directly.
 // CHECK-LABEL: func.func @transpose_with_other_use

@@ -293,7 +293,7 @@ func.func @sparse_softmax_cross_entropy_grad_c2(%dl: tensor<f32>, %l: tensor<4x3
 
 // Tests that sparse_softmax_cross_entropy_grad rejects rank-1 logits (c2).
 func.func @sparse_softmax_cross_entropy_grad_c2_rank(%dl: tensor<f32>, %l: tensor<4xf32>, %y: tensor<4xi32>) {
-  // expected-error @+1 {{'braid.sparse_softmax_cross_entropy_grad' op logits must be f32[B, C], got f32[4]}}
+  // expected-error @+1 {{'braid.sparse_softmax_cross_entropy_grad' op logits must be f32[B, ..., C], got f32[4]}}
   %0 = braid.sparse_softmax_cross_entropy_grad %dl, %l, %y : tensor<f32>, tensor<4xf32>, tensor<4xi32>
   return
 }
@@ -435,10 +435,10 @@ func.func @avg_pool2d_grad_c3(%dy: tensor<2x6x4x4xf32>) {
 
 // -----
 
-// Tests that accuracy rejects rank-3 logits (c1).
-func.func @accuracy_c1(%l: tensor<4x3x2xf32>, %y: tensor<4xi32>) {
-  // expected-error @+1 {{'braid.accuracy' op logits must be f32[B, C], got f32[4, 3, 2]}}
-  %0 = braid.accuracy %l, %y : tensor<4x3x2xf32>, tensor<4xi32>
+// Tests that accuracy rejects rank-1 logits (c1).
+func.func @accuracy_c1(%l: tensor<4xf32>, %y: tensor<4xi32>) {
+  // expected-error @+1 {{'braid.accuracy' op logits must be f32[B, ..., C], got f32[4]}}
+  %0 = braid.accuracy %l, %y : tensor<4xf32>, tensor<4xi32>
   return
 }
 
@@ -446,7 +446,7 @@ func.func @accuracy_c1(%l: tensor<4x3x2xf32>, %y: tensor<4xi32>) {
 
 // Tests that accuracy rejects f32 labels (c2).
 func.func @accuracy_c2(%l: tensor<4x3xf32>, %y: tensor<4xf32>) {
-  // expected-error @+1 {{'braid.accuracy' op labels must be i32[B], got f32[4]}}
+  // expected-error @+1 {{'braid.accuracy' op labels must be i32[B, ...], got f32[4]}}
   %0 = braid.accuracy %l, %y : tensor<4x3xf32>, tensor<4xf32>
   return
 }
@@ -488,3 +488,23 @@ func.func @stop_gradient_generic_result(%x: tensor<4xf32>) {
   return
 }
 
+
+// -----
+
+// Tests that reduce_max_grad prints and parses back and gives x's type.
+// CHECK-LABEL: func.func @reduce_max_grad
+// CHECK: braid.reduce_max_grad %{{.*}}, %{{.*}}, %{{.*}}, axes = [1] : tensor<4xf32>, tensor<4x3xf32>, tensor<4xf32>
+func.func @reduce_max_grad(%dy: tensor<4xf32>, %x: tensor<4x3xf32>, %y: tensor<4xf32>) -> tensor<4x3xf32> {
+  %0 = braid.reduce_max_grad %dy, %x, %y, axes = [1] : tensor<4xf32>, tensor<4x3xf32>, tensor<4xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+// Tests that reduce_max_grad rejects a gradient of another shape than the
+// reduction's (c2).
+func.func @reduce_max_grad_c2(%dy: tensor<3xf32>, %x: tensor<4x3xf32>, %y: tensor<4xf32>) {
+  // expected-error @+1 {{'braid.reduce_max_grad' op incoming gradient f32[3] does not match the forward result f32[4]}}
+  %0 = braid.reduce_max_grad %dy, %x, %y, axes = [1] : tensor<3xf32>, tensor<4x3xf32>, tensor<4xf32>
+  return
+}

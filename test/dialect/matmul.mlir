@@ -1,7 +1,8 @@
 // RUN: braid-opt %s --split-input-file --verify-diagnostics | braid-opt --split-input-file | FileCheck %s
 
-// braid.matmul: (c1) both operands are f32 tensors of rank 2; (c2) the
-// columns of lhs equal the rows of rhs.
+// braid.matmul: (c1) both operands are f32 tensors of rank 2 or more; (c2)
+// the columns of op(lhs) equal the rows of op(rhs); (c3) the batch dimensions
+// broadcast.
 
 // Tests that matmul prints and parses back and infers f32[M, N].
 // CHECK-LABEL: func.func @matmul
@@ -34,11 +35,31 @@ func.func @matmul_c1(%x: tensor<4x3xi32>, %y: tensor<3x2xf32>) {
 
 // -----
 
-// Tests that matmul rejects a rank-3 operand, which only the rule can tell
-// (c1).
-func.func @matmul_c1_rank3(%x: tensor<4x3x2xf32>, %y: tensor<2x5xf32>) {
-  // expected-error @+1 {{'braid.matmul' op operands must have rank 2, got f32[4, 3, 2] and f32[2, 5]}}
-  %0 = braid.matmul %x, %y : tensor<4x3x2xf32>, tensor<2x5xf32>
+// Tests the batched forms: a weight shared by every batch, attention's
+// q k^T with a transposed rhs, and batch dimensions broadcast as numpy's.
+// CHECK-LABEL: func.func @matmul_batched
+// CHECK: braid.matmul %{{.*}}, %{{.*}} : tensor<4x3x2xf32>, tensor<2x5xf32>
+// CHECK: braid.matmul %{{.*}}, %{{.*}} transpose_rhs : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>
+// CHECK: braid.matmul %{{.*}}, %{{.*}} : tensor<1x4x8x16xf32>, tensor<3x1x16x2xf32>
+// CHECK: braid.matmul %{{.*}}, %{{.*}} transpose_lhs : tensor<5x3xf32>, tensor<2x5x2xf32>
+func.func @matmul_batched(%x: tensor<4x3x2xf32>, %w: tensor<2x5xf32>,
+                          %q: tensor<2x4x8x16xf32>, %k: tensor<2x4x8x16xf32>,
+                          %a: tensor<1x4x8x16xf32>, %b: tensor<3x1x16x2xf32>,
+                          %c: tensor<5x3xf32>, %d: tensor<2x5x2xf32>)
+    -> (tensor<4x3x5xf32>, tensor<2x4x8x8xf32>, tensor<3x4x8x2xf32>, tensor<2x3x2xf32>) {
+  %0 = braid.matmul %x, %w : tensor<4x3x2xf32>, tensor<2x5xf32>
+  %1 = braid.matmul %q, %k transpose_rhs : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>
+  %2 = braid.matmul %a, %b : tensor<1x4x8x16xf32>, tensor<3x1x16x2xf32>
+  %3 = braid.matmul %c, %d transpose_lhs : tensor<5x3xf32>, tensor<2x5x2xf32>
+  return %0, %1, %2, %3 : tensor<4x3x5xf32>, tensor<2x4x8x8xf32>, tensor<3x4x8x2xf32>, tensor<2x3x2xf32>
+}
+
+// -----
+
+// Tests that batch dimensions that do not broadcast are rejected (c3).
+func.func @matmul_c3(%x: tensor<2x4x3xf32>, %y: tensor<3x3x5xf32>) {
+  // expected-error @+1 {{'braid.matmul' op batch dimensions of f32[2, 4, 3] and f32[3, 3, 5] do not broadcast: shapes f32[2] and f32[3] do not broadcast (dimension 2 against 3)}}
+  %0 = braid.matmul %x, %y : tensor<2x4x3xf32>, tensor<3x3x5xf32>
   return
 }
 
@@ -46,7 +67,7 @@ func.func @matmul_c1_rank3(%x: tensor<4x3x2xf32>, %y: tensor<2x5xf32>) {
 
 // Tests that matmul does not treat a rank-1 operand as a vector (c1).
 func.func @matmul_c1_rank1(%x: tensor<4x3xf32>, %y: tensor<3xf32>) {
-  // expected-error @+1 {{'braid.matmul' op operands must have rank 2, got f32[4, 3] and f32[3]}}
+  // expected-error @+1 {{'braid.matmul' op operands must have rank 2 or more, got f32[4, 3] and f32[3]}}
   %0 = braid.matmul %x, %y : tensor<4x3xf32>, tensor<3xf32>
   return
 }

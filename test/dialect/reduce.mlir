@@ -1,6 +1,6 @@
 // RUN: braid-opt %s --split-input-file --verify-diagnostics | braid-opt --split-input-file | FileCheck %s
 
-// reduce_sum and reduce_mean (Braid_ReduceOp): (c1) the operand is an f32
+// reduce_sum, reduce_mean and reduce_max (Braid_ReduceOp): (c1) the operand is an f32
 // tensor; (c2) `axes` is not empty; (c3) every axis is in [-rank, rank); (c4)
 // no axis is listed twice. The axes are removed from the result's shape.
 
@@ -14,6 +14,28 @@ func.func @reduce_sum(%x: tensor<4x10xf32>) -> (tensor<4xf32>, tensor<f32>) {
   %0 = braid.reduce_sum %x, axes = [1] : tensor<4x10xf32>
   %1 = braid.reduce_sum %x, axes = [1, 0] : tensor<4x10xf32>
   return %0, %1 : tensor<4xf32>, tensor<f32>
+}
+
+// -----
+
+// Tests that reduce_max prints and parses back, over any axes.
+// CHECK-LABEL: func.func @reduce_max
+// CHECK: %[[A:.*]] = braid.reduce_max %{{.*}}, axes = [-1] : tensor<2x3x4xf32>
+// CHECK-NEXT: %[[B:.*]] = braid.reduce_max %{{.*}}, axes = [0, 2] : tensor<2x3x4xf32>
+// CHECK-NEXT: return %[[A]], %[[B]] : tensor<2x3xf32>, tensor<3xf32>
+func.func @reduce_max(%x: tensor<2x3x4xf32>) -> (tensor<2x3xf32>, tensor<3xf32>) {
+  %0 = braid.reduce_max %x, axes = [-1] : tensor<2x3x4xf32>
+  %1 = braid.reduce_max %x, axes = [0, 2] : tensor<2x3x4xf32>
+  return %0, %1 : tensor<2x3xf32>, tensor<3xf32>
+}
+
+// -----
+
+// Tests that reduce_max rejects an axis listed twice (c4).
+func.func @reduce_max_c4(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'braid.reduce_max' op axis -1 is listed twice in [1, -1]}}
+  %0 = braid.reduce_max %x, axes = [1, -1] : tensor<2x3xf32>
+  return
 }
 
 // -----

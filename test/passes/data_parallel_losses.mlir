@@ -246,7 +246,7 @@ module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batc
 // Tests that slices, concats, comparisons, where, cast and dropout of the
 // rows keep them apart: the mean squared error splits as a mean (seed 1/2,
 // the losses averaged).
-// CHECK-LABEL: func.func @train_step
+// CHECK-LABEL: func.func @train_step({{.*}}%arg2: tensor<2x4xf32> {braid.init
 // CHECK: braid.dropout %{{.*}}, p = 5.000000e-01, salt = 1 : tensor<2x4xf32>
 // CHECK: braid.all_reduce %{{.*}} reduction = <mean> : tensor<f32>
 module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
@@ -265,6 +265,31 @@ module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batc
     %p = braid.slice %j axis = 1 start = 1 size = 2 : tensor<4x4xf32>
     %l = braid.mean_squared_error %p, %t : tensor<4x2xf32>, tensor<4x2xf32>
     return %p, %l : tensor<4x2xf32>, tensor<f32>
+  }
+}
+
+// -----
+
+// Tests that a language model's loss splits over the replicas: batched
+// products per row (a weight shared by every row, and x x^T within each row),
+// then the cross-entropy's mean over the [B, T] positions, which is the mean
+// of the replicas' means over their rows (seed 1/N, the losses averaged).
+// CHECK-LABEL: func.func @forward
+// CHECK: braid.matmul %{{.*}}, %{{.*}} transpose_rhs : tensor<2x3x2xf32>, tensor<2x3x2xf32>
+// CHECK: braid.sparse_softmax_cross_entropy %{{.*}}, %{{.*}} : tensor<2x3x5xf32>, tensor<2x3xi32>
+// CHECK-LABEL: func.func @train_step
+// CHECK: braid.constant dense<5.000000e-01> : tensor<f32>
+// CHECK: braid.all_reduce %{{.*}} reduction = <mean> : tensor<f32>
+// CHECK-NEXT: return
+module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
+  func.func @forward(%x: tensor<4x3x2xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                     %y: tensor<4x3xi32> {braid.input = "y", braid.batch_dims = array<i64: 0>},
+                     %w: tensor<3x5xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+      -> (tensor<4x3x5xf32> {braid.output = "p"}, tensor<f32> {braid.loss = "loss"}) {
+    %s = braid.matmul %x, %x transpose_rhs : tensor<4x3x2xf32>, tensor<4x3x2xf32>
+    %p = braid.matmul %s, %w : tensor<4x3x3xf32>, tensor<3x5xf32>
+    %l = braid.sparse_softmax_cross_entropy %p, %y : tensor<4x3x5xf32>, tensor<4x3xi32>
+    return %p, %l : tensor<4x3x5xf32>, tensor<f32>
   }
 }
 
@@ -315,5 +340,22 @@ module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batc
     // expected-note @+1 {{the loss is computed here}}
     %l = braid.reduce_mean %c, axes = [0, 1] : tensor<8x2xf32>
     return %c, %l : tensor<8x2xf32>, tensor<f32>
+  }
+}
+
+// -----
+
+// Tests that a batched product whose batch-free operand has the batch's size
+// along the rows' batch dimension (one weight per row, undeclared) is
+// refused at the product.
+module attributes {braid.batch = 4 : i64, braid.model = "m", braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", lr = 1.000000e-01 : f64, momentum = 0.000000e+00 : f64, optimizer = "sgd"}} {
+  func.func @forward(%x: tensor<4x3x2xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                     %w: tensor<4x2x5xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+      -> (tensor<4x3x5xf32> {braid.output = "p"}, tensor<f32> {braid.loss = "loss"}) {
+    // expected-error @+1 {{'braid.matmul' op cannot be split over replicas: its product mixes the batch rows with another dimension}}
+    %p = braid.matmul %x, %w : tensor<4x3x2xf32>, tensor<4x2x5xf32>
+    // expected-note @+1 {{the loss is computed here}}
+    %l = braid.reduce_mean %p, axes = [0, 1, 2] : tensor<4x3x5xf32>
+    return %p, %l : tensor<4x3x5xf32>, tensor<f32>
   }
 }

@@ -229,16 +229,40 @@ TEST(Matmul, MultipliesMByKByKByN) {
   EXPECT_TRUE(gives(matmul(f32({1, 7}), f32({7, 1})), f32({1, 1})));
 }
 
-TEST(Matmul, RejectsRanksOtherThanTwo) {
-  EXPECT_TRUE(failsWith(matmul(f32({4, 3, 2}), f32({3, 2})),
-                        "operands must have rank 2, got f32[4, 3, 2] and "
+TEST(Matmul, RejectsRanksBelowTwo) {
+  EXPECT_TRUE(failsWith(matmul(f32({3}), f32({3, 2})),
+                        "operands must have rank 2 or more, got f32[3] and "
                         "f32[3, 2]"));
-  EXPECT_TRUE(
-      failsWith(matmul(f32({3}), f32({3, 2})), "operands must have rank 2"));
   EXPECT_TRUE(failsWith(matmul(f32({4, 3}), f32({3})),
-                        "operands must have rank 2, got f32[4, 3] and f32[3]"));
+                        "operands must have rank 2 or more"));
   EXPECT_TRUE(failsWith(matmul(f32({}), f32({})),
-                        "operands must have rank 2, got f32[] and f32[]"));
+                        "operands must have rank 2 or more, got f32[] and "
+                        "f32[]"));
+}
+
+TEST(Matmul, BroadcastsTheBatchDimensions) {
+  // Attention's products: q k^T and a v, per batch and head.
+  EXPECT_TRUE(
+      gives(matmul(f32({2, 4, 8, 16}), f32({2, 4, 16, 8})), f32({2, 4, 8, 8})));
+  EXPECT_TRUE(gives(matmul(f32({2, 4, 8, 16}), f32({2, 4, 8, 16}), false, true),
+                    f32({2, 4, 8, 8})));
+  // A 2-D weight takes part in every batch, on either side.
+  EXPECT_TRUE(gives(matmul(f32({2, 8, 16}), f32({16, 5})), f32({2, 8, 5})));
+  EXPECT_TRUE(gives(matmul(f32({5, 8}), f32({3, 8, 16})), f32({3, 5, 16})));
+  // Stretched 1s and missing leading dimensions, as numpy's.
+  EXPECT_TRUE(
+      gives(matmul(f32({1, 4, 8, 16}), f32({3, 1, 16, 2})), f32({3, 4, 8, 2})));
+  EXPECT_TRUE(
+      gives(matmul(f32({7, 2, 8, 16}), f32({2, 16, 2})), f32({7, 2, 8, 2})));
+  // A transposed lhs swaps its last two dimensions only.
+  EXPECT_TRUE(gives(matmul(f32({3, 16, 8}), f32({3, 16, 2}), true, false),
+                    f32({3, 8, 2})));
+}
+
+TEST(Matmul, RejectsBatchDimensionsThatDoNotBroadcast) {
+  EXPECT_TRUE(failsWith(matmul(f32({2, 8, 16}), f32({3, 16, 4})),
+                        "batch dimensions of f32[2, 8, 16] and f32[3, 16, 4] "
+                        "do not broadcast"));
 }
 
 TEST(Matmul, RejectsDifferingInnerDims) {
@@ -298,30 +322,40 @@ TEST(SparseSoftmaxCrossEntropy, GivesAScalar) {
   EXPECT_TRUE(
       gives(sparseSoftmaxCrossEntropy(f32({64, 10}), i32({64})), f32({})));
   EXPECT_TRUE(gives(sparseSoftmaxCrossEntropy(f32({1, 1}), i32({1})), f32({})));
+  // Any leading dimensions: a language model's [B, T, V] logits.
+  EXPECT_TRUE(gives(sparseSoftmaxCrossEntropy(f32({4, 2, 5}), i32({4, 2})),
+                    f32({})));
+  EXPECT_TRUE(gives(
+      sparseSoftmaxCrossEntropy(f32({2, 3, 4, 5}), i32({2, 3, 4})), f32({})));
 }
 
 TEST(SparseSoftmaxCrossEntropy, RejectsLogitsOtherThanF32BC) {
   EXPECT_TRUE(failsWith(sparseSoftmaxCrossEntropy(f32({4}), i32({4})),
-                        "logits must be f32[B, C], got f32[4]"));
-  EXPECT_TRUE(failsWith(sparseSoftmaxCrossEntropy(f32({4, 2, 5}), i32({4})),
-                        "logits must be f32[B, C], got f32[4, 2, 5]"));
+                        "logits must be f32[B, ..., C], got f32[4]"));
   EXPECT_TRUE(failsWith(sparseSoftmaxCrossEntropy(i32({4, 10}), i32({4})),
-                        "logits must be f32[B, C], got i32[4, 10]"));
+                        "logits must be f32[B, ..., C], got i32[4, 10]"));
 }
 
 TEST(SparseSoftmaxCrossEntropy, RejectsLabelsOtherThanI32B) {
   EXPECT_TRUE(failsWith(sparseSoftmaxCrossEntropy(f32({4, 10}), f32({4})),
-                        "labels must be i32[B], got f32[4]"));
-  EXPECT_TRUE(failsWith(sparseSoftmaxCrossEntropy(f32({4, 10}), i32({4, 1})),
-                        "labels must be i32[B], got i32[4, 1]"));
+                        "labels must be i32[B, ...], got f32[4]"));
   EXPECT_TRUE(failsWith(sparseSoftmaxCrossEntropy(f32({4, 10}), i32({})),
-                        "labels must be i32[B], got i32[]"));
+                        "labels must be i32[B, ...], got i32[]"));
 }
 
 TEST(SparseSoftmaxCrossEntropy, RejectsDifferingBatchSizes) {
   EXPECT_TRUE(
       failsWith(sparseSoftmaxCrossEntropy(f32({4, 10}), i32({5})),
                 "batch sizes differ: logits f32[4, 10], labels i32[5]"));
+  // Every leading dimension, and only those.
+  EXPECT_TRUE(
+      failsWith(sparseSoftmaxCrossEntropy(f32({4, 10}), i32({4, 1})),
+                "batch sizes differ: logits f32[4, 10], labels i32[4, 1]"));
+  EXPECT_TRUE(failsWith(sparseSoftmaxCrossEntropy(f32({4, 2, 5}), i32({4})),
+                        "batch sizes differ: logits f32[4, 2, 5], labels "
+                        "i32[4]"));
+  EXPECT_TRUE(failsWith(sparseSoftmaxCrossEntropy(f32({4, 2, 5}), i32({4, 3})),
+                        "batch sizes differ"));
   // The class count is no batch size.
   EXPECT_TRUE(failsWith(sparseSoftmaxCrossEntropy(f32({4, 10}), i32({10})),
                         "batch sizes differ"));

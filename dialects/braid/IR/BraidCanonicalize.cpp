@@ -9,8 +9,10 @@ namespace braid {
 namespace {
 
 /// matmul(transpose(x, [1, 0]), y) -> matmul(x, y) with the lhs flag flipped
-/// (likewise on the rhs): a GEMM reads a transposed operand at the cost of a
-/// plain one, while the transpose op writes a whole copy.
+/// (likewise on the rhs), and for batched operands any transpose that swaps
+/// the last two dimensions only (attention's k^T, [0, 1, 3, 2]): a GEMM reads
+/// a transposed operand at the cost of a plain one, while the transpose op
+/// writes a whole copy.
 struct FoldTransposeIntoMatmul : OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -31,21 +33,27 @@ struct FoldTransposeIntoMatmul : OpRewritePattern<MatmulOp> {
       changed = true;
     }
     if (!changed)
-      return rewriter.notifyMatchFailure(op, "no operand is a 2-D transpose");
+      return rewriter.notifyMatchFailure(
+          op, "no operand is a transpose of its last two dimensions");
     rewriter.replaceOpWithNewOp<MatmulOp>(op, lhs, rhs, transposeLhs,
                                           transposeRhs);
     return success();
   }
 
 private:
-  /// The input of `value`'s defining transpose when that swaps two axes.
+  /// The input of `value`'s defining transpose when that swaps the last two
+  /// axes and keeps every other in place.
   static Value swappedOperand(Value value) {
     auto transpose = value.getDefiningOp<TransposeOp>();
     if (!transpose)
       return {};
     ArrayRef<int64_t> perm = transpose.getPerm();
-    if (perm.size() != 2 || perm[0] != 1 || perm[1] != 0)
+    int64_t rank = static_cast<int64_t>(perm.size());
+    if (rank < 2 || perm[rank - 2] != rank - 1 || perm[rank - 1] != rank - 2)
       return {};
+    for (int64_t i = 0; i < rank - 2; ++i)
+      if (perm[i] != i)
+        return {};
     return transpose.getInput();
   }
 };

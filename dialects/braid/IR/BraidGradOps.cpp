@@ -72,6 +72,18 @@ LogicalResult MaxPool2DGradOp::inferReturnTypes(
                                          adaptor.getPadding().vec()));
 }
 
+LogicalResult ReduceMaxGradOp::inferReturnTypes(
+    MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  RuleCall call(context, location, getOperationName(), inferred);
+  auto dy = call.operand("dy", adaptor.getDy());
+  auto x = call.operand("x", adaptor.getX());
+  auto y = call.operand("y", adaptor.getY());
+  if (!dy || !x || !y)
+    return failure();
+  return call.apply(shape::reduceMaxGrad(*dy, *x, *y, adaptor.getAxes().vec()));
+}
+
 LogicalResult AvgPool2DGradOp::inferReturnTypes(
     MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
     SmallVectorImpl<Type> &inferred) {

@@ -58,6 +58,12 @@ def Braid_GeluGradOp
                               "dy * (Phi(x) + x * phi(x))",
                               " (Phi and phi: the standard normal CDF and "
                               "PDF)">;
+def Braid_GeluTanhGradOp
+    : Braid_ElementwiseGradOp<"gelu_tanh_grad", "GeluTanhGrad", "gelu_tanh",
+                              "x",
+                              "dy * (0.5 * (1 + tanh(u)) + 0.5 * x * (1 - "
+                              "tanh(u)^2) * du/dx)",
+                              " (u = sqrt(2 / pi) * (x + 0.044715 * x^3))">;
 
 //===----------------------------------------------------------------------===//
 // Softmax and loss gradients
@@ -127,12 +133,13 @@ def Braid_SparseSoftmaxCrossEntropyGradOp
   let summary = "gradient of sparse_softmax_cross_entropy for the logits";
   let description = [{
     The VJP of `braid.sparse_softmax_cross_entropy` for its logits:
-    `dloss * (softmax(logits) - onehot(labels)) / B`, where `dloss` is the
-    gradient at the (scalar, batch-mean) loss and B the batch size. The labels
-    get no gradient. The result has the logits' type.
+    `dloss * (softmax(logits) - onehot(labels)) / P`, where `dloss` is the
+    gradient at the (scalar, mean) loss and P the number of positions (the
+    product of the labels' dimensions). The labels get no gradient. The
+    result has the logits' type.
 
-    Constraints: (c1) `dloss` is f32[]; (c2) `logits` is f32[B, C] and
-    `labels` i32[B] with the same B.
+    Constraints: (c1) `dloss` is f32[]; (c2) `logits` is f32[B, ..., C] and
+    `labels` i32[B, ...] of the logits' shape but the last dimension.
 
     ```mlir
     %dlogits = braid.sparse_softmax_cross_entropy_grad %dloss, %logits, %y
@@ -458,6 +465,38 @@ def Braid_MaxPool2DGradOp : Braid_Op<"max_pool2d_grad",
   }];
 }
 
+def Braid_ReduceMaxGradOp : Braid_Op<"reduce_max_grad",
+    [Braid_PlanStep<"ReduceMaxGrad", ["fillStepAttributes"]>]> {
+  let summary = "gradient of reduce_max";
+  let description = [{
+    The VJP of `braid.reduce_max` over `axes`: each result's gradient (from
+    `dy`) goes to the elements of `x` equal to the maximum `y`, split evenly
+    among them when several tie (PyTorch's amax); the others get 0. The
+    result has `x`'s type.
+
+    Constraints: (c1) a `braid.reduce_max` of `x` over `axes` is valid (its
+    constraints c1 to c4); (c2) `dy` and `y` have its result type.
+
+    ```mlir
+    %dx = braid.reduce_max_grad %dy, %x, %y, axes = [1]
+        : tensor<64xf32>, tensor<64x10xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Braid_F32Tensor:$dy, Braid_F32Tensor:$x,
+                       Braid_F32Tensor:$y, DenseI64ArrayAttr:$axes);
+  let results = (outs Braid_F32Tensor:$result);
+  let assemblyFormat = [{
+    $dy `,` $x `,` $y `,` `axes` `=` $axes attr-dict `:` type($dy) `,`
+    type($x) `,` type($y)
+  }];
+  let extraClassDefinition = [{
+    void $cppClass::fillStepAttributes(::braid::PlanStepAttributes &step) {
+      step.axes = ::braid::nonNegativeAxes(getAxes(),
+                                           getX().getType().getRank());
+    }
+  }];
+}
+
 def Braid_AvgPool2DGradOp : Braid_Op<"avg_pool2d_grad",
     [Braid_PlanStep<"AvgPool2DGrad", ["fillStepAttributes"]>]> {
   let summary = "gradient of avg_pool2d";
@@ -499,14 +538,16 @@ def Braid_AvgPool2DGradOp : Braid_Op<"avg_pool2d_grad",
 //===----------------------------------------------------------------------===//
 
 def Braid_AccuracyOp : Braid_Op<"accuracy", [Braid_PlanStep<"Accuracy">]> {
-  let summary = "fraction of rows whose arg-max logit is the label";
+  let summary = "fraction of positions whose arg-max logit is the label";
   let description = [{
-    `result = mean_b(argmax_c(logits[b, c]) == labels[b])`, a scalar in
-    [0, 1]; on ties the first maximum counts. A metric for the `eval` entry
-    point: it has no gradient.
+    `result = mean_p(argmax_c(logits[p, c]) == labels[p])` over every
+    position p of the leading dimensions, a scalar in [0, 1]; on ties the
+    first maximum counts. A metric for the `eval` entry point: it has no
+    gradient.
 
-    Constraints: (c1) `logits` is f32[B, C]; (c2) `labels` is i32[B]; (c3)
-    their batch sizes agree.
+    Constraints: (c1) `logits` is f32[B, ..., C]; (c2) `labels` is
+    i32[B, ...]; (c3) the labels' shape is the logits' but the last
+    dimension.
 
     ```mlir
     %acc = braid.accuracy %logits, %y : tensor<64x10xf32>, tensor<64xi32>

@@ -25,8 +25,11 @@ class Braid_DiffOp<string mnemonic, list<Trait> traits = []>
 // A unary elementwise op, the model language's `mnemonic(x)`. Its VJP is in
 // BraidVJPs.cpp, or in `vjpDefinition` (a definition of buildVJP, with
 // `$cppClass` for the op's class).
-class Braid_UnaryOp<string mnemonic, string kind, string math>
-    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind>, Braid_Builtin]> {
+class Braid_UnaryOp<string mnemonic, string kind, string math,
+                    bit builtin = 1>
+    : Braid_DiffOp<mnemonic, !if(builtin,
+                                 [Braid_PlanStep<kind>, Braid_Builtin],
+                                 [Braid_PlanStep<kind>])> {
   code vjpDefinition = "";
   let summary = "elementwise " # mnemonic;
   let description = [{
@@ -42,7 +45,7 @@ class Braid_UnaryOp<string mnemonic, string kind, string math>
   let arguments = (ins Braid_F32Tensor:$input);
   let results = (outs Braid_F32Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
-  let extraClassDefinition = [{
+  let extraClassDefinition = !if(builtin, [{
     ::llvm::ArrayRef<::llvm::StringLiteral> $cppClass::getBuiltinArguments() {
       static constexpr ::llvm::StringLiteral names[] = {"x"};
       return names;
@@ -51,12 +54,14 @@ class Braid_UnaryOp<string mnemonic, string kind, string math>
         const std::vector<::braid::shape::TensorType> &operands) {
       return ::braid::shape::unaryFloat(operands[0]);
     }
+  }], "") # [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(
         ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
         Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
       ::braid::RuleCall call(context, location, getOperationName(), inferred);
       auto input = call.operand("input", adaptor.getInput());
-      return input ? call.apply(inferBuiltinType({*input})) : ::mlir::failure();
+      return input ? call.apply(::braid::shape::unaryFloat(*input))
+                   : ::mlir::failure();
     }
   }] # vjpDefinition;
 }
@@ -64,8 +69,15 @@ class Braid_UnaryOp<string mnemonic, string kind, string math>
 def Braid_ReluOp : Braid_UnaryOp<"relu", "Relu", "max(x, 0)">;
 def Braid_SigmoidOp : Braid_UnaryOp<"sigmoid", "Sigmoid", "1 / (1 + exp(-x))">;
 def Braid_TanhOp : Braid_UnaryOp<"tanh", "Tanh", "tanh(x)">;
+// gelu's two forms, PyTorch's approximate='none' and 'tanh': the language's
+// gelu(x, approximate = none|tanh) (frontend/Builtins.cpp) makes one or the
+// other.
 def Braid_GeluOp
-    : Braid_UnaryOp<"gelu", "Gelu", "0.5 * x * (1 + erf(x / sqrt(2)))">;
+    : Braid_UnaryOp<"gelu", "Gelu", "0.5 * x * (1 + erf(x / sqrt(2)))", 0>;
+def Braid_GeluTanhOp
+    : Braid_UnaryOp<"gelu_tanh", "GeluTanh",
+                    "0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))",
+                    0>;
 def Braid_ExpOp : Braid_UnaryOp<"exp", "Exp", "exp(x)"> {
   // The VJP of y = exp(x) is dy * exp(x) = dy * y: one mul of the forward
   // result, which needs no gradient kernel of its own.
@@ -187,21 +199,28 @@ def Braid_MinimumOp
 
 def Braid_MatmulOp : Braid_DiffOp<"matmul",
     [Braid_PlanStep<"Matmul", ["fillStepAttributes"]>, Braid_Builtin]> {
-  let summary = "matrix product, either operand optionally transposed";
+  let summary = "matrix product over batch dimensions, either operand "
+                "optionally transposed";
   let description = [{
-    `result[m, n] = sum_k op(lhs)[m, k] * op(rhs)[k, n]`, where `op(t)` is `t`,
-    or its transpose when `transpose_lhs` / `transpose_rhs` is set. The
-    transposed forms let the gradient of a product (and any product of a
-    `braid.transpose`, which canonicalization folds in) run as one GEMM that
-    reads its operand transposed, with no transpose written out.
+    `result[..., m, n] = sum_k op(lhs)[..., m, k] * op(rhs)[..., k, n]`, where
+    `op(t)` is `t`, or `t` with its last two dimensions swapped when
+    `transpose_lhs` / `transpose_rhs` is set. The dimensions before the last
+    two are batch dimensions: they broadcast as numpy's (a rank-2 operand, a
+    weight, takes part in every batch). The transposed forms let the gradient
+    of a product (and any product of a `braid.transpose` of the last two
+    dimensions, which canonicalization folds in) run as GEMMs that read their
+    operand transposed, with no transpose written out.
 
-    Constraints: (c1) both operands are f32 tensors of rank 2; (c2) the
-    columns of `op(lhs)` equal the rows of `op(rhs)`.
+    Constraints: (c1) both operands are f32 tensors of rank 2 or more; (c2)
+    the columns of `op(lhs)` equal the rows of `op(rhs)`; (c3) the batch
+    dimensions broadcast.
 
     ```mlir
     %y = braid.matmul %x, %w : tensor<64x784xf32>, tensor<784x64xf32>
     // dx = dy @ w^T
     %dx = braid.matmul %dy, %w transpose_rhs : tensor<64x64xf32>, tensor<784x64xf32>
+    // attention's scores q k^T, per batch and head
+    %s = braid.matmul %q, %k transpose_rhs : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>
     ```
   }];
   let arguments = (ins Braid_F32Tensor:$lhs, Braid_F32Tensor:$rhs,
@@ -290,14 +309,19 @@ def Braid_SparseSoftmaxCrossEntropyOp
                     Braid_Builtin]> {
   let summary = "mean softmax cross-entropy against integer class labels";
   let description = [{
-    `result = mean_b(-log_softmax(logits)[b, labels[b]])`, a scalar. Labels
-    are class indices in [0, C); the runtime rejects one out of range.
+    `result = mean_p(-log_softmax(logits)[p, labels[p]])` over every
+    position p of the leading dimensions (a language model's [B, T]), a
+    scalar: PyTorch's `F.cross_entropy(logits.reshape(-1, C),
+    labels.reshape(-1))`. Labels are class indices in [0, C); the runtime
+    rejects one out of range.
 
-    Constraints: (c1) `logits` is f32[B, C]; (c2) `labels` is i32[B]; (c3)
-    their batch sizes agree.
+    Constraints: (c1) `logits` is f32[B, ..., C]; (c2) `labels` is
+    i32[B, ...]; (c3) the labels' shape is the logits' but the last
+    dimension.
 
     ```mlir
     %loss = braid.sparse_softmax_cross_entropy %logits, %y : tensor<64x10xf32>, tensor<64xi32>
+    %lm = braid.sparse_softmax_cross_entropy %logits3, %y2 : tensor<8x16x256xf32>, tensor<8x16xi32>
     ```
   }];
   let arguments = (ins Braid_F32Tensor:$logits, Braid_I32Tensor:$labels);
@@ -455,6 +479,9 @@ class Braid_ReduceOp<string mnemonic, string kind, string math>
 
 def Braid_ReduceSumOp : Braid_ReduceOp<"reduce_sum", "ReduceSum", "a sum">;
 def Braid_ReduceMeanOp : Braid_ReduceOp<"reduce_mean", "ReduceMean", "the mean">;
+// NaN propagates, as PyTorch's amax; the VJP (BraidVJPs.cpp) splits dy
+// evenly among the tied maxima.
+def Braid_ReduceMaxOp : Braid_ReduceOp<"reduce_max", "ReduceMax", "the maximum">;
 
 //===----------------------------------------------------------------------===//
 // Shape manipulation

@@ -95,6 +95,13 @@ LogicalResult TanhOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   return success();
 }
 
+LogicalResult GeluTanhOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                   SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(
+      GeluTanhGradOp::create(b, getLoc(), resultGrads[0], getInput()));
+  return success();
+}
+
 LogicalResult GeluOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                SmallVectorImpl<Value> &operandGrads) {
   operandGrads.push_back(
@@ -241,20 +248,47 @@ LogicalResult MinimumOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
+/// The product of a's leading dimensions but its last: a [..., R, C]
+/// operand read as one [prod(...) * R, C] matrix.
+static SmallVector<int64_t> flattenedRows(Value value) {
+  ArrayRef<int64_t> shape = shapeOf(value);
+  int64_t rows = 1;
+  for (int64_t d : shape.drop_back())
+    rows *= d;
+  return {rows, shape.back()};
+}
+
 LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                  SmallVectorImpl<Value> &operandGrads) {
-  // With y = op_a(a) @ op_b(b): d op_a(a) = dy @ op_b(b)^T and
+  // With y = op_a(a) @ op_b(b) (per batch): d op_a(a) = dy @ op_b(b)^T and
   // d op_b(b) = op_a(a)^T @ dy. Undoing op_a and op_b turns each into one
   // product with transpose flags, so no transpose is ever materialized:
   //   da = dy @ op_b(b)^T            or, transposed, op_b(b) @ dy^T
   //   db = op_a(a)^T @ dy            or, transposed, dy^T @ op_a(a)
+  // A batch dimension that broadcasting added or stretched is summed away
+  // (unbroadcast), as for add.
   Value dy = resultGrads[0], a = getLhs(), bm = getRhs();
   bool ta = getTransposeLhs(), tb = getTransposeRhs();
   Location loc = getLoc();
-  operandGrads.push_back(ta ? MatmulOp::create(b, loc, bm, dy, tb, true)
-                            : MatmulOp::create(b, loc, dy, bm, false, !tb));
-  operandGrads.push_back(tb ? MatmulOp::create(b, loc, dy, a, true, ta)
-                            : MatmulOp::create(b, loc, a, dy, !ta, false));
+  int64_t rankA = shapeOf(a).size(), rankB = shapeOf(bm).size();
+  Value da = ta ? MatmulOp::create(b, loc, bm, dy, tb, true)
+                : MatmulOp::create(b, loc, dy, bm, false, !tb);
+  operandGrads.push_back(unbroadcast(b, loc, da, a));
+  if (rankB == 2 && rankA > 2 && !ta) {
+    // A weight shared by every batch (x f32[B, T, K] @ w f32[K, N]): its
+    // gradient sums the batches' products, which is one GEMM over the rows
+    // of all of them, [prod(batch) * M, K]^T @ [prod(batch) * M, N], read
+    // through free reshapes: no per-batch products to add up.
+    Value rowsA = reshapeTo(b, loc, a, flattenedRows(a));
+    Value rowsDy = reshapeTo(b, loc, dy, flattenedRows(dy));
+    operandGrads.push_back(
+        tb ? MatmulOp::create(b, loc, rowsDy, rowsA, true, false)
+           : MatmulOp::create(b, loc, rowsA, rowsDy, true, false));
+    return success();
+  }
+  Value db = tb ? MatmulOp::create(b, loc, dy, a, true, ta)
+                : MatmulOp::create(b, loc, a, dy, !ta, false);
+  operandGrads.push_back(unbroadcast(b, loc, db, bm));
   return success();
 }
 
@@ -355,6 +389,13 @@ LogicalResult ReduceMeanOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   Value scaled = MulOp::create(
       b, loc, resultGrads[0], scalar(b, loc, 1.0f / static_cast<float>(count)));
   operandGrads.push_back(unreduce(b, loc, scaled, getInput(), getAxes()));
+  return success();
+}
+
+LogicalResult ReduceMaxOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.push_back(ReduceMaxGradOp::create(
+      b, getLoc(), resultGrads[0], getInput(), getResult(), getAxes()));
   return success();
 }
 

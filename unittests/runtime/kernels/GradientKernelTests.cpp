@@ -110,6 +110,10 @@ std::vector<float> gradOf(const StepDesc &step, const std::vector<Host> &in) {
 double reluD(double x) { return x > 0 ? x : 0; }
 double sigmoidD(double x) { return 1 / (1 + std::exp(-x)); }
 double geluD(double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }
+double geluTanhD(double x) {
+  return 0.5 * x *
+         (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+}
 
 TEST_F(GradientTest, ElementwiseGradients) {
   struct Kind {
@@ -123,7 +127,8 @@ TEST_F(GradientTest, ElementwiseGradients) {
       {KernelKind::SigmoidGrad, "sigmoid_grad", sigmoidD, true},
       {KernelKind::TanhGrad, "tanh_grad", [](double x) { return std::tanh(x); },
        true},
-      {KernelKind::GeluGrad, "gelu_grad", geluD, false}};
+      {KernelKind::GeluGrad, "gelu_grad", geluD, false},
+      {KernelKind::GeluTanhGrad, "gelu_tanh_grad", geluTanhD, false}};
   for (const Kind &k : kinds)
     for (int trial = 0; trial < 5; ++trial) {
       Shape shape = trial == 0 ? Shape{} : randomShape(1, 4, 6);

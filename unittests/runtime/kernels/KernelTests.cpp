@@ -97,6 +97,120 @@ TEST_F(KernelTest, Matmul) {
     }
 }
 
+/// The double-precision reference of a batched matmul step: every batch of
+/// the result from its operands' broadcast batches.
+std::vector<double> batchedMatmulReference(const StepDesc &step,
+                                           const std::vector<Host> &in,
+                                           std::vector<double> *scale) {
+  const Shape &a = in[0].desc.shape, &b = in[1].desc.shape,
+              &c = step.outputs[0].shape;
+  size_t ra = a.size(), rb = b.size(), rc = c.size();
+  int64_t M = c[rc - 2], N = c[rc - 1];
+  int64_t K = a[ra - (step.transposeLhs ? 2 : 1)];
+  int64_t batches = count(c) / (M * N);
+  std::vector<double> ref(count(c));
+  scale->assign(ref.size(), 0);
+  for (int64_t p = 0; p < batches; ++p) {
+    // The batch index in the result, then in each operand (broadcast).
+    std::vector<int64_t> index(rc - 2);
+    for (int64_t rest = p, i = rc - 2; i-- > 0;) {
+      index[i] = rest % c[i];
+      rest /= c[i];
+    }
+    auto offset = [&](const Shape &shape) {
+      int64_t off = 0, stride = shape[shape.size() - 2] * shape.back();
+      for (size_t j = shape.size() - 2; j-- > 0;) {
+        size_t i = j + (rc - shape.size());
+        off += (shape[j] == 1 ? 0 : index[i]) * stride;
+        stride *= shape[j];
+      }
+      return off;
+    };
+    int64_t oa = offset(a), ob = offset(b);
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < N; ++n) {
+        double sum = 0, mag = 0;
+        for (int64_t k = 0; k < K; ++k) {
+          double x =
+              in[0].data[oa + (step.transposeLhs ? k * M + m : m * K + k)];
+          double y =
+              in[1].data[ob + (step.transposeRhs ? n * K + k : k * N + n)];
+          sum += x * y;
+          mag += std::fabs(x * y);
+        }
+        ref[p * M * N + m * N + n] = sum;
+        (*scale)[p * M * N + m * N + n] = mag;
+      }
+  }
+  (void)rb;
+  return ref;
+}
+
+TEST_F(KernelTest, BatchedMatmul) {
+  struct Case {
+    Shape lhs, rhs; // as the products read them: [..., M, K], [..., K, N]
+  };
+  // Attention's shapes, a weight on either side (the rhs one runs as a single
+  // GEMM over the stacked rows), and broadcast 1s and missing dimensions.
+  for (const Case &shape :
+       {Case{{2, 3, 4, 5}, {2, 3, 5, 6}}, Case{{2, 3, 7, 5}, {5, 4}},
+        Case{{4, 5}, {3, 5, 6}}, Case{{1, 3, 4, 5}, {2, 1, 5, 6}},
+        Case{{2, 2, 4, 5}, {2, 5, 3}}, Case{{3, 64, 32}, {3, 32, 64}}})
+    for (int flags = 0; flags < 4; ++flags) {
+      bool ta = flags & 1, tb = flags & 2;
+      Shape lhs = shape.lhs, rhs = shape.rhs;
+      if (ta)
+        std::swap(lhs[lhs.size() - 2], lhs[lhs.size() - 1]);
+      if (tb)
+        std::swap(rhs[rhs.size() - 2], rhs[rhs.size() - 1]);
+      shape::RuleResult rule =
+          shape::matmul({shape::ElementType::F32, lhs},
+                        {shape::ElementType::F32, rhs}, ta, tb);
+      ASSERT_TRUE(rule) << rule.error();
+      std::vector<Host> in = {randomF32(lhs), randomF32(rhs)};
+      StepDesc step = makeStep(KernelKind::Matmul, in, {rule.type().dims});
+      step.transposeLhs = ta;
+      step.transposeRhs = tb;
+      std::vector<double> scale;
+      std::vector<double> ref = batchedMatmulReference(step, in, &scale);
+      expectClose("matmul " + str(lhs) + (ta ? "^T" : "") + " @ " + str(rhs) +
+                      (tb ? "^T" : ""),
+                  runStep(step, in), ref, 1e-6, &scale);
+    }
+}
+
+TEST_F(KernelTest, BatchedMatmulBeyondOneDnnsRank) {
+  // 13 dimensions, more than oneDNN takes: the loop of GEMMs runs even a
+  // transposed rhs, which would run on oneDNN.
+  Shape lhs(11, 1), rhs(11, 1);
+  lhs[0] = 2;
+  rhs[10] = 3;
+  lhs.insert(lhs.end(), {4, 5});
+  rhs.insert(rhs.end(), {2, 5});
+  std::vector<Host> in = {randomF32(lhs), randomF32(rhs)};
+  shape::RuleResult rule =
+      shape::matmul({shape::ElementType::F32, lhs},
+                    {shape::ElementType::F32, rhs}, false, true);
+  ASSERT_TRUE(rule) << rule.error();
+  StepDesc step = makeStep(KernelKind::Matmul, in, {rule.type().dims});
+  step.transposeRhs = true;
+  std::vector<double> scale;
+  std::vector<double> ref = batchedMatmulReference(step, in, &scale);
+  expectClose("matmul of rank 13", runStep(step, in), ref, 1e-6, &scale);
+}
+
+TEST_F(KernelTest, BatchedMatmulRejectsShapesThatDoNotAgree) {
+  std::vector<Host> in = {randomF32({2, 4, 5}), randomF32({3, 5, 6})};
+  StepDesc step = makeStep(KernelKind::Matmul, in, {{2, 4, 6}});
+  Bound b;
+  Status s = b.create(step, in);
+  ASSERT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("matmul step: shapes [2, 4, 5] @ [3, 5, 6] -> "
+                             "[2, 4, 6] do not agree"),
+            std::string::npos)
+      << s.message();
+}
+
 //===----------------------------------------------------------------------===//
 // Binary
 //===----------------------------------------------------------------------===//
@@ -249,11 +363,9 @@ TEST_F(KernelTest, MathElementwiseOutsideTheDomain) {
 
 TEST_F(KernelTest, Elementwise) {
   const std::pair<KernelKind, const char *> kinds[] = {
-      {KernelKind::Relu, "relu"},
-      {KernelKind::Sigmoid, "sigmoid"},
-      {KernelKind::Tanh, "tanh"},
-      {KernelKind::Gelu, "gelu"},
-      {KernelKind::Exp, "exp"}};
+      {KernelKind::Relu, "relu"},          {KernelKind::Sigmoid, "sigmoid"},
+      {KernelKind::Tanh, "tanh"},          {KernelKind::Gelu, "gelu"},
+      {KernelKind::GeluTanh, "gelu_tanh"}, {KernelKind::Exp, "exp"}};
   for (auto [kind, name] : kinds)
     for (const Shape &shape :
          {Shape{}, Shape{7}, Shape{3, 5, 9}, Shape{64, 100}}) {
@@ -265,8 +377,11 @@ TEST_F(KernelTest, Elementwise) {
         ref.push_back(kind == KernelKind::Relu      ? std::max(x, 0.0)
                       : kind == KernelKind::Sigmoid ? 1 / (1 + std::exp(-x))
                       : kind == KernelKind::Tanh    ? std::tanh(x)
-                      : kind == KernelKind::Exp
-                          ? std::exp(x)
+                      : kind == KernelKind::Exp     ? std::exp(x)
+                      : kind == KernelKind::GeluTanh
+                          ? 0.5 * x *
+                                (1 + std::tanh(std::sqrt(2 / M_PI) *
+                                               (x + 0.044715 * x * x * x)))
                           : 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))));
       }
       expectClose(std::string(name) + " " + str(shape), runStep(step, in), ref,
@@ -565,6 +680,42 @@ TEST_F(KernelTest, SparseSoftmaxCrossEntropy) {
   }
 }
 
+// Logits over leading dimensions [B, T, C] are B * T rows: the loss, its
+// gradient and the accuracy are those of the [B * T, C] logits, bit for bit
+// (PyTorch's F.cross_entropy(logits.reshape(-1, C), labels.reshape(-1))).
+TEST_F(KernelTest, SparseSoftmaxCrossEntropyOverLeadingDimensions) {
+  std::vector<Host> rows = crossEntropyInputs(6, 7, 3);
+  std::vector<Host> positions = rows;
+  positions[0].desc.shape = {2, 3, 7};
+  positions[1].desc.shape = {2, 3};
+  for (KernelKind kind :
+       {KernelKind::SparseSoftmaxCrossEntropy, KernelKind::Accuracy}) {
+    std::vector<float> flat = runStep(makeStep(kind, rows, {{}}), rows);
+    std::vector<float> got =
+        runStep(makeStep(kind, positions, {{}}), positions);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], flat[0]) << kindName(kind);
+  }
+  Host dloss = Host::f32({});
+  dloss.data = {0.75f};
+  std::vector<Host> gradRows = {dloss, rows[0], rows[1]};
+  std::vector<Host> gradPositions = {dloss, positions[0], positions[1]};
+  std::vector<float> flat = runStep(
+      makeStep(KernelKind::SparseSoftmaxCrossEntropyGrad, gradRows, {{6, 7}}),
+      gradRows);
+  std::vector<float> got =
+      runStep(makeStep(KernelKind::SparseSoftmaxCrossEntropyGrad, gradPositions,
+                       {{2, 3, 7}}),
+              gradPositions);
+  EXPECT_EQ(got, flat);
+  // Labels that miss a leading dimension are refused at load.
+  std::vector<Host> bad = {positions[0], rows[1]};
+  Bound b;
+  EXPECT_FALSE(
+      b.create(makeStep(KernelKind::SparseSoftmaxCrossEntropy, bad, {{}}), bad)
+          .isOk());
+}
+
 TEST_F(KernelTest, SparseSoftmaxCrossEntropyRejectsLabelOutOfRange) {
   for (int32_t bad : {10, -1, 1000}) {
     std::vector<Host> in = crossEntropyInputs(4, 10, 2);
@@ -602,6 +753,45 @@ TEST_F(KernelTest, MeanSquaredError) {
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
+
+// reduce_max and its gradient against PyTorch's amax: NaN propagates, and
+// the gradient of tied maxima is split evenly among them.
+TEST_F(KernelTest, ReduceMaxAndItsGradient) {
+  Host x = Host::f32({2, 3, 2});
+  // Columns over axis 1: (1, 5, 5) ties; (NaN, 0, 2) NaN; (-1, -4, -1)
+  // ties; (2, 3, 0) single.
+  x.data = {1, std::nanf(""), 5, 0, 5, 2, -1, 2, -4, 3, -1, 0};
+  std::vector<Host> in = {x};
+  StepDesc step = makeStep(KernelKind::ReduceMax, in, {{2, 2}});
+  step.axes = {1};
+  std::vector<float> y = runStep(step, in);
+  ASSERT_EQ(y.size(), 4u);
+  EXPECT_EQ(y[0], 5);
+  EXPECT_TRUE(std::isnan(y[1]));
+  EXPECT_EQ(y[2], -1);
+  EXPECT_EQ(y[3], 3);
+  // Over every axis, and over the last one with the others kept.
+  step = makeStep(KernelKind::ReduceMax, in, {{3}});
+  step.axes = {0, 2};
+  std::vector<float> y02 = runStep(step, in);
+  EXPECT_TRUE(std::isnan(y02[0]));
+  EXPECT_EQ(y02[1], 5);
+  EXPECT_EQ(y02[2], 5);
+
+  Host dy = Host::f32({2, 2}), yh = Host::f32({2, 2});
+  dy.data = {1, 2, 3, 4};
+  yh.data = {5, 2, -1, 3}; // the NaN row's maximum replaced by 2
+  std::vector<Host> grad = {dy, x, yh};
+  StepDesc g = makeStep(KernelKind::ReduceMaxGrad, grad, {{2, 3, 2}});
+  g.axes = {1};
+  std::vector<float> dx = runStep(g, grad);
+  std::vector<float> want = {0, 0, 0.5f, 0, 0.5f, 2, 1.5f, 0, 0, 4, 1.5f, 0};
+  EXPECT_EQ(dx, want);
+  // A gradient whose shapes disagree is refused at load.
+  g.axes = {0};
+  Bound b;
+  EXPECT_FALSE(b.create(g, grad).isOk());
+}
 
 TEST_F(KernelTest, ReduceSumAndMean) {
   const std::vector<std::pair<Shape, std::vector<int64_t>>> cases = {
@@ -903,6 +1093,13 @@ std::vector<Sample> sampleSteps() {
   {
     std::vector<Host> in = {randomF32({8, 20}), randomF32({20, 5})};
     add(makeStep(KernelKind::Matmul, in, {{8, 5}}), in);
+  }
+  {
+    // Batched: oneDNN's batched matmul, a transposed rhs (q k^T).
+    std::vector<Host> in = {randomF32({2, 3, 8, 4}), randomF32({2, 3, 8, 4})};
+    StepDesc step = makeStep(KernelKind::Matmul, in, {{2, 3, 8, 8}});
+    step.transposeRhs = true;
+    add(step, in);
   }
   {
     std::vector<Host> in = {randomF32({3, 1}), randomF32({1, 4})};
