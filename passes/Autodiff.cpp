@@ -211,7 +211,14 @@ struct AutodiffPass : impl::AutodiffPassBase<AutodiffPass> {
         SymbolTable::lookupSymbolIn(module, "forward"));
     if (!forward)
       return markAllAnalysesPreserved();
-    if (failed(buildTrainStep(module, forward, lossScale)))
+    // With `accumulate = K`, each micro-batch's gradients are 1/K of its
+    // loss's, so that the K of them sum to the gradient of their mean loss.
+    double scale = lossScale;
+    if (auto train = module->getAttrOfType<DictionaryAttr>(attrs::kTrain))
+      if (auto k = train.getAs<IntegerAttr>("accumulate"))
+        if (k.getInt() > 1)
+          scale /= static_cast<double>(k.getInt());
+    if (failed(buildTrainStep(module, forward, scale)))
       signalPassFailure();
   }
 };

@@ -42,6 +42,14 @@ struct StepDesc {
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
   /// Pow: the exponent.
   double exponent = 0;
+  /// LrSchedule: the schedule and its settings (lr is the base rate).
+  plan::LrScheduleKind schedule = plan::LrScheduleKind::Constant;
+  int64_t warmup = 0, total = 0, every = 0;
+  double floor = 0, gamma = 0;
+  /// ClipScale: the largest norm left unscaled.
+  double maxNorm = 0;
+  /// AdamWUpdate, SgdWdUpdate.
+  double weightDecay = 0;
   /// Matmul: read an operand as its transpose.
   bool transposeLhs = false, transposeRhs = false;
   /// Collectives: AllReduce and AllReduceStart's reduction, the request

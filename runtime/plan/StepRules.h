@@ -43,6 +43,8 @@ shape::RuleResult conv2dBackwardFilter(const StepDesc &step);
 shape::RuleResult maxPool2dGrad(const StepDesc &step);
 shape::RuleResult avgPool2dGrad(const StepDesc &step);
 shape::RuleResult accuracy(const StepDesc &step);
+/// f32 inputs of any shape, an f32[] result (the training scalars).
+shape::RuleResult scalarF32(const StepDesc &step);
 } // namespace rules
 
 /// The rule of `kind` (the table's rule column); null for the in-place

@@ -146,6 +146,15 @@ struct Trainer::State {
   BoundInputs trainInputs, evalInputs;
   bool canTrain = false, canEval = false;
   int64_t batch = 0, epochs = 0;
+  /// Micro-batches per optimizer step (the plan's accumulate): @accumulate
+  /// runs on the first K - 1 slices of each sampled batch, train_step on
+  /// the last. `batch` is the K slices' rows together.
+  int64_t accumulate = 1;
+  /// The step to stop at: --max-steps, or else the train block's steps
+  /// when no --epochs is given (0: none).
+  int64_t stepLimit = 0;
+  /// The last train_step's rate and gradient norm, when it outputs them.
+  std::optional<double> lastLr, lastGradNorm;
   Dataset trainData, testData;
   TrainingPosition position;
   bool resumed = false;
@@ -240,7 +249,8 @@ Status Trainer::State::loadPlan() {
                     [](const InputSpec &s) { return s.whole; }))
       return invalidPlan("train_step has no input with batch rows (B in its "
                          "type) to train on");
-    batch = batchedInput(trainInputs).shape[0] * size;
+    accumulate = std::max<int64_t>(1, info.accumulate);
+    batch = batchedInput(trainInputs).shape[0] * size * accumulate;
     canEval =
         o.evalEvery > 0 && describeInputs(plan, "eval", &evalInputs).isOk();
   } else {
@@ -250,6 +260,10 @@ Status Trainer::State::loadPlan() {
     canEval = true;
   }
   epochs = o.epochs > 0 ? o.epochs : std::max<int64_t>(1, info.epochs);
+  stepLimit = o.maxSteps;
+  if (o.epochs == 0 && info.steps > 0 &&
+      (stepLimit == 0 || info.steps < stepLimit))
+    stepLimit = info.steps;
   return Status::ok();
 }
 
@@ -273,6 +287,13 @@ Status Trainer::State::loadData() {
     return Status::ok();
   }
   return train::loadData(testText, Split::Test, evalInputs.specs, &testData);
+}
+
+/// With the train block's steps (and no --epochs), as many epochs as they
+/// take: the sampler goes on into the next epoch as needed.
+void stepsToEpochs(int64_t steps, int64_t perEpoch, int64_t *epochs) {
+  if (steps > 0 && perEpoch > 0)
+    *epochs = std::max<int64_t>(1, (steps + perEpoch - 1) / perEpoch);
 }
 
 Status Trainer::State::createSession() {
@@ -440,7 +461,12 @@ Status Trainer::State::prepareSteps() {
       s = bind(session, "train_step", trainInputs);
     if (!s)
       return s;
+    if (accumulate > 1)
+      if (Status b = bind(session, "accumulate", trainInputs); !b)
+        return b;
     fillWhole(trainData, trainInputs);
+    if (o.epochs == 0 && info.steps > 0)
+      stepsToEpochs(stepLimit, sampler.batchesPerEpoch(), &epochs);
   }
   if (!canEval)
     return Status::ok();
@@ -516,12 +542,14 @@ Status Trainer::State::runEpoch(bool *stopped) {
     pending.loss = lossSum / steps;
     progress->step(done, lossSum / steps);
     if (metrics) {
-      if (Status s = metrics->logStep({epoch + 1, position.globalStep, loss,
-                                       progress->samplesPerSecond(), wall()});
-          !s)
+      StepMetrics m{epoch + 1, position.globalStep, loss,
+                    progress->samplesPerSecond(), wall()};
+      m.lr = lastLr;
+      m.gradNorm = lastGradNorm;
+      if (Status s = metrics->logStep(m); !s)
         return s;
     }
-    if (o.maxSteps > 0 && position.globalStep >= o.maxSteps) {
+    if (stepLimit > 0 && position.globalStep >= stepLimit) {
       *stopped = true;
       return Status::ok();
     }
@@ -579,28 +607,45 @@ Status Trainer::State::finishVote() {
   return Status::ok();
 }
 
-/// Gathers the next batch, runs train_step and reads its loss.
+/// Gathers the next batch, runs train_step and reads its loss. With
+/// accumulation, the batch's K micro-batches: @accumulate on the first
+/// K - 1, then train_step, whose loss is their mean. Micro-batch k is
+/// slice k * ranks + rank of the batch's K * ranks slices.
 Status Trainer::State::trainStep(int64_t epoch, double *loss) {
-  for (size_t i = 0; i < trainInputs.infos.size(); ++i)
-    if (Status s = trainInputs.specs[i].whole
-                       ? Status::ok()
-                       : sampler.gather(epoch, position.batch, rank, size, i,
-                                        trainInputs.buffers[i].data(),
-                                        trainInputs.buffers[i].size());
-        !s)
-      return s;
-  if (braid_status_code_t code = braid_session_run(session, "train_step"))
-    return apiError(code, "train_step failed at step " +
-                              std::to_string(position.globalStep + 1) +
-                              " (epoch " + std::to_string(epoch + 1) +
-                              ", step " + std::to_string(position.batch + 1) +
-                              " of the epoch)");
+  auto where = [&] {
+    return " at step " + std::to_string(position.globalStep + 1) + " (epoch " +
+           std::to_string(epoch + 1) + ", step " +
+           std::to_string(position.batch + 1) + " of the epoch)";
+  };
+  for (int64_t k = 0; k < accumulate; ++k) {
+    const int slice = static_cast<int>(k * size + rank);
+    const int slices = static_cast<int>(accumulate * size);
+    for (size_t i = 0; i < trainInputs.infos.size(); ++i)
+      if (Status s = trainInputs.specs[i].whole
+                         ? Status::ok()
+                         : sampler.gather(epoch, position.batch, slice, slices,
+                                          i, trainInputs.buffers[i].data(),
+                                          trainInputs.buffers[i].size());
+          !s)
+        return s;
+    const char *entry = k + 1 < accumulate ? "accumulate" : "train_step";
+    if (braid_status_code_t code = braid_session_run(session, entry))
+      return apiError(code, std::string(entry) + " failed" + where());
+  }
   *loss = readScalar(session, "train_step", "loss");
   if (!std::isfinite(*loss))
     return invalidData("the loss is " + std::to_string(*loss) + " at epoch " +
                        std::to_string(epoch + 1) + " step " +
                        std::to_string(position.batch) +
                        "; lower the learning rate");
+  auto optional = [&](const char *name) -> std::optional<double> {
+    double v = readScalar(session, "train_step", name);
+    if (std::isnan(v))
+      return std::nullopt;
+    return v;
+  };
+  lastLr = optional("lr");
+  lastGradNorm = optional("grad_norm");
   return Status::ok();
 }
 

@@ -56,7 +56,8 @@ createStep(flatbuffers::FlatBufferBuilder &fbb, plan::KernelKind kind,
       fbb, kind, &inputs, &outputs, a.axis, orNull(axes), orNull(perm),
       orNull(kernel), orNull(strides), orNull(padding), orNull(dilations), a.lr,
       a.momentum, a.beta1, a.beta2, a.eps, a.transposeLhs, a.transposeRhs,
-      a.reduction, request, a.root, a.exponent);
+      a.reduction, request, a.root, a.exponent, a.schedule, a.warmup, a.total,
+      a.floor, a.every, a.gamma, a.maxNorm, a.weightDecay);
 }
 
 LogicalResult EntryPointWriter::addConstant(Operation &op, Attribute value,

@@ -356,14 +356,14 @@ module attributes {braid.train = {optimizer = "sgd", lr = 0.1 : f64, momentum = 
 // -----
 
 // Tests that an optimizer other than sgd and adam is rejected.
-// expected-error @+1 {{'braid.train' optimizer must be "sgd" or "adam", got "rmsprop"}}
+// expected-error @+1 {{'braid.train' optimizer must be "sgd", "adam" or "adamw", got "rmsprop"}}
 module attributes {braid.train = {loss = "loss", optimizer = "rmsprop", lr = 0.1 : f64, batch = 4 : i64, epochs = 1 : i64}} {
 }
 
 // -----
 
 // Tests that the train block needs an optimizer.
-// expected-error @+1 {{'braid.train' optimizer must be "sgd" or "adam", got nothing}}
+// expected-error @+1 {{'braid.train' optimizer must be "sgd", "adam" or "adamw", got nothing}}
 module attributes {braid.train = {loss = "loss", lr = 0.1 : f64, batch = 4 : i64, epochs = 1 : i64}} {
 }
 

@@ -25,6 +25,9 @@ struct PlanStepAttributes {
   llvm::SmallVector<int64_t> axes, perm, kernel, strides, padding, dilations;
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
   double exponent = 0;
+  plan::LrScheduleKind schedule = plan::LrScheduleKind::Constant;
+  int64_t warmup = 0, total = 0, every = 0;
+  double floor = 0, gamma = 0, maxNorm = 0, weightDecay = 0;
   bool transposeLhs = false, transposeRhs = false;
   plan::Reduction reduction = plan::Reduction::Sum;
   int32_t root = 0;
