@@ -89,11 +89,11 @@ const std::vector<OptimizerParam> *scheduleParams(std::string_view schedule) {
   static const std::vector<OptimizerParam> warmup = {
       {"warmup", required, 0, 1e12, false, false, true},
       {"total", required, 1, 1e12, false, false, true},
-      {"floor", 0.0, 0, 1.0000001, false},
+      {"floor", 0.0, 0, 1, false, false, false, /*maxInclusive=*/true},
   };
   static const std::vector<OptimizerParam> stepDecay = {
       {"every", required, 1, 1e12, false, false, true},
-      {"gamma", required, 0, 1.0000001, true},
+      {"gamma", required, 0, 1, true, false, false, /*maxInclusive=*/true},
   };
   if (schedule == "constant")
     return &constant;
@@ -119,11 +119,12 @@ std::optional<std::string> checkOptimizerParam(const OptimizerParam &param,
   if (param.integer && value != std::floor(value))
     return std::string(param.name) + " = " + format(value) +
            " is not an integer";
-  if (std::isfinite(value) && aboveMin && value < param.max)
+  bool belowMax = param.maxInclusive ? value <= param.max : value < param.max;
+  if (std::isfinite(value) && aboveMin && belowMax)
     return std::nullopt;
   return std::string(param.name) + " = " + format(value) + " is out of range " +
          (param.minExclusive ? "(" : "[") + format(param.min) + ", " +
-         format(param.max) + ")";
+         format(param.max) + (param.maxInclusive ? "]" : ")");
 }
 
 } // namespace braid::shape

@@ -32,6 +32,8 @@ struct OptimizerParam {
   bool optional = false;
   /// Takes integers only (a schedule's step counts).
   bool integer = false;
+  /// max itself is allowed (a schedule's floor and gamma may be 1).
+  bool maxInclusive = false;
 };
 
 /// The hyper-parameters of "sgd" (lr, momentum) or "adam" (lr, beta1, beta2,
