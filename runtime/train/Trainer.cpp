@@ -267,6 +267,13 @@ Status Trainer::State::loadPlan() {
   return Status::ok();
 }
 
+/// With the train block's steps (and no --epochs), as many epochs as they
+/// take: the sampler goes on into the next epoch as needed.
+void stepsToEpochs(int64_t steps, int64_t perEpoch, int64_t *epochs) {
+  if (steps > 0 && perEpoch > 0)
+    *epochs = std::max<int64_t>(1, (steps + perEpoch - 1) / perEpoch);
+}
+
 /// The training split, and the test split when evaluation can run.
 Status Trainer::State::loadData() {
   if (canTrain) {
@@ -274,6 +281,9 @@ Status Trainer::State::loadData() {
                                    &trainData);
         !s)
       return s;
+    // Known before resuming, which checks the position against it.
+    if (o.epochs == 0 && info.steps > 0 && batch > 0)
+      stepsToEpochs(stepLimit, trainData.samples / batch, &epochs);
   }
   if (!canEval)
     return Status::ok();
@@ -287,13 +297,6 @@ Status Trainer::State::loadData() {
     return Status::ok();
   }
   return train::loadData(testText, Split::Test, evalInputs.specs, &testData);
-}
-
-/// With the train block's steps (and no --epochs), as many epochs as they
-/// take: the sampler goes on into the next epoch as needed.
-void stepsToEpochs(int64_t steps, int64_t perEpoch, int64_t *epochs) {
-  if (steps > 0 && perEpoch > 0)
-    *epochs = std::max<int64_t>(1, (steps + perEpoch - 1) / perEpoch);
 }
 
 Status Trainer::State::createSession() {
@@ -465,8 +468,6 @@ Status Trainer::State::prepareSteps() {
       if (Status b = bind(session, "accumulate", trainInputs); !b)
         return b;
     fillWhole(trainData, trainInputs);
-    if (o.epochs == 0 && info.steps > 0)
-      stepsToEpochs(stepLimit, sampler.batchesPerEpoch(), &epochs);
   }
   if (!canEval)
     return Status::ok();
