@@ -2,6 +2,7 @@
 // @train_step into in-place optimizer updates, adds the optimizer's state as
 // braid.state arguments, and makes @train_step an entry point returning the
 // loss.
+#include "passes/LossBatchReduction.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -229,18 +230,23 @@ static LogicalResult insertUpdates(func::FuncOp step, DictionaryAttr train) {
 
   builder.setInsertionPoint(ret);
   // With accumulation, the gradients and loss of the K micro-batches: the
-  // accumulated ones plus this step's (the seed dloss is already 1/K, so
-  // the gradients sum to those of the mean loss), and the mean loss.
+  // accumulated ones plus this step's (the seed dloss is already 1/K for a
+  // mean loss, so the gradients sum to those of the K micro-batches' mean
+  // loss), and their mean loss (their sum for a loss that sums the rows).
   Value loss = ret.getOperand(0);
   if (accumulating) {
+    FailureOr<bool> sums = accumulationSums(module);
+    if (failed(sums))
+      return failure();
     for (Update &update : updates)
       update.grad = AddOp::create(builder, loc, states.get(*update.accumulator),
                                   update.grad);
-    Value sum = AddOp::create(builder, loc, states.get(*lossAccState), loss);
-    loss = MulOp::create(
-        builder, loc, sum,
-        scalarConstant(builder, loc,
-                       static_cast<float>(1.0 / settings.accumulate)));
+    loss = AddOp::create(builder, loc, states.get(*lossAccState), loss);
+    if (!*sums)
+      loss = MulOp::create(
+          builder, loc, loss,
+          scalarConstant(builder, loc,
+                         static_cast<float>(1.0 / settings.accumulate)));
   }
 
   // The rate and the clipping scale, once every gradient exists.

@@ -141,3 +141,58 @@ func.func @forward(%x: tensor<4x8xf32> {braid.input = "x"},
 // expected-error @+1 {{'braid.train' warmup_cosine: warmup = 20 is longer than total = 10}}
 module attributes {braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", optimizer = "adamw", lr = 3.0e-4 : f64, beta1 = 0.9 : f64, beta2 = 0.95 : f64, eps = 1.0e-8 : f64, weight_decay = 0.1 : f64, schedule = {kind = "warmup_cosine", warmup = 20 : i64, total = 10 : i64, floor = 0.1 : f64}}} {
 }
+
+// -----
+
+// Tests accumulate = 2 with a loss that sums over the batch rows: the K
+// micro-batches' losses and gradients add up to the whole batch's, so the
+// seed dloss stays 1 and the reported loss is the sum, not the mean.
+// CHECK-LABEL: func.func @train_step
+// CHECK-SAME: %[[LACC:[^:]*]]: tensor<f32> {braid.state = "accumulate.loss"})
+// CHECK: %[[LOSS:.*]] = braid.reduce_sum %{{.*}}, axes = [0, 1]
+// CHECK-NEXT: braid.constant dense<1.000000e+00> : tensor<f32>
+// CHECK: %[[LSUM:.*]] = braid.add %[[LACC]], %[[LOSS]]
+// CHECK-NOT: braid.mul
+// CHECK: return %[[LSUM]]
+module attributes {braid.batch = 4 : i64, braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", optimizer = "sgd", lr = 0.1 : f64, momentum = 0.0 : f64, accumulate = 2 : i64}} {
+func.func @forward(%x: tensor<4x8xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                   %w: tensor<8x2xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+    -> (tensor<f32> {braid.loss = "loss"}) {
+  %0 = braid.matmul %x, %w : tensor<4x8xf32>, tensor<8x2xf32>
+  %1 = braid.reduce_sum %0, axes = [0, 1] : tensor<4x2xf32>
+  return %1 : tensor<f32>
+}
+}
+
+// -----
+
+// Tests that accumulate = 2 refuses a loss that adds a sum over the rows to
+// a mean over them: two micro-batches cannot stand for the batch.
+// expected-error @+1 {{accumulate = 2 cannot stand for a batch of 2 micro-batches: the loss adds sums over the batch rows to means or batch-free terms; make every term a mean (or every one a sum)}}
+module attributes {braid.batch = 4 : i64, braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", optimizer = "sgd", lr = 0.1 : f64, momentum = 0.0 : f64, accumulate = 2 : i64}} {
+func.func @forward(%x: tensor<4x8xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                   %w: tensor<8x2xf32> {braid.param = "w", braid.init = #braid.init<zeros>},
+                   %t: tensor<4x2xf32> {braid.input = "t", braid.batch_dims = array<i64: 0>})
+    -> (tensor<f32> {braid.loss = "loss"}) {
+  %0 = braid.matmul %x, %w : tensor<4x8xf32>, tensor<8x2xf32>
+  %1 = braid.reduce_sum %0, axes = [0, 1] : tensor<4x2xf32>
+  %2 = braid.mean_squared_error %0, %t : tensor<4x2xf32>, tensor<4x2xf32>
+  %3 = braid.add %1, %2 : tensor<f32>, tensor<f32>
+  return %3 : tensor<f32>
+}
+}
+
+// -----
+
+// Tests that accumulate = 2 refuses a loss that is not linear in the rows.
+// expected-error @+1 {{accumulate = 2 cannot stand for a batch of 2 micro-batches: it multiplies two reductions over the batch rows; the loss must be linear in the batch rows}}
+module attributes {braid.batch = 4 : i64, braid.train = {batch = 4 : i64, epochs = 1 : i64, loss = "loss", optimizer = "sgd", lr = 0.1 : f64, momentum = 0.0 : f64, accumulate = 2 : i64}} {
+func.func @forward(%x: tensor<4x8xf32> {braid.input = "x", braid.batch_dims = array<i64: 0>},
+                   %w: tensor<8x2xf32> {braid.param = "w", braid.init = #braid.init<zeros>})
+    -> (tensor<f32> {braid.loss = "loss"}) {
+  %0 = braid.matmul %x, %w : tensor<4x8xf32>, tensor<8x2xf32>
+  %1 = braid.reduce_sum %0, axes = [0, 1] : tensor<4x2xf32>
+  %2 = braid.mul %1, %1 : tensor<f32>, tensor<f32>
+  return %2 : tensor<f32>
+}
+}
