@@ -541,6 +541,7 @@ Status Trainer::State::runEpoch(bool *stopped) {
     pending.step = done;
     pending.global_step = position.globalStep;
     pending.loss = lossSum / steps;
+    progress->setRate(lastLr);
     progress->step(done, lossSum / steps);
     if (metrics) {
       StepMetrics m{epoch + 1, position.globalStep, loss,
