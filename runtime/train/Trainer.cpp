@@ -269,7 +269,7 @@ Status Trainer::State::loadPlan() {
 
 /// With the train block's steps (and no --epochs), as many epochs as they
 /// take: the sampler goes on into the next epoch as needed.
-void stepsToEpochs(int64_t steps, int64_t perEpoch, int64_t *epochs) {
+static void stepsToEpochs(int64_t steps, int64_t perEpoch, int64_t *epochs) {
   if (steps > 0 && perEpoch > 0)
     *epochs = std::max<int64_t>(1, (steps + perEpoch - 1) / perEpoch);
 }
