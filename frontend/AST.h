@@ -219,6 +219,21 @@ struct TrainBlock {
   std::optional<OptimizerSpec> optimizer;
   std::optional<Setting> batch;
   std::optional<Setting> epochs;
+  /// accumulate = K; steps = N.
+  std::optional<Setting> accumulate;
+  std::optional<Setting> steps;
+  /// clip_norm = C.
+  std::optional<double> clipNorm;
+  Location clipNormLoc;
+  /// schedule = warmup_cosine(warmup = 100, total = 1000, floor = 0.1): an
+  /// OptimizerSpec's form (a name and arguments).
+  std::optional<OptimizerSpec> schedule;
+  /// no_decay = [pos, norm*]: parameter names, a trailing '*' a prefix.
+  struct Name {
+    std::string name;
+    Location loc;
+  };
+  std::vector<Name> noDecay;
 };
 
 /// let NAME = EXPR: a numeric constant.

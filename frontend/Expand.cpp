@@ -761,17 +761,22 @@ void Expander::expandTrain(const TrainBlock &block, Frame &f) {
   // with a syntax error.
   TrainBlock out = block;
   bool ok = true;
-  if (out.optimizer)
-    for (OptimizerSpec::Arg &arg : out.optimizer->args)
-      if (arg.expr) {
-        std::optional<Constant> c =
-            evaluate(*arg.expr, f, "an optimizer's argument");
-        ok &= c.has_value();
-        arg.value = c ? c->value : 0;
-        arg.expr.reset();
-      }
+  for (std::optional<OptimizerSpec> *spec : {&out.optimizer, &out.schedule})
+    if (*spec)
+      for (OptimizerSpec::Arg &arg : (*spec)->args)
+        if (arg.expr) {
+          std::optional<Constant> c =
+              evaluate(*arg.expr, f,
+                       spec == &out.optimizer ? "an optimizer's argument"
+                                              : "a schedule's argument");
+          ok &= c.has_value();
+          arg.value = c ? c->value : 0;
+          arg.expr.reset();
+        }
   for (auto [setting, key] :
-       {std::pair{&out.batch, "batch"}, std::pair{&out.epochs, "epochs"}}) {
+       {std::pair{&out.batch, "batch"}, std::pair{&out.epochs, "epochs"},
+        std::pair{&out.accumulate, "accumulate"},
+        std::pair{&out.steps, "steps"}}) {
     if (!*setting || !(*setting)->expr)
       continue;
     std::optional<Constant> c =

@@ -1,5 +1,6 @@
 // MLIRGen: the checked AST to the braid dialect.
 #include "frontend/MLIRGen.h"
+#include "shape/ModelRules.h"
 
 #include "dialects/braid/IR/BraidOps.h"
 #include "dialects/braid/IR/ShapeBridge.h"
@@ -77,6 +78,38 @@ void Generator::setInterfaceAttrs(ModuleOp module) {
     for (const auto &[name, value] : train->hyperParams)
       entries.push_back(
           builder_.getNamedAttr(name, builder_.getF64FloatAttr(value)));
+    // The settings transformers need, each only when the block sets it, so
+    // that models without them keep their IR.
+    if (train->steps > 0)
+      entries.push_back(builder_.getNamedAttr(
+          "steps", builder_.getI64IntegerAttr(train->steps)));
+    if (train->accumulate > 1)
+      entries.push_back(builder_.getNamedAttr(
+          "accumulate", builder_.getI64IntegerAttr(train->accumulate)));
+    if (train->clipNorm > 0)
+      entries.push_back(builder_.getNamedAttr(
+          "clip_norm", builder_.getF64FloatAttr(train->clipNorm)));
+    if (!train->schedule.empty()) {
+      SmallVector<NamedAttribute> schedule = {builder_.getNamedAttr(
+          "kind", builder_.getStringAttr(train->schedule))};
+      const std::vector<shape::OptimizerParam> &params =
+          *shape::scheduleParams(train->schedule);
+      for (auto [param, arg] : llvm::zip(params, train->scheduleArgs))
+        schedule.push_back(builder_.getNamedAttr(
+            arg.first, param.integer
+                           ? Attribute(builder_.getI64IntegerAttr(
+                                 static_cast<int64_t>(arg.second)))
+                           : Attribute(builder_.getF64FloatAttr(arg.second))));
+      entries.push_back(builder_.getNamedAttr(
+          "schedule", builder_.getDictionaryAttr(schedule)));
+    }
+    if (!train->noDecay.empty()) {
+      SmallVector<Attribute> names;
+      for (const std::string &name : train->noDecay)
+        names.push_back(builder_.getStringAttr(name));
+      entries.push_back(
+          builder_.getNamedAttr("no_decay", builder_.getArrayAttr(names)));
+    }
     module->setAttr(attrs::kTrain, builder_.getDictionaryAttr(entries));
   }
 }

@@ -569,7 +569,8 @@ std::optional<OptimizerSpec> Parser::parseOptimizer() {
   OptimizerSpec spec;
   spec.loc = peek().loc;
   if (!peek().is(TokenKind::Identifier)) {
-    errorAtCurrent("expected an optimizer, 'sgd(...)' or 'adam(...)'");
+    errorAtCurrent(
+        "expected an optimizer, 'sgd(...)', 'adam(...)' or 'adamw(...)'");
     return std::nullopt;
   }
   spec.name = take().text;
@@ -653,7 +654,8 @@ bool Parser::parseTrainBody(TrainBlock &block) {
         return false;
       block.optimizer = std::move(*optimizer);
     } else if (t.is(TokenKind::Identifier) &&
-               (t.text == "batch" || t.text == "epochs")) {
+               (t.text == "batch" || t.text == "epochs" ||
+                t.text == "accumulate" || t.text == "steps")) {
       Token key = take();
       if (!expect(TokenKind::Equal, "'=' after '" + key.text + "'"))
         return false;
@@ -671,7 +673,10 @@ bool Parser::parseTrainBody(TrainBlock &block) {
           return false;
         }
       std::optional<TrainBlock::Setting> &setting =
-          key.text == "batch" ? block.batch : block.epochs;
+          key.text == "batch"        ? block.batch
+          : key.text == "epochs"     ? block.epochs
+          : key.text == "accumulate" ? block.accumulate
+                                     : block.steps;
       if (setting) {
         diags_.error(key.loc,
                      "'" + key.text + "' is set twice in the train block");
@@ -679,9 +684,68 @@ bool Parser::parseTrainBody(TrainBlock &block) {
       }
       setting = TrainBlock::Setting{expr ? 0 : static_cast<int64_t>(value),
                                     key.loc, std::move(expr)};
+    } else if (t.is(TokenKind::Identifier) && t.text == "clip_norm") {
+      Token key = take();
+      if (!expect(TokenKind::Equal, "'=' after 'clip_norm'"))
+        return false;
+      Location valueLoc = peek().loc;
+      auto value = parseSignedNumber();
+      if (!value)
+        return false;
+      if (!(*value > 0 && *value < 1e30)) {
+        diags_.error(valueLoc, "'clip_norm' must be a positive number (the "
+                               "largest global gradient norm left unscaled)");
+        return false;
+      }
+      if (block.clipNorm) {
+        diags_.error(key.loc, "'clip_norm' is set twice in the train block");
+        diags_.note(block.clipNormLoc, "first set here");
+      }
+      block.clipNorm = *value;
+      block.clipNormLoc = key.loc;
+    } else if (t.is(TokenKind::Identifier) && t.text == "schedule") {
+      Token key = take();
+      if (!expect(TokenKind::Equal, "'=' after 'schedule'"))
+        return false;
+      if (!peek().is(TokenKind::Identifier)) {
+        errorAtCurrent("expected a schedule: constant, warmup_cosine(...), "
+                       "warmup_linear(...) or step_decay(...)");
+        return false;
+      }
+      auto schedule = parseOptimizer();
+      if (!schedule)
+        return false;
+      if (block.schedule) {
+        diags_.error(key.loc, "'schedule' is set twice in the train block");
+        diags_.note(block.schedule->loc, "first set here");
+      }
+      block.schedule = std::move(*schedule);
+    } else if (t.is(TokenKind::Identifier) && t.text == "no_decay") {
+      take();
+      if (!expect(TokenKind::Equal, "'=' after 'no_decay'") ||
+          !expect(TokenKind::LBracket, "'[' and parameter names after "
+                                       "'no_decay ='"))
+        return false;
+      if (!consumeIf(TokenKind::RBracket)) {
+        do {
+          if (!peek().is(TokenKind::Identifier)) {
+            errorAtCurrent("expected a parameter name (a trailing '*' "
+                           "matches a prefix)");
+            return false;
+          }
+          Token name = take();
+          TrainBlock::Name entry{name.text, name.loc};
+          if (consumeIf(TokenKind::Star))
+            entry.name += "*";
+          block.noDecay.push_back(entry);
+        } while (consumeIf(TokenKind::Comma));
+        if (!expect(TokenKind::RBracket, "',' or ']' after a name"))
+          return false;
+      }
     } else {
-      errorAtCurrent("expected 'minimize', 'batch', 'epochs' or '}' in the "
-                     "train block");
+      errorAtCurrent("expected 'minimize', 'batch', 'epochs', 'steps', "
+                     "'accumulate', 'schedule', 'clip_norm', 'no_decay' or '}' "
+                     "in the train block");
       return false;
     }
   }

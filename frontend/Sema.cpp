@@ -252,46 +252,129 @@ void Sema::checkTrain(const TrainBlock &block) {
       shape::optimizerParams(spec.name);
   if (!params) {
     diags_.error(spec.loc, "unknown optimizer '" + spec.name +
-                               "'; expected sgd(lr, momentum) or adam(lr, "
-                               "beta1, beta2, eps)");
+                               "'; expected sgd(lr, momentum, "
+                               "weight_decay), adam(lr, beta1, beta2, eps) or "
+                               "adamw(lr, beta1, beta2, eps, weight_decay)");
     return;
   }
-  std::vector<std::optional<double>> values(params->size());
+  std::optional<std::vector<std::pair<std::string, double>>> hyper =
+      bindArguments(spec, *params);
+  if (!hyper)
+    return;
+  train.hyperParams = std::move(*hyper);
+
+  if (block.steps)
+    train.steps = block.steps->value;
+  if (block.accumulate)
+    train.accumulate = block.accumulate->value;
+  if (block.clipNorm)
+    train.clipNorm = *block.clipNorm;
+  if (block.schedule) {
+    const OptimizerSpec &sched = *block.schedule;
+    const std::vector<shape::OptimizerParam> *args =
+        shape::scheduleParams(sched.name);
+    if (!args) {
+      diags_.error(sched.loc, "unknown schedule '" + sched.name +
+                                  "'; expected constant, warmup_cosine(warmup, "
+                                  "total, floor), warmup_linear(warmup, total, "
+                                  "floor) or step_decay(every, gamma)");
+      return;
+    }
+    std::optional<std::vector<std::pair<std::string, double>>> bound =
+        bindArguments(sched, *args);
+    if (!bound)
+      return;
+    std::vector<double> values;
+    for (const auto &[name, value] : *bound)
+      values.push_back(value);
+    if (std::optional<std::string> bad =
+            shape::checkSchedule(sched.name, values)) {
+      diags_.error(sched.loc, *bad);
+      return;
+    }
+    train.schedule = sched.name;
+    train.scheduleArgs = std::move(*bound);
+  }
+  for (const TrainBlock::Name &entry : block.noDecay) {
+    std::string pattern = entry.name;
+    bool prefix = !pattern.empty() && pattern.back() == '*';
+    if (prefix)
+      pattern.pop_back();
+    bool found = false;
+    for (const ParamInfo &p : result_.params)
+      found |= prefix ? p.name.compare(0, pattern.size(), pattern) == 0
+                      : p.name == pattern;
+    if (!found) {
+      std::string names;
+      for (const ParamInfo &p : result_.params)
+        names += (names.empty() ? "" : ", ") + p.name;
+      diags_.error(entry.loc, "no_decay: '" + entry.name +
+                                  "' names no parameter; the parameters are " +
+                                  names);
+      continue;
+    }
+    train.noDecay.push_back(entry.name);
+  }
+  result_.train = std::move(train);
+}
+
+std::optional<std::vector<std::pair<std::string, double>>>
+Sema::bindArguments(const OptimizerSpec &spec,
+                    const std::vector<shape::OptimizerParam> &params) {
+  bool ok = true;
+  std::vector<std::optional<double>> values(params.size());
   for (size_t i = 0; i < spec.args.size(); ++i) {
     const OptimizerSpec::Arg &arg = spec.args[i];
     size_t slot = i;
     if (!arg.name.empty()) {
-      slot = params->size();
-      for (size_t j = 0; j < params->size(); ++j)
-        if (arg.name == (*params)[j].name)
+      slot = params.size();
+      for (size_t j = 0; j < params.size(); ++j)
+        if (arg.name == params[j].name)
           slot = j;
-      if (slot == params->size()) {
+      if (slot == params.size()) {
         std::string names;
-        for (const auto &p : *params)
+        for (const auto &p : params)
           names += (names.empty() ? "" : ", ") + std::string(p.name);
         diags_.error(arg.loc, spec.name + " has no argument '" + arg.name +
-                                  "'; it takes " + names);
+                                  "'; it takes " +
+                                  (names.empty() ? "none" : names));
+        ok = false;
         continue;
       }
-    } else if (slot >= params->size()) {
+    } else if (slot >= params.size()) {
       diags_.error(arg.loc, spec.name + " takes at most " +
-                                std::to_string(params->size()) + " arguments");
+                                std::to_string(params.size()) + " arguments");
+      ok = false;
       continue;
     }
     if (values[slot]) {
-      diags_.error(arg.loc,
-                   std::string((*params)[slot].name) + " is given twice");
+      diags_.error(arg.loc, std::string(params[slot].name) + " is given twice");
+      ok = false;
       continue;
     }
     if (std::optional<std::string> bad =
-            shape::checkOptimizerParam((*params)[slot], arg.value))
+            shape::checkOptimizerParam(params[slot], arg.value)) {
       diags_.error(arg.loc, spec.name + ": " + *bad);
+      ok = false;
+    }
     values[slot] = arg.value;
   }
-  for (size_t j = 0; j < params->size(); ++j)
-    train.hyperParams.emplace_back(
-        (*params)[j].name, values[j].value_or((*params)[j].defaultValue));
-  result_.train = std::move(train);
+  std::vector<std::pair<std::string, double>> bound;
+  for (size_t j = 0; j < params.size(); ++j) {
+    if (!values[j] && std::isnan(params[j].defaultValue)) {
+      diags_.error(spec.loc,
+                   spec.name + " needs its argument '" + params[j].name + "'");
+      ok = false;
+      continue;
+    }
+    if (!values[j] && params[j].optional)
+      continue;
+    bound.emplace_back(params[j].name,
+                       values[j].value_or(params[j].defaultValue));
+  }
+  if (!ok)
+    return std::nullopt;
+  return bound;
 }
 
 std::optional<shape::TensorType> Sema::checkName(NameExpr &expr) {

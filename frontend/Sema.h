@@ -36,6 +36,17 @@ struct TrainInfo {
   std::vector<std::pair<std::string, double>> hyperParams;
   int64_t batch = 0;
   int64_t epochs = 1;
+  /// steps = N (0: epochs decide); accumulate = K.
+  int64_t steps = 0;
+  int64_t accumulate = 1;
+  /// clip_norm = C (0: no clipping).
+  double clipNorm = 0;
+  /// schedule = NAME(args): empty without one; every argument, defaults
+  /// filled in, in the schedule's positional order.
+  std::string schedule;
+  std::vector<std::pair<std::string, double>> scheduleArgs;
+  /// no_decay: names and prefixes ("norm*") of parameters without decay.
+  std::vector<std::string> noDecay;
 };
 
 /// What MLIRGen needs beyond the annotated AST.

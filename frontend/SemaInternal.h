@@ -4,6 +4,7 @@
 #define BRAID_FRONTEND_SEMAINTERNAL_H
 
 #include "frontend/Sema.h"
+#include "shape/ModelRules.h"
 
 #include <map>
 
@@ -34,6 +35,13 @@ private:
   void checkAssign(AssignStmt &stmt);
   void checkOutputs(const OutputDecl &decl);
   void checkTrain(const TrainBlock &block);
+  /// Binds `spec`'s positional and named arguments to `params`, reporting
+  /// unknown, repeated, missing (default NaN) and out-of-range ones; every
+  /// value, defaults filled in, or nullopt after an error. Optional
+  /// parameters not given are left out.
+  std::optional<std::vector<std::pair<std::string, double>>>
+  bindArguments(const OptimizerSpec &spec,
+                const std::vector<shape::OptimizerParam> &params);
   /// The tensor type of `expr`, or nullopt after reporting why it has none.
   /// `target` is the assignment's name when `expr` is its whole right side.
   std::optional<shape::TensorType> checkExpr(Expr &expr,

@@ -1,6 +1,7 @@
 // braid-autodiff: @train_step, the loss of @forward followed by its gradient
 // with respect to every parameter, built by a generic reverse sweep over the
 // ops' VJPs (VJPOpInterface, docs/gradients.md).
+#include "passes/LossBatchReduction.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -211,7 +212,18 @@ struct AutodiffPass : impl::AutodiffPassBase<AutodiffPass> {
         SymbolTable::lookupSymbolIn(module, "forward"));
     if (!forward)
       return markAllAnalysesPreserved();
-    if (failed(buildTrainStep(module, forward, lossScale)))
+    // With `accumulate = K`, each micro-batch's gradients are 1/K of its
+    // loss's, so that the K of them sum to the gradient of their mean loss.
+    // (A loss that sums over the rows sums over the micro-batches too.)
+    double scale = lossScale;
+    FailureOr<bool> sums = accumulationSums(module);
+    if (failed(sums))
+      return signalPassFailure();
+    if (auto train = module->getAttrOfType<DictionaryAttr>(attrs::kTrain))
+      if (auto k = train.getAs<IntegerAttr>("accumulate"))
+        if (k.getInt() > 1 && !*sums)
+          scale /= static_cast<double>(k.getInt());
+    if (failed(buildTrainStep(module, forward, scale)))
       signalPassFailure();
   }
 };

@@ -221,7 +221,6 @@ static void scaleSumTerms(ArrayRef<Operation *> terms, int64_t replicas) {
 static LogicalResult reduceTrainStep(func::FuncOp step,
                                      Reduction lossReduction) {
   Block &body = step.getBody().front();
-  Operation *firstUpdate = nullptr;
   SmallVector<Value> gradients;
   llvm::DenseSet<Value> seen;
   for (Operation &op : body) {
@@ -230,10 +229,12 @@ static LogicalResult reduceTrainStep(func::FuncOp step,
       grad = sgd.getGrad();
     else if (auto adam = llvm::dyn_cast<AdamUpdateOp>(op))
       grad = adam.getGrad();
+    else if (auto adamw = llvm::dyn_cast<AdamWUpdateOp>(op))
+      grad = adamw.getGrad();
+    else if (auto sgdWd = llvm::dyn_cast<SgdWdUpdateOp>(op))
+      grad = sgdWd.getGrad();
     else
       continue;
-    if (!firstUpdate)
-      firstUpdate = &op;
     if (grad.getDefiningOp<ConstantOp>() || !seen.insert(grad).second)
       continue;
     if (llvm::isa<BlockArgument>(grad))
@@ -242,10 +243,24 @@ static LogicalResult reduceTrainStep(func::FuncOp step,
                 "argument";
     gradients.push_back(grad);
   }
-  if (!firstUpdate)
+  if (seen.empty())
     return step.emitError() << "@train_step has no optimizer update";
-  reduceBefore(firstUpdate, gradients, Reduction::sum);
-  reduceResults(step, lossReduction);
+  // Before the first op that reads a gradient: an update, or the global
+  // norm of clipping, which so reads the reduced gradients and is the same
+  // on every replica.
+  llvm::DenseSet<Value> wanted(gradients.begin(), gradients.end());
+  Operation *firstReader = body.getTerminator();
+  for (Operation &op : body)
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return wanted.contains(v); })) {
+      firstReader = &op;
+      break;
+    }
+  reduceBefore(firstReader, gradients, Reduction::sum);
+  // Only the loss combines over the replicas; the rate and the gradient
+  // norm that follow it are already the same on every replica.
+  Operation *ret = body.getTerminator();
+  reduceBefore(ret, {ret->getOperand(0)}, lossReduction);
   return success();
 }
 
@@ -334,6 +349,8 @@ struct DataParallelPass : impl::DataParallelPassBase<DataParallelPass> {
     Reduction combine = pureSum ? Reduction::sum : Reduction::mean;
 
     bool training = eraseFunc(module, "train_step");
+    // braid-optimizer builds @accumulate again beside @train_step.
+    eraseFunc(module, "accumulate");
     bool eval = eraseFunc(module, "eval");
     bool predict = eraseFunc(module, "predict");
     if (failed(splitForward(forward, global, global / replicas)))

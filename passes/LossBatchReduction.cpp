@@ -9,6 +9,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cstring>
 #include <string>
 
 using namespace mlir;
@@ -499,6 +500,60 @@ analyzeLossBatchReduction(func::FuncOp forward, Value loss, int64_t batch) {
         out.sumTerms.push_back(&op);
   }
   return out;
+}
+
+FailureOr<bool> accumulationSums(ModuleOp module) {
+  auto train = module->getAttrOfType<DictionaryAttr>(attrs::kTrain);
+  auto k = train ? train.getAs<IntegerAttr>("accumulate") : IntegerAttr();
+  if (!k || k.getInt() <= 1)
+    return false;
+  auto forward = llvm::dyn_cast_or_null<func::FuncOp>(
+      SymbolTable::lookupSymbolIn(module, "forward"));
+  auto batch = module->getAttrOfType<IntegerAttr>(attrs::kBatch);
+  auto loss = train.getAs<StringAttr>("loss");
+  if (!forward || !batch || !loss || !forward.getBody().hasOneBlock())
+    return false;
+  Value value;
+  Operation *ret = forward.getBody().front().getTerminator();
+  for (unsigned i = 0, e = forward.getNumResults(); i < e; ++i)
+    if (forward.getResultAttr(i, attrs::kLoss) == loss)
+      value = ret->getOperand(i);
+  if (!value)
+    return false;
+  // @forward's rows: the replica's share once braid-data-parallel split it.
+  int64_t rows = batch.getInt();
+  if (auto replicas = module->getAttrOfType<IntegerAttr>(attrs::kReplicas))
+    if (replicas.getInt() > 1)
+      rows /= replicas.getInt();
+  // The analysis speaks of replicas; its reason is kept for this message.
+  std::string why;
+  FailureOr<LossBatchReduction> reduction;
+  {
+    ScopedDiagnosticHandler capture(module.getContext(), [&](Diagnostic &d) {
+      if (d.getSeverity() == DiagnosticSeverity::Error && why.empty())
+        why = d.str();
+      return success();
+    });
+    reduction = analyzeLossBatchReduction(forward, value, rows);
+  }
+  StringRef reason(why);
+  size_t marker = reason.find("cannot be split over replicas: ");
+  if (marker != StringRef::npos)
+    reason =
+        reason.drop_front(marker + strlen("cannot be split over replicas: "));
+  if (failed(reduction))
+    return module.emitError()
+           << "accumulate = " << k.getInt() << " cannot stand for a batch of "
+           << k.getInt() << " micro-batches: " << reason.split(',').first
+           << "; the loss must be linear in the batch rows";
+  if (reduction->hasSum && (reduction->hasMean || reduction->hasBatchFree))
+    return module.emitError()
+           << "accumulate = " << k.getInt() << " cannot stand for a batch of "
+           << k.getInt()
+           << " micro-batches: the loss adds sums over the batch rows to "
+              "means or batch-free terms; make every term a mean (or every "
+              "one a sum)";
+  return reduction->isPureSum();
 }
 
 } // namespace braid

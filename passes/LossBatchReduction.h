@@ -44,6 +44,15 @@ mlir::FailureOr<LossBatchReduction>
 analyzeLossBatchReduction(mlir::func::FuncOp forward, mlir::Value loss,
                           int64_t batch);
 
+/// How `accumulate = K` (braid.train) combines its micro-batches: true when
+/// the loss is a pure sum over the batch rows (the K losses and gradients
+/// add up), false when it averages them (every batch term a mean, or no
+/// accumulation). Fails with an error at the module when the loss is not
+/// linear in the rows, or mixes sums and means, which K micro-batches
+/// cannot reproduce. Shared by braid-autodiff (the seed dloss: 1/K for a
+/// mean) and braid-optimizer (the reported loss: the K losses' mean or sum).
+mlir::FailureOr<bool> accumulationSums(mlir::ModuleOp module);
+
 } // namespace braid
 
 #endif // BRAID_PASSES_LOSSBATCHREDUCTION_H

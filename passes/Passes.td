@@ -26,7 +26,11 @@ def AutodiffPass : Pass<"braid-autodiff", "mlir::ModuleOp"> {
     one gradient per `braid.param` argument in argument order, each with
     `braid.grad = "<parameter name>"`. A parameter the loss does not depend
     on gets a zero gradient and a warning. It is not yet an entry point (no
-    `braid.entry_point`): the optimizer pass completes it. `@forward` is kept
+    `braid.entry_point`): the optimizer pass completes it. With `accumulate
+    = K` in `braid.train`, the seed is divided by K when the loss averages
+    the batch rows (the K micro-batches' gradients then sum to their mean
+    loss's); a loss that mixes sums and means over the rows, or is not
+    linear in them, is an error. `@forward` is kept
     unchanged; a module without `@forward` is left alone. A module without
     `braid.train`, and an op on the path from a parameter to the loss that
     has no VJP, are errors.
@@ -245,6 +249,36 @@ def OptimizerPass : Pass<"braid-optimizer", "mlir::ModuleOp"> {
       return %loss : tensor<f32>
     }
     ```
+
+    The train block's settings for transformers (docs/training.md) change
+    the updates' form. With `adamw`, a `schedule`, `clip_norm` or SGD's
+    `weight_decay`, the rate is a tensor, `braid.lr_schedule` of the step
+    count (which then exists for SGD too), and the updates are
+    `braid.adamw_update` / `braid.sgd_wd_update`, which also take a
+    gradient scale: `braid.clip_scale` of the `braid.global_norm` of every
+    gradient with `clip_norm`, the constant 1 without. A parameter of rank
+    < 2, or one `no_decay` names, gets weight_decay = 0. `@train_step` then
+    also returns the rate (output "lr") and the norm ("grad_norm"). With
+    `accumulate = K`, a copy of `@train_step` before any update becomes
+    `@accumulate`, which adds the loss and each gradient into `braid.state`
+    accumulators (`braid.accumulate`); `@train_step` adds them to its own
+    (`braid.add`), reports the K losses' mean (their sum for a loss that
+    sums the rows), and `braid.reset`s them after the updates.
+
+    After (adamw, warmup_cosine, clip_norm = 1):
+    ```mlir
+    braid.increment %step : tensor<f32>
+    ...
+    %lr = braid.lr_schedule %step lr = 3.0e-04 schedule = {kind = "warmup_cosine", ...} : tensor<f32>
+    %norm = braid.global_norm %dw, %db : tensor<8x2xf32>, tensor<2xf32> -> tensor<f32>
+    %scale = braid.clip_scale %norm max_norm = 1.0 : tensor<f32>
+    braid.adamw_update %w, %dw, %wm, %wv, %step, %lr, %scale ... weight_decay = 1.0e-01 : ...
+    braid.adamw_update %b, %db, %bm, %bv, %step, %lr, %scale ... weight_decay = 0.0 : ...
+    return %loss, %lr, %norm : tensor<f32>, tensor<f32>, tensor<f32>
+    ```
+
+    Errors: `accumulate = K` with a loss that mixes sums over the batch rows
+    with means, or is not linear in them (braid-autodiff reports it).
   }];
   let dependentDialects = ["::braid::BraidDialect", "::mlir::func::FuncDialect"];
 }

@@ -60,6 +60,13 @@ const std::vector<OptimizerParam> *optimizerParams(std::string_view optimizer) {
   static const std::vector<OptimizerParam> sgd = {
       {"lr", 0.01, 0, 1e6, true},
       {"momentum", 0.0, 0, 1, false},
+      {"weight_decay", 0.0, 0, 1e6, false, /*optional=*/true},
+  };
+  // PyTorch's AdamW defaults.
+  static const std::vector<OptimizerParam> adamw = {
+      {"lr", 0.001, 0, 1e6, true},           {"beta1", 0.9, 0, 1, false},
+      {"beta2", 0.999, 0, 1, false},         {"eps", 1e-8, 0, 1, true},
+      {"weight_decay", 0.01, 0, 1e6, false},
   };
   static const std::vector<OptimizerParam> adam = {
       {"lr", 0.001, 0, 1e6, true},
@@ -71,17 +78,53 @@ const std::vector<OptimizerParam> *optimizerParams(std::string_view optimizer) {
     return &sgd;
   if (optimizer == "adam")
     return &adam;
+  if (optimizer == "adamw")
+    return &adamw;
   return nullptr;
+}
+
+const std::vector<OptimizerParam> *scheduleParams(std::string_view schedule) {
+  const double required = std::nan("");
+  static const std::vector<OptimizerParam> constant = {};
+  static const std::vector<OptimizerParam> warmup = {
+      {"warmup", required, 0, 1e12, false, false, true},
+      {"total", required, 1, 1e12, false, false, true},
+      {"floor", 0.0, 0, 1, false, false, false, /*maxInclusive=*/true},
+  };
+  static const std::vector<OptimizerParam> stepDecay = {
+      {"every", required, 1, 1e12, false, false, true},
+      {"gamma", required, 0, 1, true, false, false, /*maxInclusive=*/true},
+  };
+  if (schedule == "constant")
+    return &constant;
+  if (schedule == "warmup_cosine" || schedule == "warmup_linear")
+    return &warmup;
+  if (schedule == "step_decay")
+    return &stepDecay;
+  return nullptr;
+}
+
+std::optional<std::string> checkSchedule(std::string_view schedule,
+                                         const std::vector<double> &values) {
+  if ((schedule == "warmup_cosine" || schedule == "warmup_linear") &&
+      values.size() == 3 && values[0] > values[1])
+    return std::string(schedule) + ": warmup = " + format(values[0]) +
+           " is longer than total = " + format(values[1]);
+  return std::nullopt;
 }
 
 std::optional<std::string> checkOptimizerParam(const OptimizerParam &param,
                                                double value) {
   bool aboveMin = param.minExclusive ? value > param.min : value >= param.min;
-  if (std::isfinite(value) && aboveMin && value < param.max)
+  if (param.integer && value != std::floor(value))
+    return std::string(param.name) + " = " + format(value) +
+           " is not an integer";
+  bool belowMax = param.maxInclusive ? value <= param.max : value < param.max;
+  if (std::isfinite(value) && aboveMin && belowMax)
     return std::nullopt;
   return std::string(param.name) + " = " + format(value) + " is out of range " +
          (param.minExclusive ? "(" : "[") + format(param.min) + ", " +
-         format(param.max) + ")";
+         format(param.max) + (param.maxInclusive ? "]" : ")");
 }
 
 } // namespace braid::shape

@@ -27,12 +27,29 @@ struct OptimizerParam {
   double min;
   double max; // exclusive
   bool minExclusive;
+  /// May be absent from braid.train (then its default): sgd's weight_decay,
+  /// so that models written before it keep their IR.
+  bool optional = false;
+  /// Takes integers only (a schedule's step counts).
+  bool integer = false;
+  /// max itself is allowed (a schedule's floor and gamma may be 1).
+  bool maxInclusive = false;
 };
 
 /// The hyper-parameters of "sgd" (lr, momentum) or "adam" (lr, beta1, beta2,
 /// eps) in positional order, or null for an unknown optimizer. Defaults are
 /// Keras's learning rates and PyTorch's other defaults.
 const std::vector<OptimizerParam> *optimizerParams(std::string_view optimizer);
+
+/// The arguments of a learning-rate schedule ("constant", "warmup_cosine",
+/// "warmup_linear", "step_decay") in positional order, or null for an
+/// unknown schedule. An argument with default NaN is required.
+const std::vector<OptimizerParam> *scheduleParams(std::string_view schedule);
+
+/// Why a schedule's complete arguments (in scheduleParams order) do not
+/// agree with each other (warm-up longer than the total), or nullopt.
+std::optional<std::string> checkSchedule(std::string_view schedule,
+                                         const std::vector<double> &values);
 
 /// Why `value` is out of `param`'s range, or nullopt.
 std::optional<std::string> checkOptimizerParam(const OptimizerParam &param,

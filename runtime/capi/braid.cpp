@@ -67,8 +67,8 @@ static_assert(std::size(kStatusCodes) == BRAID_STATUS_CODE_COUNT,
 static_assert(offsetof(braid_session_options_t, ieee_denormals) == 32 &&
                   sizeof(braid_session_options_t) == 40,
               "braid_session_options_t: fields are only appended");
-static_assert(offsetof(braid_plan_info_t, optimizer_state_bytes) == 88 &&
-                  sizeof(braid_plan_info_t) == 96,
+static_assert(offsetof(braid_plan_info_t, accumulate) == 104 &&
+                  sizeof(braid_plan_info_t) == 112,
               "braid_plan_info_t: fields are only appended");
 static_assert(offsetof(braid_tensor_info_t, batch_dim) == 48 &&
                   sizeof(braid_tensor_info_t) == 56,
@@ -249,6 +249,8 @@ braid_status_code_t braid_plan_info(const braid_plan_t *plan,
   info.parameter_elements = p.parameterCount();
   info.arena_bytes = p.arenaBytes();
   info.epochs = p.metadata().epochs;
+  info.steps = p.metadata().steps;
+  info.accumulate = p.metadata().accumulate;
   for (uint32_t id : p.states())
     info.optimizer_state_bytes += p.tensors()[id].desc.bytes();
   writeToCaller(info, out_info);

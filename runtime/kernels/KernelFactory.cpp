@@ -32,9 +32,8 @@ Status createKernel(const StepDesc &step, KernelContext &context,
   // A collective checks its own operands: any number, in place.
   if (!kind->traits.collective)
     BRAID_RETURN_IF_ERROR(checkArity(step));
-  size_t index = static_cast<size_t>(step.kind);
   try {
-    return kFactories[index](step, context, out);
+    return kFactories[kernelKindRow(step.kind)](step, context, out);
   } catch (...) {
     return statusFromException(kindName(step.kind) + " step");
   }

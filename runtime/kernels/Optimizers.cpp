@@ -14,6 +14,15 @@
 //     v = beta2 * v + (1 - beta2) * grad^2
 //     param -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
 //   increment:   counter f32[] -> (counter): counter += 1
+//   adamw_update: param, grad, m, v of one shape, step, lr, scale f32[]
+//                -> (param, m, v); g = scale * grad (clipping), then
+//     param *= 1 - lr * weight_decay                  (decoupled)
+//     m = lerp(m, g, 1 - beta1); v = beta2 * v + (1 - beta2) * g^2
+//     param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+//   sgd_wd_update: param, grad, velocity of one shape, lr, scale f32[]
+//                -> (param, velocity); g = scale * grad + weight_decay * param
+//     momentum 0: param -= lr * g
+//     otherwise:  velocity = momentum * velocity + g; param -= lr * velocity
 #include "runtime/kernels/Dnnl.h"
 #include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
@@ -66,6 +75,46 @@ BRAID_VECTOR_CLONES void adamLoop(int64_t n, AdamConstants k,
     vOut[i] = v;
     paramOut[i] = param[i] - k.stepSize * m /
                                  (std::sqrt(v) * k.invSqrtCorrection2 + k.eps);
+  }
+}
+
+struct AdamWConstants {
+  float scale, decay, c1, b2, c2, stepSize, sqrtCorrection2, eps;
+};
+
+// torch.optim.AdamW's single-tensor loop, operation for operation in f32.
+BRAID_VECTOR_CLONES void adamwLoop(int64_t n, AdamWConstants k,
+                                   const float *param, const float *grad,
+                                   const float *mIn, const float *vIn,
+                                   float *paramOut, float *mOut, float *vOut) {
+#pragma GCC ivdep
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = grad[i] * k.scale;
+    const float p = param[i] * k.decay;
+    const float m = mIn[i] + k.c1 * (g - mIn[i]);
+    const float v = vIn[i] * k.b2 + k.c2 * (g * g);
+    mOut[i] = m;
+    vOut[i] = v;
+    const float denom = std::sqrt(v) / k.sqrtCorrection2 + k.eps;
+    paramOut[i] = p + k.stepSize * (m / denom);
+  }
+}
+
+BRAID_VECTOR_CLONES void sgdWdLoop(int64_t n, float lr, float scale,
+                                   float decay, float momentum,
+                                   const float *param, const float *grad,
+                                   const float *velocity, float *paramOut,
+                                   float *velocityOut) {
+#pragma GCC ivdep
+  for (int64_t i = 0; i < n; ++i) {
+    float g = grad[i] * scale + decay * param[i];
+    if (momentum != 0.f) {
+      g = momentum * velocity[i] + g;
+      velocityOut[i] = g;
+    } else {
+      velocityOut[i] = velocity[i];
+    }
+    paramOut[i] = param[i] - lr * g;
   }
 }
 
@@ -206,6 +255,84 @@ private:
   float *paramOut_ = nullptr, *mOut_ = nullptr, *vOut_ = nullptr;
 };
 
+class AdamWUpdateKernel : public ElementwiseUpdateKernel {
+public:
+  AdamWUpdateKernel(int64_t P, const StepDesc &step)
+      : ElementwiseUpdateKernel("adamw_update", 7, 3, P), beta1_(step.beta1),
+        beta2_(step.beta2), eps_(static_cast<float>(step.eps)),
+        weightDecay_(step.weightDecay) {}
+
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
+    for (size_t i = 0; i < 7; ++i)
+      in_[i] = static_cast<const float *>(inputs[i]);
+    for (size_t i = 0; i < 3; ++i)
+      out_[i] = static_cast<float *>(outputs[i]);
+  }
+
+  Status compute() override {
+    const double t = in_[4][0];
+    if (!(t >= 1) || !std::isfinite(t))
+      return invalidArgument("adamw_update: step count " + std::to_string(t) +
+                             " must be at least 1 (an increment step runs "
+                             "before the update)");
+    // PyTorch's scalars are Python floats (double), each rounded to f32
+    // where it meets the f32 tensors.
+    const double lr = in_[5][0];
+    AdamWConstants k;
+    k.scale = in_[6][0];
+    k.decay = static_cast<float>(1 - lr * weightDecay_);
+    k.c1 = static_cast<float>(1 - beta1_);
+    k.b2 = static_cast<float>(beta2_);
+    k.c2 = static_cast<float>(1 - beta2_);
+    k.stepSize = static_cast<float>(-(lr / (1 - std::pow(beta1_, t))));
+    k.sqrtCorrection2 = static_cast<float>(std::sqrt(1 - std::pow(beta2_, t)));
+    k.eps = eps_;
+    forEachGradient(in_[1], [&](int64_t b, int64_t n, const float *g) {
+      adamwLoop(n, k, in_[0] + b, g, in_[2] + b, in_[3] + b, out_[0] + b,
+                out_[1] + b, out_[2] + b);
+    });
+    return Status::ok();
+  }
+
+private:
+  double beta1_, beta2_;
+  float eps_;
+  double weightDecay_;
+  const float *in_[7] = {};
+  float *out_[3] = {};
+};
+
+class SgdWdUpdateKernel : public ElementwiseUpdateKernel {
+public:
+  SgdWdUpdateKernel(int64_t P, const StepDesc &step)
+      : ElementwiseUpdateKernel("sgd_wd_update", 5, 2, P),
+        momentum_(static_cast<float>(step.momentum)),
+        weightDecay_(static_cast<float>(step.weightDecay)) {}
+
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
+    for (size_t i = 0; i < 5; ++i)
+      in_[i] = static_cast<const float *>(inputs[i]);
+    for (size_t i = 0; i < 2; ++i)
+      out_[i] = static_cast<float *>(outputs[i]);
+  }
+
+  Status compute() override {
+    const float lr = in_[3][0], scale = in_[4][0];
+    forEachGradient(in_[1], [&](int64_t b, int64_t n, const float *g) {
+      sgdWdLoop(n, lr, scale, weightDecay_, momentum_, in_[0] + b, g,
+                in_[2] + b, out_[0] + b, out_[1] + b);
+    });
+    return Status::ok();
+  }
+
+private:
+  float momentum_, weightDecay_;
+  const float *in_[5] = {};
+  float *out_[2] = {};
+};
+
 class IncrementKernel : public NativeKernel {
 public:
   IncrementKernel() : NativeKernel("increment", 1, 1) {}
@@ -283,6 +410,35 @@ Status createAdamUpdate(const StepDesc &step, KernelContext &,
   BRAID_RETURN_IF_ERROR(checkRange(step, "beta2", step.beta2, 0, 1));
   BRAID_RETURN_IF_ERROR(checkRange(step, "eps", step.eps, 0, HUGE_VAL));
   *out = std::make_unique<AdamUpdateKernel>(step.inputs[0].elements(), step);
+  return Status::ok();
+}
+
+Status createAdamWUpdate(const StepDesc &step, KernelContext &,
+                         std::unique_ptr<Kernel> *out) {
+  BRAID_RETURN_IF_ERROR(checkSameShapes(step, 4));
+  for (size_t i = 4; i < 7; ++i)
+    BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[i], "scalar operand",
+                                      plan::ElementType::F32, 0));
+  BRAID_RETURN_IF_ERROR(checkRange(step, "beta1", step.beta1, 0, 1));
+  BRAID_RETURN_IF_ERROR(checkRange(step, "beta2", step.beta2, 0, 1));
+  BRAID_RETURN_IF_ERROR(checkRange(step, "eps", step.eps, 0, HUGE_VAL));
+  BRAID_RETURN_IF_ERROR(
+      checkRange(step, "weight_decay", step.weightDecay, 0, HUGE_VAL));
+  *out = std::make_unique<AdamWUpdateKernel>(step.inputs[0].elements(), step);
+  return Status::ok();
+}
+
+Status createSgdWdUpdate(const StepDesc &step, KernelContext &,
+                         std::unique_ptr<Kernel> *out) {
+  BRAID_RETURN_IF_ERROR(checkSameShapes(step, 3));
+  for (size_t i = 3; i < 5; ++i)
+    BRAID_RETURN_IF_ERROR(checkTensor(step, step.inputs[i], "scalar operand",
+                                      plan::ElementType::F32, 0));
+  BRAID_RETURN_IF_ERROR(
+      checkRange(step, "momentum", step.momentum, 0, HUGE_VAL));
+  BRAID_RETURN_IF_ERROR(
+      checkRange(step, "weight_decay", step.weightDecay, 0, HUGE_VAL));
+  *out = std::make_unique<SgdWdUpdateKernel>(step.inputs[0].elements(), step);
   return Status::ok();
 }
 

@@ -6,6 +6,7 @@
 
 #include "runtime/schema/plan_generated.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -90,18 +91,39 @@ inline constexpr KernelKindInfo kKernelKinds[] = {
 #undef BRAID_KERNEL_KIND
 };
 
-// ggml's check: the table and the schema's enum agree in count and order.
-static_assert(std::size(kKernelKinds) ==
-                  static_cast<size_t>(plan::KernelKind::MAX) + 1,
-              "KernelKinds.def needs exactly one row per plan::KernelKind");
+// ggml's check, allowing gaps: the rows follow the schema's enum in strictly
+// ascending order and end at its last kind. A value between two rows is a
+// kind reserved by the schema for another branch of work: no row, so the
+// decoder rejects it like a value outside the enum.
 constexpr bool kernelKindsInEnumOrder() {
-  for (size_t i = 0; i < std::size(kKernelKinds); ++i)
-    if (static_cast<size_t>(kKernelKinds[i].kind) != i)
+  for (size_t i = 1; i < std::size(kKernelKinds); ++i)
+    if (static_cast<size_t>(kKernelKinds[i - 1].kind) >=
+        static_cast<size_t>(kKernelKinds[i].kind))
       return false;
-  return true;
+  return static_cast<size_t>(kKernelKinds[std::size(kKernelKinds) - 1].kind) ==
+         static_cast<size_t>(plan::KernelKind::MAX);
 }
 static_assert(kernelKindsInEnumOrder(),
-              "KernelKinds.def lists the kinds in plan::KernelKind's order");
+              "KernelKinds.def lists the kinds in plan::KernelKind's order, "
+              "up to its last");
+
+/// The row of each enum value (-1 for a reserved value): the tables built
+/// from KernelKinds.def (rules, factories) are indexed by row.
+inline constexpr auto kKernelKindRows = [] {
+  std::array<int16_t, static_cast<size_t>(plan::KernelKind::MAX) + 1> rows{};
+  for (int16_t &row : rows)
+    row = -1;
+  for (size_t i = 0; i < std::size(kKernelKinds); ++i)
+    rows[static_cast<size_t>(kKernelKinds[i].kind)] = static_cast<int16_t>(i);
+  return rows;
+}();
+
+/// The row index of `kind` in KernelKinds.def, or -1 (outside the enum, or
+/// reserved).
+constexpr int kernelKindRow(plan::KernelKind kind) {
+  size_t index = static_cast<size_t>(kind);
+  return index < kKernelKindRows.size() ? kKernelKindRows[index] : -1;
+}
 
 // Each row's traits agree with its input counts.
 constexpr bool kernelKindsConsistent() {
@@ -122,8 +144,8 @@ static_assert(kernelKindsConsistent(),
 
 /// The row of `kind`; null for a value outside the enum (an untrusted plan's).
 constexpr const KernelKindInfo *kernelKindInfo(plan::KernelKind kind) {
-  size_t index = static_cast<size_t>(kind);
-  return index < std::size(kKernelKinds) ? &kKernelKinds[index] : nullptr;
+  int row = kernelKindRow(kind);
+  return row >= 0 ? &kKernelKinds[row] : nullptr;
 }
 
 /// The kind's name for every message ("sparse_softmax_cross_entropy"), or

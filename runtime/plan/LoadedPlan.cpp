@@ -84,6 +84,14 @@ void decodeAttributes(const plan::Step &s, StepDesc &desc) {
   desc.dropoutP = s.dropout_p();
   desc.salt = s.salt();
   desc.causal = s.causal();
+  desc.schedule = s.schedule();
+  desc.warmup = s.warmup();
+  desc.total = s.total();
+  desc.floor = s.floor();
+  desc.every = s.every();
+  desc.gamma = s.gamma();
+  desc.maxNorm = s.max_norm();
+  desc.weightDecay = s.weight_decay();
 }
 
 } // namespace
@@ -190,6 +198,15 @@ Status LoadedPlan::decodeMetadata(const plan::Plan &p) {
   metadata_.compilerVersion = str(m.compiler_version());
   metadata_.moduleHash = m.module_hash();
   metadata_.epochs = m.epochs();
+  metadata_.steps = m.steps();
+  metadata_.accumulate = m.accumulate();
+  if (metadata_.steps < 0 || metadata_.accumulate < 1 ||
+      metadata_.accumulate > 1000000)
+    return invalidPlan(
+        "the plan's train settings steps = " + std::to_string(metadata_.steps) +
+        ", accumulate = " + std::to_string(metadata_.accumulate) +
+        " are out of range (steps >= 0, accumulate in [1, "
+        "10^6])");
   return Status::ok();
 }
 

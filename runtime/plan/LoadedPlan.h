@@ -56,6 +56,10 @@ struct PlanMetadata {
   std::string compilerVersion;
   uint64_t moduleHash = 0;
   int64_t epochs = 0;
+  /// The train block's steps (0: epochs) and accumulate (micro-batches per
+  /// optimizer step, at least 1).
+  int64_t steps = 0;
+  int64_t accumulate = 1;
 };
 
 class LoadedPlan {

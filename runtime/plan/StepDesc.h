@@ -47,6 +47,14 @@ struct StepDesc {
   /// Dropout: the probability of zeroing an element, and the op's salt.
   double dropoutP = 0;
   uint32_t salt = 0;
+  /// LrSchedule: the schedule and its settings (lr is the base rate).
+  plan::LrScheduleKind schedule = plan::LrScheduleKind::Constant;
+  int64_t warmup = 0, total = 0, every = 0;
+  double floor = 0, gamma = 0;
+  /// ClipScale: the largest norm left unscaled.
+  double maxNorm = 0;
+  /// AdamWUpdate, SgdWdUpdate.
+  double weightDecay = 0;
   /// Matmul: read an operand as its transpose.
   bool transposeLhs = false, transposeRhs = false;
   /// Softmax, SoftmaxGrad: mask the entries whose key (last index) exceeds

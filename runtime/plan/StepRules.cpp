@@ -223,8 +223,12 @@ shape::RuleResult layerNormGainGrad(const StepDesc &s) {
   return shape::layerNormGainGrad(in(s, 0), in(s, 1), in(s, 2));
 }
 
-shape::RuleResult reserved(const StepDesc &) {
-  return shape::RuleResult::fail("this kind is reserved and has no kernel");
+shape::RuleResult scalarF32(const StepDesc &s) {
+  for (const TensorDesc &t : s.inputs)
+    if (t.type != plan::ElementType::F32)
+      return shape::RuleResult::fail("expects f32 operands, got " +
+                                     shape::toString(toRuleType(t)));
+  return shape::RuleResult::ok({shape::ElementType::F32, {}});
 }
 
 } // namespace rules
@@ -253,8 +257,8 @@ static_assert(rulesMatchTraits(),
 } // namespace
 
 StepRule stepRule(plan::KernelKind kind) {
-  size_t index = static_cast<size_t>(kind);
-  return index < std::size(kRules) ? kRules[index] : nullptr;
+  int row = kernelKindRow(kind);
+  return row >= 0 ? kRules[row] : nullptr;
 }
 
 } // namespace braid::runtime

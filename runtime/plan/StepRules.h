@@ -57,8 +57,8 @@ shape::RuleResult layerNorm(const StepDesc &step);
 shape::RuleResult layerNormStats(const StepDesc &step);
 shape::RuleResult layerNormGrad(const StepDesc &step);
 shape::RuleResult layerNormGainGrad(const StepDesc &step);
-/// Placeholder kinds (KernelKinds.def): always fails.
-shape::RuleResult reserved(const StepDesc &step);
+/// f32 inputs of any shape, an f32[] result (the training scalars).
+shape::RuleResult scalarF32(const StepDesc &step);
 } // namespace rules
 
 /// The rule of `kind` (the table's rule column); null for the in-place

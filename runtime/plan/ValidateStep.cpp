@@ -101,17 +101,34 @@ Status LoadedPlan::validateUpdate(const PlanStep &step,
                          ", which is not " +
                          (isParam ? "a parameter" : "optimizer state"));
   }
-  if (!traits.optimizer) { // Increment
-    if (!s.inputs[0].shape.empty())
+  using K = plan::KernelKind;
+  if (!traits.optimizer) { // Increment, Accumulate, Reset
+    if (s.kind == K::Increment && !s.inputs[0].shape.empty())
       return invalidPlan(where + " counts in a scalar f32[]");
+    if (s.kind == K::Accumulate && (s.inputs[1].shape != s.inputs[0].shape ||
+                                    s.inputs[1].type != s.inputs[0].type))
+      return invalidPlan(where + " adds " + tensorName(step.inputs[1]) +
+                         ", whose type is not its accumulator's");
     return Status::ok();
   }
-  // Gradient and state tensors have the parameter's type; Adam's step
-  // counter is a scalar.
+  // Gradient and state tensors have the parameter's type; the step counter,
+  // the learning rate and the gradient scale are scalars.
+  auto isScalar = [&](size_t i) {
+    switch (s.kind) {
+    case K::AdamUpdate:
+      return i == 4;
+    case K::AdamWUpdate:
+      return i >= 4;
+    case K::SgdWdUpdate:
+      return i >= 3;
+    default:
+      return false;
+    }
+  };
   const TensorDesc &param = s.inputs[0];
   for (size_t i = 1; i < s.inputs.size(); ++i) {
-    bool isStep = s.kind == plan::KernelKind::AdamUpdate && i == 4;
-    if (isStep ? !(s.inputs[i].shape.empty() &&
+    bool scalar = isScalar(i);
+    if (scalar ? !(s.inputs[i].shape.empty() &&
                    s.inputs[i].type == plan::ElementType::F32)
                : !(s.inputs[i].shape == param.shape &&
                    s.inputs[i].type == plan::ElementType::F32))
@@ -119,21 +136,27 @@ Status LoadedPlan::validateUpdate(const PlanStep &step,
                          tensorName(step.inputs[i]) +
                          " does not have the type it needs");
   }
-  if (s.kind == plan::KernelKind::AdamUpdate &&
+  if ((s.kind == K::AdamUpdate || s.kind == K::AdamWUpdate) &&
       tensors_[step.inputs[4]].storage != plan::Storage::OptimizerState)
     return invalidPlan(where + " reads its step count from " +
                        tensorName(step.inputs[4]) +
                        ", which is not optimizer state");
-  const char *optimizer =
-      s.kind == plan::KernelKind::SgdUpdate ? "sgd" : "adam";
-  std::map<std::string, double> values = {{"lr", s.lr},
-                                          {"momentum", s.momentum},
-                                          {"beta1", s.beta1},
-                                          {"beta2", s.beta2},
-                                          {"eps", s.eps}};
-  for (const shape::OptimizerParam &p : *shape::optimizerParams(optimizer))
+  const char *optimizer = s.kind == K::SgdUpdate     ? "sgd"
+                          : s.kind == K::SgdWdUpdate ? "sgd"
+                          : s.kind == K::AdamUpdate  ? "adam"
+                                                     : "adamw";
+  // The rate of AdamWUpdate and SgdWdUpdate is a tensor (LrSchedule's).
+  bool lrTensor = s.kind == K::AdamWUpdate || s.kind == K::SgdWdUpdate;
+  std::map<std::string, double> values = {
+      {"lr", s.lr},       {"momentum", s.momentum},
+      {"beta1", s.beta1}, {"beta2", s.beta2},
+      {"eps", s.eps},     {"weight_decay", s.weightDecay}};
+  for (const shape::OptimizerParam &p : *shape::optimizerParams(optimizer)) {
+    if (lrTensor && std::string_view(p.name) == "lr")
+      continue;
     if (auto bad = shape::checkOptimizerParam(p, values[p.name]))
       return invalidPlan(where + ": " + *bad);
+  }
   return Status::ok();
 }
 

@@ -65,6 +65,10 @@ Status MetricsWriter::logStep(const StepMetrics &m) {
   j["epoch"] = m.epoch;
   j["step"] = m.step;
   j["loss"] = number(m.loss);
+  if (m.lr)
+    j["lr"] = number(*m.lr);
+  if (m.gradNorm)
+    j["grad_norm"] = number(*m.gradNorm);
   j["samples_per_s"] = number(m.samplesPerSecond);
   j["wall_s"] = number(m.wallSeconds);
   return writeLine(j.dump(), /*now=*/false);

@@ -22,6 +22,9 @@ struct StepMetrics {
   double loss = 0;   // the value the caller reports (e.g. running mean)
   double samplesPerSecond = 0;
   double wallSeconds = 0; // since the start of the run
+  /// The step's learning rate and global gradient norm (before clipping),
+  /// when the plan's train_step outputs them ("lr", "grad_norm").
+  std::optional<double> lr, gradNorm;
 };
 
 /// One finished epoch, written as {"epoch","loss","accuracy","test_loss",

@@ -89,6 +89,8 @@ std::string ProgressReporter::barLine(int64_t stepsDone, double loss,
       " loss " + format("%.4f", loss);
   if (accuracy)
     line += " acc " + format("%.1f%%", *accuracy * 100);
+  if (lr_)
+    line += " lr " + format("%.3g", *lr_);
   line += " " + format("%.0f", samplesPerSecond()) + " samples/s";
   int64_t stepsRun = stepsDone_ - firstStep_;
   if (stepsRun > 0 && stepsDone < total) {
@@ -130,13 +132,15 @@ void ProgressReporter::step(int64_t stepsDone, double loss,
   if (stepsDone % o_.lineEvery != 0 || stepsDone >= o_.stepsPerEpoch)
     return; // the epoch's last step is reported by endEpoch
   char line[160];
-  std::snprintf(
-      line, sizeof line,
-      "epoch %lld/%lld step %lld/%lld loss %.4f samples/s %.0f\n",
-      static_cast<long long>(epoch_), static_cast<long long>(o_.epochs),
-      static_cast<long long>(stepsDone),
-      static_cast<long long>(o_.stepsPerEpoch), loss, samplesPerSecond());
-  put(line);
+  std::snprintf(line, sizeof line, "epoch %lld/%lld step %lld/%lld loss %.4f",
+                static_cast<long long>(epoch_),
+                static_cast<long long>(o_.epochs),
+                static_cast<long long>(stepsDone),
+                static_cast<long long>(o_.stepsPerEpoch), loss);
+  std::string text = line;
+  if (lr_)
+    text += " lr " + format("%.3g", *lr_);
+  put(text + " samples/s " + format("%.0f", samplesPerSecond()) + "\n");
 }
 
 void ProgressReporter::endEpoch(const EpochSummary &summary) {

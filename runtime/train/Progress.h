@@ -66,8 +66,12 @@ public:
 
   /// Samples per second since beginEpoch.
   double samplesPerSecond() const;
+  /// The learning rate the next reports show ("lr 0.0003"), when the plan
+  /// computes one; none by default.
+  void setRate(std::optional<double> lr) { lr_ = lr; }
 
 private:
+  std::optional<double> lr_;
   std::string barLine(int64_t stepsDone, double loss,
                       std::optional<double> accuracy) const;
   /// `line` as a redraw of the bar: "\r", the line, and blanks over the

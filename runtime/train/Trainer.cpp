@@ -147,6 +147,15 @@ struct Trainer::State {
   BoundInputs trainInputs, evalInputs;
   bool canTrain = false, canEval = false;
   int64_t batch = 0, epochs = 0;
+  /// Micro-batches per optimizer step (the plan's accumulate): @accumulate
+  /// runs on the first K - 1 slices of each sampled batch, train_step on
+  /// the last. `batch` is the K slices' rows together.
+  int64_t accumulate = 1;
+  /// The step to stop at: --max-steps, or else the train block's steps
+  /// when no --epochs is given (0: none).
+  int64_t stepLimit = 0;
+  /// The last train_step's rate and gradient norm, when it outputs them.
+  std::optional<double> lastLr, lastGradNorm;
   Dataset trainData, testData;
   /// Text data (--data text=FILE): the corpus, its training windows and
   /// validation windows; trainData then holds only the sample count.
@@ -253,7 +262,8 @@ Status Trainer::State::loadPlan() {
                     [](const InputSpec &s) { return s.whole; }))
       return invalidPlan("train_step has no input with batch rows (B in its "
                          "type) to train on");
-    batch = batchedInput(trainInputs).shape[0] * size;
+    accumulate = std::max<int64_t>(1, info.accumulate);
+    batch = batchedInput(trainInputs).shape[0] * size * accumulate;
     canEval =
         o.evalEvery > 0 && describeInputs(plan, "eval", &evalInputs).isOk();
   } else {
@@ -263,7 +273,18 @@ Status Trainer::State::loadPlan() {
     canEval = true;
   }
   epochs = o.epochs > 0 ? o.epochs : std::max<int64_t>(1, info.epochs);
+  stepLimit = o.maxSteps;
+  if (o.epochs == 0 && info.steps > 0 &&
+      (stepLimit == 0 || info.steps < stepLimit))
+    stepLimit = info.steps;
   return Status::ok();
+}
+
+/// With the train block's steps (and no --epochs), as many epochs as they
+/// take: the sampler goes on into the next epoch as needed.
+static void stepsToEpochs(int64_t steps, int64_t perEpoch, int64_t *epochs) {
+  if (steps > 0 && perEpoch > 0)
+    *epochs = std::max<int64_t>(1, (steps + perEpoch - 1) / perEpoch);
 }
 
 /// The training split, and the test split when evaluation can run.
@@ -277,6 +298,9 @@ Status Trainer::State::loadData() {
                                    &trainData);
         !s)
       return s;
+    // Known before resuming, which checks the position against it.
+    if (o.epochs == 0 && info.steps > 0 && batch > 0)
+      stepsToEpochs(stepLimit, trainData.samples / batch, &epochs);
   }
   if (!canEval)
     return Status::ok();
@@ -514,6 +538,9 @@ Status Trainer::State::prepareSteps() {
       s = bind(session, "train_step", trainInputs);
     if (!s)
       return s;
+    if (accumulate > 1)
+      if (Status b = bind(session, "accumulate", trainInputs); !b)
+        return b;
     if (!text)
       fillWhole(trainData, trainInputs);
   }
@@ -599,14 +626,17 @@ Status Trainer::State::runEpoch(bool *stopped) {
     pending.step = done;
     pending.global_step = position.globalStep;
     pending.loss = lossSum / steps;
+    progress->setRate(lastLr);
     progress->step(done, lossSum / steps);
     if (metrics) {
-      if (Status s = metrics->logStep({epoch + 1, position.globalStep, loss,
-                                       progress->samplesPerSecond(), wall()});
-          !s)
+      StepMetrics m{epoch + 1, position.globalStep, loss,
+                    progress->samplesPerSecond(), wall()};
+      m.lr = lastLr;
+      m.gradNorm = lastGradNorm;
+      if (Status s = metrics->logStep(m); !s)
         return s;
     }
-    if (o.maxSteps > 0 && position.globalStep >= o.maxSteps) {
+    if (stepLimit > 0 && position.globalStep >= stepLimit) {
       *stopped = true;
       return Status::ok();
     }
@@ -664,42 +694,63 @@ Status Trainer::State::finishVote() {
   return Status::ok();
 }
 
-/// Gathers the next batch, runs train_step and reads its loss.
+/// Gathers the next batch, runs train_step and reads its loss. With
+/// accumulation, the batch's K micro-batches: @accumulate on the first
+/// K - 1, then train_step, whose loss is their mean. Micro-batch k is
+/// slice k * ranks + rank of the batch's K * ranks slices.
 Status Trainer::State::trainStep(int64_t epoch, double *loss) {
-  if (text) {
-    std::vector<uint8_t> &x = trainInputs.buffers[0],
-                         &y = trainInputs.buffers[1];
-    if (Status s = windows.gather(position.globalStep, rank, size,
-                                  reinterpret_cast<int32_t *>(x.data()),
-                                  reinterpret_cast<int32_t *>(y.data()),
-                                  x.size() / sizeof(int32_t));
-        !s)
-      return s;
+  auto where = [&] {
+    return " at step " + std::to_string(position.globalStep + 1) + " (epoch " +
+           std::to_string(epoch + 1) + ", step " +
+           std::to_string(position.batch + 1) + " of the epoch)";
+  };
+  for (int64_t k = 0; k < accumulate; ++k) {
+    // Micro-batch k of rank r is slice k * ranks + r of the step's batch of
+    // accumulate * ranks slices.
+    const int slice = static_cast<int>(k * size + rank);
+    const int slices = static_cast<int>(accumulate * size);
+    if (text) {
+      std::vector<uint8_t> &x = trainInputs.buffers[0],
+                           &y = trainInputs.buffers[1];
+      if (Status s = windows.gather(position.globalStep, slice, slices,
+                                    reinterpret_cast<int32_t *>(x.data()),
+                                    reinterpret_cast<int32_t *>(y.data()),
+                                    x.size() / sizeof(int32_t));
+          !s)
+        return s;
+    }
+    for (size_t i = 0; i < trainInputs.infos.size() && !text; ++i)
+      if (Status s = trainInputs.specs[i].whole
+                         ? Status::ok()
+                         : sampler.gather(epoch, position.batch, slice, slices,
+                                          i, trainInputs.buffers[i].data(),
+                                          trainInputs.buffers[i].size());
+          !s)
+        return s;
+    // The run's seed and micro-step key the dropout masks: a resumed run
+    // draws the masks the uninterrupted one would have, and each
+    // micro-batch of a step draws its own.
+    braid_session_set_training_position(
+        session, position.seed,
+        static_cast<uint64_t>(position.globalStep * accumulate + k));
+    const char *entry = k + 1 < accumulate ? "accumulate" : "train_step";
+    if (braid_status_code_t code = braid_session_run(session, entry))
+      return apiError(code, std::string(entry) + " failed" + where());
   }
-  for (size_t i = 0; i < trainInputs.infos.size() && !text; ++i)
-    if (Status s = trainInputs.specs[i].whole
-                       ? Status::ok()
-                       : sampler.gather(epoch, position.batch, rank, size, i,
-                                        trainInputs.buffers[i].data(),
-                                        trainInputs.buffers[i].size());
-        !s)
-      return s;
-  // The run's seed and step key the dropout masks: a resumed run draws the
-  // masks the uninterrupted one would have.
-  braid_session_set_training_position(
-      session, position.seed, static_cast<uint64_t>(position.globalStep));
-  if (braid_status_code_t code = braid_session_run(session, "train_step"))
-    return apiError(code, "train_step failed at step " +
-                              std::to_string(position.globalStep + 1) +
-                              " (epoch " + std::to_string(epoch + 1) +
-                              ", step " + std::to_string(position.batch + 1) +
-                              " of the epoch)");
   *loss = readScalar(session, "train_step", "loss");
   if (!std::isfinite(*loss))
     return invalidData("the loss is " + std::to_string(*loss) + " at epoch " +
                        std::to_string(epoch + 1) + " step " +
                        std::to_string(position.batch) +
                        "; lower the learning rate");
+  auto optional = [&](const char *name) -> std::optional<double> {
+    double v = readScalar(session, "train_step", name);
+    if (std::isnan(v))
+      return std::nullopt;
+    return v;
+  };
+  lastLr = optional("lr");
+  lastGradNorm = optional("grad_norm");
   return Status::ok();
 }
 

@@ -147,16 +147,22 @@ void PlanWriter::write(ModuleOp module, uint64_t moduleHash,
   int64_t batch = 0;
   if (auto b = module->getAttrOfType<IntegerAttr>(attrs::kBatch))
     batch = b.getInt();
-  int64_t epochs = 0;
-  if (auto train = module->getAttrOfType<DictionaryAttr>(attrs::kTrain))
-    if (auto e = llvm::dyn_cast_or_null<IntegerAttr>(train.get("epochs")))
-      epochs = e.getInt();
+  int64_t epochs = 0, steps = 0, accumulate = 1;
+  if (auto train = module->getAttrOfType<DictionaryAttr>(attrs::kTrain)) {
+    auto get = [&](StringRef key, int64_t &out) {
+      if (auto i = llvm::dyn_cast_or_null<IntegerAttr>(train.get(key)))
+        out = i.getInt();
+    };
+    get("epochs", epochs);
+    get("steps", steps);
+    get("accumulate", accumulate);
+  }
   int32_t replicas = 1;
   if (auto r = module->getAttrOfType<IntegerAttr>(attrs::kReplicas))
     replicas = static_cast<int32_t>(r.getInt());
-  auto metadata =
-      plan::CreateMetadataDirect(fbb, modelName.c_str(), batch, replicas,
-                                 BRAID_VERSION, moduleHash, epochs);
+  auto metadata = plan::CreateMetadataDirect(
+      fbb, modelName.c_str(), batch, replicas, BRAID_VERSION, moduleHash,
+      epochs, steps, accumulate);
   auto root = plan::CreatePlanDirect(fbb, kFormatVersion, metadata, &tensors,
                                      &parameters, &constants, &entryPoints,
                                      arenaBytes, &states);

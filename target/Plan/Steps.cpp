@@ -57,7 +57,8 @@ createStep(flatbuffers::FlatBufferBuilder &fbb, plan::KernelKind kind,
       orNull(kernel), orNull(strides), orNull(padding), orNull(dilations), a.lr,
       a.momentum, a.beta1, a.beta2, a.eps, a.transposeLhs, a.transposeRhs,
       a.reduction, request, a.root, a.exponent, a.start, a.dropoutP, a.salt,
-      a.causal);
+      a.causal, a.schedule, a.warmup, a.total, a.floor, a.every, a.gamma,
+      a.maxNorm, a.weightDecay);
 }
 
 LogicalResult EntryPointWriter::addConstant(Operation &op, Attribute value,

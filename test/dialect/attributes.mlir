@@ -356,14 +356,14 @@ module attributes {braid.train = {optimizer = "sgd", lr = 0.1 : f64, momentum = 
 // -----
 
 // Tests that an optimizer other than sgd and adam is rejected.
-// expected-error @+1 {{'braid.train' optimizer must be "sgd" or "adam", got "rmsprop"}}
+// expected-error @+1 {{'braid.train' optimizer must be "sgd", "adam" or "adamw", got "rmsprop"}}
 module attributes {braid.train = {loss = "loss", optimizer = "rmsprop", lr = 0.1 : f64, batch = 4 : i64, epochs = 1 : i64}} {
 }
 
 // -----
 
 // Tests that the train block needs an optimizer.
-// expected-error @+1 {{'braid.train' optimizer must be "sgd" or "adam", got nothing}}
+// expected-error @+1 {{'braid.train' optimizer must be "sgd", "adam" or "adamw", got nothing}}
 module attributes {braid.train = {loss = "loss", lr = 0.1 : f64, batch = 4 : i64, epochs = 1 : i64}} {
 }
 
@@ -601,4 +601,63 @@ func.func @grad_type(%w: tensor<8xf32> {braid.param = "w", braid.init = #braid.i
 // expected-error @+1 {{'braid.grad' belongs on a function result}}
 func.func @grad_on_function() attributes {braid.grad = "w"} {
   return
+}
+
+// -----
+
+// Tests that the train block's settings for transformers verify: adamw
+// with its weight_decay, a schedule, clip_norm, accumulate, steps and
+// no_decay, and sgd with and without its optional weight_decay.
+module attributes {braid.train = {loss = "loss", optimizer = "adamw", lr = 3.0e-4 : f64, beta1 = 0.9 : f64, beta2 = 0.95 : f64, eps = 1.0e-8 : f64, weight_decay = 0.1 : f64, schedule = {kind = "warmup_cosine", warmup = 200 : i64, total = 2000 : i64, floor = 0.1 : f64}, clip_norm = 1.0 : f64, accumulate = 2 : i64, steps = 2000 : i64, no_decay = ["pos", "blocks.*"], batch = 4 : i64, epochs = 1 : i64}} {
+}
+module attributes {braid.train = {loss = "loss", optimizer = "sgd", lr = 0.1 : f64, momentum = 0.9 : f64, weight_decay = 1.0e-4 : f64, schedule = {kind = "step_decay", every = 30 : i64, gamma = 0.1 : f64}, batch = 4 : i64, epochs = 1 : i64}} {
+}
+
+// -----
+
+// Tests that adamw needs its weight_decay (only sgd's is optional).
+// expected-error @+1 {{'braid.train' needs an f64 'weight_decay' for "adamw"}}
+module attributes {braid.train = {loss = "loss", optimizer = "adamw", lr = 3.0e-4 : f64, beta1 = 0.9 : f64, beta2 = 0.95 : f64, eps = 1.0e-8 : f64, batch = 4 : i64, epochs = 1 : i64}} {
+}
+
+// -----
+
+// Tests that accumulate must be a positive i64.
+// expected-error @+1 {{'braid.train accumulate' must be a positive i64, got 0 : i64}}
+module attributes {braid.train = {loss = "loss", optimizer = "sgd", lr = 0.1 : f64, momentum = 0.9 : f64, accumulate = 0 : i64, batch = 4 : i64, epochs = 1 : i64}} {
+}
+
+// -----
+
+// Tests that steps must be a positive i64.
+// expected-error @+1 {{'braid.train steps' must be a positive i64, got -5 : i64}}
+module attributes {braid.train = {loss = "loss", optimizer = "sgd", lr = 0.1 : f64, momentum = 0.9 : f64, steps = -5 : i64, batch = 4 : i64, epochs = 1 : i64}} {
+}
+
+// -----
+
+// Tests that clip_norm must be a positive f64.
+// expected-error @+1 {{'braid.train' clip_norm must be a positive f64, got 0.000000e+00 : f64}}
+module attributes {braid.train = {loss = "loss", optimizer = "sgd", lr = 0.1 : f64, momentum = 0.9 : f64, clip_norm = 0.0 : f64, batch = 4 : i64, epochs = 1 : i64}} {
+}
+
+// -----
+
+// Tests that no_decay must be an array of names.
+// expected-error @+1 {{'braid.train' no_decay must be an array of parameter names, got ["w", 3]}}
+module attributes {braid.train = {loss = "loss", optimizer = "sgd", lr = 0.1 : f64, momentum = 0.9 : f64, no_decay = ["w", 3], batch = 4 : i64, epochs = 1 : i64}} {
+}
+
+// -----
+
+// Tests that the schedule must be one the train block accepts.
+// expected-error @+1 {{'braid.train' schedule must be a dictionary whose kind is "constant", "warmup_cosine", "warmup_linear" or "step_decay", got "cosine"}}
+module attributes {braid.train = {loss = "loss", optimizer = "sgd", lr = 0.1 : f64, momentum = 0.9 : f64, schedule = "cosine", batch = 4 : i64, epochs = 1 : i64}} {
+}
+
+// -----
+
+// Tests that a step decay's gamma lies in (0, 1].
+// expected-error @+1 {{'braid.train' schedule gamma = 0 is out of range}}
+module attributes {braid.train = {loss = "loss", optimizer = "sgd", lr = 0.1 : f64, momentum = 0.9 : f64, schedule = {kind = "step_decay", every = 30 : i64, gamma = 0.0 : f64}, batch = 4 : i64, epochs = 1 : i64}} {
 }

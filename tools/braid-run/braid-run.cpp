@@ -93,6 +93,13 @@ int info(const std::string &planPath) {
   std::printf("compiled by:       braidc %s\n", pi.compiler_version);
   std::printf("batch:             %lld\n", static_cast<long long>(pi.batch));
   std::printf("replicas:          %d\n", pi.replicas);
+  // The train block's length and accumulation, when it sets them.
+  if (pi.steps > 0)
+    std::printf("train steps:       %lld\n", static_cast<long long>(pi.steps));
+  if (pi.accumulate > 1)
+    std::printf("accumulate:        %lld micro-batches of %lld per step\n",
+                static_cast<long long>(pi.accumulate),
+                static_cast<long long>(pi.batch));
   std::printf("module hash:       %016llx\n",
               static_cast<unsigned long long>(pi.module_hash));
   std::printf("parameters:        %zu tensors, %lld values\n",

@@ -58,6 +58,39 @@ LogicalResult expectPositiveInt(Operation *op, StringRef what,
   return success();
 }
 
+/// The train block's optional settings: steps and accumulate (positive
+/// i64), clip_norm (positive f64), schedule (a dictionary: kind and exactly
+/// its arguments, ModelRules' scheduleParams), no_decay (strings).
+LogicalResult verifyTrainSettings(ModuleOp module, DictionaryAttr train) {
+  for (StringRef key : {"steps", "accumulate"})
+    if (Attribute value = train.get(key))
+      if (failed(
+              expectPositiveInt(module, ("braid.train " + key).str(), value)))
+        return failure();
+  if (Attribute value = train.get("clip_norm")) {
+    auto f = llvm::dyn_cast<FloatAttr>(value);
+    if (!f || !f.getType().isF64() || !(f.getValueAsDouble() > 0) ||
+        !(f.getValueAsDouble() < 1e30))
+      return module.emitError()
+             << "'braid.train' clip_norm must be a positive f64, got " << value;
+  }
+  if (Attribute value = train.get("no_decay")) {
+    auto names = llvm::dyn_cast<ArrayAttr>(value);
+    if (!names || !llvm::all_of(names, [](Attribute a) {
+          auto s = llvm::dyn_cast<StringAttr>(a);
+          return s && !s.getValue().empty();
+        }))
+      return module.emitError() << "'braid.train' no_decay must be an array "
+                                   "of parameter names, got "
+                                << value;
+  }
+  Attribute value = train.get("schedule");
+  if (!value)
+    return success();
+  return verifySchedule([&] { return module.emitError() << "'braid.train' "; },
+                        value);
+}
+
 /// braid.train: the loss (which must name a braid.loss result of @forward),
 /// the optimizer and exactly its hyper-parameters (ModelRules), batch (equal to
 /// braid.batch) and epochs.
@@ -86,8 +119,8 @@ LogicalResult verifyTrain(ModuleOp module, Attribute value) {
       shape::optimizerParams(optimizer ? optimizer.getValue() : "");
   if (!params) {
     InFlightDiagnostic diag = module.emitError()
-                              << "'braid.train' optimizer must be \"sgd\" or "
-                                 "\"adam\", got ";
+                              << "'braid.train' optimizer must be \"sgd\", "
+                                 "\"adam\" or \"adamw\", got ";
     if (Attribute given = train.get("optimizer"))
       diag << given;
     else
@@ -96,6 +129,8 @@ LogicalResult verifyTrain(ModuleOp module, Attribute value) {
   }
   for (const shape::OptimizerParam &param : *params) {
     auto f = llvm::dyn_cast_or_null<FloatAttr>(train.get(param.name));
+    if (!train.get(param.name) && param.optional)
+      continue;
     if (!f || !f.getType().isF64())
       return module.emitError() << "'braid.train' needs an f64 '" << param.name
                                 << "' for " << optimizer;
@@ -106,13 +141,17 @@ LogicalResult verifyTrain(ModuleOp module, Attribute value) {
   for (NamedAttribute entry : train) {
     StringRef key = entry.getName().getValue();
     bool known = key == "loss" || key == "optimizer" || key == "batch" ||
-                 key == "epochs";
+                 key == "epochs" || key == "steps" || key == "accumulate" ||
+                 key == "clip_norm" || key == "schedule" || key == "no_decay";
     for (const shape::OptimizerParam &param : *params)
       known |= key == param.name;
     if (!known)
       return module.emitError() << "'braid.train' has unknown key '" << key
                                 << "' for optimizer " << optimizer;
   }
+
+  if (failed(verifyTrainSettings(module, train)))
+    return failure();
 
   // The loss must be a result of @forward marked braid.loss, when the module
   // has a @forward.

@@ -57,6 +57,12 @@ inline constexpr llvm::StringLiteral kArenaBytes = "braid.arena_bytes";
 inline constexpr llvm::StringLiteral kOffset = "braid.offset";
 } // namespace attrs
 
+/// Checks a train block's schedule dictionary (braid.train's `schedule`,
+/// braid.lr_schedule's): `kind` and exactly its arguments, in range.
+mlir::LogicalResult
+verifySchedule(llvm::function_ref<mlir::InFlightDiagnostic()> emitError,
+               mlir::Attribute value);
+
 } // namespace braid
 
 #endif // BRAID_DIALECTS_BRAID_IR_BRAIDOPS_H

@@ -28,6 +28,9 @@ struct PlanStepAttributes {
   int64_t start = 0;
   double dropoutP = 0;
   uint32_t salt = 0;
+  plan::LrScheduleKind schedule = plan::LrScheduleKind::Constant;
+  int64_t warmup = 0, total = 0, every = 0;
+  double floor = 0, gamma = 0, maxNorm = 0, weightDecay = 0;
   bool transposeLhs = false, transposeRhs = false;
   bool causal = false;
   plan::Reduction reduction = plan::Reduction::Sum;

@@ -159,6 +159,8 @@ typedef struct braid_plan_info_t {
   uint64_t arena_bytes;
   int64_t epochs;                 /* the train block's epochs; 0 without one */
   uint64_t optimizer_state_bytes; /* every optimizer state tensor's bytes */
+  int64_t steps;      /* the train block's steps (optimizer steps); 0: epochs */
+  int64_t accumulate; /* micro-batches per optimizer step (1 without one) */
 } braid_plan_info_t;
 
 /* Zeros *info and sets its struct_size to this header's sizeof. */

@@ -61,6 +61,35 @@ TEST(ProgressTest, PlainLines) {
   std::fclose(f);
 }
 
+// Tests that a plan's learning rate, once set, shows after the loss in the
+// lines and the bar.
+TEST(ProgressTest, LearningRate) {
+  FILE *f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  double now = 100;
+  ProgressReporter p(options(f, &now, ProgressOptions::Style::Lines));
+  p.beginEpoch(1);
+  for (int64_t s = 1; s <= 256; ++s) {
+    now += 0.001;
+    p.setRate(s == 256 ? std::optional<double>(3e-4) : std::nullopt);
+    p.step(s, 1.0);
+  }
+  EXPECT_EQ(contents(f),
+            "epoch 1/10 step 256/937 loss 1.0000 lr 0.0003 samples/s 64000\n");
+  std::fclose(f);
+
+  FILE *g = std::tmpfile();
+  ASSERT_NE(g, nullptr);
+  ProgressReporter bar(options(g, &now, ProgressOptions::Style::Bar));
+  bar.beginEpoch(1);
+  bar.setRate(2.5e-5);
+  bar.step(1, 2.0);
+  EXPECT_NE(contents(g).find("1/937 loss 2.0000 lr 2.5e-05 "),
+            std::string::npos)
+      << contents(g);
+  std::fclose(g);
+}
+
 // Tests the bar's text, its throttled redraws and the line it ends with.
 TEST(ProgressTest, Bar) {
   FILE *f = std::tmpfile();
