@@ -299,7 +299,9 @@ Value Generator::genCall(const CallExpr &call) {
     return createByName(r.opName, t, at);
   case BuiltinKind::Softmax:
     return SoftmaxOp::create(builder_, at, t[0], i64(r.axis),
-                             r.flags.count("causal") && r.flags.at("causal") ? builder_.getUnitAttr() : UnitAttr());
+                             r.flags.count("causal") && r.flags.at("causal")
+                                 ? builder_.getUnitAttr()
+                                 : UnitAttr());
   case BuiltinKind::LogSoftmax:
     return LogSoftmaxOp::create(builder_, at, t[0], i64(r.axis));
   case BuiltinKind::ReduceSum:

@@ -423,7 +423,9 @@ std::optional<shape::TensorType> Sema::checkCall(CallExpr &call,
   case BuiltinKind::LogSoftmax:
     if (!slots[1])
       resolved.axis = -1;
-    type = apply(shape::softmax(x, resolved.axis, resolved.flags.count("causal") && resolved.flags.at("causal")));
+    type = apply(shape::softmax(x, resolved.axis,
+                                resolved.flags.count("causal") &&
+                                    resolved.flags.at("causal")));
     break;
   case BuiltinKind::ReduceSum:
   case BuiltinKind::ReduceMean:

@@ -108,8 +108,12 @@ public:
 private:
   Fact transfer(Operation &op) {
     return llvm::TypeSwitch<Operation *, Fact>(&op)
-        .Case<ReluOp, SigmoidOp, TanhOp, GeluOp, GeluTanhOp, ExpOp>(
+        .Case<ReluOp, SigmoidOp, TanhOp, GeluOp, GeluTanhOp, ExpOp, LogOp,
+              SqrtOp, RsqrtOp, AbsOp, PowOp>(
             [&](Operation *o) { return unary(o); })
+        .Case<MaximumOp, MinimumOp>([&](Operation *o) { return select(o); })
+        .Case<EmbeddingOp>([&](EmbeddingOp o) { return embedding(o); })
+        .Case<LayerNormOp>([&](LayerNormOp o) { return layerNorm(o); })
         .Case<StopGradientOp>(
             [&](StopGradientOp o) { return fact(o.getOperand()); })
         .Case<AddOp, SubOp, MulOp, DivOp>(
@@ -134,7 +138,11 @@ private:
         .Case<MeanSquaredErrorOp>([&](MeanSquaredErrorOp o) {
           return meanLoss(o, o.getPrediction(), o.getTarget());
         })
-        .Case<SoftmaxOp, LogSoftmaxOp>([&](auto o) {
+        .Case<SoftmaxOp>([&](SoftmaxOp o) {
+          return softmax(o, o.getInput(), o.getAxisAttr().getInt(),
+                         o.getCausal());
+        })
+        .Case<LogSoftmaxOp>([&](LogSoftmaxOp o) {
           return softmax(o, o.getInput(), o.getAxisAttr().getInt());
         })
         .Case<ReshapeOp>([&](ReshapeOp o) { return reshape(o); })
@@ -235,6 +243,31 @@ private:
       return Fact::broken(op, "its leading dimension, by which it draws its "
                               "mask, is not the batch rows");
     return unary(op);
+  }
+
+  /// The rows of a batch-free table gathered by ids: the ids' dimensions
+  /// lead the result's, so the ids' rows are the result's.
+  Fact embedding(EmbeddingOp op) {
+    const Fact &ids = fact(op.getIds());
+    if (fact(op.getTable()).kind == Fact::Free && ids.kind == Fact::Rows)
+      return ids;
+    return Fact::broken(op, "its table depends on the batch, or its ids are "
+                            "not split by the batch rows");
+  }
+
+  /// Each row of the last axis is normalized on its own, with batch-free
+  /// gain and bias.
+  Fact layerNorm(LayerNormOp op) {
+    const Fact &in = fact(op.getX());
+    bool restFree = fact(op.getGain()).kind == Fact::Free &&
+                    fact(op.getBias()).kind == Fact::Free;
+    if (in.kind == Fact::Rows && in.dim != rankOf(op.getX()) - 1 && restFree)
+      return in;
+    return Fact::broken(op, in.kind == Fact::Rows && restFree
+                                ? "it normalizes over the batch rows"
+                                : "it normalizes a reduction over the batch "
+                                  "rows, or its gain or bias depends on the "
+                                  "batch");
   }
 
   Fact slice(SliceOp op) {
@@ -363,8 +396,13 @@ private:
                             "batch, along the same dimension");
   }
 
-  Fact softmax(Operation *op, Value input, int64_t axis) {
+  /// A causal softmax masks by the positions of its last two dimensions,
+  /// which must not be the rows: a replica's local row index is not the
+  /// global one.
+  Fact softmax(Operation *op, Value input, int64_t axis, bool causal = false) {
     const Fact &in = fact(input);
+    if (in.kind == Fact::Rows && causal && in.dim >= rankOf(input) - 2)
+      return Fact::broken(op, "its causal mask runs over the batch rows");
     if (in.kind == Fact::Rows && nonNegativeAxis(axis, rankOf(input)) != in.dim)
       return in;
     return Fact::broken(op, in.kind == Fact::Rows

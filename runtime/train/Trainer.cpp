@@ -354,6 +354,9 @@ Status Trainer::State::loadText(const std::string &spec) {
         !s)
       return s;
     trainData.samples = windows.samples();
+    // Known before resuming, which checks the position against it.
+    if (o.epochs == 0 && info.steps > 0 && batch > 0)
+      stepsToEpochs(stepLimit, trainData.samples / batch, &epochs);
   }
   if (canEval) {
     const int64_t evalBatch = batchedInput(evalInputs).shape[0] * size;
