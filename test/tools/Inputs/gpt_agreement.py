@@ -10,41 +10,15 @@ cosine schedule and global-norm clipping; the parameters must agree.
   gpt_agreement.py check PREFIX LAYERS HEADS DIM CTX BATCH STEPS
       trains PyTorch and compares with PREFIX.trained.safetensors
 """
-import json
 import math
-import struct
 import sys
 
 import numpy as np
 
+# The safetensors reader and writer of the MLP agreement test, beside this file.
+from torch_agreement import read_safetensors, write_safetensors
+
 TOLERANCE = 1e-4
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        out[name] = np.frombuffer(data[8 + n + begin:8 + n + end], "<f4").reshape(entry["shape"])
-    return out
-
-
-def write_safetensors(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name in sorted(tensors):
-        blob = np.ascontiguousarray(tensors[name], "<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
-                        "data_offsets": [offset, offset + len(blob)]}
-        offset += len(blob)
-        blobs.append(blob)
-    text = json.dumps(header).encode()
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def build(layers, heads, dim, ctx):
