@@ -169,6 +169,7 @@ private:
   /// Whether `expr` is made of numbers, constants and + - * / only;
   /// `named`: whether it uses a named constant.
   bool isConstant(const Expr &expr, Scope *scope, bool &named);
+  bool isConstantSqrt(const Expr &expr);
   /// The value of a constant expression, or nullopt after reporting why it
   /// has none. `what` names the place in messages.
   std::optional<Constant> evaluate(const Expr &expr, Frame &f,
@@ -220,9 +221,24 @@ bool Expander::isConstant(const Expr &expr, Scope *scope, bool &named) {
   case ExprKind::Binary:
     return isConstant(*as<BinaryExpr>(expr).lhs, scope, named) &&
            isConstant(*as<BinaryExpr>(expr).rhs, scope, named);
+  case ExprKind::Call:
+    return isConstantSqrt(expr) &&
+           isConstant(*as<CallExpr>(expr).args[0].value, scope, named);
   default:
     return false;
   }
+}
+
+/// `sqrt(e)` with one positional argument and no `as`: over a constant
+/// expression it is a constant (initializer bounds such as
+/// `1 / sqrt(n_in)`, attention's scale), otherwise the tensor function.
+bool Expander::isConstantSqrt(const Expr &expr) {
+  if (expr.kind != ExprKind::Call)
+    return false;
+  const auto &call = as<CallExpr>(expr);
+  return call.callee == "sqrt" && call.args.size() == 1 &&
+         call.args[0].name.empty() && call.scope.empty() &&
+         !blocks_.count("sqrt");
 }
 
 std::optional<Constant> Expander::evaluate(const Expr &expr, Frame &f,
@@ -297,9 +313,25 @@ std::optional<Constant> Expander::evaluate(const Expr &expr, Frame &f,
       r.isInteger = false;
     return r;
   }
+  case ExprKind::Call:
+    if (isConstantSqrt(expr)) {
+      std::optional<Constant> v =
+          evaluate(*as<CallExpr>(expr).args[0].value, f, what);
+      if (!v)
+        return std::nullopt;
+      if (v->value < 0) {
+        diags_.error(at, "sqrt of a negative constant (" +
+                             formatNumber(v->value, v->isInteger) + ") in " +
+                             what);
+        return std::nullopt;
+      }
+      double root = std::sqrt(v->value);
+      return Constant{root, v->isInteger && root == std::floor(root)};
+    }
+    [[fallthrough]];
   default:
     diags_.error(at, what + " must be a constant expression (numbers, 'let' "
-                            "constants, + - * / and parentheses)");
+                            "constants, + - * /, sqrt and parentheses)");
     return std::nullopt;
   }
 }
@@ -328,7 +360,7 @@ ExprPtr Expander::expandExpr(const Expr &expr, Frame &f,
   // A constant expression that names a constant is evaluated here; one of
   // literals only keeps its tree (a tensor expression, as it always was).
   if (expr.kind == ExprKind::Name || expr.kind == ExprKind::Unary ||
-      expr.kind == ExprKind::Binary) {
+      expr.kind == ExprKind::Binary || isConstantSqrt(expr)) {
     bool named = false;
     if (isConstant(expr, f.scope, named) && named) {
       std::optional<Constant> c = evaluate(expr, f, "a constant expression");
