@@ -632,10 +632,10 @@ Status Trainer::State::runEpoch(bool *stopped) {
     progress->setRate(lastLr);
     progress->step(done, lossSum / steps);
     if (metrics) {
-      StepMetrics m{epoch + 1, position.globalStep, loss,
-                    progress->samplesPerSecond(), wall()};
-      m.lr = lastLr;
-      m.gradNorm = lastGradNorm;
+      StepMetrics m{epoch + 1,   position.globalStep,
+                    loss,        progress->samplesPerSecond(),
+                    wall(),      lastLr,
+                    lastGradNorm};
       if (Status s = metrics->logStep(m); !s)
         return s;
     }
@@ -786,14 +786,10 @@ Status Trainer::State::endEpoch(int64_t epoch, double meanLoss) {
   progress->endEpoch(summary);
   if (!metrics)
     return Status::ok();
-  EpochMetrics record{epoch + 1,
-                      summary.loss,
-                      std::nullopt,
-                      summary.testLoss,
-                      summary.testAccuracy,
-                      samplesPerSecond,
-                      wall()};
-  record.valLoss = summary.valLoss;
+  EpochMetrics record{epoch + 1,        summary.loss,         std::nullopt,
+                      summary.testLoss, summary.testAccuracy, samplesPerSecond,
+                      wall(),           std::nullopt,         std::nullopt,
+                      summary.valLoss};
   if (size > 1) {
     double total = 0, hidden = 0;
     braid_communicator_collective_seconds(comm, &total, &hidden);

@@ -31,7 +31,7 @@ TEST(MetricsTest, LinesParseBack) {
   {
     std::unique_ptr<MetricsWriter> w;
     ASSERT_TRUE(MetricsWriter::open(path, false, &w, 0).isOk());
-    ASSERT_TRUE(w->logStep({1, 100, 0.5, 48210.5, 1.25}).isOk());
+    ASSERT_TRUE(w->logStep({1, 100, 0.5, 48210.5, 1.25, {}, {}}).isOk());
     // Flushed: readable while the writer is open.
     ASSERT_EQ(readLines(path).size(), 1u);
     EpochMetrics e;
@@ -72,7 +72,7 @@ TEST(MetricsTest, LinesParseBack) {
 
   std::unique_ptr<MetricsWriter> w;
   ASSERT_TRUE(MetricsWriter::open(path, true, &w, 0).isOk());
-  ASSERT_TRUE(w->logStep({3, 1, 0.1, 1, 1}).isOk());
+  ASSERT_TRUE(w->logStep({3, 1, 0.1, 1, 1, {}, {}}).isOk());
   EXPECT_EQ(readLines(path).size(), 1u);
 }
 
@@ -111,7 +111,7 @@ TEST(MetricsTest, StepLinesAreBatched) {
     // not depend on how long ago the steady clock started.
     ASSERT_TRUE(MetricsWriter::open(path, true, &w, 1e12).isOk());
     for (int64_t step = 1; step <= 3; ++step)
-      ASSERT_TRUE(w->logStep({1, step, 0.5, 1000, 0.1}).isOk());
+      ASSERT_TRUE(w->logStep({1, step, 0.5, 1000, 0.1, {}, {}}).isOk());
     // The first line at once (a bad file shows at the first step), the
     // others queued.
     EXPECT_EQ(readLines(path).size(), 1u);
@@ -122,11 +122,11 @@ TEST(MetricsTest, StepLinesAreBatched) {
     ASSERT_EQ(lines.size(), 4u);
     EXPECT_EQ(lines[2]["step"], 3);
     EXPECT_FALSE(lines[3].contains("step"));
-    ASSERT_TRUE(w->logStep({2, 4, 0.5, 1000, 0.2}).isOk());
+    ASSERT_TRUE(w->logStep({2, 4, 0.5, 1000, 0.2, {}, {}}).isOk());
     EXPECT_EQ(readLines(path).size(), 4u);
     ASSERT_TRUE(w->flush().isOk());
     EXPECT_EQ(readLines(path).size(), 5u);
-    ASSERT_TRUE(w->logStep({2, 5, 0.5, 1000, 0.3}).isOk());
+    ASSERT_TRUE(w->logStep({2, 5, 0.5, 1000, 0.3, {}, {}}).isOk());
   }
   std::vector<nlohmann::json> lines = readLines(path);
   ASSERT_EQ(lines.size(), 6u);
