@@ -137,8 +137,10 @@ static LogicalResult planMemory(func::FuncOp func, bool bestFit) {
     if (llvm::isa<ReshapeOp, FlattenOp>(op)) {
       auto it = bufferOf.find(op.getOperand(0));
       if (it != bufferOf.end()) {
-        bufferOf[result] = it->second;
-        buffers[it->second].defs.push_back(&op);
+        // Inserting the result may grow the map and move `it`'s entry.
+        unsigned source = it->second;
+        bufferOf[result] = source;
+        buffers[source].defs.push_back(&op);
         continue;
       }
     }
