@@ -139,7 +139,7 @@ struct ResolvedCall {
   int64_t start = 0, size = 0; // slice
   double probability = 0;      // dropout's p
   shape::ElementType element = shape::ElementType::F32; // cast
-  double eps = 1e-5;           // layer_norm
+  double eps = 1e-5;                                    // layer_norm
   Activation activation = Activation::None;
   /// The boolean arguments given, by argument name (`keepdims = true`); an
   /// argument left out is absent and takes the function's default.

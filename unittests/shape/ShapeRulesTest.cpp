@@ -323,8 +323,8 @@ TEST(SparseSoftmaxCrossEntropy, GivesAScalar) {
       gives(sparseSoftmaxCrossEntropy(f32({64, 10}), i32({64})), f32({})));
   EXPECT_TRUE(gives(sparseSoftmaxCrossEntropy(f32({1, 1}), i32({1})), f32({})));
   // Any leading dimensions: a language model's [B, T, V] logits.
-  EXPECT_TRUE(gives(sparseSoftmaxCrossEntropy(f32({4, 2, 5}), i32({4, 2})),
-                    f32({})));
+  EXPECT_TRUE(
+      gives(sparseSoftmaxCrossEntropy(f32({4, 2, 5}), i32({4, 2})), f32({})));
   EXPECT_TRUE(gives(
       sparseSoftmaxCrossEntropy(f32({2, 3, 4, 5}), i32({2, 3, 4})), f32({})));
 }
