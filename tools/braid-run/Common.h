@@ -65,6 +65,23 @@ inline int createSession(braid_plan_t *plan, const SessionFlags &flags,
   return 0;
 }
 
+/// Loads `checkpoint`'s parameters into the session; without one, warns
+/// that `doing` ("predicting") runs on freshly initialized parameters.
+inline int loadCheckpointOrWarn(braid_session_t *session,
+                                const std::string &checkpoint,
+                                const char *doing) {
+  if (checkpoint.empty()) {
+    std::fprintf(stderr,
+                 "braid-run: warning: no --checkpoint; %s with freshly "
+                 "initialized parameters\n",
+                 doing);
+    return 0;
+  }
+  if (braid_session_load_checkpoint(session, checkpoint.c_str()) != BRAID_OK)
+    return failApi("cannot load checkpoint");
+  return 0;
+}
+
 struct TrainOptions {
   std::string plan, data, testData, initFrom, save, metrics;
   int64_t epochs = 0;   // 0: the plan's train block's epochs

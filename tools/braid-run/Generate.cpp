@@ -56,7 +56,8 @@ public:
       return rc;
     if (int rc = createSession(plan_.get(), o_.session, nullptr, &session_))
       return rc;
-    if (int rc = loadCheckpoint())
+    if (int rc =
+            loadCheckpointOrWarn(session_.get(), o_.checkpoint, "generating"))
       return rc;
     return generate();
   }
@@ -99,18 +100,6 @@ private:
                   typeText(output_) + " has " +
                   std::to_string(output_.shape[2]) +
                   " classes; generate writes bytes and needs at most 256");
-    return 0;
-  }
-
-  int loadCheckpoint() {
-    if (o_.checkpoint.empty()) {
-      std::fprintf(stderr, "braid-run: warning: no --checkpoint; generating "
-                           "with freshly initialized parameters\n");
-      return 0;
-    }
-    if (braid_session_load_checkpoint(session_.get(), o_.checkpoint.c_str()) !=
-        BRAID_OK)
-      return failApi("cannot load checkpoint");
     return 0;
   }
 

@@ -160,7 +160,8 @@ public:
       return rc;
     if (int rc = createSession(plan_.get(), o_.session, nullptr, &session_))
       return rc;
-    if (int rc = loadCheckpoint())
+    if (int rc =
+            loadCheckpointOrWarn(session_.get(), o_.checkpoint, "predicting"))
       return rc;
     if (int rc = prepareOutputs())
       return rc;
@@ -258,18 +259,6 @@ private:
       return fail(path + " has " + std::to_string(n) +
                   " samples, the other inputs " + std::to_string(samples_));
     samples_ = n;
-    return 0;
-  }
-
-  int loadCheckpoint() {
-    if (o_.checkpoint.empty()) {
-      std::fprintf(stderr, "braid-run: warning: no --checkpoint; predicting "
-                           "with freshly initialized parameters\n");
-      return 0;
-    }
-    if (braid_session_load_checkpoint(session_.get(), o_.checkpoint.c_str()) !=
-        BRAID_OK)
-      return failApi("cannot load checkpoint");
     return 0;
   }
 
