@@ -14,6 +14,7 @@ import torch
 
 from reference_model import write_safetensors
 from torch_agreement import read_safetensors
+from prediction_check import sgd_step_difference
 
 
 def data():
@@ -45,10 +46,7 @@ def main():
     y = torch.maximum(xt, p["v"]) + 3 * torch.minimum(p["u"], xt) + torch.abs(p["s"]) * xt
     torch.mean((y - tt) ** 2).backward()
     trained = read_safetensors(prefix + ".trained.safetensors")
-    worst = 0.0
-    for name, value in p.items():
-        ref = (value - value.grad).detach().numpy()
-        worst = max(worst, float(np.max(np.abs(trained[name] - ref) / np.maximum(1.0, np.abs(ref)))))
+    worst = sgd_step_difference(trained, p)
     tolerance = 1e-6
     print("ties_net: max relative parameter difference %.3g (tolerance %g)" % (worst, tolerance))
     return 0 if worst <= tolerance else 1

@@ -26,3 +26,17 @@ def write_or_check(action, prefix, net, params, x, reference, peer):
     print("%s: max relative difference %.3g (tolerance %g) over %d values"
           % (net, rel.max(), TOLERANCE, ref.size))
     return 0 if rel.max() <= TOLERANCE else 1
+
+
+def sgd_step_difference(trained, params):
+    """The largest |trained - (p - p.grad)| / max(1, |p - p.grad|) over the
+    torch tensors `params`: the parameters after one SGD step of rate 1
+    against braid's checkpoint `trained` (a dict of arrays). A NaN is the
+    worst (Python's max would drop it)."""
+    worst = 0.0
+    for name, value in params.items():
+        ref = (value - value.grad).detach().numpy()
+        d = float(np.max(np.abs(trained[name] - ref) / np.maximum(1.0, np.abs(ref))))
+        if np.isnan(d) or d > worst:
+            worst = d
+    return worst
