@@ -231,6 +231,16 @@ shape::RuleResult scalarF32(const StepDesc &s) {
   return shape::RuleResult::ok({shape::ElementType::F32, {}});
 }
 
+shape::RuleResult fused(const StepDesc &s) {
+  for (const TensorDesc &t : s.inputs)
+    if (t.type != plan::ElementType::F32)
+      return shape::RuleResult::fail("expects f32 operands, got " +
+                                     shape::toString(toRuleType(t)));
+  if (s.outputs.size() != 1)
+    return shape::RuleResult::fail("expects one output");
+  return shape::RuleResult::ok(toRuleType(s.outputs[0]));
+}
+
 } // namespace rules
 
 namespace {

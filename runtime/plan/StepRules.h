@@ -57,6 +57,9 @@ shape::RuleResult layerNorm(const StepDesc &step);
 shape::RuleResult layerNormStats(const StepDesc &step);
 shape::RuleResult layerNormGrad(const StepDesc &step);
 shape::RuleResult layerNormGainGrad(const StepDesc &step);
+/// A generated kernel's step: the compiler's fusion decided its output, so
+/// the rule checks only that its inputs and output are f32.
+shape::RuleResult fused(const StepDesc &step);
 /// f32 inputs of any shape, an f32[] result (the training scalars).
 shape::RuleResult scalarF32(const StepDesc &step);
 } // namespace rules
