@@ -220,6 +220,59 @@ def DataParallelPass : Pass<"braid-data-parallel", "mlir::ModuleOp"> {
 // Lowering to a plan
 //===----------------------------------------------------------------------===//
 
+def FusePass : Pass<"braid-fuse", "mlir::ModuleOp"> {
+  let summary = "group chains of elementwise ops into braid.fused kernels";
+  let description = [{
+    In each function tagged `braid.entry_point`, groups chains of fusible
+    ops (the elementwise unary, binary and gradient ops and `pow`, on f32
+    tensors of static shape; `braid.fused`) into one `braid.fused` op each,
+    whose kernel the compiler generates. A group:
+
+    * is connected, and has one result: every value a member computes is
+      used only by later members, except the last member's, which the fused
+      op returns; a value used outside the chain ends the group there (its
+      op heads a group of its own);
+    * computes one shape: every member's result has the last member's type;
+      an operand of another shape (a broadcast bias, a scalar) is an input;
+    * has at least two ops: a lone fusible op stays as it is, run by its
+      prebuilt kernel;
+    * moves no op across a write of a tensor it reads: the fused op takes
+      the place of the group's last op, so an earlier member is not taken
+      in when an in-place step (an optimizer update, a collective) or a
+      `braid.all_reduce_start` or `braid.all_reduce_wait` of a bucket holding
+      one of its operands (or a reshape or flatten view of one) lies between
+      it and that place. So nothing reads a bucket between its start and its
+      wait, and in-place updates keep their order.
+
+    Matrix products, reductions, softmax, layer norm, dropout, optimizer
+    updates, collectives and every other op stay out. The kernels are named
+    `braid_fused_N`, N counting from 0 over the module in order (past any
+    `braid_fused_N` already there). Functions without `braid.entry_point`
+    are left alone.
+
+    Before:
+
+    ```mlir
+    %mm = braid.matmul %x, %w : tensor<64x784xf32>, tensor<784x128xf32>
+    %s = braid.add %mm, %b : tensor<64x128xf32>, tensor<128xf32>
+    %h = braid.relu %s : tensor<64x128xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %mm = braid.matmul %x, %w : tensor<64x784xf32>, tensor<784x128xf32>
+    %h = braid.fused "braid_fused_0" (%mm, %b) : (tensor<64x128xf32>, tensor<128xf32>) -> tensor<64x128xf32> {
+    ^bb0(%a0: tensor<64x128xf32>, %a1: tensor<128xf32>):
+      %0 = braid.add %a0, %a1 : tensor<64x128xf32>, tensor<128xf32>
+      %1 = braid.relu %0 : tensor<64x128xf32>
+      braid.yield %1 : tensor<64x128xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::braid::BraidDialect"];
+}
+
 def OptimizerPass : Pass<"braid-optimizer", "mlir::ModuleOp"> {
   let summary = "insert the train block's optimizer updates into @train_step";
   let description = [{

@@ -30,6 +30,10 @@ void buildLowerToPlanPipeline(mlir::OpPassManager &pm,
   if (parallel)
     pm.addNestedPass<mlir::func::FuncOp>(
         createBucketAllReducePass({config.bucketBytes}));
+  // Fusion sees the final order of the collectives, so that it moves no op
+  // across a bucket's start or wait, and memory planning sees the fused ops.
+  if (config.fuse)
+    pm.addPass(createFusePass());
   if (config.planMemory)
     pm.addNestedPass<mlir::func::FuncOp>(createPlanMemoryPass());
 }
@@ -56,6 +60,7 @@ void registerBraidPipelines() {
         config.predict = options.predict;
         config.replicas = options.replicas;
         config.bucketBytes = options.bucketBytes;
+        config.fuse = options.fuse;
         buildLowerToPlanPipeline(pm, config);
       });
 }

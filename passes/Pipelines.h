@@ -12,6 +12,11 @@ namespace braid {
 /// docs/data-parallel.md).
 inline constexpr int64_t kDefaultBucketBytes = 64 << 10;
 
+/// Whether the pipeline fuses elementwise chains (braid-fuse) unless told
+/// otherwise (braidc --no-codegen, braid-lower-to-plan{fuse=false}). Off
+/// until the plan can carry the fused ops' generated code.
+inline constexpr bool kFuseByDefault = false;
+
 struct LowerToPlanOptions
     : public mlir::PassPipelineOptions<LowerToPlanOptions> {
   Option<bool> training{*this, "training",
@@ -30,6 +35,10 @@ struct LowerToPlanOptions
       *this, "bucket-bytes",
       llvm::cl::desc("Bytes per all-reduce bucket (braid-bucket-allreduce)"),
       llvm::cl::init(kDefaultBucketBytes)};
+  Option<bool> fuse{*this, "fuse",
+                    llvm::cl::desc("Group elementwise chains into braid.fused "
+                                   "ops (braid-fuse) before memory planning"),
+                    llvm::cl::init(kFuseByDefault)};
 };
 
 /// What buildLowerToPlanPipeline adds.
@@ -42,6 +51,10 @@ struct LowerToPlanConfig {
   /// and braid-bucket-allreduce{bucket-bytes} after canonicalization.
   int64_t replicas = 1;
   int64_t bucketBytes = kDefaultBucketBytes;
+  /// braid-fuse after canonicalization and bucketing, before memory
+  /// planning; false leaves every op to its prebuilt kernel (braidc
+  /// --no-codegen).
+  bool fuse = kFuseByDefault;
   /// braid-plan-memory last; false stops before it (braidc
   /// --emit=mlir-parallel).
   bool planMemory = true;
@@ -51,7 +64,8 @@ struct LowerToPlanConfig {
 /// `training`, braid-autodiff, braid-optimizer and braid-outline-eval; with
 /// `predict`, braid-outline-predict; with replicas > 1,
 /// braid-data-parallel; then canonicalize, braid-bucket-allreduce (replicas
-/// > 1) and braid-plan-memory on every entry point. `pm` is anchored on
+/// > 1), braid-fuse (with `fuse`) and braid-plan-memory on every entry
+/// point. `pm` is anchored on
 /// builtin.module.
 void buildLowerToPlanPipeline(mlir::OpPassManager &pm,
                               const LowerToPlanConfig &config);

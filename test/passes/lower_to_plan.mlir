@@ -3,6 +3,7 @@
 // RUN: braid-opt --braid-lower-to-plan="replicas=2 bucket-bytes=4096" %s | FileCheck %s --check-prefix=PARALLEL
 // HELP-DAG: --braid-bucket-allreduce
 // HELP-DAG: --braid-data-parallel
+// HELP-DAG: --braid-fuse
 // HELP-DAG: --braid-lower-to-plan
 // HELP-DAG: --braid-outline-predict
 // HELP-DAG: --braid-plan-memory

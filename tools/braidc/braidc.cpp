@@ -1,5 +1,6 @@
 // braidc: compiles a model file to a plan, or stops after an earlier stage
-// (--emit=ast, mlir, mlir-train, mlir-parallel, mlir-lowered or plan).
+// (--emit=ast, mlir, mlir-train, mlir-parallel, mlir-fused, mlir-lowered or
+// plan).
 #include "braid/Version.h"
 #include "frontend/AST.h"
 #include "frontend/Expand.h"
@@ -34,7 +35,15 @@ using namespace braid::frontend;
 
 namespace {
 
-enum class Emit { AST, MLIR, MLIRTrain, MLIRParallel, MLIRLowered, Plan };
+enum class Emit {
+  AST,
+  MLIR,
+  MLIRTrain,
+  MLIRParallel,
+  MLIRFused,
+  MLIRLowered,
+  Plan
+};
 
 cl::OptionCategory braidCategory("braidc options");
 
@@ -56,6 +65,10 @@ cl::opt<Emit>
                                "the entry points after data parallelism and "
                                "all-reduce bucketing (--replicas), before "
                                "memory planning"),
+                    clEnumValN(Emit::MLIRFused, "mlir-fused",
+                               "the entry points after fusion: elementwise "
+                               "chains grouped into braid.fused kernels, "
+                               "before memory planning"),
                     clEnumValN(Emit::MLIRLowered, "mlir-lowered",
                                "the module as exported: entry points with "
                                "planned memory"),
@@ -83,6 +96,11 @@ cl::opt<int64_t> bucketBytes(
              "bucket holds (default 64 KiB)"),
     cl::value_desc("bytes"), cl::init(braid::kDefaultBucketBytes),
     cl::cat(braidCategory));
+cl::opt<bool> noCodegen(
+    "no-codegen",
+    cl::desc("Generate no code: fuse nothing, so that the plan runs on the "
+             "runtime's prebuilt kernels only"),
+    cl::init(false), cl::cat(braidCategory));
 
 int fail(const std::string &message) {
   llvm::errs() << "braidc: error: " << message << '\n';
@@ -125,8 +143,9 @@ int main(int argc, char **argv) {
       argc, argv,
       "braidc: compile a Braid model file\n\n"
       "  braidc MODEL.braid [-o FILE] "
-      "[--emit=ast|mlir|mlir-train|mlir-parallel|mlir-lowered|plan] "
-      "[--batch N] [-D NAME=VALUE ...] [--replicas N [--bucket-bytes BYTES]]"
+      "[--emit=ast|mlir|mlir-train|mlir-parallel|mlir-fused|mlir-lowered|"
+      "plan] [--batch N] [-D NAME=VALUE ...] [--replicas N [--bucket-bytes "
+      "BYTES]] [--no-codegen]"
       "\n\n"
       "MLIR's printing and timing flags (see --help-hidden) apply as in "
       "mlir-opt.\n");
@@ -140,6 +159,9 @@ int main(int argc, char **argv) {
   if (bucketBytes < 1)
     return fail("--bucket-bytes must be positive, got " +
                 std::to_string(bucketBytes));
+  if (noCodegen && emit == Emit::MLIRFused)
+    return fail("--emit=mlir-fused shows the fused kernels, which "
+                "--no-codegen leaves out; drop one of the two");
 
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> buffer =
@@ -264,7 +286,11 @@ int main(int argc, char **argv) {
   braid::LowerToPlanConfig config;
   config.replicas = replicas;
   config.bucketBytes = bucketBytes;
-  config.planMemory = stage != Emit::MLIRParallel;
+  // mlir-parallel stops before fusion, mlir-fused after it; the other
+  // stages fuse unless --no-codegen says to generate no code.
+  config.fuse = stage == Emit::MLIRFused ||
+                (stage != Emit::MLIRParallel && config.fuse && !noCodegen);
+  config.planMemory = stage != Emit::MLIRParallel && stage != Emit::MLIRFused;
   // The data-parallel passes' errors point into the model file, like the
   // autodiff pass's.
   if (replicas != 1)
@@ -272,7 +298,8 @@ int main(int argc, char **argv) {
   braid::buildLowerToPlanPipelineFor(pm, *module, config);
   if (mlir::failed(pm.run(*module)))
     return 1;
-  if (stage == Emit::MLIRLowered || stage == Emit::MLIRParallel) {
+  if (stage == Emit::MLIRLowered || stage == Emit::MLIRParallel ||
+      stage == Emit::MLIRFused) {
     module->print(output);
     return writeOutput(outputPath, output.str());
   }

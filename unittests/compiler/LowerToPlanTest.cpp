@@ -296,9 +296,10 @@ TEST(PlanChecker, CatchesOverlapsAndOverflow) {
   EXPECT_NE(problems[1].find("overlaps"), std::string::npos) << problems[1];
 }
 
-// Every braid op but the constant (plan data) runs as a step, so the
+// Every braid op but the constant (plan data) and braid.yield (the end of a
+// braid.fused body, which the exporter never enters) runs as a step, so the
 // exporter, which asks ops only through PlanStepOpInterface, knows them all.
-TEST(ExportPlan, EveryBraidOpButTheConstantIsAPlanStep) {
+TEST(ExportPlan, EveryBraidOpButTheConstantAndYieldIsAPlanStep) {
   mlir::MLIRContext context;
   context.loadDialect<braid::BraidDialect>();
   unsigned steps = 0;
@@ -306,7 +307,8 @@ TEST(ExportPlan, EveryBraidOpButTheConstantIsAPlanStep) {
     if (name.getDialectNamespace() != "braid")
       continue;
     bool step = name.hasInterface<braid::PlanStepOpInterface>();
-    EXPECT_EQ(step, name.getStringRef() != "braid.constant")
+    EXPECT_EQ(step, name.getStringRef() != "braid.constant" &&
+                        name.getStringRef() != "braid.yield")
         << name.getStringRef().str();
     steps += step;
   }
@@ -415,7 +417,10 @@ TEST(ExportPlan, WritesAxesConstantsAndMetadata) {
                                               &context);
   ASSERT_TRUE(module);
   mlir::PassManager pm(&context);
-  braid::buildLowerToPlanPipelineFor(pm, *module);
+  // Unfused: each add is its own step.
+  braid::LowerToPlanConfig config;
+  config.fuse = false;
+  braid::buildLowerToPlanPipelineFor(pm, *module, config);
   ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
   std::string bytes;
   llvm::raw_string_ostream os(bytes);
@@ -471,6 +476,59 @@ TEST(ExportPlan, WritesAxesConstantsAndMetadata) {
   EXPECT_EQ(plan->tensors()->Get(predict->outputs()->Get(1))->name()->str(),
             "p");
   EXPECT_GT(plan->arena_bytes(), 0u);
+}
+
+// A braid.fused op is one Fused step that reads its operands and writes one
+// new arena tensor; the exporter does not enter its body, so the ops inside
+// are no steps of their own.
+TEST(ExportPlan, AFusedOpIsOneStep) {
+  mlir::MLIRContext context;
+  context.loadDialect<braid::BraidDialect, mlir::func::FuncDialect>();
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+    module attributes {braid.model = "fused", braid.batch = 2 : i64} {
+      func.func @forward(%x: tensor<2x3xf32> {braid.input = "x"},
+                         %b: tensor<3xf32> {braid.param = "b", braid.init = #braid.init<zeros>})
+          -> (tensor<2x3xf32> {braid.output = "p"}) {
+        %0 = braid.add %x, %b : tensor<2x3xf32>, tensor<3xf32>
+        %1 = braid.relu %0 : tensor<2x3xf32>
+        %2 = braid.tanh %1 : tensor<2x3xf32>
+        %3 = braid.softmax %2, axis = -1 : tensor<2x3xf32>
+        return %3 : tensor<2x3xf32>
+      }
+    })mlir",
+                                              &context);
+  ASSERT_TRUE(module);
+  mlir::PassManager pm(&context);
+  braid::LowerToPlanConfig config;
+  config.fuse = true;
+  braid::buildLowerToPlanPipelineFor(pm, *module, config);
+  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+  std::string bytes;
+  llvm::raw_string_ostream os(bytes);
+  ASSERT_TRUE(mlir::succeeded(braid::exportPlan(*module, os)));
+
+  const auto *data = reinterpret_cast<const uint8_t *>(bytes.data());
+  flatbuffers::Verifier verifier(data, bytes.size());
+  ASSERT_TRUE(braid::plan::VerifyPlanBuffer(verifier));
+  const braid::plan::Plan *plan = braid::plan::GetPlan(data);
+  ASSERT_EQ(plan->entry_points()->size(), 1u);
+  const braid::plan::EntryPoint *predict = plan->entry_points()->Get(0);
+  const auto *steps = predict->steps();
+  ASSERT_EQ(steps->size(), 2u);
+  const braid::plan::Step *fused = steps->Get(0);
+  EXPECT_EQ(fused->kind(), braid::plan::KernelKind::Fused);
+  // Its inputs: the input x and the parameter b, in the order the chain
+  // reads them; its output, a new arena tensor, is the softmax's input.
+  ASSERT_EQ(fused->inputs()->size(), 2u);
+  EXPECT_EQ(fused->inputs()->Get(0), predict->inputs()->Get(0));
+  EXPECT_EQ(plan->tensors()->Get(fused->inputs()->Get(1))->storage(),
+            braid::plan::Storage::Parameter);
+  ASSERT_EQ(fused->outputs()->size(), 1u);
+  EXPECT_EQ(plan->tensors()->Get(fused->outputs()->Get(0))->storage(),
+            braid::plan::Storage::Arena);
+  EXPECT_EQ(steps->Get(1)->kind(), braid::plan::KernelKind::Softmax);
+  EXPECT_EQ(steps->Get(1)->inputs()->Get(0), fused->outputs()->Get(0));
 }
 
 } // namespace

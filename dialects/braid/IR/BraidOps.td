@@ -675,5 +675,6 @@ include "dialects/braid/IR/BraidSelectOps.td"
 include "dialects/braid/IR/BraidGradOps.td"
 include "dialects/braid/IR/BraidOptimizerOps.td"
 include "dialects/braid/IR/BraidCollectiveOps.td"
+include "dialects/braid/IR/BraidFusedOps.td"
 
 #endif // BRAID_OPS_TD
