@@ -21,6 +21,10 @@
 /// function of the model language.
 #include "dialects/braid/IR/BraidBuiltinInterfaces.h.inc"
 
+/// The fusion interface (BraidFusionInterfaces.td): the elementwise ops a
+/// generated kernel computes one element at a time.
+#include "dialects/braid/IR/BraidFusionInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/braid/IR/BraidOps.h.inc"
 
