@@ -17,13 +17,6 @@ using namespace mlir;
 
 namespace braid::codegen {
 
-int64_t NativeCode::indexOf(StringRef symbol) const {
-  for (size_t i = 0; i < symbols.size(); ++i)
-    if (symbols[i] == symbol)
-      return static_cast<int64_t>(i);
-  return -1;
-}
-
 namespace {
 /// The kernels of a module lowered to the LLVM dialect.
 struct LoweredKernels {

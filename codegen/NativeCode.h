@@ -48,7 +48,12 @@ struct NativeCode {
   std::vector<Image> images;
 
   /// The index of `symbol` in `symbols`, or -1.
-  int64_t indexOf(llvm::StringRef symbol) const;
+  int64_t indexOf(llvm::StringRef symbol) const {
+    for (size_t i = 0; i < symbols.size(); ++i)
+      if (symbols[i] == symbol)
+        return static_cast<int64_t>(i);
+    return -1;
+  }
 };
 
 /// Compiles every kernel body of `module` (braid.fused ops and braid.kernel
