@@ -208,10 +208,12 @@ FailureOr<int64_t> buildKernelLoops(ModuleOp target,
 
   IterationSpace space = iterationSpace(inputs, out);
   int64_t workItems;
-  if (space.dims.size() <= 1) {
+  // An empty output has one work item that writes nothing.
+  if (space.dims.size() <= 1 || outType->getNumElements() == 0) {
     // Flat: element i of every input is its element i or its only element.
     int64_t total = outType->getNumElements();
-    workItems = (total + kBlockElements - 1) / kBlockElements;
+    workItems =
+        std::max<int64_t>(1, (total + kBlockElements - 1) / kBlockElements);
     Value block = constantIndex(b, loc, kBlockElements);
     Value lo = arith::MulIOp::create(b, loc, begin, block);
     Value hi = arith::MinSIOp::create(b, loc,

@@ -50,7 +50,9 @@ double maximum(double a, double b) { return a > b || a != a ? a : b; }
 double minimum(double a, double b) { return a < b || a != a ? a : b; }
 
 /// How a test draws its inputs.
-enum class Inputs { Signed, Positive, WithNaN };
+/// WithNaN: signed, with NaNs, signed zeros and ties; Special: positive,
+/// with signed zeros, infinities and NaNs.
+enum class Inputs { Signed, Positive, WithNaN, Special };
 
 struct KernelCase {
   Reference reference;
@@ -152,6 +154,14 @@ func.func @pow_half(%x: tensor<10000xf32>) -> tensor<10000xf32> attributes {brai
   %y = braid.pow %x, exponent = 0.5 : tensor<10000xf32>
   return %y : tensor<10000xf32>
 }
+func.func @pow_minus_half(%x: tensor<10000xf32>) -> tensor<10000xf32> attributes {braid.kernel} {
+  %y = braid.pow %x, exponent = -0.5 : tensor<10000xf32>
+  return %y : tensor<10000xf32>
+}
+func.func @pow_minus_2(%x: tensor<10000xf32>) -> tensor<10000xf32> attributes {braid.kernel} {
+  %y = braid.pow %x, exponent = -2.0 : tensor<10000xf32>
+  return %y : tensor<10000xf32>
+}
 func.func @pow_1_7(%x: tensor<10000xf32>) -> tensor<10000xf32> attributes {braid.kernel} {
   %y = braid.pow %x, exponent = 1.7 : tensor<10000xf32>
   return %y : tensor<10000xf32>
@@ -217,7 +227,11 @@ std::map<std::string, KernelCase> kernelCases() {
   cases["rsqrt"] = {[](V v) { return 1 / std::sqrt(v[0]); }, Inputs::Positive};
   cases["abs"] = {[](V v) { return std::fabs(v[0]); }};
   cases["pow_3"] = {[](V v) { return std::pow(v[0], 3.0); }};
-  cases["pow_half"] = {[](V v) { return std::sqrt(v[0]); }, Inputs::Positive};
+  cases["pow_half"] = {[](V v) { return std::pow(v[0], 0.5); },
+                       Inputs::Special};
+  cases["pow_minus_half"] = {[](V v) { return std::pow(v[0], -0.5); },
+                             Inputs::Special};
+  cases["pow_minus_2"] = {[](V v) { return std::pow(v[0], -2.0); }};
   cases["pow_1_7"] = {[](V v) { return std::pow(v[0], double(1.7f)); },
                       Inputs::Positive};
   cases["maximum"] = {[](V v) { return maximum(v[0], v[1]); }, Inputs::WithNaN};
@@ -307,6 +321,8 @@ double relativeError(float got, double want, double scale) {
     return INFINITY;
   if (std::isinf(want))
     return got == want ? 0 : INFINITY;
+  if (want == 0 && got == 0)
+    return std::signbit(want) == std::signbit(got) ? 0 : INFINITY;
   double norm = std::max(
       {std::fabs(want), scale, double(std::numeric_limits<float>::min())});
   return std::fabs(double(got) - want) / norm;
@@ -323,7 +339,14 @@ Tensor makeInput(mlir::RankedTensorType type, Inputs kind, std::mt19937 &rng) {
   std::uniform_real_distribution<float> signedDist(-6.f, 6.f),
       positiveDist(0.01f, 50.f);
   for (size_t i = 0; i < t.data.size(); ++i) {
-    t.data[i] = kind == Inputs::Positive ? positiveDist(rng) : signedDist(rng);
+    bool positive = kind == Inputs::Positive || kind == Inputs::Special;
+    t.data[i] = positive ? positiveDist(rng) : signedDist(rng);
+    if (kind == Inputs::Special) {
+      const float specials[] = {0.f, -0.f, INFINITY, -INFINITY,
+                                std::numeric_limits<float>::quiet_NaN()};
+      if (rng() % 4 == 0)
+        t.data[i] = specials[rng() % 5];
+    }
     if (kind == Inputs::WithNaN) {
       // Ties, signed zeros and NaNs, each at a fraction of the elements.
       switch (rng() % 8) {

@@ -164,10 +164,14 @@ Value PowOp::buildScalar(OpBuilder &b, Location loc, ValueRange v) {
     return s.c(1.0); // powf(x, 0) is 1 for every x, NaN included
   if (e == std::nearbyint(e) && std::fabs(e) <= 16.f)
     return integerPower(s, v[0], static_cast<int64_t>(e));
-  if (e == 0.5f)
-    return s.sqrt(v[0]);
-  if (e == -0.5f)
-    return s.div(s.c(1.0), s.sqrt(v[0]));
+  if (e == 0.5f || e == -0.5f) {
+    // powf(x, +-0.5) is sqrt(x) or its inverse except at -0 (+0: adding
+    // zero turns sqrt's -0 into +0) and at -inf (+inf, not NaN).
+    Value root = s.add(s.sqrt(v[0]), s.c(0.0));
+    Value value = e > 0 ? root : s.div(s.c(1.0), root);
+    Value minusInf = s.cmp(arith::CmpFPredicate::OEQ, v[0], s.c(-INFINITY));
+    return s.select(minusInf, s.c(e > 0 ? INFINITY : 0.0), value);
+  }
   return math::PowFOp::create(b, loc, v[0], s.c(e));
 }
 
