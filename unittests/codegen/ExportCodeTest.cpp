@@ -82,6 +82,15 @@ TEST(ExportCode, PlanCarriesKernelsAndHashedImages) {
   EXPECT_EQ(plan->code()->Get(0)->isa()->str(), "x86-64-v3");
   EXPECT_EQ(plan->code()->Get(1)->isa()->str(), "x86-64-v4");
 
+  // The same kernels give the same bytes (no build id, no timestamp), so
+  // ranks and repeated compiles agree on the plan.
+  mlir::FailureOr<braid::codegen::NativeCode> again =
+      braid::codegen::compileKernels(*module);
+  ASSERT_TRUE(mlir::succeeded(again));
+  ASSERT_EQ(again->images.size(), 2u);
+  EXPECT_EQ(again->images[0].bytes, code->images[0].bytes);
+  EXPECT_EQ(again->images[1].bytes, code->images[1].bytes);
+
   std::string plain;
   const braid::plan::Plan *withoutCode = exported(*module, nullptr, plain);
   ASSERT_TRUE(withoutCode);
