@@ -32,11 +32,9 @@ bool isStaticF32Tensor(Type type) {
   return tensor && tensor.hasStaticShape() && tensor.getElementType().isF32();
 }
 
-/// Whether `op` may be a member of a fused group: an op of the fixed list of
-/// elementwise ops (FusedOp::isFusibleBodyOp) with one result, all of whose
-/// operands and result are static f32 tensors. When the ops implement
-/// BraidFusibleOpInterface, this becomes `isa<BraidFusibleOpInterface>(op)`
-/// with the same type checks.
+/// Whether `op` may be a member of a fused group: an op that gives its scalar
+/// body (FusibleOpInterface, through FusedOp::isFusibleBodyOp) with one
+/// result, all of whose operands and result are static f32 tensors.
 bool isFusible(Operation *op) {
   return FusedOp::isFusibleBodyOp(op) && op->getNumResults() == 1 &&
          llvm::all_of(op->getOperandTypes(), isStaticF32Tensor) &&

@@ -13,9 +13,8 @@ namespace braid {
 inline constexpr int64_t kDefaultBucketBytes = 64 << 10;
 
 /// Whether the pipeline fuses elementwise chains (braid-fuse) unless told
-/// otherwise (braidc --no-codegen, braid-lower-to-plan{fuse=false}). Off
-/// until the plan can carry the fused ops' generated code.
-inline constexpr bool kFuseByDefault = false;
+/// otherwise (braidc --no-codegen, braid-lower-to-plan{fuse=false}).
+inline constexpr bool kFuseByDefault = true;
 
 struct LowerToPlanOptions
     : public mlir::PassPipelineOptions<LowerToPlanOptions> {

@@ -11,6 +11,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ pkg-config
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools
+  # ld.lld links braidc's generated kernels into shared objects (codegen/).
+  lld-22
   libdnnl-dev libopenblas-openmp-dev libopenmpi-dev openmpi-bin
   libflatbuffers-dev flatbuffers-compiler
   libcli11-dev nlohmann-json3-dev zlib1g-dev

@@ -48,6 +48,10 @@ private:
   mlir::FailureOr<std::vector<uint32_t>> idsOf(mlir::Operation &op,
                                                mlir::ValueRange values);
   uint32_t requestId(mlir::Value request);
+  /// A fused op's kernel_index and work_items, from its `kernel` symbol and
+  /// the plan's generated code.
+  mlir::FailureOr<std::pair<uint32_t, int64_t>>
+  fusedKernel(mlir::Operation &op);
 
   PlanWriter &plan;
   flatbuffers::FlatBufferBuilder &fbb;

@@ -42,7 +42,8 @@ uint64_t hashModule(ModuleOp module) {
   return fnv1a(text);
 }
 
-LogicalResult exportPlan(ModuleOp module, llvm::raw_ostream &os) {
+LogicalResult exportPlan(ModuleOp module, llvm::raw_ostream &os,
+                         const codegen::NativeCode *code) {
   SmallVector<func::FuncOp> entries;
   for (auto func : module.getOps<func::FuncOp>())
     if (func->hasAttr(attrs::kEntryPoint))
@@ -51,7 +52,7 @@ LogicalResult exportPlan(ModuleOp module, llvm::raw_ostream &os) {
     return module.emitError()
            << "cannot be exported to a plan: no func has braid.entry_point "
               "(run the braid-lower-to-plan pipeline first)";
-  PlanWriter writer;
+  PlanWriter writer(code);
   // Parameters first, once each, shared by every entry point.
   for (func::FuncOp func : entries)
     if (failed(writer.addParameters(func)))

@@ -3,6 +3,8 @@
 #ifndef BRAID_TARGET_PLAN_EXPORTPLAN_H
 #define BRAID_TARGET_PLAN_EXPORTPLAN_H
 
+#include "codegen/NativeCode.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/Support/raw_ostream.h"
@@ -17,7 +19,14 @@ namespace braid {
 /// PlanStepOpInterface), and its arena values carry braid.offset. Fails with
 /// a located error (nothing is written) on what the plan cannot express,
 /// e.g. an op that is not a plan step.
-mlir::LogicalResult exportPlan(mlir::ModuleOp module, llvm::raw_ostream &os);
+///
+/// `code` is the module's generated kernels (codegen::compileKernels): the
+/// plan then carries their symbols (Plan.kernels) and one image per ISA
+/// variant (Plan.code, with its hash), and every Fused step names its kernel
+/// (kernel_index, by the op's `kernel` attribute) and its work_items. A
+/// Fused step without code for its kernel is an error.
+mlir::LogicalResult exportPlan(mlir::ModuleOp module, llvm::raw_ostream &os,
+                               const codegen::NativeCode *code = nullptr);
 
 /// The plan's Metadata.module_hash: 64-bit FNV-1a of the module's generic
 /// form as exportPlan receives it (after lowering), printed without

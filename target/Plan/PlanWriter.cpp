@@ -6,6 +6,7 @@
 
 #include "braid/Version.h"
 #include "dialects/braid/IR/BraidOps.h"
+#include "runtime/plan/CodeHash.h"
 #include "runtime/plan/PlanFormat.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -163,9 +164,22 @@ void PlanWriter::write(ModuleOp module, uint64_t moduleHash,
   auto metadata = plan::CreateMetadataDirect(
       fbb, modelName.c_str(), batch, replicas, BRAID_VERSION, moduleHash,
       epochs, steps, accumulate);
-  auto root = plan::CreatePlanDirect(fbb, kFormatVersion, metadata, &tensors,
-                                     &parameters, &constants, &entryPoints,
-                                     arenaBytes, &states);
+  // The generated kernels: their symbols, and each ISA variant's shared
+  // object with the hash the loader checks (runtime/plan/CodeHash.h).
+  std::vector<flatbuffers::Offset<flatbuffers::String>> kernels;
+  std::vector<flatbuffers::Offset<plan::CodeObject>> images;
+  if (code && !code->symbols.empty()) {
+    for (const std::string &symbol : code->symbols)
+      kernels.push_back(fbb.CreateString(symbol));
+    for (const codegen::Image &image : code->images)
+      images.push_back(plan::CreateCodeObjectDirect(
+          fbb, image.isa.c_str(), &image.bytes,
+          plan::codeHash(image.bytes.data(), image.bytes.size())));
+  }
+  auto root = plan::CreatePlanDirect(
+      fbb, kFormatVersion, metadata, &tensors, &parameters, &constants,
+      &entryPoints, arenaBytes, &states, kernels.empty() ? nullptr : &kernels,
+      images.empty() ? nullptr : &images);
   plan::FinishPlanBuffer(fbb, root);
   os.write(reinterpret_cast<const char *>(fbb.GetBufferPointer()),
            fbb.GetSize());

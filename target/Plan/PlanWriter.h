@@ -3,6 +3,7 @@
 #ifndef BRAID_TARGET_PLAN_PLANWRITER_H
 #define BRAID_TARGET_PLAN_PLANWRITER_H
 
+#include "codegen/NativeCode.h"
 #include "runtime/schema/plan_generated.h"
 
 #include "flatbuffers/flatbuffers.h"
@@ -27,6 +28,9 @@ planType(mlir::Location loc, mlir::Type type, const llvm::Twine &what);
 /// the plan lists them; each entry point is written by an EntryPointWriter.
 class PlanWriter {
 public:
+  /// `code`: the module's generated kernels, or null when it has none.
+  explicit PlanWriter(const codegen::NativeCode *code = nullptr) : code(code) {}
+
   /// Adds each parameter of `func` not seen before.
   mlir::LogicalResult addParameters(mlir::func::FuncOp func);
   /// Adds one entry point, its tensors and steps, or fails with a located
@@ -52,8 +56,11 @@ public:
   /// Adds a constant tensor holding `bytes` and returns its id.
   uint32_t addConstant(const std::string &name, mlir::RankedTensorType type,
                        const std::vector<uint8_t> &bytes);
+  /// The generated kernels, or null.
+  const codegen::NativeCode *nativeCode() const { return code; }
 
 private:
+  const codegen::NativeCode *code;
   flatbuffers::FlatBufferBuilder fbb;
   std::vector<flatbuffers::Offset<plan::Tensor>> tensors;
   std::vector<flatbuffers::Offset<plan::Parameter>> parameters;

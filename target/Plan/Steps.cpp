@@ -6,6 +6,8 @@
 #include "llvm/Support/Endian.h"
 
 #include <optional>
+#include <tuple>
+#include <utility>
 
 using namespace mlir;
 
@@ -45,7 +47,7 @@ static flatbuffers::Offset<plan::Step>
 createStep(flatbuffers::FlatBufferBuilder &fbb, plan::KernelKind kind,
            const std::vector<uint32_t> &inputs,
            const std::vector<uint32_t> &outputs, const PlanStepAttributes &a,
-           uint32_t request) {
+           uint32_t request, uint32_t kernelIndex, int64_t workItems) {
   auto vec = [](ArrayRef<int64_t> values) {
     return std::vector<int64_t>(values.begin(), values.end());
   };
@@ -58,7 +60,7 @@ createStep(flatbuffers::FlatBufferBuilder &fbb, plan::KernelKind kind,
       a.momentum, a.beta1, a.beta2, a.eps, a.transposeLhs, a.transposeRhs,
       a.reduction, request, a.root, a.exponent, a.start, a.dropoutP, a.salt,
       a.causal, a.schedule, a.warmup, a.total, a.floor, a.every, a.gamma,
-      a.maxNorm, a.weightDecay);
+      a.maxNorm, a.weightDecay, kernelIndex, workItems);
 }
 
 LogicalResult EntryPointWriter::addConstant(Operation &op, Attribute value,
@@ -152,6 +154,23 @@ EntryPointWriter::overwrite(Operation &op, ValueRange written) {
   return targets;
 }
 
+FailureOr<std::pair<uint32_t, int64_t>>
+EntryPointWriter::fusedKernel(Operation &op) {
+  auto symbol = op.getAttrOfType<StringAttr>("kernel");
+  if (!symbol)
+    return op.emitOpError() << "cannot be exported to a plan: a fused step "
+                               "needs the `kernel` symbol of its code";
+  const codegen::NativeCode *code = plan.nativeCode();
+  int64_t index = code ? code->indexOf(symbol.getValue()) : -1;
+  if (index < 0)
+    return op.emitOpError()
+           << "cannot be exported to a plan: no generated code for its kernel '"
+           << symbol.getValue()
+           << "' (braidc compiles fused kernels unless --no-codegen, which "
+              "also leaves ops unfused)";
+  return std::make_pair(static_cast<uint32_t>(index), code->workItems[index]);
+}
+
 uint32_t EntryPointWriter::requestId(Value request) {
   auto next = static_cast<uint32_t>(requests.size());
   return requests.try_emplace(request, next).first->second;
@@ -173,8 +192,17 @@ LogicalResult EntryPointWriter::addStep(PlanStepOpInterface step,
   uint32_t request = 0;
   if (Value value = step.getStepRequest())
     request = requestId(value);
+  uint32_t kernelIndex = 0;
+  int64_t workItems = 0;
+  if (step.getKernelKind() == plan::KernelKind::Fused) {
+    FailureOr<std::pair<uint32_t, int64_t>> kernel = fusedKernel(op);
+    if (failed(kernel))
+      return failure();
+    std::tie(kernelIndex, workItems) = *kernel;
+  }
   steps.push_back(createStep(fbb, step.getKernelKind(), *stepInputs,
-                             *stepOutputs, attributes, request));
+                             *stepOutputs, attributes, request, kernelIndex,
+                             workItems));
   return success();
 }
 

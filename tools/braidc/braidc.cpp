@@ -2,6 +2,7 @@
 // (--emit=ast, mlir, mlir-train, mlir-parallel, mlir-fused, mlir-lowered or
 // plan).
 #include "braid/Version.h"
+#include "codegen/NativeCode.h"
 #include "frontend/AST.h"
 #include "frontend/Expand.h"
 #include "frontend/MLIRGen.h"
@@ -28,6 +29,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace cl = llvm::cl;
@@ -303,7 +305,16 @@ int main(int argc, char **argv) {
     module->print(output);
     return writeOutput(outputPath, output.str());
   }
-  if (mlir::failed(braid::exportPlan(*module, output)))
+  // Fused kernels become native code, which the plan carries.
+  std::optional<braid::codegen::NativeCode> code;
+  if (braid::codegen::hasKernels(*module)) {
+    mlir::FailureOr<braid::codegen::NativeCode> compiled =
+        braid::codegen::compileKernels(*module);
+    if (mlir::failed(compiled))
+      return 1;
+    code = std::move(*compiled);
+  }
+  if (mlir::failed(braid::exportPlan(*module, output, code ? &*code : nullptr)))
     return 1;
   return writeOutput(outputPath, output.str());
 }

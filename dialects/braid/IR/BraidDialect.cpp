@@ -302,6 +302,13 @@ LogicalResult BraidDialect::verifyOperationAttribute(Operation *op,
                ? expectName(op, attr)
                : expectPositiveInt(op, name, attr.getValue());
   }
+  if (name == attrs::kKernel) {
+    if (!llvm::isa<FunctionOpInterface>(op) ||
+        !llvm::isa<UnitAttr>(attr.getValue()))
+      return op->emitError()
+             << "'" << name << "' must be a unit attribute on a function";
+    return success();
+  }
   if (name == attrs::kOffset) {
     auto offset = llvm::dyn_cast<IntegerAttr>(attr.getValue());
     if (!llvm::isa_and_nonnull<BraidDialect>(op->getDialect()))

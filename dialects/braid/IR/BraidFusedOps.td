@@ -18,8 +18,8 @@ def Braid_FusedOp : Op<Braid_Dialect, "fused",
   let description = [{
     Computes its one result by running its body: the block's arguments are
     the operands, and `braid.yield` names the result. The body holds only
-    fusible ops (the elementwise unary, binary and gradient ops, `pow`;
-    `FusedOp::isFusibleBodyOp`) and the yield, on f32 tensors of static
+    fusible ops (those implementing `FusibleOpInterface`: the elementwise
+    unary, binary and gradient ops, `pow`) and the yield, on f32 tensors of static
     shape. `kernel` is the symbol of the op's generated kernel, unique in
     the module (`braid_fused_N`, numbered by braid-fuse).
 

@@ -13,7 +13,8 @@
 // relu and gelu, the result `y` of sigmoid and tanh.
 class Braid_ElementwiseGradOp<string mnemonic, string kind, string forward,
                               string saved, string math, string note = "">
-    : Braid_Op<mnemonic, [Braid_PlanStep<kind>]> {
+    : Braid_Op<mnemonic, [Braid_PlanStep<kind>,
+                          DeclareOpInterfaceMethods<BraidFusibleOpInterface>]> {
   let summary = "gradient of " # forward;
   let description = [{
     The VJP of `braid.}] # forward # [{`: `}] # math # [{`, elementwise, where

@@ -21,6 +21,10 @@
 /// function of the model language.
 #include "dialects/braid/IR/BraidBuiltinInterfaces.h.inc"
 
+/// The fusion interface (BraidFusionInterfaces.td): the elementwise ops a
+/// generated kernel computes one element at a time.
+#include "dialects/braid/IR/BraidFusionInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/braid/IR/BraidOps.h.inc"
 
@@ -55,6 +59,10 @@ inline constexpr llvm::StringLiteral kState = "braid.state";
 inline constexpr llvm::StringLiteral kEntryPoint = "braid.entry_point";
 inline constexpr llvm::StringLiteral kArenaBytes = "braid.arena_bytes";
 inline constexpr llvm::StringLiteral kOffset = "braid.offset";
+/// A unit attribute on a func.func whose body is a kernel body for code
+/// generation (codegen/NativeCode.h): tensor arguments, fusible ops, one
+/// result. Tests and hand-written kernels use it.
+inline constexpr llvm::StringLiteral kKernel = "braid.kernel";
 } // namespace attrs
 
 /// Checks a train block's schedule dictionary (braid.train's `schedule`,

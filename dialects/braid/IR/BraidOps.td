@@ -11,6 +11,7 @@ include "dialects/braid/IR/BraidAttrs.td"
 include "dialects/braid/IR/BraidInterfaces.td"
 include "dialects/braid/IR/BraidBuiltinInterfaces.td"
 include "dialects/braid/IR/BraidPlanInterfaces.td"
+include "dialects/braid/IR/BraidFusionInterfaces.td"
 
 // A differentiable op: it builds its own VJP (BraidVJPs.cpp).
 class Braid_DiffOp<string mnemonic, list<Trait> traits = []>
@@ -27,9 +28,10 @@ class Braid_DiffOp<string mnemonic, list<Trait> traits = []>
 // `$cppClass` for the op's class).
 class Braid_UnaryOp<string mnemonic, string kind, string math,
                     bit builtin = 1>
-    : Braid_DiffOp<mnemonic, !if(builtin,
-                                 [Braid_PlanStep<kind>, Braid_Builtin],
-                                 [Braid_PlanStep<kind>])> {
+    : Braid_DiffOp<mnemonic, !listconcat(
+          [DeclareOpInterfaceMethods<BraidFusibleOpInterface>],
+          !if(builtin, [Braid_PlanStep<kind>, Braid_Builtin],
+              [Braid_PlanStep<kind>]))> {
   code vjpDefinition = "";
   let summary = "elementwise " # mnemonic;
   let description = [{
@@ -111,7 +113,8 @@ def Braid_RsqrtOp : Braid_UnaryOp<"rsqrt", "Rsqrt", "1 / sqrt(x)">;
 def Braid_AbsOp : Braid_UnaryOp<"abs", "Abs", "|x|">;
 
 def Braid_PowOp : Braid_DiffOp<"pow",
-    [Braid_PlanStep<"Pow", ["fillStepAttributes"]>]> {
+    [Braid_PlanStep<"Pow", ["fillStepAttributes"]>,
+     DeclareOpInterfaceMethods<BraidFusibleOpInterface>]> {
   let summary = "elementwise power with a constant exponent";
   let description = [{
     `result = x^exponent` for every element, as C's powf: a negative base
@@ -145,7 +148,8 @@ def Braid_PowOp : Braid_DiffOp<"pow",
 // A binary elementwise op with broadcasting, the model language's
 // `mnemonic(a, b)`.
 class Braid_BinaryOp<string mnemonic, string kind, string math>
-    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind>, Braid_Builtin]> {
+    : Braid_DiffOp<mnemonic, [Braid_PlanStep<kind>, Braid_Builtin,
+               DeclareOpInterfaceMethods<BraidFusibleOpInterface>]> {
   let summary = "elementwise " # mnemonic # " with broadcasting";
   let description = [{
     Computes `}] # math # [{` elementwise after numpy-style broadcasting:
