@@ -160,9 +160,14 @@ void PlanWriter::write(ModuleOp module, uint64_t moduleHash,
   int32_t replicas = 1;
   if (auto r = module->getAttrOfType<IntegerAttr>(attrs::kReplicas))
     replicas = static_cast<int32_t>(r.getInt());
+  std::vector<int64_t> predictBatches;
+  if (auto sizes =
+          module->getAttrOfType<DenseI64ArrayAttr>(attrs::kPredictBatches))
+    predictBatches.assign(sizes.asArrayRef().begin(), sizes.asArrayRef().end());
   auto metadata = plan::CreateMetadataDirect(
       fbb, modelName.c_str(), batch, replicas, BRAID_VERSION, moduleHash,
-      epochs, steps, accumulate);
+      epochs, steps, accumulate,
+      predictBatches.empty() ? nullptr : &predictBatches);
   auto root = plan::CreatePlanDirect(fbb, kFormatVersion, metadata, &tensors,
                                      &parameters, &constants, &entryPoints,
                                      arenaBytes, &states);
