@@ -13,7 +13,7 @@ build=${BRAID_BUILD:-build/release}
 seconds=${SECONDS_PER_RUN:-5}
 threads=${THREADS:-2}
 wait_us=${WAIT_US:-200}
-ninja -C "$build" >/dev/null
+ninja -C "$build" braidc braid-opt braid-run braid_runtime >/dev/null
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
