@@ -147,9 +147,10 @@ int writeOutput(const std::string &path, const std::string &bytes) {
   return s ? 0 : fail(s.message());
 }
 
-/// Compiles @predict of `model` with B bound to `size` and adds it to
-/// `module` as the entry point "predict@SIZE"; the parameters are the same
-/// tensors, so the plan shares them.
+/// Outlines @predict of `model` with B bound to `size`, checks that it keeps
+/// its rows apart, and adds it to `module` as the entry point
+/// "predict@SIZE", for the lowering pipeline to treat as any other entry
+/// point. Its parameters are the same tensors, so the plan shares them.
 mlir::LogicalResult addPredictAt(mlir::MLIRContext &context,
                                  mlir::ModuleOp module, Model &model,
                                  int64_t size, DiagnosticEngine &diags,
@@ -165,10 +166,8 @@ mlir::LogicalResult addPredictAt(mlir::MLIRContext &context,
   if (!sized)
     return mlir::failure();
   mlir::PassManager pm(&context);
-  braid::LowerToPlanConfig config;
-  config.predict = true;
-  config.checkRows = true;
-  braid::buildLowerToPlanPipeline(pm, config);
+  pm.addPass(braid::createOutlinePredictPass());
+  pm.addPass(braid::createCheckRowsPass());
   if (mlir::failed(pm.run(*sized)))
     return mlir::failure();
   auto predict = sized->lookupSymbol<mlir::func::FuncOp>("predict");
@@ -356,13 +355,9 @@ int main(int argc, char **argv) {
   // model file, like the autodiff pass's.
   if (replicas != 1 || batchRange)
     context.printOpOnDiagnostic(false);
-  braid::buildLowerToPlanPipelineFor(pm, *module, config);
-  if (mlir::failed(pm.run(*module)))
-    return 1;
-  if (batchRange && config.planMemory) {
-    if (!config.predict)
-      return fail("--batch " + batch.getValue() + ": model '" + model.name +
-                  "' has no outputs, so no predict to serve");
+  // A range's smaller sizes of predict join the module first, so that
+  // canonicalization and memory planning treat every entry point alike.
+  if (batchRange) {
     std::vector<int64_t> sizes = predictBatches(*batchOption);
     for (int64_t size : llvm::ArrayRef(sizes).drop_back())
       if (mlir::failed(addPredictAt(context, *module, model, size, diags,
@@ -372,6 +367,9 @@ int main(int argc, char **argv) {
     (*module)->setAttr(braid::attrs::kPredictBatches,
                        mlir::DenseI64ArrayAttr::get(&context, sizes));
   }
+  braid::buildLowerToPlanPipelineFor(pm, *module, config);
+  if (mlir::failed(pm.run(*module)))
+    return 1;
   if (stage == Emit::MLIRLowered || stage == Emit::MLIRParallel) {
     module->print(output);
     return writeOutput(outputPath, output.str());
