@@ -2,6 +2,7 @@
 and compares two predictions.
 
   rows_compare.py head IN.npy N OUT.npy
+  rows_compare.py ids N T OUT.npy        N rows of T byte ids (int32), seeded
   rows_compare.py compare A.npy B.npy WHAT   max |a - b| / (1 + |b|) <= 1e-6
 """
 import sys
@@ -14,6 +15,11 @@ TOLERANCE = 1e-6
 def main():
     if sys.argv[1] == "head":
         np.save(sys.argv[4], np.load(sys.argv[2])[:int(sys.argv[3])])
+        return
+    if sys.argv[1] == "ids":
+        rng = np.random.default_rng(1)
+        shape = (int(sys.argv[2]), int(sys.argv[3]))
+        np.save(sys.argv[4], rng.integers(0, 256, shape).astype(np.int32))
         return
     a, b = np.load(sys.argv[2]), np.load(sys.argv[3])
     if a.shape != b.shape:
