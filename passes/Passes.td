@@ -273,6 +273,35 @@ def FusePass : Pass<"braid-fuse", "mlir::ModuleOp"> {
   let dependentDialects = ["::braid::BraidDialect"];
 }
 
+def CheckRowsPass : Pass<"braid-check-rows", "mlir::ModuleOp"> {
+  let summary = "check that @predict keeps the rows of its batch apart";
+  let description = [{
+    Proves that every row of `@predict`'s outputs depends on the same row of
+    its inputs only, so that a request of n rows may be padded with zeros
+    to a larger compiled batch and the padding rows dropped from the
+    outputs (`braidc --batch LO..HI`, docs/serving.md). The pass tracks the
+    axis that indexes the rows of every value, starting from the inputs'
+    `braid.batch_dims`, which must be `[0]` (an input without them is
+    batch-free and fed whole), through each op's rule: elementwise ops and
+    broadcasting keep it, a reduction, softmax, slice or concat along it
+    mixes rows, as does a matmul that contracts it or multiplies two row
+    operands against each other; a reshape keeps the rows only when its
+    leading dimension is the rows' and stays the same. Every output must
+    have the rows as its leading dimension. An op the pass has no rule for,
+    reading a value with rows, is an error: the check never assumes.
+    A module without `@predict` is left alone.
+
+    ```mlir
+    // Accepted: each row of the result is its own row's sum.
+    %s = braid.reduce_sum %x, axes = [1] : tensor<8x4xf32>
+    // Rejected: "'braid.reduce_sum' op mixes the rows of the batch: it
+    // reduces over axis 0, the rows'".
+    %t = braid.reduce_sum %x, axes = [0] : tensor<8x4xf32>
+    ```
+  }];
+  let dependentDialects = ["::braid::BraidDialect", "::mlir::func::FuncDialect"];
+}
+
 def OptimizerPass : Pass<"braid-optimizer", "mlir::ModuleOp"> {
   let summary = "insert the train block's optimizer updates into @train_step";
   let description = [{

@@ -20,6 +20,8 @@ void buildLowerToPlanPipeline(mlir::OpPassManager &pm,
   }
   if (config.predict)
     pm.addPass(createOutlinePredictPass());
+  if (config.predict && config.checkRows)
+    pm.addPass(createCheckRowsPass());
   bool parallel = config.replicas != 1;
   if (parallel)
     pm.addPass(createDataParallelPass({config.replicas}));

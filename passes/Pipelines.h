@@ -57,6 +57,9 @@ struct LowerToPlanConfig {
   /// braid-plan-memory last; false stops before it (braidc
   /// --emit=mlir-parallel).
   bool planMemory = true;
+  /// braid-check-rows after braid-outline-predict: a plan for a range of
+  /// batch sizes pads requests, which is exact only if rows stay apart.
+  bool checkRows = false;
 };
 
 /// Lowers a front-end module (func @forward) to what exportPlan reads: with

@@ -10,7 +10,7 @@ namespace {
 TensorSpec toSpec(const braid_tensor_info_t &info) {
   return {info.name, info.element_type,
           std::vector<int64_t>(info.shape, info.shape + info.rank),
-          info.byte_size};
+          info.byte_size, info.batch_dim};
 }
 
 bool fail(const std::string &what, std::string *error) {
@@ -54,6 +54,8 @@ std::unique_ptr<ModelHandle> ModelHandle::load(const std::string &planPath,
   }
   model->name_ = info.model_name;
   model->batch_ = info.batch;
+  model->batches_.assign(info.predict_batches,
+                         info.predict_batches + info.predict_batch_count);
   for (size_t e = 0; e < info.entry_point_count; ++e) {
     const char *name;
     size_t inputs, outputs;
@@ -78,6 +80,14 @@ std::unique_ptr<ModelHandle> ModelHandle::load(const std::string &planPath,
     *error = "plan " + planPath + " has no predict entry point";
     return nullptr;
   }
+  if (model->batches_.empty()) {
+    *error = "plan " + planPath +
+             "'s predict cannot take fewer rows than its batch (its inputs "
+             "and outputs must lead with the batch rows)";
+    return nullptr;
+  }
+  for (const TensorSpec &t : model->find("predict")->inputs)
+    model->rowsLead_ &= t.batchDim == 0;
 
   braid_session_options_t options;
   braid_session_options_init(&options);
@@ -128,31 +138,13 @@ void ModelHandle::release(braid_session_t *session) {
   idleChanged_.notify_one();
 }
 
-bool ModelHandle::predict(const std::vector<std::vector<unsigned char>> &inputs,
-                          std::vector<std::vector<unsigned char>> *outputs,
+bool ModelHandle::predict(int64_t rows, const std::vector<const void *> &inputs,
+                          const std::vector<void *> &outputs,
                           std::string *error) {
-  const EntryPointSpec &entry = *find("predict");
   braid_session_t *session = acquire();
-  bool ok = true;
-  for (size_t i = 0; ok && i < entry.inputs.size(); ++i)
-    if (braid_session_bind_input(session, "predict",
-                                 entry.inputs[i].name.c_str(), inputs[i].data(),
-                                 inputs[i].size()) != BRAID_OK)
-      ok = fail("binding input '" + entry.inputs[i].name + "'", error);
-  if (ok && braid_session_run(session, "predict") != BRAID_OK)
-    ok = fail("predict", error);
-  outputs->resize(entry.outputs.size());
-  for (size_t o = 0; ok && o < entry.outputs.size(); ++o) {
-    const void *data;
-    size_t bytes;
-    if (braid_session_output(session, "predict", entry.outputs[o].name.c_str(),
-                             &data, &bytes) != BRAID_OK) {
-      ok = fail("reading output '" + entry.outputs[o].name + "'", error);
-      break;
-    }
-    const auto *p = static_cast<const unsigned char *>(data);
-    (*outputs)[o].assign(p, p + bytes);
-  }
+  bool ok = braid_session_predict(session, rows, inputs.data(), inputs.size(),
+                                  outputs.data(), outputs.size()) == BRAID_OK ||
+            fail("predict", error);
   release(session);
   return ok;
 }

@@ -20,6 +20,9 @@ struct TensorSpec {
   braid_element_type_t type;
   std::vector<int64_t> shape;
   size_t bytes;
+  /// Of an input: 0 when its first dimension holds the batch rows, -1 when
+  /// it is fed whole.
+  int64_t batchDim = 0;
 };
 
 struct EntryPointSpec {
@@ -53,12 +56,20 @@ public:
   /// The entry point `name`, or null.
   const EntryPointSpec *find(const std::string &name) const;
 
-  /// Runs predict over `inputs` (one buffer of TensorSpec::bytes per input,
-  /// in signature order) and copies every output into *outputs. On failure
-  /// returns false with the runtime's message in *error.
-  bool predict(const std::vector<std::vector<unsigned char>> &inputs,
-               std::vector<std::vector<unsigned char>> *outputs,
-               std::string *error);
+  /// The batches predict is compiled for, ascending (the last is batch()).
+  const std::vector<int64_t> &predictBatches() const { return batches_; }
+  /// True when every input of predict has the batch rows first, so that
+  /// requests can be joined row-wise into one run.
+  bool rowsLead() const { return rowsLead_; }
+
+  /// Runs predict over `rows` rows (1 to batch()): `inputs` holds one
+  /// buffer per input, in signature order, whose first `rows` rows are
+  /// read (an input without rows is read whole), and `outputs` one buffer
+  /// per output, whose first `rows` rows are written. The runtime runs the
+  /// smallest compiled batch that holds them (braid_session_predict). On
+  /// failure returns false with the runtime's message in *error.
+  bool predict(int64_t rows, const std::vector<const void *> &inputs,
+               const std::vector<void *> &outputs, std::string *error);
 
 private:
   ModelHandle() = default;
@@ -68,6 +79,8 @@ private:
   braid_plan_t *plan_ = nullptr;
   std::string name_;
   int64_t batch_ = 0;
+  std::vector<int64_t> batches_;
+  bool rowsLead_ = true;
   std::vector<EntryPointSpec> entries_;
   std::vector<braid_session_t *> sessions_;
 

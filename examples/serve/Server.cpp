@@ -5,6 +5,7 @@
 #include "Json.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace serve {
 
@@ -33,8 +34,10 @@ const char kPredict[] = ":predict";
 
 } // namespace
 
-Server::Server(ModelHandle &model, const HttpOptions &options)
-    : model_(model), http_(*this, options) {
+Server::Server(ModelHandle &model, Batcher &batcher, Metrics &metrics,
+               const HttpOptions &options)
+    : model_(model), batcher_(batcher), metrics_(metrics),
+      http_(*this, options) {
   // A predict body is {"inputs": {NAME: nested arrays}}: two objects over
   // arrays as deep as the highest rank, and about one JSON value per
   // element. Twice that leaves room for the 422s that say which row is too
@@ -54,7 +57,14 @@ Server::Server(ModelHandle &model, const HttpOptions &options)
   maxValues_ = 2 * values + 1024;
 }
 
+HttpResponse Server::counted(HttpResponse response) {
+  if (response.status >= 400)
+    metrics_.error(response.status);
+  return response;
+}
+
 HttpResponse Server::error(int status, const std::string &message) {
+  metrics_.error(status);
   HttpResponse r = reply(status, {{"error", message}});
   // After a 4xx of the HTTP layer (malformed, over a limit, too slow) the
   // connection's next bytes cannot be trusted to start a request; after a
@@ -64,7 +74,24 @@ HttpResponse Server::error(int status, const std::string &message) {
 }
 
 bool Server::answerNow(const HttpRequest &request, HttpResponse *response) {
+  if (!route(request, response))
+    return false;
+  *response = counted(std::move(*response));
+  return true;
+}
+
+bool Server::route(const HttpRequest &request, HttpResponse *response) {
   const std::string &path = request.path;
+  if (path == "/metrics") {
+    if (request.method != "GET") {
+      *response = notAllowed(request, "GET");
+      return true;
+    }
+    response->status = 200;
+    response->contentType = "text/plain; version=0.0.4; charset=utf-8";
+    response->body = metrics_.text();
+    return true;
+  }
   if (path == "/healthz") {
     *response = request.method == "GET" ? reply(200, {{"status", "ok"}})
                                         : notAllowed(request, "GET");
@@ -81,7 +108,7 @@ bool Server::answerNow(const HttpRequest &request, HttpResponse *response) {
   if (name.empty() || name.find_first_of("/:") != std::string::npos) {
     *response =
         reply(404, {{"error", "no route " + request.method + " " + path +
-                                  "; try GET /healthz, GET "
+                                  "; try GET /healthz, GET /metrics, GET "
                                   "/v1/models/NAME or POST "
                                   "/v1/models/NAME:predict"}});
     return true;
@@ -105,7 +132,13 @@ bool Server::answerNow(const HttpRequest &request, HttpResponse *response) {
 }
 
 HttpResponse Server::answer(const HttpRequest &request) {
-  return predict(request);
+  auto start = std::chrono::steady_clock::now();
+  HttpResponse response = counted(predict(request));
+  metrics_.request(
+      response.status,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count());
+  return response;
 }
 
 HttpResponse Server::metadata() const {
@@ -118,9 +151,12 @@ HttpResponse Server::metadata() const {
       outputs.push_back(specToJson(t));
     entries[e.name] = {{"inputs", inputs}, {"outputs", outputs}};
   }
-  return reply(200, {{"name", model_.name()},
-                     {"batch", model_.batch()},
-                     {"entry_points", entries}});
+  return reply(200,
+               {{"name", model_.name()},
+                {"batch", model_.batch()},
+                {"predict_batches", model_.predictBatches()},
+                {"max_batch", batcher_.enabled() ? batcher_.maxBatch() : 1},
+                {"entry_points", entries}});
 }
 
 HttpResponse Server::predict(const HttpRequest &request) {
@@ -174,7 +210,8 @@ HttpResponse Server::predict(const HttpRequest &request) {
   }
 
   std::vector<std::vector<unsigned char>> outputs;
-  if (!model_.predict(inputs, &outputs, &message))
+  if (!batcher_.predict(rows < 0 ? model_.batch() : rows, inputs, &outputs,
+                        &message))
     return fail(500, message);
   json out = json::object();
   for (size_t o = 0; o < entry.outputs.size(); ++o) {

@@ -2,7 +2,9 @@
 #ifndef BRAID_SERVE_SERVER_H
 #define BRAID_SERVE_SERVER_H
 
+#include "Batcher.h"
 #include "HttpServer.h"
+#include "Metrics.h"
 #include "ModelHandle.h"
 
 #include <string>
@@ -13,12 +15,15 @@ namespace serve {
 ///   GET  /healthz                      {"status": "ok"}
 ///   GET  /v1/models/NAME               entry points, inputs and outputs
 ///   POST /v1/models/NAME:predict       {"inputs": {...}} -> {"outputs": {...}}
+///   GET  /metrics                      Prometheus' text format
 /// Every error is {"error": "message"} with a 4xx status (5xx only for a
 /// failure inside the runtime, or an overloaded server). Health and
 /// metadata are answered on the I/O thread, predict on a worker.
 class Server : public HttpHandler {
 public:
-  Server(ModelHandle &model, const HttpOptions &options);
+  /// Predicts go through `batcher`; `metrics` counts every response.
+  Server(ModelHandle &model, Batcher &batcher, Metrics &metrics,
+         const HttpOptions &options);
 
   /// Binds the address; on failure returns false with *error set. The port
   /// bound is port() afterwards.
@@ -33,10 +38,16 @@ public:
   HttpResponse error(int status, const std::string &message) override;
 
 private:
+  /// answerNow's routes, before the metrics count them.
+  bool route(const HttpRequest &request, HttpResponse *response);
   HttpResponse metadata() const;
   HttpResponse predict(const HttpRequest &request);
+  /// `response`, counted in the metrics when it is an error.
+  HttpResponse counted(HttpResponse response);
 
   ModelHandle &model_;
+  Batcher &batcher_;
+  Metrics &metrics_;
   HttpServer http_;
   int maxDepth_ = 0;     ///< of a predict body's arrays and objects
   size_t maxValues_ = 0; ///< JSON values in a predict body

@@ -1,6 +1,8 @@
 // braid-serve: answers predict requests over HTTP for one plan and its
 // checkpoint. Reads the command line, loads the model, serves until SIGINT
 // or SIGTERM, then shuts down cleanly.
+#include "Batcher.h"
+#include "Metrics.h"
 #include "ModelHandle.h"
 #include "Server.h"
 
@@ -21,10 +23,12 @@ const char *const kUsage =
     "                   [--threads N] [--intra-op-threads N]\n"
     "                   [--max-body-bytes N] [--read-timeout S]\n"
     "                   [--idle-timeout S] [--max-connections N] [--queue N]\n"
-    "                   [--backlog N]\n"
+    "                   [--backlog N] [--max-batch N] [--batch-wait-us US]\n"
+    "                   [--no-batching]\n"
     "\n"
     "Serves the plan's predict entry point over HTTP:\n"
     "  GET  /healthz\n"
+    "  GET  /metrics                    Prometheus text format\n"
     "  GET  /v1/models/NAME             entry points and their tensors\n"
     "  POST /v1/models/NAME:predict     {\"inputs\": {\"x\": [[...], ...]}}\n"
     "NAME is the model's name in the plan.\n"
@@ -46,12 +50,19 @@ const char *const kUsage =
     "  --queue N             predicts waiting for a thread; more get 503 "
     "(default 256)\n"
     "  --backlog N           listen backlog (default 4096, capped by\n"
-    "                        net.core.somaxconn)\n";
+    "                        net.core.somaxconn)\n"
+    "  --max-batch N         rows of concurrent requests joined into one\n"
+    "                        predict (default: the plan's batch; 1: off)\n"
+    "  --batch-wait-us US    how long a batch waits for more requests to\n"
+    "                        join it (default 200)\n"
+    "  --no-batching         each request runs alone (--max-batch 1)\n";
 
 struct Options {
   std::string plan, checkpoint;
   serve::HttpOptions server;
   int intraOpThreads = 1;
+  long maxBatch = 0; ///< 0: the plan's batch
+  serve::BatchOptions batching;
 };
 
 bool parseInt(const char *text, long min, long max, long *out) {
@@ -71,6 +82,10 @@ bool parse(int argc, char **argv, Options *o) {
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
+    }
+    if (arg == "--no-batching") {
+      o->maxBatch = 1;
+      continue;
     }
     if (arg.rfind("--", 0) != 0) {
       if (!o->plan.empty()) {
@@ -112,6 +127,11 @@ bool parse(int argc, char **argv, Options *o) {
       o->server.queue = static_cast<size_t>(n);
     else if (arg == "--backlog" && (ok = parseInt(value, 1, 1 << 20, &n)))
       o->server.backlog = static_cast<int>(n);
+    else if (arg == "--max-batch" && (ok = parseInt(value, 1, 1 << 20, &n)))
+      o->maxBatch = n;
+    else if (arg == "--batch-wait-us" &&
+             (ok = parseInt(value, 0, 60000000, &n)))
+      o->batching.waitUs = n;
     else if (ok) {
       std::fprintf(stderr, "braid-serve: unknown option %s\n%s", arg.c_str(),
                    kUsage);
@@ -156,7 +176,15 @@ int main(int argc, char **argv) {
   if (options.checkpoint.empty())
     std::fprintf(stderr, "braid-serve: warning: no --checkpoint; serving "
                          "freshly initialized parameters\n");
-  serve::Server server(*model, options.server);
+  options.batching.maxBatch =
+      options.maxBatch ? options.maxBatch : model->batch();
+  serve::Metrics metrics(model->batch());
+  serve::Batcher batcher(*model, options.batching, metrics);
+  // The sessions compute; with batching, up to a batch of requests more
+  // wait on workers of their own to be gathered.
+  if (batcher.enabled())
+    options.server.threads += static_cast<int>(batcher.maxBatch());
+  serve::Server server(*model, batcher, metrics, options.server);
   if (!server.bind(&message)) {
     std::fprintf(stderr, "braid-serve: %s\n", message.c_str());
     return 1;
@@ -167,11 +195,15 @@ int main(int argc, char **argv) {
     sigwait(&stopSignals, &signal);
     server.stop();
   });
-  std::fprintf(stderr,
-               "braid-serve: model %s (batch %lld) listening on "
-               "http://%s:%d\n",
-               model->name().c_str(), static_cast<long long>(model->batch()),
-               options.server.host.c_str(), server.port());
+  std::fprintf(
+      stderr,
+      "braid-serve: model %s (batch %lld, batching %s) listening on "
+      "http://%s:%d\n",
+      model->name().c_str(), static_cast<long long>(model->batch()),
+      batcher.enabled()
+          ? ("up to " + std::to_string(batcher.maxBatch()) + " rows").c_str()
+          : "off",
+      options.server.host.c_str(), server.port());
   bool served = server.serve();
   // Wake the waiter if the server stopped on its own.
   pthread_kill(waiter.native_handle(), SIGTERM);

@@ -67,8 +67,8 @@ static_assert(std::size(kStatusCodes) == BRAID_STATUS_CODE_COUNT,
 static_assert(offsetof(braid_session_options_t, ieee_denormals) == 32 &&
                   sizeof(braid_session_options_t) == 40,
               "braid_session_options_t: fields are only appended");
-static_assert(offsetof(braid_plan_info_t, accumulate) == 104 &&
-                  sizeof(braid_plan_info_t) == 112,
+static_assert(offsetof(braid_plan_info_t, predict_batches) == 120 &&
+                  sizeof(braid_plan_info_t) == 128,
               "braid_plan_info_t: fields are only appended");
 static_assert(offsetof(braid_tensor_info_t, batch_dim) == 48 &&
                   sizeof(braid_tensor_info_t) == 56,
@@ -251,6 +251,13 @@ braid_status_code_t braid_plan_info(const braid_plan_t *plan,
   info.epochs = p.metadata().epochs;
   info.steps = p.metadata().steps;
   info.accumulate = p.metadata().accumulate;
+  if (!p.metadata().predictBatches.empty()) {
+    info.predict_batch_count = p.metadata().predictBatches.size();
+    info.predict_batches = p.metadata().predictBatches.data();
+  } else if (!p.predictVariants().empty()) {
+    info.predict_batch_count = 1;
+    info.predict_batches = &p.metadata().batch;
+  }
   for (uint32_t id : p.states())
     info.optimizer_state_bytes += p.tensors()[id].desc.bytes();
   writeToCaller(info, out_info);
@@ -407,6 +414,18 @@ braid_status_code_t braid_session_run(braid_session_t *session,
   if (!session || !entry_point)
     return nullArgument("session or entry_point");
   return guarded([&] { return report(session->session->run(entry_point)); });
+}
+
+braid_status_code_t
+braid_session_predict(braid_session_t *session, int64_t rows,
+                      const void *const *inputs, size_t input_count,
+                      void *const *outputs, size_t output_count) {
+  if (!session || (input_count && !inputs) || (output_count && !outputs))
+    return nullArgument("session, inputs or outputs");
+  return guarded([&] {
+    return report(session->session->predictRows(rows, inputs, input_count,
+                                                outputs, output_count));
+  });
 }
 
 braid_status_code_t braid_session_output(const braid_session_t *session,

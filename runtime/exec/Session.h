@@ -67,6 +67,16 @@ public:
   /// a successful run of train_step adds 1 to the step.
   void setTrainingPosition(uint64_t seed, uint64_t step);
   uint64_t trainingStep() const;
+  /// Runs predict over `rows` rows, 1 to the plan's batch: the smallest
+  /// compiled size of predict that holds them (LoadedPlan::predictVariants),
+  /// its inputs padded with zero rows, and copies each output's first
+  /// `rows` rows to `outputs`. `inputs` and `outputs` are predict's, in
+  /// order; an input with rows holds `rows` of them, one fed whole all of
+  /// it. An input given exactly a compiled size of rows is bound without a
+  /// copy and stays bound, as by bindInput, until the next predictRows.
+  /// (SessionPredict.cpp)
+  Status predictRows(int64_t rows, const void *const *inputs, size_t inputCount,
+                     void *const *outputs, size_t outputCount);
   /// An output of the last run, valid until the next run.
   Status output(const std::string &entry, const std::string &name,
                 const void **data, size_t *bytes) const;
@@ -132,6 +142,9 @@ private:
   std::vector<void *> tensorData_;
   std::vector<bool> bound_;
   std::vector<std::unique_ptr<EntryState>> entries_;
+  /// predictRows' padded inputs, each sized for the largest predict on
+  /// first use.
+  std::vector<std::unique_ptr<uint8_t[], void (*)(void *)>> predictStaging_;
   /// (entry, step) pairs that read or write each tensor id.
   std::vector<std::vector<std::pair<size_t, size_t>>> users_;
 };

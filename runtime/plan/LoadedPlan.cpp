@@ -182,9 +182,11 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
   BRAID_RETURN_IF_ERROR(decodeParameters(p, names));
   BRAID_RETURN_IF_ERROR(decodeStates(p, names));
   BRAID_RETURN_IF_ERROR(decodeConstants(p));
+  entries_.reserve(p.entry_points()->size());
   for (const plan::EntryPoint *e : *p.entry_points())
     BRAID_RETURN_IF_ERROR(decodeEntryPoint(*e));
-  return checkArenaAlignment();
+  BRAID_RETURN_IF_ERROR(checkArenaAlignment());
+  return decodePredictVariants();
 }
 
 Status LoadedPlan::decodeMetadata(const plan::Plan &p) {
@@ -200,6 +202,7 @@ Status LoadedPlan::decodeMetadata(const plan::Plan &p) {
   metadata_.epochs = m.epochs();
   metadata_.steps = m.steps();
   metadata_.accumulate = m.accumulate();
+  metadata_.predictBatches = longs(m.predict_batches());
   if (metadata_.steps < 0 || metadata_.accumulate < 1 ||
       metadata_.accumulate > 1000000)
     return invalidPlan(

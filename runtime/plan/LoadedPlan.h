@@ -60,6 +60,16 @@ struct PlanMetadata {
   /// optimizer step, at least 1).
   int64_t steps = 0;
   int64_t accumulate = 1;
+  /// The batches predict is compiled for (braidc --batch LO..HI),
+  /// ascending, the last being `batch`; empty for a plan of one batch.
+  std::vector<int64_t> predictBatches;
+};
+
+/// One compiled size of predict: a request of up to `batch` rows may run
+/// it, padded with zero rows (LoadedPlan::predictVariants).
+struct PredictVariant {
+  int64_t batch = 0;
+  const PlanEntryPoint *entry = nullptr;
 };
 
 class LoadedPlan {
@@ -95,6 +105,15 @@ public:
                        const std::string &inputName) const;
   /// Tensor ids of the optimizer state (Plan.states order).
   const std::vector<uint32_t> &states() const { return states_; }
+  /// The sizes of predict a request of n rows chooses from, ascending: every
+  /// predict of metadata().predictBatches, else the one predict. Empty when
+  /// predict cannot take fewer rows than its batch (predictRowsProblem()
+  /// says why) or the plan has no predict.
+  const std::vector<PredictVariant> &predictVariants() const {
+    return predictVariants_;
+  }
+  /// Why a request cannot give predict any number of rows, or "".
+  const std::string &predictRowsProblem() const { return predictRowsProblem_; }
 
 private:
   /// What decoding one entry point tracks from one step to the next.
@@ -123,6 +142,13 @@ private:
                     EntryScope &scope, PlanStep *out) const;
   /// Every arena tensor off a 64-byte boundary is in an all-reduce bucket.
   Status checkArenaAlignment() const;
+  /// predictVariants_ (PredictVariants.cpp): a plan for a range of batch
+  /// sizes must have each predict, all of one signature but for the rows.
+  Status decodePredictVariants();
+  /// `variant`'s inputs and outputs are predict's (`whole`, the largest)
+  /// with `variant.batch` rows where predict has `whole.batch`.
+  Status checkVariant(const PredictVariant &variant,
+                      const PredictVariant &whole) const;
 
   // Validating a decoded step (ValidateStep.cpp). `where` names the step.
   /// A step that writes a fresh tensor: counts, overlaps and its shape rule.
@@ -148,6 +174,8 @@ private:
   std::vector<uint32_t> states_;
   std::vector<std::unique_ptr<uint8_t[], void (*)(void *)>> constants_;
   uint64_t arenaBytes_ = 0;
+  std::vector<PredictVariant> predictVariants_;
+  std::string predictRowsProblem_;
 };
 
 } // namespace braid::runtime

@@ -161,9 +161,14 @@ void PlanWriter::write(ModuleOp module, uint64_t moduleHash,
   int32_t replicas = 1;
   if (auto r = module->getAttrOfType<IntegerAttr>(attrs::kReplicas))
     replicas = static_cast<int32_t>(r.getInt());
+  std::vector<int64_t> predictBatches;
+  if (auto sizes =
+          module->getAttrOfType<DenseI64ArrayAttr>(attrs::kPredictBatches))
+    predictBatches.assign(sizes.asArrayRef().begin(), sizes.asArrayRef().end());
   auto metadata = plan::CreateMetadataDirect(
       fbb, modelName.c_str(), batch, replicas, BRAID_VERSION, moduleHash,
-      epochs, steps, accumulate);
+      epochs, steps, accumulate,
+      predictBatches.empty() ? nullptr : &predictBatches);
   // The generated kernels: their symbols, and each ISA variant's shared
   // object with the hash the loader checks (runtime/plan/CodeHash.h).
   std::vector<flatbuffers::Offset<flatbuffers::String>> kernels;

@@ -92,6 +92,14 @@ int info(const std::string &planPath) {
   std::printf("model:             %s\n", pi.model_name);
   std::printf("compiled by:       braidc %s\n", pi.compiler_version);
   std::printf("batch:             %lld\n", static_cast<long long>(pi.batch));
+  // A plan for a range of batch sizes (braidc --batch LO..HI).
+  if (pi.predict_batch_count > 1) {
+    std::printf("predict batches:   ");
+    for (size_t i = 0; i < pi.predict_batch_count; ++i)
+      std::printf("%s%lld", i ? ", " : "",
+                  static_cast<long long>(pi.predict_batches[i]));
+    std::printf(" (serves 1 to %lld rows)\n", static_cast<long long>(pi.batch));
+  }
   std::printf("replicas:          %d\n", pi.replicas);
   // The train block's length and accumulation, when it sets them.
   if (pi.steps > 0)
@@ -307,37 +315,21 @@ private:
     return 0;
   }
 
-  /// Predicts the batch of samples from `start`. Whole batches are bound
-  /// straight from the file's arrays; the last, partial one is padded with
-  /// zeros in a staging buffer and its padding rows dropped from the
-  /// outputs.
+  /// Predicts the batch of samples from `start`: up to the plan's batch,
+  /// run by the smallest compiled size of predict that holds them
+  /// (braid_session_predict pads a partial one with zero rows).
   int runBatch(int64_t start) {
     int64_t rows = std::min(batch_, samples_ - start);
-    staging_.resize(inputs_.size());
-    for (size_t i = 0; i < inputs_.size(); ++i) {
-      size_t rowBytes = inputs_[i].byte_size / batch_;
-      const uint8_t *src = arrays_[i].data.data() + start * rowBytes;
-      if (rows < batch_) {
-        staging_[i].assign(inputs_[i].byte_size, 0);
-        std::memcpy(staging_[i].data(), src, rows * rowBytes);
-        src = staging_[i].data();
-      }
-      if (braid_session_bind_input(session_.get(), kEntry, inputs_[i].name, src,
-                                   inputs_[i].byte_size) != BRAID_OK)
-        return failApi("binding input");
-    }
-    if (braid_session_run(session_.get(), kEntry) != BRAID_OK)
+    std::vector<const void *> in(inputs_.size());
+    std::vector<void *> out(outputs_.size());
+    for (size_t i = 0; i < inputs_.size(); ++i)
+      in[i] = arrays_[i].data.data() + start * (inputs_[i].byte_size / batch_);
+    for (size_t o = 0; o < outputs_.size(); ++o)
+      out[o] =
+          results_[o].data.data() + start * (outputs_[o].byte_size / batch_);
+    if (braid_session_predict(session_.get(), rows, in.data(), in.size(),
+                              out.data(), out.size()) != BRAID_OK)
       return failApi("predict failed");
-    for (size_t o = 0; o < outputs_.size(); ++o) {
-      const void *data;
-      size_t bytes;
-      if (braid_session_output(session_.get(), kEntry, outputs_[o].name, &data,
-                               &bytes) != BRAID_OK)
-        return failApi("reading output");
-      size_t rowBytes = bytes / batch_;
-      std::memcpy(results_[o].data.data() + start * rowBytes, data,
-                  rows * rowBytes);
-    }
     return 0;
   }
 
@@ -361,7 +353,6 @@ private:
   int64_t samples_ = -1;      // samples in the input files
   std::vector<std::string> outputFiles_;
   std::vector<Array> results_; // each output for every sample
-  std::vector<std::vector<uint8_t>> staging_;
 };
 
 /// --threads and --ieee-denormals (and --seed where `seedHelp` is given),

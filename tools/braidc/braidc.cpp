@@ -78,10 +78,12 @@ cl::opt<Emit>
                                "the FlatBuffer plan the runtime loads "
                                "(default file: MODEL.plan)")),
          cl::init(Emit::MLIR), cl::cat(braidCategory));
-cl::opt<int> batch("batch",
-                   cl::desc("Bind the batch symbol B to <n> (overrides the "
-                            "train block's batch)"),
-                   cl::value_desc("n"), cl::init(0), cl::cat(braidCategory));
+cl::opt<std::string>
+    batch("batch",
+          cl::desc("Bind the batch symbol B to <n> (overrides the train "
+                   "block's batch), or compile predict for every size of "
+                   "<lo>..<hi>: one plan serving 1 to <hi> rows"),
+          cl::value_desc("n|lo..hi"), cl::cat(braidCategory));
 cl::list<std::string>
     defines("D",
             cl::desc("Set the file's constant NAME (a 'let' at file level) "
@@ -109,6 +111,46 @@ int fail(const std::string &message) {
   return 1;
 }
 
+/// --batch N, or LO..HI for a plan that serves any request of 1 to HI rows.
+struct BatchOption {
+  int64_t lo = 0, hi = 0;
+  bool isRange() const { return lo != hi; }
+};
+
+/// Parses --batch; an error message otherwise.
+std::optional<BatchOption> parseBatch(llvm::StringRef text,
+                                      std::string *error) {
+  auto number = [](llvm::StringRef part, int64_t *out) {
+    return !part.getAsInteger(10, *out) && *out >= 1 && *out <= 1000000000;
+  };
+  BatchOption option;
+  auto [lo, hi] = text.split("..");
+  bool range = text.contains("..");
+  if (!number(lo, &option.lo) || (range && !number(hi, &option.hi)) ||
+      (range && option.hi <= option.lo)) {
+    *error = "--batch takes a number from 1 to 10^9, or a range LO..HI of "
+             "them with LO < HI (as in --batch 1..64), got '" +
+             text.str() + "'";
+    return std::nullopt;
+  }
+  if (!range)
+    option.hi = option.lo;
+  return option;
+}
+
+/// The batches predict is compiled for: LO, the powers of two between, HI.
+/// A request of n rows runs the smallest of them that holds n, so it pads
+/// fewer than half its rows (beyond LO).
+std::vector<int64_t> predictBatches(BatchOption option) {
+  std::vector<int64_t> sizes{option.lo};
+  for (int64_t p = 1; p < option.hi; p *= 2)
+    if (p > option.lo)
+      sizes.push_back(p);
+  if (option.hi != option.lo)
+    sizes.push_back(option.hi);
+  return sizes;
+}
+
 /// Writes the output once it is complete: to standard output for "-", else
 /// through the runtime's atomic write, so that a failed compile leaves the
 /// file -o names as it was, a symbolic link stays a link and a FIFO or
@@ -123,6 +165,39 @@ int writeOutput(const std::string &path, const std::string &bytes) {
   braid::runtime::Status s =
       braid::runtime::io::writeFileAtomically(path, bytes.data(), bytes.size());
   return s ? 0 : fail(s.message());
+}
+
+/// Outlines @predict of `model` with B bound to `size`, checks that it keeps
+/// its rows apart, and adds it to `module` as the entry point
+/// "predict@SIZE", for the lowering pipeline to treat as any other entry
+/// point. Its parameters are the same tensors, so the plan shares them.
+mlir::LogicalResult addPredictAt(mlir::MLIRContext &context,
+                                 mlir::ModuleOp module, Model &model,
+                                 int64_t size, DiagnosticEngine &diags,
+                                 const std::string &sourceName) {
+  SemaOptions options;
+  options.batch = size;
+  std::optional<CheckedModel> checked =
+      checkModel(model, builtinTable(context), options, diags);
+  if (diags.hasErrors() || !checked)
+    return mlir::failure();
+  mlir::OwningOpRef<mlir::ModuleOp> sized =
+      generateModule(context, model, *checked, sourceName, &diags.instances());
+  if (!sized)
+    return mlir::failure();
+  mlir::PassManager pm(&context);
+  pm.addPass(braid::createOutlinePredictPass());
+  pm.addPass(braid::createCheckRowsPass());
+  if (mlir::failed(pm.run(*sized)))
+    return mlir::failure();
+  auto predict = sized->lookupSymbol<mlir::func::FuncOp>("predict");
+  std::string name = "predict@" + std::to_string(size);
+  predict->remove();
+  predict.setSymName(name);
+  predict->setAttr(braid::attrs::kEntryPoint,
+                   mlir::StringAttr::get(&context, name));
+  module.getBody()->push_back(predict);
+  return mlir::success();
 }
 
 } // namespace
@@ -152,8 +227,18 @@ int main(int argc, char **argv) {
       "MLIR's printing and timing flags (see --help-hidden) apply as in "
       "mlir-opt.\n");
 
-  if (batch.getNumOccurrences() && (batch < 1 || batch > 1000000000))
-    return fail("--batch must be from 1 to 10^9, got " + std::to_string(batch));
+  std::optional<BatchOption> batchOption;
+  if (batch.getNumOccurrences()) {
+    std::string error;
+    batchOption = parseBatch(batch.getValue(), &error);
+    if (!batchOption)
+      return fail(error);
+  }
+  bool batchRange = batchOption && batchOption->isRange();
+  if (batchRange && replicas != 1)
+    return fail("--batch " + batch.getValue() +
+                " (a range) is for serving and --replicas for training; "
+                "compile them as two plans");
 
   if (replicas < 1 || replicas > 1000000)
     return fail("--replicas must be from 1 to 10^6, got " +
@@ -206,8 +291,8 @@ int main(int argc, char **argv) {
   if (!diags.tooManyErrors())
     model = expandFile(file, expandOptions, diags);
   SemaOptions options;
-  if (batch.getNumOccurrences())
-    options.batch = batch;
+  if (batchOption)
+    options.batch = batchOption->hi;
   std::optional<CheckedModel> checked;
   if (!diags.tooManyErrors())
     checked = checkModel(model, builtins, options, diags);
@@ -293,10 +378,23 @@ int main(int argc, char **argv) {
   config.fuse = stage == Emit::MLIRFused ||
                 (stage != Emit::MLIRParallel && config.fuse && !noCodegen);
   config.planMemory = stage != Emit::MLIRParallel && stage != Emit::MLIRFused;
-  // The data-parallel passes' errors point into the model file, like the
-  // autodiff pass's.
-  if (replicas != 1)
+  config.checkRows = batchRange;
+  // The data-parallel passes' and braid-check-rows' errors point into the
+  // model file, like the autodiff pass's.
+  if (replicas != 1 || batchRange)
     context.printOpOnDiagnostic(false);
+  // A range's smaller sizes of predict join the module first, so that
+  // canonicalization and memory planning treat every entry point alike.
+  if (batchRange) {
+    std::vector<int64_t> sizes = predictBatches(*batchOption);
+    for (int64_t size : llvm::ArrayRef(sizes).drop_back())
+      if (mlir::failed(addPredictAt(context, *module, model, size, diags,
+                                    source.name())))
+        return 1;
+    flushDiagnostics();
+    (*module)->setAttr(braid::attrs::kPredictBatches,
+                       mlir::DenseI64ArrayAttr::get(&context, sizes));
+  }
   braid::buildLowerToPlanPipelineFor(pm, *module, config);
   if (mlir::failed(pm.run(*module)))
     return 1;

@@ -286,6 +286,25 @@ LogicalResult expectGradsMatchParams(FunctionOpInterface func,
   return success();
 }
 
+/// braid.predict_batches: positive, strictly ascending, the last braid.batch.
+LogicalResult verifyPredictBatches(ModuleOp module, Attribute value) {
+  auto batches = llvm::dyn_cast<DenseI64ArrayAttr>(value);
+  auto batch = module->getAttrOfType<IntegerAttr>(attrs::kBatch);
+  if (!batches || batches.empty())
+    return module.emitError()
+           << "'" << attrs::kPredictBatches
+           << "' must be a non-empty array<i64>, got " << value;
+  for (auto [i, b] : llvm::enumerate(batches.asArrayRef()))
+    if (b <= 0 || (i > 0 && b <= batches[i - 1]))
+      return module.emitError()
+             << "'" << attrs::kPredictBatches
+             << "' must be positive and strictly ascending, got " << value;
+  if (!batch || batch.getInt() != batches.asArrayRef().back())
+    return module.emitError() << "'" << attrs::kPredictBatches
+                              << "' must end with braid.batch, got " << value;
+  return success();
+}
+
 } // namespace
 
 LogicalResult BraidDialect::verifyOperationAttribute(Operation *op,
@@ -328,6 +347,8 @@ LogicalResult BraidDialect::verifyOperationAttribute(Operation *op,
     return expectPositiveInt(op, name, attr.getValue());
   if (name == attrs::kTrain)
     return verifyTrain(module, attr.getValue());
+  if (name == attrs::kPredictBatches)
+    return verifyPredictBatches(module, attr.getValue());
   return op->emitError() << "unknown module attribute '" << name << "'";
 }
 

@@ -40,6 +40,10 @@ inline constexpr llvm::StringLiteral kBatch = "braid.batch";
 /// rows.
 inline constexpr llvm::StringLiteral kReplicas = "braid.replicas";
 inline constexpr llvm::StringLiteral kTrain = "braid.train";
+/// On the module of a plan for a range of batch sizes (braidc --batch
+/// LO..HI): the batches predict is compiled for, ascending, the last being
+/// braid.batch; each smaller b has its entry point "predict@b".
+inline constexpr llvm::StringLiteral kPredictBatches = "braid.predict_batches";
 inline constexpr llvm::StringLiteral kInput = "braid.input";
 /// On an input argument of @forward: the dimensions that index the batch
 /// rows (the ones its declared type writes `B`), as a DenseI64ArrayAttr.

@@ -24,7 +24,7 @@
  * version only adds (functions, enum values, struct fields appended as
  * below); anything else is a new major version and a new SOVERSION of
  * libbraid_runtime.so. While the major version is 0, every minor version
- * may break the ABI and is part of the SOVERSION (libbraid_runtime.so.0.3).
+ * may break the ABI and is part of the SOVERSION (libbraid_runtime.so.0.4).
  *
  * Growing structs: the structs the caller allocates
  * (braid_session_options_t, braid_plan_info_t, braid_tensor_info_t) start
@@ -72,7 +72,7 @@ extern "C" {
 /* The API version of this header (see "Versions" above). CMake reads the
  * two numbers from here for the library's VERSION and SOVERSION. */
 #define BRAID_API_VERSION_MAJOR 0
-#define BRAID_API_VERSION_MINOR 3
+#define BRAID_API_VERSION_MINOR 4
 #define BRAID_API_VERSION                                                      \
   ((uint32_t)BRAID_API_VERSION_MAJOR << 16 | (uint32_t)BRAID_API_VERSION_MINOR)
 
@@ -161,6 +161,13 @@ typedef struct braid_plan_info_t {
   uint64_t optimizer_state_bytes; /* every optimizer state tensor's bytes */
   int64_t steps;      /* the train block's steps (optimizer steps); 0: epochs */
   int64_t accumulate; /* micro-batches per optimizer step (1 without one) */
+  /* The batches predict is compiled for, ascending, the last being `batch`
+     (braidc --batch LO..HI compiles several; other plans have one):
+     braid_session_predict takes 1 to `batch` rows and runs the smallest
+     that holds them. 0 sizes when predict cannot take fewer rows than its
+     batch, or the plan has no predict. */
+  size_t predict_batch_count;
+  const int64_t *predict_batches;
 } braid_plan_info_t;
 
 /* Zeros *info and sets its struct_size to this header's sizeof. */
@@ -357,6 +364,23 @@ BRAID_API braid_status_code_t braid_session_run(braid_session_t *session,
 BRAID_API void braid_session_set_training_position(braid_session_t *session,
                                                    uint64_t seed,
                                                    uint64_t step);
+
+/* Runs predict over `rows` batch rows, 1 to the plan's batch: the smallest
+ * compiled size of predict that holds them (braid_plan_info_t's
+ * predict_batches), its inputs padded with zero rows, whose outputs are
+ * dropped. inputs[i] is predict's input i (braid_plan_entry_point_input
+ * order): `rows` rows of it when it has a batch dimension (batch_dim 0),
+ * else the whole tensor; outputs[o] receives the first `rows` rows of output
+ * o. Rows are independent in predict (braidc checks it for a range of batch
+ * sizes), so each row's result is the one a plan compiled for exactly
+ * `rows` would give. An input given exactly a compiled size's rows is read
+ * in place and stays bound (braid_session_bind_input) until the next call;
+ * padded ones are copied into the session's buffers, allocated on the first
+ * call for the largest batch. BRAID_INVALID_ARGUMENT for 0 or too many rows
+ * or wrong counts; BRAID_UNSUPPORTED for a predict whose rows do not lead. */
+BRAID_API braid_status_code_t braid_session_predict(
+    braid_session_t *session, int64_t rows, const void *const *inputs,
+    size_t input_count, void *const *outputs, size_t output_count);
 
 /* An output of the last run; *out_data stays valid until the next run. */
 BRAID_API braid_status_code_t braid_session_output(

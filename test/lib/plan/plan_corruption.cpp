@@ -188,6 +188,26 @@ int main(int argc, char **argv) {
     if (braid::plan::GetMutablePlan(bad.data())->mutate_arena_bytes(64))
       expectRejected(bad, "arena shrunk to 64 bytes");
   }
+  // A plan for a range of batch sizes: each predict size must name an entry
+  // point of predict's signature at that many rows, ascending, the plan's
+  // batch last.
+  if (const auto *sizes =
+          braid::plan::GetPlan(good.data())->metadata()->predict_batches();
+      sizes && sizes->size() > 1) {
+    int64_t last = sizes->Get(sizes->size() - 1);
+    auto damage = [&](size_t index, int64_t value, const char *what) {
+      std::vector<uint8_t> bad = good;
+      braid::plan::GetMutablePlan(bad.data())
+          ->mutable_metadata()
+          ->mutable_predict_batches()
+          ->Mutate(index, value);
+      expectRejected(bad, what);
+    };
+    damage(0, 3, "predict batch without its entry point");
+    damage(0, 0, "predict batch of 0 rows");
+    damage(0, last, "predict batches not ascending");
+    damage(sizes->size() - 1, last - 1, "predict batches not ending with B");
+  }
 
   // Random byte flips from a fixed seed.
   std::mt19937_64 rng(20261127);
