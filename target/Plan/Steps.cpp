@@ -40,12 +40,44 @@ static const std::vector<int64_t> *orNull(const std::vector<int64_t> &v) {
   return v.empty() ? nullptr : &v;
 }
 
+/// The first file:line:col a location holds: the op's own place in the
+/// model source, looked for through the names (NameLoc), call sites (the
+/// callee first: the op inside a layer) and fusions MLIRGen and the passes
+/// wrap it in.
+static std::optional<FileLineColLoc> sourceLocation(Location loc) {
+  if (auto file = llvm::dyn_cast<FileLineColLoc>(loc))
+    return file;
+  if (auto name = llvm::dyn_cast<NameLoc>(loc))
+    return sourceLocation(name.getChildLoc());
+  if (auto call = llvm::dyn_cast<CallSiteLoc>(loc)) {
+    if (auto callee = sourceLocation(call.getCallee()))
+      return callee;
+    return sourceLocation(call.getCaller());
+  }
+  if (auto fused = llvm::dyn_cast<FusedLoc>(loc))
+    for (Location part : fused.getLocations())
+      if (auto file = sourceLocation(part))
+        return file;
+  return std::nullopt;
+}
+
+/// "file:line:col" of an op for the plan (Step.location), or empty when it
+/// has none. The file name is kept as the user gave it to braidc.
+static std::string sourceText(Operation &op) {
+  std::optional<FileLineColLoc> file = sourceLocation(op.getLoc());
+  if (!file)
+    return "";
+  return file->getFilename().str() + ":" + std::to_string(file->getLine()) +
+         ":" + std::to_string(file->getColumn());
+}
+
 /// The Step table of a step; fields at their defaults are left out.
 static flatbuffers::Offset<plan::Step>
 createStep(flatbuffers::FlatBufferBuilder &fbb, plan::KernelKind kind,
            const std::vector<uint32_t> &inputs,
            const std::vector<uint32_t> &outputs, const PlanStepAttributes &a,
-           uint32_t request) {
+           uint32_t request, const std::string &location,
+           const std::string &opName) {
   auto vec = [](ArrayRef<int64_t> values) {
     return std::vector<int64_t>(values.begin(), values.end());
   };
@@ -58,7 +90,8 @@ createStep(flatbuffers::FlatBufferBuilder &fbb, plan::KernelKind kind,
       a.momentum, a.beta1, a.beta2, a.eps, a.transposeLhs, a.transposeRhs,
       a.reduction, request, a.root, a.exponent, a.start, a.dropoutP, a.salt,
       a.causal, a.schedule, a.warmup, a.total, a.floor, a.every, a.gamma,
-      a.maxNorm, a.weightDecay);
+      a.maxNorm, a.weightDecay, /*kernel_index=*/0, /*work_items=*/0,
+      location.empty() ? nullptr : location.c_str(), opName.c_str());
 }
 
 LogicalResult EntryPointWriter::addConstant(Operation &op, Attribute value,
@@ -174,7 +207,8 @@ LogicalResult EntryPointWriter::addStep(PlanStepOpInterface step,
   if (Value value = step.getStepRequest())
     request = requestId(value);
   steps.push_back(createStep(fbb, step.getKernelKind(), *stepInputs,
-                             *stepOutputs, attributes, request));
+                             *stepOutputs, attributes, request, sourceText(op),
+                             op.getName().getStringRef().str()));
   return success();
 }
 
