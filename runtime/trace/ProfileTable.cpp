@@ -23,6 +23,14 @@ struct Row {
   Accumulated total;
 };
 
+/// "[2,16,32]".
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? "," : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
 std::string format(const char *fmt, double v) {
   char text[32];
   std::snprintf(text, sizeof text, fmt, v);
@@ -54,12 +62,15 @@ std::string profileTable(const LoadedPlan &plan, const Tracer &tracer,
     for (size_t i = 0; i < entries[e].steps.size(); ++i) {
       const StepDesc &desc = entries[e].steps[i].desc;
       const Accumulated &a = tracer.kernels()[e][i];
-      // A product's transposed operands tell the forward product from the
-      // gradient products of the same source line.
+      // A product's operand shapes and transposes tell the forward product
+      // from its gradients, and one use of a block from another (an op
+      // inside a block has the block's line wherever it is called).
       std::string kind = kindName(desc.kind);
-      if (desc.kind == plan::KernelKind::Matmul)
-        kind += std::string(desc.transposeLhs ? " lhs^T" : "") +
-                (desc.transposeRhs ? " rhs^T" : "");
+      if (desc.kind == plan::KernelKind::Matmul && desc.inputs.size() == 2)
+        kind += " " + shapeText(desc.inputs[0].shape) +
+                (desc.transposeLhs ? "^T" : "") + "x" +
+                shapeText(desc.inputs[1].shape) +
+                (desc.transposeRhs ? "^T" : "");
       Row &row = groups[{desc.opName, desc.location, kind}];
       row.kind = kind;
       row.op = desc.opName.empty() ? "-" : desc.opName;

@@ -9,6 +9,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <limits>
+#include <map>
 
 namespace braid::runtime::trace {
 namespace {
@@ -58,17 +59,36 @@ const char *spanName(Category category) {
   return "?";
 }
 
-/// The bytes a collective step moves: its bucket's tensors.
-int64_t collectiveBytes(const StepDesc &desc) {
-  int64_t bytes = 0;
-  for (const TensorDesc &t : desc.inputs)
-    bytes += static_cast<int64_t>(t.bytes());
-  return bytes;
-}
+/// The bytes a collective step moves: its tensors, or for a wait, those
+/// of the start with its request (a wait's operands are not the bucket).
+struct BucketBytes {
+  explicit BucketBytes(const LoadedPlan &plan) {
+    for (const PlanEntryPoint &entry : plan.entryPoints()) {
+      std::map<uint32_t, int64_t> &requests = started.emplace_back();
+      for (const PlanStep &step : entry.steps)
+        if (step.desc.kind == plan::KernelKind::AllReduceStart)
+          requests[step.desc.request] = operandBytes(step.desc);
+    }
+  }
+  int64_t of(size_t entry, const StepDesc &desc) const {
+    if (desc.kind != plan::KernelKind::AllReduceWait)
+      return operandBytes(desc);
+    auto it = started[entry].find(desc.request);
+    return it == started[entry].end() ? 0 : it->second;
+  }
+  static int64_t operandBytes(const StepDesc &desc) {
+    int64_t bytes = 0;
+    for (const TensorDesc &t : desc.inputs)
+      bytes += static_cast<int64_t>(t.bytes());
+    return bytes;
+  }
+  std::vector<std::map<uint32_t, int64_t>> started;
+};
 
 /// One event's JSON object, without its pid and tid; empty for an event
 /// that names no step of the plan (a damaged gather).
-std::string eventJson(const LoadedPlan &plan, const Event &e, int64_t ts) {
+std::string eventJson(const LoadedPlan &plan, const BucketBytes &buckets,
+                      const Event &e, int64_t ts) {
   const auto &entries = plan.entryPoints();
   // Steps counted from 1, as the trainer's messages count them.
   std::string name, cat,
@@ -90,7 +110,7 @@ std::string eventJson(const LoadedPlan &plan, const Event &e, int64_t ts) {
             ",\"location\":" + quoted(desc.location);
     if (collective)
       args += ",\"bucket\":" + std::to_string(desc.request) +
-              ",\"bytes\":" + std::to_string(collectiveBytes(desc));
+              ",\"bytes\":" + std::to_string(buckets.of(e.entry, desc));
     break;
   }
   case Category::Run:
@@ -132,6 +152,7 @@ std::string chromeTraceJson(const LoadedPlan &plan,
   }
   if (origin == std::numeric_limits<int64_t>::max())
     origin = 0;
+  const BucketBytes buckets(plan);
   std::string out = "{\"traceEvents\":[\n";
   bool first = true;
   auto add = [&](const std::string &object) {
@@ -156,7 +177,8 @@ std::string chromeTraceJson(const LoadedPlan &plan,
           return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
         });
     for (const Event &e : events) {
-      std::string object = eventJson(plan, e, e.begin - r.clockOffset - origin);
+      std::string object =
+          eventJson(plan, buckets, e, e.begin - r.clockOffset - origin);
       if (!object.empty())
         add(object + "," + pid);
     }
