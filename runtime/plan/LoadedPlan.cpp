@@ -94,13 +94,8 @@ void decodeAttributes(const plan::Step &s, StepDesc &desc) {
   desc.weightDecay = s.weight_decay();
 }
 
-/// The longest Step.location and Step.op_name a plan may hold: a location
-/// is a path and two numbers, an op name a few dozen ops of a fused step.
-constexpr size_t kMaxLocationBytes = 1024;
-constexpr size_t kMaxOpNameBytes = 4096;
-
-/// A step's source location and op name, which traces print: bounded, so
-/// that a hostile plan cannot make every trace event megabytes long.
+/// A step's source location and op name, which traces print, within
+/// kMaxLocationBytes and kMaxOpNameBytes (PlanFormat.h).
 Status decodeSource(const plan::Step &s, const std::string &where,
                     StepDesc &desc) {
   if (s.location() && s.location()->size() > kMaxLocationBytes)

@@ -3,7 +3,10 @@
 // inputs, outputs and attributes). Nothing here names an op.
 #include "target/Plan/EntryPointWriter.h"
 
+#include "runtime/plan/PlanFormat.h"
+
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/Path.h"
 
 #include <optional>
 
@@ -62,13 +65,20 @@ static std::optional<FileLineColLoc> sourceLocation(Location loc) {
 }
 
 /// "file:line:col" of an op for the plan (Step.location), or empty when it
-/// has none. The file name is kept as the user gave it to braidc.
+/// has none. The file name is kept as the user gave it to braidc, unless
+/// that is too long for the plan.
 static std::string sourceText(Operation &op) {
   std::optional<FileLineColLoc> file = sourceLocation(op.getLoc());
   if (!file)
     return "";
-  return file->getFilename().str() + ":" + std::to_string(file->getLine()) +
-         ":" + std::to_string(file->getColumn());
+  std::string place = ":" + std::to_string(file->getLine()) + ":" +
+                      std::to_string(file->getColumn());
+  std::string path = file->getFilename().str();
+  // The loader refuses longer locations (PlanFormat.h); a base name is at
+  // most 255 bytes.
+  if (path.size() + place.size() > kMaxLocationBytes)
+    path = llvm::sys::path::filename(path).str();
+  return path + place;
 }
 
 /// The Step table of a step; fields at their defaults are left out.
