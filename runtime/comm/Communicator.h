@@ -8,6 +8,7 @@
 
 #include "runtime/support/Status.h"
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -56,6 +57,9 @@ struct CommRequest {
 /// session's training step (train_step runs before it) and the bucket (the
 /// plan's request number) of a collective step.
 struct CollectivePlace {
+  /// `bucket` of the exchange of updated parameters after a sharded
+  /// update, which is no step of the plan.
+  static constexpr uint32_t kExchange = UINT32_MAX;
   /// Null: no collective step of a plan (start-up, a stop vote).
   const char *entry = nullptr;
   int64_t step = 0;

@@ -342,9 +342,12 @@ Status Session::run(const std::string &entry) {
     }
     if (plan_->metadata().replicas > 1) {
       const int64_t begin = tracer ? trace::now() : 0;
+      comm->enter(
+          {state->entry->name.c_str(), step, CollectivePlace::kExchange});
       if (Status s = state->sharded.exchange(comm); !s)
         return s.withContext("entry point '" + entry +
                              "', exchanging updated parameters");
+      comm->leave(/*completed=*/true);
       if (tracer)
         tracer->span(trace::Category::Exchange, step, begin, trace::now());
     }
