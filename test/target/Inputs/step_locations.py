@@ -8,6 +8,12 @@ step's model-source location and op name (docs/plan-format.md):
       the forward op of the same name. Prints a summary.
   step_locations.py damage PLAN.json FIELD BYTES OUT.json
       sets the first step's FIELD (location or op_name) to BYTES bytes.
+  step_locations.py hostile PLAN.json OUT.json
+      sets every step's location to text a JSON writer must escape:
+      a quote, a backslash, a newline, a tab, a control byte.
+  step_locations.py traced TRACE.json
+      checks that every kernel event of a trace of such a plan holds that
+      location unchanged.
 """
 import json
 import re
@@ -16,6 +22,23 @@ import sys
 mode, path = sys.argv[1], sys.argv[2]
 with open(path) as f:
     plan = json.load(f)
+
+HOSTILE = 'a"b\\c\nd\te\x01f.braid:1:2'
+
+if mode == "hostile":
+    for entry in plan["entry_points"]:
+        for step in entry["steps"]:
+            step["location"] = HOSTILE
+    with open(sys.argv[3], "w") as f:
+        json.dump(plan, f)
+    sys.exit(0)
+
+if mode == "traced":
+    locations = {e["args"]["location"] for e in plan["traceEvents"]
+                 if e.get("cat") == "kernel"}
+    print("kernel locations as in the plan" if locations == {HOSTILE}
+          else "kernel locations changed: %r" % sorted(locations))
+    sys.exit(0)
 
 if mode == "damage":
     field, size, out = sys.argv[3], int(sys.argv[4]), sys.argv[5]
