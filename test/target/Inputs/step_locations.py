@@ -5,7 +5,9 @@ step's model-source location and op name (docs/plan-format.md):
       every step of every entry point has location FILE:LINE:COL whose
       file ends in FILE_BASENAME, and an op name braid.*; each gradient op
       (an op whose name ends in _grad) of train_step shares the location of
-      the forward op of the same name. Prints a summary.
+      the forward op of the same name. Prints a summary, with how many
+      places train_step's optimizer updates are at (each at its
+      parameter's declaration).
   step_locations.py damage PLAN.json FIELD BYTES OUT.json
       sets the first step's FIELD (location or op_name) to BYTES bytes.
   step_locations.py hostile PLAN.json OUT.json
@@ -74,4 +76,8 @@ for entry in plan["entry_points"]:
             sys.exit(1)
     print("train_step: %d gradient ops at their forward ops' locations" %
           sum(1 for op in grads if op[:-len("_grad")] in forward))
+    updates = [step.get("location") for step in entry["steps"]
+               if step.get("op_name", "").endswith("_update")]
+    print("train_step: %d optimizer updates at %d locations" %
+          (len(updates), len(set(updates))))
 print("%d steps, each with a location in %s and an op name" % (steps, basename))
