@@ -183,9 +183,12 @@ std::string chromeTraceJson(const LoadedPlan &plan,
         add(object + "," + pid);
     }
   }
+  std::string offsets;
+  for (const RankTrace &r : ranks)
+    offsets += (offsets.empty() ? "" : ",") + std::to_string(r.clockOffset);
   out += "\n],\"displayTimeUnit\":\"ms\",\"otherData\":{\"clock_alignment\":" +
-         quoted(notes.clockAlignment) +
-         ",\"trace_steps\":" + std::to_string(notes.traceSteps) +
+         quoted(notes.clockAlignment) + ",\"clock_offsets_ns\":[" + offsets +
+         "]" + ",\"trace_steps\":" + std::to_string(notes.traceSteps) +
          ",\"dropped_events\":" + std::to_string(dropped) + "}}\n";
   return out;
 }

@@ -12,7 +12,8 @@
   bound);
 - every collective step event carries an integer bucket and bytes > 0;
 - each rank has train_step runs, data loading and kernels inside its runs;
-- timestamps never go back along a thread.
+- timestamps never go back along a thread;
+- otherData.clock_offsets_ns has one offset per rank, rank 0's 0.
 
 Prints a summary for FileCheck; exits 1 with the first problem found.
 """
@@ -52,6 +53,9 @@ for e in events:
         fail("a negative duration: %r" % e)
     complete.append(e)
 
+offsets = trace.get("otherData", {}).get("clock_offsets_ns")
+if not isinstance(offsets, list) or len(offsets) != ranks or offsets[0] != 0:
+    fail("otherData.clock_offsets_ns is %r, expected one per rank, rank 0's 0" % offsets)
 pids = sorted({e["pid"] for e in complete})
 if pids != list(range(ranks)):
     fail("events of pids %r, expected ranks 0..%d" % (pids, ranks - 1))
