@@ -340,7 +340,8 @@ Status Session::run(const std::string &entry) {
         if (pending->request.active)
           comm->progress(&pending->request);
     }
-    if (plan_->metadata().replicas > 1) {
+    // Only an entry point whose update is sharded exchanges anything.
+    if (!state->sharded.empty()) {
       const int64_t begin = tracer ? trace::now() : 0;
       comm->enter(
           {state->entry->name.c_str(), step, CollectivePlace::kExchange});
