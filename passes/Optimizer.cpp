@@ -275,6 +275,9 @@ static LogicalResult insertUpdates(func::FuncOp step, DictionaryAttr train) {
   for (const Update &update : updates) {
     FloatAttr decay =
         update.decays ? builder.getF64FloatAttr(settings.weightDecay) : zero;
+    // Each update is located at its parameter's declaration, so that a
+    // trace or profile tells one parameter's update from another's.
+    Location loc = update.param.getLoc();
     if (tensorRate && adam)
       AdamWUpdateOp::create(
           builder, loc, update.param, update.grad,

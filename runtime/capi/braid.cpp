@@ -4,6 +4,7 @@
 
 #include "braid/Version.h"
 #include "runtime/capi/Report.h"
+#include "runtime/capi/SessionAccess.h"
 #include "runtime/capi/StructSize.h"
 #include "runtime/comm/MpiCommunicator.h"
 #include "runtime/comm/PlanAgreement.h"
@@ -179,6 +180,10 @@ braid_status_code_t entryTensor(const braid_plan_t *plan, const char *entry,
 
 braid_status_code_t braid::runtime::capi::reportStatus(const Status &status) {
   return report(status);
+}
+
+Session &braid::runtime::capi::sessionOf(braid_session_t *session) {
+  return *session->session;
 }
 
 extern "C" {

@@ -84,6 +84,13 @@ braid_status_code_t braid_trainer_create(braid_plan_t *plan,
       o.inOrder = options->in_order != 0;
     if (BRAID_STRUCT_HOLDS(options, braid_trainer_options_t, val_fraction))
       o.valFraction = options->val_fraction;
+    if (BRAID_STRUCT_HOLDS(options, braid_trainer_options_t, trace_path))
+      o.tracePath = text(options->trace_path);
+    if (BRAID_STRUCT_HOLDS(options, braid_trainer_options_t, trace_steps) &&
+        options->trace_steps != 0)
+      o.traceSteps = options->trace_steps;
+    if (BRAID_STRUCT_HOLDS(options, braid_trainer_options_t, profile))
+      o.profile = options->profile != 0;
     if (braid_train_event_fn fn = options->on_event) {
       void *user = options->user_data;
       o.onEvent = [fn, user](const braid_train_event_t &e) { fn(&e, user); };

@@ -8,9 +8,13 @@
 
 #include "runtime/support/Status.h"
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include <unistd.h>
 
 namespace braid::runtime {
 
@@ -48,9 +52,62 @@ struct CommRequest {
   double started = 0;
 };
 
+/// A rank's place among a plan's collectives, for the error of a wait that
+/// times out (docs/data-parallel.md, "Faults"): the entry point, the
+/// session's training step (train_step runs before it) and the bucket (the
+/// plan's request number) of a collective step.
+struct CollectivePlace {
+  /// `bucket` of the exchange of updated parameters after a sharded
+  /// update, which is no step of the plan.
+  static constexpr uint32_t kExchange = UINT32_MAX;
+  /// Null: no collective step of a plan (start-up, a stop vote).
+  const char *entry = nullptr;
+  int64_t step = 0;
+  uint32_t bucket = 0;
+};
+
 class Communicator {
 public:
   virtual ~Communicator() = default;
+
+  /// A session is about to run a collective step at `place` (`entry` must
+  /// outlive the communicator's use of it: the plan's name). Two stores:
+  /// every collective step calls it.
+  void enter(const CollectivePlace &place) { current_ = place; }
+  /// The step entered last is done: a wait (or a blocking collective)
+  /// `completed` it, or it only started a bucket.
+  void leave(bool completed) {
+    if (completed)
+      lastCompleted_ = current_;
+    current_.entry = nullptr;
+  }
+  const CollectivePlace &currentPlace() const { return current_; }
+  const CollectivePlace &lastCompleted() const { return lastCompleted_; }
+
+  /// Collective, at the end of a run: every rank's `mine` to rank 0, in
+  /// rank order (`*all` empty on the other ranks).
+  virtual Status gatherToRoot(const std::vector<uint8_t> &mine,
+                              std::vector<std::vector<uint8_t>> *all) {
+    all->assign(1, mine);
+    return Status::ok();
+  }
+  /// Collective: on rank 0, every rank's steady clock (trace::now) minus
+  /// rank 0's, in ns, each estimated from the round trip of a few
+  /// ping-pongs with rank 0 that took the least time; empty on the others.
+  /// `*method` says how.
+  virtual Status clockOffsets(std::vector<int64_t> *offsets,
+                              std::string *method) {
+    offsets->assign(1, 0);
+    *method = "one process";
+    return Status::ok();
+  }
+  /// This rank's host name ("?" when unknown).
+  virtual std::string hostName() const {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
+      return "?";
+    return name;
+  }
 
   virtual int rank() const = 0;
   virtual int size() const = 0;
@@ -145,6 +202,9 @@ public:
     (void)count;
     return Status::ok();
   }
+
+private:
+  CollectivePlace current_, lastCompleted_;
 };
 
 /// One process alone: reductions and broadcasts leave the data as it is.

@@ -198,6 +198,10 @@ Status MpiCommunicator::findHosts() {
   return Status::ok();
 }
 
+Status MpiCommunicator::explain(const Status &failed) {
+  return peers_.explain(failed, currentPlace(), lastCompleted());
+}
+
 int MpiCommunicator::nextTag() {
   // Far fewer operations than this are ever in flight at once; 2 * tag + 1
   // stays below MPI_TAG_UB's guaranteed 32767.
@@ -347,15 +351,15 @@ Status MpiCommunicator::waitFor(void *handle, const char *what, size_t bytes) {
     int done = 0;
     int rc = MPI_Test(&r, &done, MPI_STATUS_IGNORE);
     if (rc != MPI_SUCCESS)
-      return peers_.explain(communicationError("rank " + std::to_string(rank_) +
-                                               ": " + operation() +
-                                               " failed: " + mpiError(rc)));
+      return explain(communicationError("rank " + std::to_string(rank_) + ": " +
+                                        operation() +
+                                        " failed: " + mpiError(rc)));
     if (done) {
       waitedSeconds_ += poller.waitedSeconds();
       return Status::ok();
     }
     if (!poller.keepWaiting())
-      return peers_.explain(poller.timedOut(rank_, operation()));
+      return explain(poller.timedOut(rank_, operation()));
   }
 }
 
@@ -388,7 +392,7 @@ Status MpiCommunicator::wait(CommRequest *request) {
     else
       (void)reduction.release();
   }
-  return peers_.explain(s);
+  return explain(s);
 }
 
 void MpiCommunicator::finished(CommRequest *request) {
@@ -430,7 +434,7 @@ Status MpiCommunicator::allGatherOwned(float *data, size_t count) {
   std::unique_ptr<OrderedAllReduce> gather = takeReduction();
   BRAID_RETURN_IF_ERROR(gather->startGather(data, count, tag));
   BRAID_RETURN_IF_ERROR(
-      peers_.explain(gather->wait("an all-gather", &waitedSeconds_)));
+      explain(gather->wait("an all-gather", &waitedSeconds_)));
   idle_.push_back(std::move(gather));
   return Status::ok();
 }

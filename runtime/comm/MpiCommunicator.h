@@ -64,6 +64,12 @@ public:
   double waitedSeconds() const override;
   double collectiveSeconds() const override;
   double hiddenSeconds() const override;
+  /// MpiTraceExchange.cpp.
+  Status gatherToRoot(const std::vector<uint8_t> &mine,
+                      std::vector<std::vector<uint8_t>> *all) override;
+  Status clockOffsets(std::vector<int64_t> *offsets,
+                      std::string *method) override;
+  std::string hostName() const override;
   /// True when all-reduces run on a progress thread (ProgressThread.h).
   bool progressThread() const { return progress_ != nullptr; }
   int hostCount() const override { return hosts_; }
@@ -83,6 +89,9 @@ private:
   SharedArena *arenaOf(const void *data, size_t bytes) const;
   /// Groups the ranks by host and decides which all-reduce they use.
   Status findHosts();
+  /// A failed collective with what PeerProbe::explain adds: where this
+  /// rank was, who answered and what each rank completed last.
+  Status explain(const Status &failed);
   /// The tag of the next operation (the same sequence on every rank).
   int nextTag();
   /// Runs a started request to completion (on the progress thread, or in

@@ -20,6 +20,30 @@ constexpr int kHostNameBytes = 64;
 /// The probes' tags; point-to-point messages never match a collective's.
 constexpr int kProbeTag = 7211;
 
+/// A probe's message: the last collective step the sender completed. Plain
+/// bytes; every rank runs the same build.
+struct ProbeAnswer {
+  char entry[48] = {}; // empty: none
+  int64_t step = 0;
+  uint32_t bucket = 0;
+  uint32_t reserved = 0;
+};
+
+/// "train_step step 13 bucket 2" (the step counted from 1, as the trainer's
+/// messages count them).
+std::string placeText(const char *entry, int64_t step, uint32_t bucket) {
+  return std::string(entry) + " step " + std::to_string(step + 1) + " bucket " +
+         std::to_string(bucket);
+}
+
+std::string completedText(const ProbeAnswer &a) {
+  if (a.entry[0] == '\0')
+    return "none yet";
+  return placeText(
+      std::string(a.entry, strnlen(a.entry, sizeof a.entry)).c_str(), a.step,
+      a.bucket);
+}
+
 std::string thisHost() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
@@ -74,9 +98,14 @@ const std::string &PeerProbe::hostOf(int rank) const {
              : unknown;
 }
 
-Status PeerProbe::explain(const Status &failed) {
+Status PeerProbe::explain(const Status &failed, const CollectivePlace &current,
+                          const CollectivePlace &completed) {
   if (failed || failed.code() != StatusCode::Communication || size_ <= 1)
     return failed;
+  const std::string where =
+      current.entry
+          ? ", in " + placeText(current.entry, current.step, current.bucket)
+          : ", outside a plan's collective steps";
   // A rank asked to stop says where it is and probes no one: mpirun, ending
   // a job, sends SIGKILL soon after its SIGTERM, and Open MPI 4.1 blocks a
   // message to a dead peer until its reports reach mpirun, which is busy
@@ -85,14 +114,21 @@ Status PeerProbe::explain(const Status &failed) {
     return Status::error(failed.code(), failed.message() + " (rank " +
                                             std::to_string(rank_) +
                                             " is on host " + hostOf(rank_) +
-                                            "; the job is ending)");
+                                            where + "; the job is ending)");
   const int tag = kProbeTag + probes_++;
   const size_t n = static_cast<size_t>(size_);
   std::vector<MPI_Request> receives(n, MPI_REQUEST_NULL),
       sends(n, MPI_REQUEST_NULL);
-  std::vector<char> answers(n, 0);
+  std::vector<ProbeAnswer> answers(n);
   // Static: a send to a peer that never receives it stays in flight.
-  static const char hello = 1;
+  static ProbeAnswer mine;
+  mine = ProbeAnswer{};
+  if (completed.entry) {
+    std::strncpy(mine.entry, completed.entry, sizeof mine.entry - 1);
+    mine.step = completed.step;
+    mine.bucket = completed.bucket;
+  }
+  answers[static_cast<size_t>(rank_)] = mine;
   std::vector<bool> answered(n, false);
   answered[static_cast<size_t>(rank_)] = true;
   for (int peer = 0; peer < size_; ++peer) {
@@ -101,9 +137,10 @@ Status PeerProbe::explain(const Status &failed) {
     const size_t p = static_cast<size_t>(peer);
     // A send or receive the library refuses (a peer already known dead)
     // leaves the peer unanswered.
-    MPI_Irecv(&answers[p], 1, MPI_CHAR, peer, tag, MPI_COMM_WORLD,
-              &receives[p]);
-    MPI_Isend(&hello, 1, MPI_CHAR, peer, tag, MPI_COMM_WORLD, &sends[p]);
+    MPI_Irecv(&answers[p], sizeof(ProbeAnswer), MPI_BYTE, peer, tag,
+              MPI_COMM_WORLD, &receives[p]);
+    MPI_Isend(&mine, sizeof(ProbeAnswer), MPI_BYTE, peer, tag, MPI_COMM_WORLD,
+              &sends[p]);
   }
   const double seconds = probeSeconds(timeoutSeconds_);
   for (Poller poller(seconds);;) {
@@ -152,9 +189,22 @@ Status PeerProbe::explain(const Status &failed) {
                                 std::string(window) + " s"
                           : "not answering a probe within " +
                                 std::string(window) + " s: " + silent;
-  return Status::error(failed.code(),
-                       failed.message() + " (rank " + std::to_string(rank_) +
-                           " is on host " + hostOf(rank_) + "; " + found + ")");
+  // What each rank completed last: the ranks still answering were stuck
+  // in the collective after it; a rank behind the others is the one that
+  // stopped first. The first 16 ranks; the rest are alike or silent.
+  std::string last;
+  for (int peer = 0; peer < size_ && peer < 16; ++peer) {
+    const size_t p = static_cast<size_t>(peer);
+    last += (peer ? ", rank " : "rank ") + std::to_string(peer) + " " +
+            (answered[p] ? completedText(answers[p]) : "no answer");
+  }
+  if (size_ > 16)
+    last += ", ...";
+  return Status::error(
+      failed.code(),
+      failed.message() + " (rank " + std::to_string(rank_) + " is on host " +
+          hostOf(rank_) + where + "; " + found +
+          "; the last collective step each rank completed: " + last + ")");
 }
 
 } // namespace braid::runtime

@@ -9,6 +9,7 @@
 #ifndef BRAID_RUNTIME_COMM_PEERPROBE_H
 #define BRAID_RUNTIME_COMM_PEERPROBE_H
 
+#include "runtime/comm/Communicator.h"
 #include "runtime/support/Status.h"
 
 #include <string>
@@ -25,11 +26,14 @@ public:
   /// The host name of `rank` ("?" before the gather, or out of range).
   const std::string &hostOf(int rank) const;
 
-  /// `failed` (a collective that failed) with what a probe of every other
-  /// rank found: the ranks, with their hosts, that did not answer. `failed`
-  /// as it is when it is ok, not a Communication error, or the job has one
-  /// rank.
-  Status explain(const Status &failed);
+  /// `failed` (a collective that failed) with where this rank was
+  /// (`current`: entry point, step and bucket) and what a probe of every
+  /// other rank found: the ranks, with their hosts, that did not answer, and
+  /// the last collective each rank completed (every rank answers the probe
+  /// with its `completed`). `failed` as it is when it is ok, not a
+  /// Communication error, or the job has one rank.
+  Status explain(const Status &failed, const CollectivePlace &current,
+                 const CollectivePlace &completed);
 
   /// Seconds a probe waits for answers: the collective timeout, at least
   /// 1 s and at most 10 s. The other live ranks' own timeouts expire within

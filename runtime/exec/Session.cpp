@@ -30,6 +30,10 @@ struct Session::EntryState {
   /// kernels while they are in flight.
   std::vector<std::shared_ptr<PendingReduction>> requests;
   ShardedUpdate sharded;
+  /// Per step: 0, or a collective's bucket plus one, its place told to the
+  /// communicator; and whether it completes a collective (a wait).
+  std::vector<uint32_t> collectiveBucket;
+  std::vector<bool> completesCollective;
 };
 
 namespace {
@@ -207,6 +211,11 @@ Status Session::build(const SessionOptions &options) {
                                              " (" + kindName(step.desc.kind) +
                                              ")"));
       state->kernels.push_back(std::move(kernel));
+      const KernelKindInfo *info = kernelKindInfo(step.desc.kind);
+      const bool collective = info && info->traits.collective;
+      state->collectiveBucket.push_back(collective ? step.desc.request + 1 : 0);
+      state->completesCollective.push_back(
+          collective && step.desc.kind != plan::KernelKind::AllReduceStart);
       for (uint32_t id : step.inputs)
         users_[id].emplace_back(entries_.size(), i);
       for (uint32_t id : step.outputs)
@@ -291,7 +300,8 @@ Status Session::bindInput(const std::string &entry, const std::string &name,
 }
 
 Status Session::run(const std::string &entry) {
-  for (const auto &state : entries_) {
+  for (size_t e = 0; e < entries_.size(); ++e) {
+    const auto &state = entries_[e];
     if (state->entry->name != entry)
       continue;
     for (uint32_t id : state->entry->inputs)
@@ -304,27 +314,54 @@ Status Session::run(const std::string &entry) {
       omp_set_num_threads(threads_);
     FlushDenormalsScope floatEnv(flushDenormals_, threads_);
     Communicator *comm = context_->communicator;
+    // Without a tracer, timing costs this branch per kernel.
+    trace::Tracer *const tracer = tracer_;
+    const auto index = static_cast<uint32_t>(e);
+    const auto step = static_cast<int64_t>(context_->random.step);
+    const int64_t runBegin = tracer ? trace::now() : 0;
     for (size_t i = 0; i < state->kernels.size(); ++i) {
+      const uint32_t bucket = state->collectiveBucket[i];
+      if (bucket)
+        comm->enter({state->entry->name.c_str(), step, bucket - 1});
+      const int64_t begin = tracer ? trace::now() : 0;
       Status s = state->kernels[i]->run();
+      if (tracer)
+        tracer->kernel(index, static_cast<uint32_t>(i), step, begin,
+                       trace::now());
       if (!s)
         return s.withContext("entry point '" + entry + "' step " +
                              std::to_string(i) + " (" +
                              kindName(state->entry->steps[i].desc.kind) + ")");
+      if (bucket)
+        comm->leave(state->completesCollective[i]);
       // MPI advances a non-blocking all-reduce only inside MPI calls; a test
       // between kernels is what lets it overlap the backward pass.
       for (const auto &pending : state->requests)
         if (pending->request.active)
           comm->progress(&pending->request);
     }
-    if (Status s = state->sharded.exchange(comm); !s)
-      return s.withContext("entry point '" + entry +
-                           "', exchanging updated parameters");
+    // Only an entry point whose update is sharded exchanges anything.
+    if (!state->sharded.empty()) {
+      const int64_t begin = tracer ? trace::now() : 0;
+      comm->enter(
+          {state->entry->name.c_str(), step, CollectivePlace::kExchange});
+      if (Status s = state->sharded.exchange(comm); !s)
+        return s.withContext("entry point '" + entry +
+                             "', exchanging updated parameters");
+      comm->leave(/*completed=*/true);
+      if (tracer)
+        tracer->span(trace::Category::Exchange, step, begin, trace::now());
+    }
+    if (tracer)
+      tracer->run(index, step, runBegin, trace::now());
     if (entry == "train_step")
       ++context_->random.step;
     return Status::ok();
   }
   return notFound("the plan has no entry point '" + entry + "'");
 }
+
+Communicator &Session::communicator() const { return *context_->communicator; }
 
 void Session::setTrainingPosition(uint64_t seed, uint64_t step) {
   context_->random = {seed, step};

@@ -8,6 +8,7 @@
 
 #include "runtime/comm/Communicator.h"
 #include "runtime/plan/LoadedPlan.h"
+#include "runtime/trace/Tracer.h"
 
 #include <map>
 #include <memory>
@@ -81,6 +82,13 @@ public:
   Status output(const std::string &entry, const std::string &name,
                 const void **data, size_t *bytes) const;
 
+  /// Times every kernel and run into `tracer` (not owned; null: none, the
+  /// default). The tracer must be made for this session's plan.
+  void setTracer(trace::Tracer *tracer) { tracer_ = tracer; }
+  trace::Tracer *tracer() const { return tracer_; }
+  /// The communicator of the session's collectives (a local one alone).
+  Communicator &communicator() const;
+
   /// Draws every parameter from its initializer with `seed`.
   void initializeParameters(uint64_t seed);
   /// Parameters by plan index, as float arrays of their tensor's size.
@@ -145,6 +153,7 @@ private:
   /// predictRows' padded inputs, each sized for the largest predict on
   /// first use.
   std::vector<std::unique_ptr<uint8_t[], void (*)(void *)>> predictStaging_;
+  trace::Tracer *tracer_ = nullptr;
   /// (entry, step) pairs that read or write each tensor id.
   std::vector<std::vector<std::pair<size_t, size_t>>> users_;
 };

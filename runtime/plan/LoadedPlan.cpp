@@ -94,6 +94,24 @@ void decodeAttributes(const plan::Step &s, StepDesc &desc) {
   desc.weightDecay = s.weight_decay();
 }
 
+/// A step's source location and op name, which traces print, within
+/// kMaxLocationBytes and kMaxOpNameBytes (PlanFormat.h).
+Status decodeSource(const plan::Step &s, const std::string &where,
+                    StepDesc &desc) {
+  if (s.location() && s.location()->size() > kMaxLocationBytes)
+    return invalidPlan(where + " has a location of " +
+                       std::to_string(s.location()->size()) +
+                       " bytes; at most " + std::to_string(kMaxLocationBytes) +
+                       " are allowed");
+  if (s.op_name() && s.op_name()->size() > kMaxOpNameBytes)
+    return invalidPlan(
+        where + " has an op name of " + std::to_string(s.op_name()->size()) +
+        " bytes; at most " + std::to_string(kMaxOpNameBytes) + " are allowed");
+  desc.location = str(s.location());
+  desc.opName = str(s.op_name());
+  return Status::ok();
+}
+
 } // namespace
 
 std::string LoadedPlan::tensorName(uint32_t id) const {
@@ -447,6 +465,7 @@ Status LoadedPlan::decodeStep(const plan::Step &s, const PlanEntryPoint &entry,
     step.desc.outputs.push_back(tensors_[id].desc);
   }
   decodeAttributes(s, step.desc);
+  BRAID_RETURN_IF_ERROR(decodeSource(s, where, step.desc));
   BRAID_RETURN_IF_ERROR(checkNotInFlight(step, where, scope));
   if (kind->traits.collective)
     return validateCollective(step, where, scope);

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace braid::runtime {
@@ -65,6 +66,11 @@ struct StepDesc {
   plan::Reduction reduction = plan::Reduction::Sum;
   uint32_t request = 0;
   int32_t root = 0;
+  /// Where the step came from, for traces and profiles: the model-source
+  /// location of its op ("mlp.braid:12:17", empty when the plan has none)
+  /// and the op's name ("braid.matmul"; ops joined by '+' for a fused
+  /// step).
+  std::string location, opName;
 };
 
 } // namespace braid::runtime

@@ -2,10 +2,15 @@
 // data sets, batch sampler, progress and metrics.
 #include "runtime/train/Trainer.h"
 
+#include "runtime/capi/SessionAccess.h"
 #include "runtime/comm/Poller.h"
+#include "runtime/exec/Session.h"
 #include "runtime/io/AtomicFile.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/support/FloatEnv.h"
+#include "runtime/trace/ProfileTable.h"
+#include "runtime/trace/TraceGather.h"
+#include "runtime/trace/Tracer.h"
 #include "runtime/train/BatchSampler.h"
 #include "runtime/train/Dataset.h"
 #include "runtime/train/Metrics.h"
@@ -190,8 +195,24 @@ struct Trainer::State {
   /// The event a progress write belongs to, filled in before the reporter
   /// is called.
   braid_train_event_t pending{};
+  /// --trace, --profile: the session's step timer, and the ranks' clocks
+  /// measured at the start.
+  std::unique_ptr<trace::Tracer> tracer;
+  trace::ClockAlignment clocks;
 
-  ~State() { braid_session_release(session); }
+  ~State() {
+    if (session && tracer)
+      capi::sessionOf(session).setTracer(nullptr);
+    braid_session_release(session);
+  }
+
+  /// A span of the trainer's (data, evaluation, checkpoint) for the trace.
+  trace::ScopedSpan span(trace::Category category) {
+    trace::Tracer *t = tracer.get();
+    return {t, category,
+            t ? static_cast<int64_t>(capi::sessionOf(session).trainingStep())
+              : 0};
+  }
 
   bool speaks() const { return rank == 0; }
 
@@ -242,6 +263,7 @@ struct Trainer::State {
   Status saveCheckpoint();
   Status reportCollectives();
   Status finish(bool stopped);
+  Status writeTraceAndProfile();
 };
 
 /// The job's shape, the inputs of train_step and eval, the batch and
@@ -373,6 +395,36 @@ Status Trainer::State::createSession() {
   if (braid_status_code_t code =
           braid_session_create(plan, &o.session, &session))
     return apiError(code, "cannot create a session");
+  if (!o.tracePath.empty() || o.profile) {
+    Session &timed = capi::sessionOf(session);
+    trace::TracerOptions options;
+    options.trace = !o.tracePath.empty();
+    options.profile = o.profile;
+    options.traceSteps = o.traceSteps;
+    tracer = std::make_unique<trace::Tracer>(timed.plan(), options);
+    timed.setTracer(tracer.get());
+  }
+  return Status::ok();
+}
+
+/// The profile table (rank 0's kernels) as an event, and the trace of
+/// every rank, written by rank 0. Collective with a trace.
+Status Trainer::State::writeTraceAndProfile() {
+  if (!tracer)
+    return Status::ok();
+  Session &timed = capi::sessionOf(session);
+  if (o.profile)
+    emit(BRAID_TRAIN_EVENT_PROFILE,
+         "\n" + trace::profileTable(timed.plan(), *tracer));
+  if (o.tracePath.empty())
+    return Status::ok();
+  BRAID_RETURN_IF_ERROR(trace::gatherAndWrite(
+      timed.communicator(), timed.plan(), *tracer, clocks, o.tracePath));
+  if (tracer->dropped() > 0)
+    emit(BRAID_TRAIN_EVENT_PROFILE,
+         "the trace holds the first " + std::to_string(o.traceSteps) +
+             " steps; " + std::to_string(tracer->dropped()) +
+             " later events of rank 0 were left out (--trace-steps)\n");
   return Status::ok();
 }
 
@@ -712,6 +764,11 @@ Status Trainer::State::trainStep(int64_t epoch, double *loss) {
     // accumulate * ranks slices.
     const int slice = static_cast<int>(k * size + rank);
     const int slices = static_cast<int>(accumulate * size);
+    std::optional<trace::ScopedSpan> data;
+    if (tracer)
+      data.emplace(
+          tracer.get(), trace::Category::Data,
+          static_cast<int64_t>(capi::sessionOf(session).trainingStep()));
     if (text) {
       std::vector<uint8_t> &x = trainInputs.buffers[0],
                            &y = trainInputs.buffers[1];
@@ -730,6 +787,7 @@ Status Trainer::State::trainStep(int64_t epoch, double *loss) {
                                           trainInputs.buffers[i].size());
           !s)
         return s;
+    data.reset();
     // The run's seed and micro-step key the dropout masks: a resumed run
     // draws the masks the uninterrupted one would have, and each
     // micro-batch of a step draws its own.
@@ -805,6 +863,7 @@ Status Trainer::State::endEpoch(int64_t epoch, double meanLoss) {
 Status Trainer::State::evaluate(Evaluation *out) {
   if (!canEval)
     return notFound("the trainer has no evaluation data");
+  trace::ScopedSpan timed = span(trace::Category::Eval);
   if (text)
     return evaluateText(out);
   const int64_t evalBatch = batchedInput(evalInputs).shape[0] * size;
@@ -958,6 +1017,7 @@ Status Trainer::State::save() {
 }
 
 Status Trainer::State::saveCheckpoint() {
+  trace::ScopedSpan timed = span(trace::Category::Checkpoint);
   // The steps logged so far, so that a run resumed from this checkpoint
   // appends right after them.
   if (metrics)
@@ -1036,6 +1096,9 @@ Status Trainer::create(braid_plan_t *plan, TrainerOptions options,
   if (options.restartFromWeights && options.initFrom.empty())
     return invalidArgument("restarting from a checkpoint's weights needs the "
                            "checkpoint (--init-from)");
+  if (!options.tracePath.empty() && options.traceSteps < 1)
+    return invalidArgument("a trace of " + std::to_string(options.traceSteps) +
+                           " steps: --trace-steps takes a positive count");
   auto state = std::make_unique<State>();
   state->o = std::move(options);
   state->plan = plan;
@@ -1087,6 +1150,11 @@ Status Trainer::run() {
   if (Status st = s.openOutputs(); !st)
     return st;
   s.announce();
+  if (!s.o.tracePath.empty())
+    if (Status st = trace::alignClocks(
+            capi::sessionOf(s.session).communicator(), &s.clocks);
+        !st)
+      return st;
   s.waitedAtStart = braid_communicator_waited_seconds(s.comm);
   braid_communicator_collective_seconds(s.comm, &s.collectiveAtStart,
                                         &s.hiddenAtStart);
@@ -1102,7 +1170,9 @@ Status Trainer::run() {
       if (Status st = s.runEpoch(&stopped); !st)
         return st;
   }
-  return s.finish(stopped);
+  if (Status st = s.finish(stopped); !st)
+    return st;
+  return s.writeTraceAndProfile();
 }
 
 } // namespace braid::runtime::train

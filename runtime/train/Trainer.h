@@ -35,6 +35,13 @@ struct TrainerOptions {
   bool inOrder = false;
   /// The share of a text (the tail) held out for validation, in [0, 1).
   double valFraction = 0.1;
+  /// Writes a Chrome trace of the first traceSteps steps to tracePath
+  /// (empty: none); every rank of a job must set the same.
+  std::string tracePath;
+  int64_t traceSteps = 100;
+  /// Reports the share of the step's time per kernel at the end (a
+  /// BRAID_TRAIN_EVENT_PROFILE event, rank 0's kernels).
+  bool profile = false;
   /// Receives every event on rank 0; may be empty.
   std::function<void(const braid_train_event_t &)> onEvent;
 };

@@ -3,7 +3,10 @@
 // inputs, outputs and attributes). Nothing here names an op.
 #include "target/Plan/EntryPointWriter.h"
 
+#include "runtime/plan/PlanFormat.h"
+
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/Path.h"
 
 #include <optional>
 #include <tuple>
@@ -42,12 +45,71 @@ static const std::vector<int64_t> *orNull(const std::vector<int64_t> &v) {
   return v.empty() ? nullptr : &v;
 }
 
+/// The first file:line:col a location holds: the op's own place in the
+/// model source, looked for through the names (NameLoc), call sites (the
+/// callee first: the op inside a layer) and fusions MLIRGen and the passes
+/// wrap it in.
+static std::optional<FileLineColLoc> sourceLocation(Location loc) {
+  if (auto file = llvm::dyn_cast<FileLineColLoc>(loc))
+    return file;
+  if (auto name = llvm::dyn_cast<NameLoc>(loc))
+    return sourceLocation(name.getChildLoc());
+  if (auto call = llvm::dyn_cast<CallSiteLoc>(loc)) {
+    if (auto callee = sourceLocation(call.getCallee()))
+      return callee;
+    return sourceLocation(call.getCaller());
+  }
+  if (auto fused = llvm::dyn_cast<FusedLoc>(loc))
+    for (Location part : fused.getLocations())
+      if (auto file = sourceLocation(part))
+        return file;
+  return std::nullopt;
+}
+
+/// "file:line:col" of an op for the plan (Step.location), or empty when it
+/// has none. The file name is kept as the user gave it to braidc, unless
+/// that is too long for the plan.
+static std::string sourceText(Operation &op) {
+  std::optional<FileLineColLoc> file = sourceLocation(op.getLoc());
+  if (!file)
+    return "";
+  std::string place = ":" + std::to_string(file->getLine()) + ":" +
+                      std::to_string(file->getColumn());
+  std::string path = file->getFilename().str();
+  // The loader refuses longer locations (PlanFormat.h); a base name is at
+  // most 255 bytes.
+  if (path.size() + place.size() > kMaxLocationBytes)
+    path = llvm::sys::path::filename(path).str();
+  return path + place;
+}
+
+/// The op's name for the plan (Step.op_name): a fused step's lists the ops
+/// of its body, in order, joined by '+', so a trace or profile says what the
+/// generated kernel computes.
+static std::string stepOpName(Operation &op) {
+  auto fused = llvm::dyn_cast<FusedOp>(op);
+  if (!fused)
+    return op.getName().getStringRef().str();
+  std::string names;
+  for (Operation &member : fused.getBody().front().without_terminator()) {
+    llvm::StringRef name = member.getName().getStringRef();
+    // The loader refuses longer names (PlanFormat.h).
+    if (names.size() + name.size() + 1 > kMaxOpNameBytes)
+      break;
+    if (!names.empty())
+      names += '+';
+    names += name.str();
+  }
+  return names;
+}
+
 /// The Step table of a step; fields at their defaults are left out.
 static flatbuffers::Offset<plan::Step>
 createStep(flatbuffers::FlatBufferBuilder &fbb, plan::KernelKind kind,
            const std::vector<uint32_t> &inputs,
            const std::vector<uint32_t> &outputs, const PlanStepAttributes &a,
-           uint32_t request, uint32_t kernelIndex, int64_t workItems) {
+           uint32_t request, uint32_t kernelIndex, int64_t workItems,
+           const std::string &location, const std::string &opName) {
   auto vec = [](ArrayRef<int64_t> values) {
     return std::vector<int64_t>(values.begin(), values.end());
   };
@@ -60,7 +122,8 @@ createStep(flatbuffers::FlatBufferBuilder &fbb, plan::KernelKind kind,
       a.momentum, a.beta1, a.beta2, a.eps, a.transposeLhs, a.transposeRhs,
       a.reduction, request, a.root, a.exponent, a.start, a.dropoutP, a.salt,
       a.causal, a.schedule, a.warmup, a.total, a.floor, a.every, a.gamma,
-      a.maxNorm, a.weightDecay, kernelIndex, workItems);
+      a.maxNorm, a.weightDecay, kernelIndex, workItems,
+      location.empty() ? nullptr : location.c_str(), opName.c_str());
 }
 
 LogicalResult EntryPointWriter::addConstant(Operation &op, Attribute value,
@@ -202,7 +265,7 @@ LogicalResult EntryPointWriter::addStep(PlanStepOpInterface step,
   }
   steps.push_back(createStep(fbb, step.getKernelKind(), *stepInputs,
                              *stepOutputs, attributes, request, kernelIndex,
-                             workItems));
+                             workItems, sourceText(op), stepOpName(op)));
   return success();
 }
 

@@ -91,6 +91,9 @@ struct TrainOptions {
   bool restartFromWeights = false, freshOptimizer = false;
   bool inOrder = false;
   double valFraction = 0.1; // text data: the held-out tail
+  std::string trace;        // Chrome trace-event JSON (docs/observability.md)
+  int64_t traceSteps = 100;
+  bool profile = false;
   SessionFlags session;
   double commTimeout = 30; // seconds a collective may wait (data parallel)
 };

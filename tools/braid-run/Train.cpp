@@ -116,6 +116,9 @@ int train(const TrainOptions &o) {
   options.fresh_optimizer = o.freshOptimizer ? 1 : 0;
   options.in_order = o.inOrder ? 1 : 0;
   options.val_fraction = o.valFraction;
+  options.trace_path = orNull(o.trace);
+  options.trace_steps = o.traceSteps;
+  options.profile = o.profile ? 1 : 0;
   options.progress_style =
       isatty(fileno(stdout)) ? BRAID_PROGRESS_BAR : BRAID_PROGRESS_LINES;
   options.on_event = printEvent;

@@ -448,6 +448,18 @@ int main(int argc, char **argv) {
                            "Evaluate every N epochs (0: never)");
   trainCommand->add_option("--max-steps", trainOptions.maxSteps,
                            "Stop (and save) after N steps in all");
+  trainCommand->add_option(
+      "--trace", trainOptions.trace,
+      "Chrome trace-event JSON (chrome://tracing, Perfetto) of every "
+      "kernel, collective, batch and checkpoint of the first --trace-steps "
+      "steps, with model-source locations; every rank's in one file");
+  trainCommand
+      ->add_option("--trace-steps", trainOptions.traceSteps,
+                   "The steps --trace keeps (default 100)")
+      ->check(CLI::PositiveNumber);
+  trainCommand->add_flag("--profile", trainOptions.profile,
+                         "At the end, print the share of the step's time "
+                         "per kernel and matrix product (top 20)");
   const char *valHelp = "Text data: the share of the text, at its end, held "
                         "out for the validation loss (0: none)";
   trainCommand->add_option("--val-fraction", trainOptions.valFraction, valHelp)

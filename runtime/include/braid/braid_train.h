@@ -47,6 +47,10 @@ typedef enum braid_train_event_kind_t {
   BRAID_TRAIN_EVENT_FINISH = 3,
   /* Data parallel: how long each rank waited for the others. */
   BRAID_TRAIN_EVENT_WAITS = 4,
+  /* Training ended with `profile` set: the table of the kernels' share of
+   * the training step's time (docs/observability.md); or, with
+   * `trace_path`, a note that the trace left later steps out. */
+  BRAID_TRAIN_EVENT_PROFILE = 5,
 } braid_train_event_kind_t;
 
 /* An event of a run. Fields a kind does not report are 0. The pointers are
@@ -126,6 +130,19 @@ typedef struct braid_trainer_options_t {
    * held out for the validation loss, in [0, 1); 0: no validation.
    * Default 0.1. */
   double val_fraction;
+  /* A Chrome trace-event JSON file (chrome://tracing, Perfetto) of the
+   * first `trace_steps` steps: every kernel with its model-source location
+   * and op, every collective with its bucket and bytes, data loading,
+   * evaluations and checkpoint writes; with a communicator, every rank's
+   * events in one file written by rank 0 (every rank must set the same
+   * path). NULL: no trace. See docs/observability.md. */
+  const char *trace_path;
+  /* The steps the trace keeps; 0: the default, 100. */
+  int64_t trace_steps;
+  /* Nonzero: times every kernel of every step and reports the share of the
+   * training step's time per kernel (a BRAID_TRAIN_EVENT_PROFILE event)
+   * when training ends. */
+  int32_t profile;
 } braid_trainer_options_t;
 
 /* Fills *options with the defaults, struct_size the header's sizeof: inline,

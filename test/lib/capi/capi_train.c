@@ -28,6 +28,8 @@ typedef struct record_t {
   double first_loss, last_loss; /* epoch means */
   int finish_evaluated;
   char start_text[512];
+  int profiles;
+  char profile_text[128];
 } record_t;
 
 static void on_event(const braid_train_event_t *event, void *user_data) {
@@ -52,6 +54,10 @@ static void on_event(const braid_train_event_t *event, void *user_data) {
   case BRAID_TRAIN_EVENT_FINISH:
     ++r->finishes;
     r->finish_evaluated = event->evaluated;
+    break;
+  case BRAID_TRAIN_EVENT_PROFILE:
+    ++r->profiles;
+    snprintf(r->profile_text, sizeof r->profile_text, "%s", event->text);
     break;
   default:
     break;
@@ -168,6 +174,43 @@ int main(int argc, char **argv) {
   EXPECT(trainer && braid_trainer_run(trainer) == BRAID_OK);
   EXPECT(braid_trainer_stopped(trainer) == 0);
   braid_trainer_release(trainer);
+
+  /* A trace and a profile: the trace file is written and the profile
+   * table comes as an event. A negative trace_steps is refused. */
+  {
+    char trace_path[4096];
+    snprintf(trace_path, sizeof trace_path, "%s.trace.json", argv[4]);
+    remove(trace_path);
+    record_t traced;
+    memset(&traced, 0, sizeof traced);
+    braid_trainer_options_t tracing = options;
+    tracing.max_steps = 2;
+    tracing.on_event = on_event;
+    tracing.user_data = &traced;
+    tracing.trace_path = trace_path;
+    tracing.profile = 1;
+    trainer = NULL;
+    EXPECT(braid_trainer_create(plan, &tracing, &trainer) == BRAID_OK);
+    EXPECT(trainer && braid_trainer_run(trainer) == BRAID_OK);
+    braid_trainer_release(trainer);
+    EXPECT(file_size(trace_path) > 0);
+    EXPECT(traced.profiles == 1 &&
+           strstr(traced.profile_text, "profile: 2 training steps") != NULL);
+    tracing.trace_steps = -1;
+    EXPECT(braid_trainer_create(plan, &tracing, &trainer) ==
+           BRAID_INVALID_ARGUMENT);
+    EXPECT(strstr(braid_status_message(), "a trace of -1 steps") != NULL);
+    /* A program built before trace_path: no trace, whatever lies past its
+     * struct. */
+    remove(trace_path);
+    tracing.trace_steps = 0;
+    tracing.struct_size = offsetof(braid_trainer_options_t, trace_path);
+    trainer = NULL;
+    EXPECT(braid_trainer_create(plan, &tracing, &trainer) == BRAID_OK);
+    EXPECT(trainer && braid_trainer_run(trainer) == BRAID_OK);
+    braid_trainer_release(trainer);
+    EXPECT(file_size(trace_path) == -1);
+  }
 
   /* Wrong calls. */
   options.save_every = 10; /* with no save_path */

@@ -1,7 +1,7 @@
-// braid-step-audit PLAN ENTRY STEPS [PLAN_AT_LARGER_BATCH]: runs an entry
-// point STEPS times after a warm-up and reports what the steps allocated and
-// whether oneDNN created a primitive meanwhile. The session promises that all
-// memory and every primitive exist once it is created: no step allocates a
+// braid-step-audit [--trace] PLAN ENTRY STEPS [PLAN_AT_LARGER_BATCH]: runs an
+// entry point STEPS times after a warm-up and reports what the steps allocated
+// and whether oneDNN created a primitive meanwhile. The session promises that
+// all memory and every primitive exist once it is created: no step allocates a
 // buffer or creates a primitive. This tool is how the tests hold it to that.
 //
 // What a step may allocate depends on which kernels oneDNN chose for this
@@ -12,7 +12,9 @@
 //     less than 4 bytes more per extra batch row than here: a buffer holding
 //     even one float per row would grow by that much.
 // Whether a step allocates nothing at all (native and OpenBLAS kernels) is
-// the test's to check from the printed counts.
+// the test's to check from the printed counts. With --trace the sessions
+// time every kernel into a tracer (runtime/trace/Tracer.h), recording and
+// profiling, which must allocate nothing either.
 //
 // Output, for FileCheck:
 //   counter check: a 4096-byte malloc counted
@@ -35,6 +37,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace braid::runtime;
@@ -45,6 +48,7 @@ namespace {
 /// A session of one plan with random inputs bound to one entry point.
 struct Audited {
   std::shared_ptr<const LoadedPlan> plan;
+  std::unique_ptr<trace::Tracer> tracer;
   std::unique_ptr<Session> session;
   std::vector<std::vector<float>> inputs;
   int64_t batch() const { return plan->metadata().batch; }
@@ -54,7 +58,7 @@ struct Audited {
 /// `entryName`: floats in [0, 1), integer inputs (labels) 0, which is in
 /// range for every class count.
 Status prepare(const std::string &path, const std::string &entryName,
-               Audited *out) {
+               bool traced, Audited *out) {
   if (Status s = LoadedPlan::loadFile(path, &out->plan); !s)
     return s.withContext(path);
   const PlanEntryPoint *entry = out->plan->findEntryPoint(entryName);
@@ -64,6 +68,12 @@ Status prepare(const std::string &path, const std::string &entryName,
   options.threads = 1;
   if (Status s = Session::create(out->plan, options, &out->session); !s)
     return s.withContext("session");
+  if (traced) {
+    trace::TracerOptions tracing;
+    tracing.trace = tracing.profile = true;
+    out->tracer = std::make_unique<trace::Tracer>(*out->plan, tracing);
+    out->session->setTracer(out->tracer.get());
+  }
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> uniform(0.f, 1.f);
   out->inputs.reserve(entry->inputs.size());
@@ -163,7 +173,7 @@ Status runVerbose(Audited &audited, const std::string &entryName, int steps) {
   return status;
 }
 
-int run(int argc, char **argv) {
+int run(int argc, char **argv, bool traced) {
   const std::string entryName = argv[2];
   const int steps = std::atoi(argv[3]);
   if (steps < 1) {
@@ -171,13 +181,13 @@ int run(int argc, char **argv) {
     return 2;
   }
   Audited small, large;
-  if (Status s = prepare(argv[1], entryName, &small); !s) {
+  if (Status s = prepare(argv[1], entryName, traced, &small); !s) {
     std::fprintf(stderr, "braid-step-audit: %s\n", s.message().c_str());
     return 2;
   }
   const bool compare = argc == 5;
   if (compare) {
-    if (Status s = prepare(argv[4], entryName, &large); !s) {
+    if (Status s = prepare(argv[4], entryName, traced, &large); !s) {
       std::fprintf(stderr, "braid-step-audit: %s\n", s.message().c_str());
       return 2;
     }
@@ -237,10 +247,16 @@ int run(int argc, char **argv) {
 } // namespace
 
 int main(int argc, char **argv) {
+  const bool traced = argc > 1 && std::string(argv[1]) == "--trace";
+  if (traced) {
+    argv[1] = argv[0];
+    ++argv;
+    --argc;
+  }
   if (argc != 4 && argc != 5) {
-    std::fprintf(stderr, "usage: braid-step-audit PLAN ENTRY STEPS "
+    std::fprintf(stderr, "usage: braid-step-audit [--trace] PLAN ENTRY STEPS "
                          "[PLAN_AT_LARGER_BATCH]\n");
     return 2;
   }
-  return run(argc, argv);
+  return run(argc, argv, traced);
 }

@@ -12,6 +12,9 @@ for rank 1 at least 3 s.
 
   strike_rank.py kill|stop|pause PLAN [braid-run train options...]
 
+STRIKE_RANKS=N in the environment starts N ranks (default 2) and strikes
+the last one, rank N - 1.
+
 Rank 1 is struck only once rank 0 has logged training steps to a metrics
 file of this script's own: a fixed sleep struck it during start-up on a
 loaded machine, where the parameter broadcast, not a training step, was the
@@ -33,7 +36,9 @@ from mpi_job import rank_pid, wait_for_steps  # noqa: E402
 mode, plan, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
 metrics_dir = tempfile.mkdtemp(prefix="strike_rank.")
 metrics = os.path.join(metrics_dir, "steps.jsonl")
-command = ["mpirun", "-np", "2", "--oversubscribe",
+ranks = int(os.environ.get("STRIKE_RANKS", "2"))
+victim_rank = ranks - 1
+command = ["mpirun", "-np", str(ranks), "--oversubscribe",
            "braid-run", "train", plan, "--threads", "1",
            "--metrics", metrics] + extra
 job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -45,10 +50,10 @@ try:
     deadline = time.time() + 120
     victim = None
     while time.time() < deadline and victim is None and job.poll() is None:
-        victim = rank_pid(job, 1)
+        victim = rank_pid(job, victim_rank)
         time.sleep(0.2)
     if victim is None:
-        print("rank 1 never started")
+        print("rank %d never started" % victim_rank)
         sys.exit(1)
     steps = wait_for_steps(metrics, 5, job, deadline)
     if steps < 5:
@@ -77,12 +82,13 @@ try:
     try:
         output, _ = job.communicate(timeout=90)
     except subprocess.TimeoutExpired:
-        print("the job still runs 90 s after rank 1 was %s" %
-              ("killed" if mode == "kill" else "stopped"))
+        print("the job still runs 90 s after rank %d was %s" %
+              (victim_rank, "killed" if mode == "kill" else "stopped"))
         sys.exit(1)
     took = time.time() - struck
-    print("job ended %s 60 s after rank 1 was %s, status %s" %
-          ("within" if took < 60 else "LATER THAN", "killed" if mode == "kill" else "stopped",
+    print("job ended %s 60 s after rank %d was %s, status %s" %
+          ("within" if took < 60 else "LATER THAN", victim_rank,
+           "killed" if mode == "kill" else "stopped",
            "nonzero" if job.returncode != 0 else "zero"))
     sys.stdout.write(output.decode(errors="replace"))
     sys.exit(0 if took < 60 and job.returncode != 0 else 1)
