@@ -4,6 +4,7 @@
 #ifndef BRAID_RUNTIME_PLAN_LOADEDPLAN_H
 #define BRAID_RUNTIME_PLAN_LOADEDPLAN_H
 
+#include "runtime/plan/CodeSection.h"
 #include "runtime/plan/KernelKinds.h"
 #include "runtime/plan/StepDesc.h"
 #include "runtime/support/Status.h"
@@ -95,6 +96,9 @@ public:
                        const std::string &inputName) const;
   /// Tensor ids of the optimizer state (Plan.states order).
   const std::vector<uint32_t> &states() const { return states_; }
+  /// The generated kernels and their native code (empty for a plan compiled
+  /// with braidc --no-codegen). Checked, never loaded: a session loads it.
+  const PlanCode &code() const { return code_; }
 
 private:
   /// What decoding one entry point tracks from one step to the next.
@@ -123,6 +127,10 @@ private:
                     EntryScope &scope, PlanStep *out) const;
   /// Every arena tensor off a 64-byte boundary is in an all-reduce bucket.
   Status checkArenaAlignment() const;
+  /// A fused step's kernel and work items; `where` names the step.
+  Status validateFused(const PlanStep &step, const std::string &where) const;
+  /// Fused steps and a code section come together.
+  Status checkCodeUsed() const;
 
   // Validating a decoded step (ValidateStep.cpp). `where` names the step.
   /// A step that writes a fresh tensor: counts, overlaps and its shape rule.
@@ -146,6 +154,7 @@ private:
   std::vector<PlanParameter> parameters_;
   std::vector<PlanEntryPoint> entries_;
   std::vector<uint32_t> states_;
+  PlanCode code_;
   std::vector<std::unique_ptr<uint8_t[], void (*)(void *)>> constants_;
   uint64_t arenaBytes_ = 0;
 };
