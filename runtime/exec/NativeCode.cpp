@@ -1,6 +1,7 @@
 // Loading generated code: memfd_create, write, dlopen of /proc/self/fd/N.
 // A memory file keeps the image off the file system (nothing to clean up,
-// nothing another process could swap in between write and dlopen).
+// nothing another process could swap in between write and dlopen); it is
+// closed when the library is unloaded.
 #include "runtime/exec/NativeCode.h"
 
 #include <dlfcn.h>
@@ -37,6 +38,8 @@ std::string dlMessage() {
 NativeCode::~NativeCode() {
   if (handle_)
     dlclose(handle_);
+  if (fd_ >= 0)
+    ::close(fd_);
 }
 
 Status NativeCode::load(const PlanCode &code,
@@ -62,10 +65,16 @@ Status NativeCode::load(const PlanCode &code,
   // RTLD_LOCAL: the kernels' symbols never resolve another library's
   // references; RTLD_NOW: a missing dependency fails here, not mid-run.
   loaded->handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  std::string openError = loaded->handle_ ? "" : dlMessage();
-  ::close(fd); // the mapping keeps the file alive
-  if (!loaded->handle_)
+  if (!loaded->handle_) {
+    std::string openError = dlMessage();
+    ::close(fd);
     return invalidPlan("cannot load " + what + ": " + openError);
+  }
+  // The descriptor stays open while the library is loaded: glibc's dlopen
+  // knows loaded libraries by the name they were opened with, so a later
+  // memory file given this descriptor number would otherwise open as this
+  // library (another plan's code) instead of its own.
+  loaded->fd_ = fd;
   for (const std::string &symbol : code.kernels) {
     dlerror();
     void *address = dlsym(loaded->handle_, symbol.c_str());

@@ -38,6 +38,7 @@ private:
   NativeCode() = default;
 
   void *handle_ = nullptr;
+  int fd_ = -1; // the memory file, open while the library is loaded
   std::string isa_;
   std::vector<FusedKernelFn> kernels_;
 };
