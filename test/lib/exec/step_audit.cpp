@@ -61,10 +61,7 @@ Status prepare(const std::string &path, const std::string &entryName,
   if (!entry)
     return notFound(path + ": no entry point \"" + entryName + "\"");
   SessionOptions options;
-  // One thread unless BRAID_AUDIT_THREADS asks for more: a fused step splits
-  // its work over threads only when the run has several.
-  const char *threads = std::getenv("BRAID_AUDIT_THREADS");
-  options.threads = threads ? std::max(1, std::atoi(threads)) : 1;
+  options.threads = 1;
   if (Status s = Session::create(out->plan, options, &out->session); !s)
     return s.withContext("session");
   std::mt19937 rng(7);
