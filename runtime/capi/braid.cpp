@@ -65,8 +65,8 @@ static_assert(std::size(kStatusCodes) == BRAID_STATUS_CODE_COUNT,
 // starts at or past the struct's previous sizeof, which these record (on
 // LP64). Appending a field changes them; moving one must not happen.
 #if UINTPTR_MAX == UINT64_MAX
-static_assert(offsetof(braid_session_options_t, ieee_denormals) == 32 &&
-                  sizeof(braid_session_options_t) == 40,
+static_assert(offsetof(braid_session_options_t, refuse_native_code) == 40 &&
+                  sizeof(braid_session_options_t) == 48,
               "braid_session_options_t: fields are only appended");
 static_assert(offsetof(braid_plan_info_t, predict_batches) == 120 &&
                   sizeof(braid_plan_info_t) == 128,
@@ -269,6 +269,59 @@ braid_status_code_t braid_plan_info(const braid_plan_t *plan,
   return BRAID_OK;
 }
 
+size_t braid_plan_kernel_count(const braid_plan_t *plan) {
+  return plan ? plan->plan->code().kernels.size() : 0;
+}
+
+braid_status_code_t braid_plan_kernel_name(const braid_plan_t *plan,
+                                           size_t index,
+                                           const char **out_name) {
+  if (!plan || !out_name)
+    return nullArgument("plan or out_name");
+  const auto &kernels = plan->plan->code().kernels;
+  if (index >= kernels.size())
+    return report(invalidArgument("kernel index " + std::to_string(index) +
+                                  " is out of range; the plan has " +
+                                  std::to_string(kernels.size())));
+  *out_name = kernels[index].c_str();
+  return BRAID_OK;
+}
+
+size_t braid_plan_code_image_count(const braid_plan_t *plan) {
+  return plan ? plan->plan->code().images.size() : 0;
+}
+
+braid_status_code_t braid_plan_code_image(const braid_plan_t *plan,
+                                          size_t index, const char **out_isa,
+                                          uint64_t *out_bytes,
+                                          uint64_t *out_hash) {
+  if (!plan || !out_isa || !out_bytes || !out_hash)
+    return nullArgument("plan, out_isa, out_bytes or out_hash");
+  const auto &images = plan->plan->code().images;
+  if (index >= images.size())
+    return report(invalidArgument("code image index " + std::to_string(index) +
+                                  " is out of range; the plan has " +
+                                  std::to_string(images.size())));
+  *out_isa = images[index].isa.c_str();
+  *out_bytes = images[index].bytes.size();
+  *out_hash = images[index].hash;
+  return BRAID_OK;
+}
+
+braid_status_code_t braid_plan_code_isa(const braid_plan_t *plan,
+                                        const char **out_isa) {
+  if (!plan || !out_isa)
+    return nullArgument("plan or out_isa");
+  const PlanCode &code = plan->plan->code();
+  if (code.empty())
+    return report(notFound("the plan carries no generated code"));
+  size_t index = 0;
+  if (braid_status_code_t status = report(chooseCodeImage(code, &index)))
+    return status;
+  *out_isa = code.images[index].isa.c_str();
+  return BRAID_OK;
+}
+
 braid_status_code_t braid_plan_entry_point_name(const braid_plan_t *plan,
                                                 size_t index,
                                                 const char **out_name) {
@@ -347,6 +400,8 @@ braid_status_code_t braid_session_create(braid_plan_t *plan,
         communicator = options->communicator;
       if (BRAID_STRUCT_HOLDS(options, O, ieee_denormals))
         opts.ieeeDenormals = options->ieee_denormals != 0;
+      if (BRAID_STRUCT_HOLDS(options, O, refuse_native_code))
+        opts.allowNativeCode = options->refuse_native_code == 0;
     }
     if (communicator)
       opts.communicator = communicator->comm.get();

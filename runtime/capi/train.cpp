@@ -40,9 +40,11 @@ std::string text(const char *s) { return s ? s : ""; }
 /// struct_size covers them.
 constexpr size_t kFirstOptionsSize =
     offsetof(braid_trainer_options_t, save_every);
-// The first version's struct ended at 144 bytes on LP64, where save_every
-// now starts: appended fields never move.
-static_assert(sizeof(void *) != 8 || kFirstOptionsSize == 144,
+// The first version's struct ended where save_every now starts: appended
+// fields never move. API 0.4 appended refuse_native_code to the embedded
+// braid_session_options_t, which moved every field after `session` by 8
+// bytes (the ABI break of a 0.x minor version, with its new soname).
+static_assert(sizeof(void *) != 8 || kFirstOptionsSize == 152,
               "braid_trainer_options_t: fields are only appended");
 constexpr size_t kFirstEvaluationSize = sizeof(braid_evaluation_t);
 

@@ -4,6 +4,7 @@
 #include "runtime/exec/ShardedUpdate.h"
 
 #include "runtime/exec/Initializers.h"
+#include "runtime/exec/NativeCode.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/support/FloatEnv.h"
 #include "runtime/support/LaunchEnv.h"
@@ -72,8 +73,10 @@ int defaultThreads() {
 } // namespace
 
 Session::~Session() {
-  // Kernels hold oneDNN memory objects that point into these buffers.
+  // Kernels hold oneDNN memory objects that point into these buffers, and
+  // function pointers into the generated code.
   entries_.clear();
+  code_.reset();
   std::free(unboundInput_);
   if (sharedBlock_)
     return; // the communicator's
@@ -112,6 +115,7 @@ Status Session::build(const SessionOptions &options) {
   context_->communicator =
       options.communicator ? options.communicator : &localCommunicator_;
   context_->random.seed = options.seed;
+  BRAID_RETURN_IF_ERROR(loadCode(options));
 
   const std::vector<PlanTensor> &tensors = plan_->tensors();
   // A replicated plan asks its communicator for one block holding the
@@ -233,6 +237,23 @@ Status Session::build(const SessionOptions &options) {
   }
   return Status::ok();
 }
+
+Status Session::loadCode(const SessionOptions &options) {
+  const PlanCode &code = plan_->code();
+  if (code.empty())
+    return Status::ok();
+  if (!options.allowNativeCode)
+    return unsupported(
+        "the plan carries native code (" + std::to_string(code.kernels.size()) +
+        " generated kernels) and this session refuses native code; compile "
+        "the model with braidc --no-codegen for a plan that runs on the "
+        "prebuilt kernels only");
+  BRAID_RETURN_IF_ERROR(NativeCode::load(code, &code_));
+  context_->fusedKernels = code_->kernels();
+  return Status::ok();
+}
+
+std::string Session::codeIsa() const { return code_ ? code_->isa() : ""; }
 
 void Session::bindStep(EntryState &state, size_t index) {
   const PlanStep &step = state.entry->steps[index];

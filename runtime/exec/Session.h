@@ -18,6 +18,7 @@ namespace braid::runtime {
 // The kernels' shared state holds oneDNN objects: the session keeps it
 // behind a pointer, so that this header (and the C API) needs no oneDNN.
 struct KernelContext;
+class NativeCode;
 
 /// What loading a checkpoint does with the optimizer state it holds.
 enum class StateLoad {
@@ -43,6 +44,11 @@ struct SessionOptions {
   /// Computes with IEEE denormals instead of flushing them to zero during
   /// a run (runtime/support/FloatEnv.h says why flushing is the default).
   bool ieeeDenormals = false;
+  /// Whether a plan that carries generated native code (braidc's fused
+  /// kernels) may run it. False refuses such a plan at session creation:
+  /// native code in a plan is code execution, which a service that runs
+  /// plans it did not compile may not want (docs/embedding.md).
+  bool allowNativeCode = true;
 };
 
 class Session {
@@ -55,6 +61,9 @@ public:
   const LoadedPlan &plan() const { return *plan_; }
   /// The OpenMP threads a run uses (SessionOptions::threads resolved).
   int threads() const { return threads_; }
+  /// The ISA of the plan's code image this session loaded ("x86-64-v3"),
+  /// or "" when the plan carries no code.
+  std::string codeIsa() const;
 
   /// Binds the caller's buffer to an input of an entry point, without a
   /// copy. The buffer must stay valid until it is rebound or the session
@@ -124,6 +133,8 @@ private:
   struct EntryState;
   Session() = default;
   Status build(const SessionOptions &options);
+  /// Loads the plan's generated code, when it has some and `options` allow.
+  Status loadCode(const SessionOptions &options);
   Status findInput(const std::string &entry, const std::string &name,
                    const EntryState **state, uint32_t *tensor) const;
   /// Points every kernel that reads or writes `tensor` at its buffer.
@@ -133,6 +144,9 @@ private:
   std::shared_ptr<const LoadedPlan> plan_;
   LocalCommunicator localCommunicator_;
   std::unique_ptr<KernelContext> context_;
+  /// The plan's generated kernels, loaded for this session; unloaded after
+  /// the kernels that call them are destroyed (~Session).
+  std::unique_ptr<NativeCode> code_;
   /// OpenMP threads of a run; OpenMP keeps the count per calling thread, so
   /// run() sets it on whichever thread calls it.
   int threads_ = 1;

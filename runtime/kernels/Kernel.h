@@ -5,6 +5,7 @@
 #define BRAID_RUNTIME_KERNELS_KERNEL_H
 
 #include "runtime/comm/Communicator.h"
+#include "runtime/kernels/FusedAbi.h"
 #include "runtime/plan/StepDesc.h"
 #include "runtime/support/Status.h"
 
@@ -44,6 +45,9 @@ struct KernelContext {
   std::map<uint32_t, std::shared_ptr<PendingReduction>> requests;
   /// Read by the dropout kernels at every run.
   RandomCounters random;
+  /// The plan's generated kernels by Step.kernel_index, bound when the
+  /// session loaded its code (NativeCode.h); empty when it has none.
+  std::vector<FusedKernelFn> fusedKernels;
 };
 
 class Kernel {

@@ -8,6 +8,7 @@
 #include "runtime/plan/StepRules.h"
 #include "shape/ModelRules.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -92,6 +93,8 @@ void decodeAttributes(const plan::Step &s, StepDesc &desc) {
   desc.gamma = s.gamma();
   desc.maxNorm = s.max_norm();
   desc.weightDecay = s.weight_decay();
+  desc.kernelIndex = s.kernel_index();
+  desc.workItems = s.work_items();
 }
 
 /// A step's source location and op name, which traces print, within
@@ -201,8 +204,10 @@ Status LoadedPlan::decode(const uint8_t *data, size_t size) {
   BRAID_RETURN_IF_ERROR(decodeStates(p, names));
   BRAID_RETURN_IF_ERROR(decodeConstants(p));
   entries_.reserve(p.entry_points()->size());
+  BRAID_RETURN_IF_ERROR(decodeCodeSection(p, &code_));
   for (const plan::EntryPoint *e : *p.entry_points())
     BRAID_RETURN_IF_ERROR(decodeEntryPoint(*e));
+  BRAID_RETURN_IF_ERROR(checkCodeUsed());
   BRAID_RETURN_IF_ERROR(checkArenaAlignment());
   return decodePredictVariants();
 }
@@ -469,7 +474,45 @@ Status LoadedPlan::decodeStep(const plan::Step &s, const PlanEntryPoint &entry,
   BRAID_RETURN_IF_ERROR(checkNotInFlight(step, where, scope));
   if (kind->traits.collective)
     return validateCollective(step, where, scope);
-  return validateStep(step, where);
+  BRAID_RETURN_IF_ERROR(validateStep(step, where));
+  if (step.desc.kind == plan::KernelKind::Fused)
+    return validateFused(step, where);
+  return Status::ok();
+}
+
+Status LoadedPlan::validateFused(const PlanStep &step,
+                                 const std::string &where) const {
+  // The kernel is trusted code that writes exactly the output elements of
+  // its work items (docs/plan-format.md), so a work item count beyond the
+  // output's elements cannot be one the compiler wrote.
+  const StepDesc &s = step.desc;
+  if (code_.kernels.empty())
+    return invalidPlan(where + " runs a generated kernel but the plan "
+                               "carries no code section");
+  if (s.kernelIndex >= code_.kernels.size())
+    return invalidPlan(where + " runs kernel #" +
+                       std::to_string(s.kernelIndex) + " but the plan has " +
+                       std::to_string(code_.kernels.size()) +
+                       " generated kernels");
+  int64_t elements = s.outputs[0].elements();
+  if (s.workItems <= 0 || s.workItems > std::max<int64_t>(1, elements))
+    return invalidPlan(where + " has " + std::to_string(s.workItems) +
+                       " work items; expected 1 to " +
+                       std::to_string(std::max<int64_t>(1, elements)) +
+                       " (its output's elements)");
+  return Status::ok();
+}
+
+Status LoadedPlan::checkCodeUsed() const {
+  bool fused = false;
+  for (const PlanEntryPoint &entry : entries_)
+    for (const PlanStep &step : entry.steps)
+      fused = fused || step.desc.kind == plan::KernelKind::Fused;
+  if (!fused && !code_.empty())
+    return invalidPlan("the plan carries generated code but no fused step "
+                       "runs it");
+  // (A fused step without code fails validateFused.)
+  return Status::ok();
 }
 
 Status LoadedPlan::checkArenaAlignment() const {

@@ -4,6 +4,7 @@
 #ifndef BRAID_RUNTIME_PLAN_LOADEDPLAN_H
 #define BRAID_RUNTIME_PLAN_LOADEDPLAN_H
 
+#include "runtime/plan/CodeSection.h"
 #include "runtime/plan/KernelKinds.h"
 #include "runtime/plan/StepDesc.h"
 #include "runtime/support/Status.h"
@@ -114,6 +115,9 @@ public:
   }
   /// Why a request cannot give predict any number of rows, or "".
   const std::string &predictRowsProblem() const { return predictRowsProblem_; }
+  /// The generated kernels and their native code (empty for a plan compiled
+  /// with braidc --no-codegen). Checked, never loaded: a session loads it.
+  const PlanCode &code() const { return code_; }
 
 private:
   /// What decoding one entry point tracks from one step to the next.
@@ -149,6 +153,10 @@ private:
   /// with `variant.batch` rows where predict has `whole.batch`.
   Status checkVariant(const PredictVariant &variant,
                       const PredictVariant &whole) const;
+  /// A fused step's kernel and work items; `where` names the step.
+  Status validateFused(const PlanStep &step, const std::string &where) const;
+  /// Fused steps and a code section come together.
+  Status checkCodeUsed() const;
 
   // Validating a decoded step (ValidateStep.cpp). `where` names the step.
   /// A step that writes a fresh tensor: counts, overlaps and its shape rule.
@@ -172,6 +180,7 @@ private:
   std::vector<PlanParameter> parameters_;
   std::vector<PlanEntryPoint> entries_;
   std::vector<uint32_t> states_;
+  PlanCode code_;
   std::vector<std::unique_ptr<uint8_t[], void (*)(void *)>> constants_;
   uint64_t arenaBytes_ = 0;
   std::vector<PredictVariant> predictVariants_;

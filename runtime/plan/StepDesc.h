@@ -56,6 +56,10 @@ struct StepDesc {
   double maxNorm = 0;
   /// AdamWUpdate, SgdWdUpdate.
   double weightDecay = 0;
+  /// Fused: the kernel (index into Plan.kernels) and the work items it
+  /// splits over threads, [0, workItems).
+  uint32_t kernelIndex = 0;
+  int64_t workItems = 0;
   /// Matmul: read an operand as its transpose.
   bool transposeLhs = false, transposeRhs = false;
   /// Softmax, SoftmaxGrad: mask the entries whose key (last index) exceeds

@@ -236,8 +236,8 @@ shape::RuleResult fused(const StepDesc &s) {
     if (t.type != plan::ElementType::F32)
       return shape::RuleResult::fail("expects f32 operands, got " +
                                      shape::toString(toRuleType(t)));
-  if (s.outputs.size() != 1)
-    return shape::RuleResult::fail("expects one output");
+  if (s.outputs.size() != 1 || s.outputs[0].type != plan::ElementType::F32)
+    return shape::RuleResult::fail("expects one f32 output");
   return shape::RuleResult::ok(toRuleType(s.outputs[0]));
 }
 

@@ -47,6 +47,7 @@ struct SessionFlags {
   int threads = 0; // 0: OMP_NUM_THREADS, else the cores / local processes
   uint64_t seed = 0;
   bool ieeeDenormals = false;
+  bool noNativeCode = false; // refuse a plan that carries generated code
 };
 
 /// Creates a session over `plan` (with the job's communicator, or NULL).
@@ -58,6 +59,7 @@ inline int createSession(braid_plan_t *plan, const SessionFlags &flags,
   options.seed = flags.seed;
   options.communicator = communicator;
   options.ieee_denormals = flags.ieeeDenormals ? 1 : 0;
+  options.refuse_native_code = flags.noNativeCode ? 1 : 0;
   braid_session_t *raw = nullptr;
   if (braid_session_create(plan, &options, &raw) != BRAID_OK)
     return failApi("cannot create a session");

@@ -71,6 +71,7 @@ braid_trainer_options_t trainerOptions(const SessionFlags &flags,
   options.session.seed = flags.seed;
   options.session.communicator = job.communicator();
   options.session.ieee_denormals = flags.ieeeDenormals ? 1 : 0;
+  options.session.refuse_native_code = flags.noNativeCode ? 1 : 0;
   return options;
 }
 

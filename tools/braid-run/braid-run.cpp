@@ -80,6 +80,37 @@ Status readInput(const std::string &path, const braid_tensor_info_t &info,
   return braid::runtime::io::convert(raw, DType::I32, out);
 }
 
+/// The plan's generated code: each image, the one this machine would load
+/// (or why none), and the kernels' symbols.
+void printCode(const braid_plan_t *plan) {
+  size_t images = braid_plan_code_image_count(plan);
+  if (images == 0) {
+    std::printf("generated code:    none (prebuilt kernels only)\n");
+    return;
+  }
+  std::printf("generated code:    %zu images\n", images);
+  for (size_t i = 0; i < images; ++i) {
+    const char *isa;
+    uint64_t bytes, hash;
+    braid_plan_code_image(plan, i, &isa, &bytes, &hash);
+    std::printf("  image %-10s %llu bytes, hash %016llx\n", isa,
+                static_cast<unsigned long long>(bytes),
+                static_cast<unsigned long long>(hash));
+  }
+  const char *chosen;
+  if (braid_plan_code_isa(plan, &chosen) == BRAID_OK)
+    std::printf("  this CPU loads   %s\n", chosen);
+  else
+    std::printf("  this CPU loads   none: %s\n", braid_status_message());
+  size_t kernels = braid_plan_kernel_count(plan);
+  std::printf("  kernels          %zu\n", kernels);
+  for (size_t k = 0; k < kernels; ++k) {
+    const char *name;
+    braid_plan_kernel_name(plan, k, &name);
+    std::printf("    %s\n", name);
+  }
+}
+
 int info(const std::string &planPath) {
   braid_plan_t *raw = nullptr;
   if (braid_plan_load_file(planPath.c_str(), &raw) != BRAID_OK)
@@ -126,6 +157,7 @@ int info(const std::string &planPath) {
     std::printf("optimizer state:   %llu bytes\n", state);
   std::printf("oneDNN ISA:        %s\n", braid_runtime_onednn_isa());
   std::printf("native loops ISA:  %s\n", braid_runtime_native_isa());
+  printCode(plan.get());
   for (size_t e = 0; e < pi.entry_point_count; ++e) {
     const char *name;
     braid_plan_entry_point_name(plan.get(), e, &name);
@@ -365,6 +397,9 @@ void addSessionFlags(CLI::App *command, SessionFlags *flags,
   command->add_flag("--ieee-denormals", flags->ieeeDenormals,
                     "Compute with IEEE denormals instead of flushing them to "
                     "zero (slower once values underflow)");
+  command->add_flag("--no-native-code", flags->noNativeCode,
+                    "Refuse a plan that carries generated native code "
+                    "(compile it with braidc --no-codegen to run without)");
   if (seedHelp)
     command->add_option("--seed", flags->seed, seedHelp);
 }

@@ -180,6 +180,29 @@ static inline void braid_plan_info_init(braid_plan_info_t *info) {
 BRAID_API braid_status_code_t braid_plan_info(const braid_plan_t *plan,
                                               braid_plan_info_t *out_info);
 
+/* The plan's generated code: braidc's fused kernels, compiled into one ELF
+ * shared object per x86-64 level (none for braidc --no-codegen;
+ * docs/plan-format.md). Kernel `index`'s symbol, and image `index`'s ISA
+ * ("x86-64-v3" or "x86-64-v4"), bytes and hash (64-bit FNV-1a); strings
+ * live as long as the plan. */
+BRAID_API size_t braid_plan_kernel_count(const braid_plan_t *plan);
+BRAID_API braid_status_code_t braid_plan_kernel_name(const braid_plan_t *plan,
+                                                     size_t index,
+                                                     const char **out_name);
+BRAID_API size_t braid_plan_code_image_count(const braid_plan_t *plan);
+BRAID_API braid_status_code_t braid_plan_code_image(const braid_plan_t *plan,
+                                                    size_t index,
+                                                    const char **out_isa,
+                                                    uint64_t *out_bytes,
+                                                    uint64_t *out_hash);
+/* The ISA of the image a session on this machine loads: the environment's
+ * BRAID_CODE_ISA when set, else the best this CPU runs. BRAID_NOT_FOUND
+ * for a plan without code; BRAID_UNSUPPORTED (or BRAID_INVALID_ARGUMENT
+ * for a BRAID_CODE_ISA that names no ISA), with a message, when no image
+ * can run here. Loads nothing. */
+BRAID_API braid_status_code_t braid_plan_code_isa(const braid_plan_t *plan,
+                                                  const char **out_isa);
+
 /* The name of entry point `index` (< entry_point_count). */
 BRAID_API braid_status_code_t braid_plan_entry_point_name(
     const braid_plan_t *plan, size_t index, const char **out_name);
@@ -310,6 +333,15 @@ typedef struct braid_session_options_t {
    * are flushed to zero during a run, which keeps training from slowing
    * down severalfold as values underflow (docs/c-api.md). */
   int32_t ieee_denormals;
+  /* The padding that ended the struct before refuse_native_code: never
+   * read (an older program's struct_size covers it, uninitialized). */
+  int32_t unused_padding_0;
+  /* Nonzero: refuses a plan that carries generated native code (braidc's
+   * fused kernels) with BRAID_UNSUPPORTED. Running a plan's code is code
+   * execution: a service that loads plans it did not compile sets this
+   * and asks for plans compiled with braidc --no-codegen. 0 (the default)
+   * loads the code (docs/embedding.md). */
+  int32_t refuse_native_code;
 } braid_session_options_t;
 
 /* Fills *options with the defaults (zeros) and struct_size with this

@@ -5,6 +5,7 @@
 // read or write anywhere fails the test.
 #include "runtime/exec/Session.h"
 #include "runtime/io/AtomicFile.h"
+#include "runtime/plan/CodeHash.h"
 
 #include <cstdio>
 #include <cstring>
@@ -16,9 +17,13 @@ namespace {
 
 int failures = 0;
 
-void expectRejected(const std::vector<uint8_t> &bytes, const char *what) {
+/// `show`: also prints the message, for the test to check.
+void expectRejected(const std::vector<uint8_t> &bytes, const char *what,
+                    bool show = false) {
   std::shared_ptr<const LoadedPlan> plan;
   Status s = LoadedPlan::load(bytes.data(), bytes.size(), &plan);
+  if (show)
+    std::printf("%s: %s\n", what, s.message().c_str());
   if (s.isOk()) {
     std::printf("FAIL: %s: accepted\n", what);
     ++failures;
@@ -27,6 +32,144 @@ void expectRejected(const std::vector<uint8_t> &bytes, const char *what) {
                 static_cast<int>(s.code()), s.message().c_str());
     ++failures;
   }
+}
+
+/// A plan that loads but whose session must fail to be created (its code
+/// does not define a kernel), with a message naming the damage.
+void expectSessionRefused(const std::vector<uint8_t> &bytes, const char *what,
+                          const char *mentions) {
+  std::shared_ptr<const LoadedPlan> plan;
+  std::unique_ptr<Session> session;
+  Status s = LoadedPlan::load(bytes.data(), bytes.size(), &plan);
+  if (s.isOk())
+    s = Session::create(plan, SessionOptions{1, 0}, &session);
+  if (s.isOk() || s.message().find(mentions) == std::string::npos) {
+    std::printf("FAIL: %s: '%s'\n", what, s.message().c_str());
+    ++failures;
+  }
+}
+
+/// The offset in `bytes` of `p`, a pointer into them: damage is written
+/// through the byte vector (GCC's -Wstringop-overflow misreads writes
+/// through FlatBuffers' table pointers).
+size_t at(const std::vector<uint8_t> &bytes, const void *p) {
+  return static_cast<const uint8_t *>(p) - bytes.data();
+}
+
+/// Damages the code section of a plan that has one (braid-plan-fuse's):
+/// every image's bytes, length, ELF header and ISA, the kernels' symbols,
+/// and every fused step's kernel index and work items.
+void damageCode(const std::vector<uint8_t> &good) {
+  namespace fb = braid::plan;
+  const fb::Plan *p = fb::GetPlan(good.data());
+  if (!p->code() || p->code()->size() == 0)
+    return;
+  auto image = [](std::vector<uint8_t> &bytes, size_t i) {
+    return fb::GetMutablePlan(bytes.data())
+        ->mutable_code()
+        ->GetMutableObject(i);
+  };
+  // Rewrites image i's hash to match its (damaged) bytes, so that the check
+  // after the hash is what must reject it.
+  auto rehash = [&](std::vector<uint8_t> &bytes, size_t i) {
+    auto *c = image(bytes, i);
+    return c->mutate_hash(
+        braid::plan::codeHash(c->image()->data(), c->image()->size()));
+  };
+  int checks = 0;
+  for (size_t i = 0; i < p->code()->size(); ++i) {
+    std::string where = "code image " + std::to_string(i) + ": ";
+    size_t size = p->code()->Get(i)->image()->size();
+    {
+      std::vector<uint8_t> bad = good;
+      image(bad, i)->mutable_image()->Mutate(
+          size / 2, p->code()->Get(i)->image()->Get(size / 2) ^ 0x40);
+      expectRejected(bad, (where + "a flipped byte").c_str(), i == 0);
+      ++checks;
+    }
+    {
+      // Truncated: the vector's length prefix, 4 bytes before its data.
+      for (size_t keep : {size_t(0), size_t(40), size_t(200), size / 2}) {
+        std::vector<uint8_t> bad = good;
+        uint32_t length = static_cast<uint32_t>(keep);
+        std::memcpy(bad.data() + at(bad, image(bad, i)->image()->Data()) - 4,
+                    &length, 4);
+        if (rehash(bad, i)) {
+          expectRejected(bad,
+                         (where + "truncated to " + std::to_string(keep) +
+                          " bytes, hash recomputed")
+                             .c_str(),
+                         i == 0);
+          ++checks;
+        }
+      }
+    }
+    // The ELF header: magic, class, machine (i386), type (ET_EXEC), the
+    // program header table's offset past the end.
+    for (auto [offset, value] : std::vector<std::pair<size_t, uint8_t>>{
+             {1, 'X'}, {4, 1}, {18, 3}, {16, 2}, {32 + 6, 0x7f}}) {
+      std::vector<uint8_t> bad = good;
+      image(bad, i)->mutable_image()->Mutate(offset, value);
+      if (rehash(bad, i)) {
+        expectRejected(
+            bad,
+            (where + "ELF header byte " + std::to_string(offset) + " damaged")
+                .c_str(),
+            i == 0);
+        ++checks;
+      }
+    }
+    {
+      std::vector<uint8_t> bad = good;
+      const flatbuffers::String *isa = image(bad, i)->isa();
+      bad[at(bad, isa->c_str()) + isa->size() - 1] = '9';
+      expectRejected(bad, (where + "unknown ISA").c_str(), i == 0);
+      ++checks;
+    }
+  }
+  for (size_t k = 0; k < p->kernels()->size(); ++k) {
+    std::string where = "kernel " + std::to_string(k) + ": ";
+    std::vector<uint8_t> bad = good;
+    const flatbuffers::String *name =
+        fb::GetPlan(bad.data())->kernels()->Get(k);
+    size_t text = at(bad, name->c_str());
+    bad[text + name->size() - 1] = 'Q';
+    expectSessionRefused(bad, (where + "a symbol the image lacks").c_str(),
+                         "does not define kernel");
+    ++checks;
+    bad[text] = '9';
+    expectRejected(bad, (where + "not a C identifier").c_str(), k == 0);
+    ++checks;
+  }
+  for (size_t e = 0; e < p->entry_points()->size(); ++e) {
+    const auto *steps = p->entry_points()->Get(e)->steps();
+    for (size_t s = 0; s < steps->size(); ++s) {
+      if (steps->Get(s)->kind() != fb::KernelKind::Fused)
+        continue;
+      auto step = [&](std::vector<uint8_t> &bytes) {
+        return fb::GetMutablePlan(bytes.data())
+            ->mutable_entry_points()
+            ->GetMutableObject(e)
+            ->mutable_steps()
+            ->GetMutableObject(s);
+      };
+      std::string where = "fused step " + std::to_string(s) + ": ";
+      std::vector<uint8_t> bad = good;
+      if (step(bad)->mutate_kernel_index(p->kernels()->size())) {
+        expectRejected(bad, (where + "kernel index out of range").c_str());
+        ++checks;
+      }
+      for (int64_t items : {int64_t(0), int64_t(-1), int64_t(1) << 40}) {
+        bad = good;
+        if (step(bad)->mutate_work_items(items)) {
+          expectRejected(
+              bad, (where + std::to_string(items) + " work items").c_str());
+          ++checks;
+        }
+      }
+    }
+  }
+  std::printf("code section: %d damaged copies checked\n", checks);
 }
 
 /// A plan that loads must also run: validation is what keeps kernels in
@@ -208,6 +351,8 @@ int main(int argc, char **argv) {
     damage(0, last, "predict batches not ascending");
     damage(sizes->size() - 1, last - 1, "predict batches not ending with B");
   }
+
+  damageCode(good);
 
   // Random byte flips from a fixed seed.
   std::mt19937_64 rng(20261127);
