@@ -12,7 +12,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1
 fuzzer_flags() {
   local name=$1 artifacts=$2 root
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-  echo -timeout=20 -rss_limit_mb=2048 -max_len=131072 \
+  echo -timeout=60 -rss_limit_mb=2048 -max_len=131072 \
     -artifact_prefix="$artifacts/$name-" -print_final_stats=1
   [[ -f "$root/fuzz/$name.dict" ]] && echo -dict="$root/fuzz/$name.dict"
   return 0

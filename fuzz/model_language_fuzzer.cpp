@@ -13,22 +13,32 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <sstream>
 #include <string>
 
 using namespace braid::frontend;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  // A fresh context per input keeps each run independent of the ones before
-  // it (a context interns every name it sees); without threads, as one
-  // input is small.
-  mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
-  context.printOpOnDiagnostic(false);
-  // The verifier's diagnostics of a module that fails to verify would be a
-  // front-end bug, which the abort below reports; keep them off stderr.
-  mlir::ScopedDiagnosticHandler silence(
-      &context, [](mlir::Diagnostic &) { return mlir::success(); });
-  const BuiltinTable builtins = builtinTable(context);
+  // One context for many inputs: creating one and loading the dialect per
+  // input would cost more than the front end itself. A new one every 256
+  // inputs bounds what it interns (each name it sees); without threads, as
+  // one input is small.
+  static std::unique_ptr<mlir::MLIRContext> context;
+  static std::unique_ptr<BuiltinTable> builtinsHolder;
+  static unsigned uses = 0;
+  if (uses++ % 256 == 0) {
+    builtinsHolder.reset();
+    context = std::make_unique<mlir::MLIRContext>(
+        mlir::MLIRContext::Threading::DISABLED);
+    context->printOpOnDiagnostic(false);
+    // The verifier's diagnostics of a module that fails to verify would be
+    // a front-end bug, which the abort below reports; keep them off stderr.
+    context->getDiagEngine().registerHandler(
+        [](mlir::Diagnostic &) { return mlir::success(); });
+    builtinsHolder = std::make_unique<BuiltinTable>(builtinTable(*context));
+  }
+  const BuiltinTable &builtins = *builtinsHolder;
 
   SourceFile source("fuzz.braid",
                     std::string(reinterpret_cast<const char *>(data), size));
@@ -58,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // A model Sema accepts must give a module that verifies: braidc calls
   // anything else an internal error.
   mlir::OwningOpRef<mlir::ModuleOp> module = generateModule(
-      context, model, *checked, source.name(), &diags.instances());
+      *context, model, *checked, source.name(), &diags.instances());
   if (!module)
     std::abort();
   return 0;
