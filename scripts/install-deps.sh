@@ -28,6 +28,9 @@ test_packages=(
   python3-torch libopenblas0-pthread
   # test/hosts/simhosts.sh: network namespaces, veth links and a bridge.
   iproute2
+  # The fuzz harnesses (fuzz/): clang with libFuzzer and its sanitizer
+  # runtimes.
+  clang-22 libfuzzer-22-dev libclang-rt-22-dev
 )
 
 if [[ "${1:-}" == "--test" ]]; then

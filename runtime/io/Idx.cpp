@@ -190,7 +190,10 @@ Status parseIdx(const uint8_t *data, size_t size, const std::string &where,
   uint8_t *dst = result.data.data();
   switch (type->code) {
   case 0x08:
-    std::memcpy(dst, src, fileBytes);
+    // An empty array's data() may be null, which memcpy must not be given
+    // even for 0 bytes.
+    if (fileBytes != 0)
+      std::memcpy(dst, src, fileBytes);
     break;
   case 0x09:
     for (int64_t i = 0; i < elements; ++i) {

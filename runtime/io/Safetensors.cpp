@@ -193,6 +193,11 @@ Status parseBuffer(const uint8_t *data, size_t size, const std::string &name,
       }
       continue;
     }
+    // The writer's rule (encodeSafetensors): a file this reader accepts can
+    // be written back, as a tool that edits a checkpoint does.
+    if (it.key().empty())
+      return invalidData(where + "a tensor has an empty name; expected a "
+                                 "non-empty name");
     Entry entry;
     BRAID_RETURN_IF_ERROR(
         parseEntry(where, it.key(), it.value(), bufferSize, &entry));

@@ -10,6 +10,7 @@
 #include "Common.h"
 #include "Generate.h"
 #include "OpenMpEnv.h"
+#include "Plot.h"
 
 #include "braid/braid.h"
 #include "runtime/io/AtomicFile.h"
@@ -550,7 +551,20 @@ int main(int argc, char **argv) {
                   "Seed of the sampling (and of the initializers without "
                   "--checkpoint)");
 
+  braidrun::PlotOptions plotOptions;
+  CLI::App *plotCommand = app.add_subcommand(
+      "plot", "Draw the loss, validation loss, learning rate and samples/s "
+              "of a train --metrics log as an SVG");
+  plotCommand
+      ->add_option("metrics", plotOptions.metrics,
+                   "The JSON Lines file of braid-run train --metrics")
+      ->required();
+  plotCommand->add_option("-o,--output", plotOptions.output, "The SVG file")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
+  if (*plotCommand)
+    return braidrun::plot(plotOptions);
   if (*generateCommand)
     return braidrun::generate(generateOptions);
   if (*infoCommand)

@@ -98,6 +98,19 @@ TEST(IdxTest, ReadsEveryElementType) {
   EXPECT_EQ(out.shape, (std::vector<int64_t>{0, 5}));
 }
 
+// An empty unsigned-byte array has no data to copy; copying none from a null
+// destination is still undefined behaviour, which the sanitized test build
+// reports (fuzz/corpus/idx_fuzzer/crash-e42b390a...).
+TEST(IdxTest, ReadsEmptyByteArrays) {
+  Array out;
+  ASSERT_TRUE(readBytes(idxFile(0x08, {0}, {}), &out).isOk());
+  EXPECT_EQ(out.dtype, DType::U8);
+  EXPECT_EQ(out.shape, (std::vector<int64_t>{0}));
+  EXPECT_TRUE(out.data.empty());
+  ASSERT_TRUE(readBytes(idxFile(0x08, {38, 0, 15}, {}), &out).isOk());
+  EXPECT_EQ(out.shape, (std::vector<int64_t>{38, 0, 15}));
+}
+
 TEST(IdxTest, ReadsGzipIncludingConcatenatedMembers) {
   std::vector<uint8_t> plain =
       idxFile(0x08, {3, 4}, std::vector<uint8_t>(12, 9));

@@ -198,6 +198,10 @@ TEST(SafetensorsTest, RejectsBadEntries) {
               StatusCode::InvalidData, "'dtype' is not a string");
   expectError(file("\"x\":[1,2]"), StatusCode::InvalidData,
               "expected a JSON object");
+  // What the writer cannot write, the reader does not accept
+  // (fuzz/corpus/safetensors_fuzzer/crash-empty-name).
+  expectError(file(entry("", "F32", "[4]", "[0,16]")), StatusCode::InvalidData,
+              "a tensor has an empty name");
   expectError(
       file(entry("x", "F32", "[4]", "[0,16]") + ",\"__metadata__\":{\"a\":1}"),
       StatusCode::InvalidData, "'__metadata__' entry 'a'");
