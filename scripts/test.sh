@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, second command: installs what is missing (with the test-only
 # packages), builds Braid with AddressSanitizer and UndefinedBehaviorSanitizer,
-# and runs every test through ctest.
+# and runs every test through ctest, then the Python package's tests against
+# an install of that build (scripts/test-python.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +18,5 @@ cd build/test
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:allow_user_poisoning=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1
 ctest --output-on-failure -j "$(nproc)"
+cd ../..
+scripts/test-python.sh build/test
