@@ -201,18 +201,17 @@ def _find_library():
 class _Library:
     def __init__(self):
         self._dll = None
-        self._error = None
         # (get, set) of openblas_{get,set}_num_threads when the BLAS the
         # runtime calls is not the OpenMP OpenBLAS it was linked with.
         self.foreign_blas = None
 
     def try_load(self):
         """Loads the library now if it can be (at import, after NumPy: see
-        _check_blas); an error is kept for the first call that needs it."""
+        _check_blas); if not, the first call that needs it raises."""
         try:
             self._load()
-        except errors.LibraryError as e:
-            self._error = e
+        except errors.LibraryError:
+            pass
 
     def __getattr__(self, name):
         # Loaded on first use when `import braid` could not (it works

@@ -1,6 +1,10 @@
 """Failures become exceptions: braidc's diagnostics as CompileError, and the
 C API's status as a BraidError subclass carrying its message."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -72,3 +76,17 @@ def test_a_wrong_batch_carries_the_c_apis_message(mlp_plan):
         session.train_step(np.zeros((32, 784), np.float32), np.zeros(32, np.int32))
     assert e.value.code == 1
     assert "input 'x' of 'train_step' is f32[64, 784] (200704 bytes)" in e.value.message
+
+
+def test_a_missing_runtime_is_named_at_first_use(mlp_plan_path):
+    # `import braid` works without the library; the first call names it.
+    script = ("import braid, sys\n"
+              "try:\n"
+              "    braid.Plan(sys.argv[1])\n"
+              "except braid.LibraryError as e:\n"
+              "    print(e)\n")
+    env = dict(os.environ, BRAID_RUNTIME_LIBRARY="/nonexistent/libbraid_runtime.so.0.3")
+    out = subprocess.run([sys.executable, "-c", script, mlp_plan_path], env=env, check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    assert out.startswith("cannot load the Braid runtime /nonexistent/libbraid_runtime.so.0.3")
+    assert "set BRAID_RUNTIME_LIBRARY to its path" in out
