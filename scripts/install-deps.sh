@@ -24,6 +24,8 @@ packages=(
 test_packages=(
   googletest libgtest-dev
   python3 python3-numpy
+  # The Python package's tests (python/tests, scripts/test-python.sh).
+  python3-pytest
   # The PyTorch agreement test; OpenBLAS keeps PyTorch's CPU speed fair.
   python3-torch libopenblas0-pthread
   # test/hosts/simhosts.sh: network namespaces, veth links and a bridge.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Quick start, second command: installs what is missing (with the test-only
 # packages), builds Braid with AddressSanitizer and UndefinedBehaviorSanitizer,
-# runs every test through ctest, then the readers' fuzz harnesses for a short
-# smoke run each (clang's libFuzzer; fuzz/smoke.sh).
+# runs every test through ctest, then the Python package's tests against an
+# install of that build (scripts/test-python.sh), then the readers' fuzz
+# harnesses for a short smoke run each (clang's libFuzzer; fuzz/smoke.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1
 status=0
 ctest --output-on-failure -j "$(nproc)" || status=1
 cd ../..
+scripts/test-python.sh build/test || status=1
 
 # The fuzz harnesses (docs/fuzzing.md): a clang build of the readers alone,
 # then 10 s of each on its seeds (BRAID_FUZZ_SECONDS); a crash fails.
