@@ -12,6 +12,10 @@ using namespace mlir;
 
 namespace braid::frontend::onnx_import {
 
+/// The most elements an input (with its batch) may have: 2^40, far beyond
+/// any plan's memory, small enough that no size computation overflows.
+constexpr int64_t kMaxInputElements = int64_t(1) << 40;
+
 //===----------------------------------------------------------------------===//
 // Node
 //===----------------------------------------------------------------------===//
@@ -297,6 +301,13 @@ bool Graph::declareInputs(const onnx::GraphProto &graph) {
       }
       shape.push_back(options_.batch);
       batched = true;
+    }
+    if (checkedElements(std::vector<int64_t>(shape.begin(), shape.end()),
+                        kMaxInputElements) < 0) {
+      error = what + " has the shape " +
+              shapeText(std::vector<int64_t>(shape.begin(), shape.end())) +
+              ", larger than braidc compiles";
+      return false;
     }
     types.push_back(RankedTensorType::get(shape, element));
     SmallVector<NamedAttribute, 2> attrs{builder_.getNamedAttr(

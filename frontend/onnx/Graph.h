@@ -152,7 +152,7 @@ mlir::LogicalResult importConv(Node &node);
 mlir::LogicalResult importPool(Node &node);
 mlir::LogicalResult importLayerNorm(Node &node);
 // ShapeOps.cpp: Reshape, Flatten, Transpose, Unsqueeze, Squeeze, Concat,
-// Split, Slice, Gather.
+// Split, Slice, Gather and Pad.
 mlir::LogicalResult importReshape(Node &node);
 mlir::LogicalResult importFlatten(Node &node);
 mlir::LogicalResult importTranspose(Node &node);
@@ -161,6 +161,7 @@ mlir::LogicalResult importConcat(Node &node);
 mlir::LogicalResult importSplit(Node &node);
 mlir::LogicalResult importSlice(Node &node);
 mlir::LogicalResult importGather(Node &node);
+mlir::LogicalResult importPad(Node &node);
 // ConstantOps.cpp: Constant, Identity, Shape, Cast, ConstantOfShape, Trilu.
 mlir::LogicalResult importConstant(Node &node);
 mlir::LogicalResult importIdentity(Node &node);

@@ -41,7 +41,9 @@ void HostTensor::resize() {
 int64_t checkedElements(const std::vector<int64_t> &shape, int64_t limit) {
   int64_t n = 1;
   for (int64_t d : shape) {
-    if (d < 0)
+    // Each dimension is bounded too, so that an empty tensor cannot carry a
+    // dimension whose products overflow downstream.
+    if (d < 0 || d > limit)
       return -1;
     if (d != 0 && n > limit / d)
       return -1;

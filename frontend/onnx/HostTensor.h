@@ -42,8 +42,8 @@ struct HostTensor {
 bool decodeTensor(const onnx::TensorProto &proto, HostTensor *out,
                   std::string *error);
 
-/// The element count of `shape`, or -1 when a dimension is negative or the
-/// count exceeds `limit`.
+/// The element count of `shape`, or -1 when a dimension is negative or
+/// exceeds `limit`, or the count does.
 int64_t checkedElements(const std::vector<int64_t> &shape, int64_t limit);
 
 /// numpy's broadcast of two shapes; false when they do not broadcast.

@@ -34,6 +34,7 @@ constexpr Entry kOps[] = {
     {"MatMul", importMatMul},
     {"MaxPool", importPool},
     {"Mul", importBinary},
+    {"Pad", importPad},
     {"Relu", importUnary},
     {"Reshape", importReshape},
     {"Shape", importShape},

@@ -468,4 +468,22 @@ LogicalResult importGather(Node &node) {
   return success();
 }
 
+LogicalResult importPad(Node &node) {
+  if (failed(node.requireInputs(2, 4)))
+    return failure();
+  // torch.onnx.export puts a Pad of zeros before an AveragePool
+  // (nn.AvgPool2d); padding by nothing is the identity.
+  FailureOr<std::vector<int64_t>> pads = node.ints(1, "pads");
+  if (failed(pads))
+    return failure();
+  for (int64_t p : *pads)
+    if (p != 0)
+      return node.fail("pads " + shapeText(*pads) +
+                       "; braidc imports a Pad only when it pads nothing "
+                       "(a convolution's or pooling's own pads are "
+                       "supported)");
+  node.setOutput(0, node.input(0));
+  return success();
+}
+
 } // namespace braid::frontend::onnx_import
