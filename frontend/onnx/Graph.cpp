@@ -66,23 +66,34 @@ std::vector<int64_t> Node::shapeOf(Value v) {
 
 FailureOr<Value> Node::materialize(const HostTensor &t) {
   OpBuilder &b = builder();
+  DenseElementsAttr value;
   if (t.isFloat) {
     auto type = RankedTensorType::get(t.shape, b.getF32Type());
-    return ConstantOp::create(
-               b, loc_, DenseElementsAttr::get(type, llvm::ArrayRef(t.floats)))
-        .getResult();
+    value = DenseElementsAttr::get(type, llvm::ArrayRef(t.floats));
+  } else {
+    std::vector<int32_t> values;
+    for (int64_t v : t.ints) {
+      if (v < INT32_MIN || v > INT32_MAX)
+        return fail("the constant value " + std::to_string(v) +
+                    " does not fit the i32 tensors braid computes with");
+      values.push_back(static_cast<int32_t>(v));
+    }
+    auto type = RankedTensorType::get(t.shape, b.getI32Type());
+    value = DenseElementsAttr::get(type, llvm::ArrayRef(values));
   }
-  std::vector<int32_t> values;
-  for (int64_t v : t.ints) {
-    if (v < INT32_MIN || v > INT32_MAX)
-      return fail("the constant value " + std::to_string(v) +
-                  " does not fit the i32 tensors braid computes with");
-    values.push_back(static_cast<int32_t>(v));
+  // Created generically and verified, as in create(): the typed builder
+  // aborts on a type braid.constant rejects (an empty tensor, say).
+  OperationState state(loc_, ConstantOp::getOperationName());
+  state.addAttribute("value", value);
+  state.addTypes(value.getType());
+  Operation *op = b.create(state);
+  graph_.diagnostics.clear();
+  if (failed(verify(op))) {
+    op->erase();
+    return fail("its constant of shape " + shapeText(t.shape) +
+                " cannot be a braid tensor: " + graph_.diagnostics);
   }
-  auto type = RankedTensorType::get(t.shape, b.getI32Type());
-  return ConstantOp::create(
-             b, loc_, DenseElementsAttr::get(type, llvm::ArrayRef(values)))
-      .getResult();
+  return op->getResult(0);
 }
 
 FailureOr<Value> Node::tensor(int i, std::optional<InitKind> init) {
@@ -166,40 +177,12 @@ Attribute Node::i64s(llvm::ArrayRef<int64_t> v) {
 
 FailureOr<Value> Node::create(llvm::StringRef opName, ValueRange operands,
                               llvm::ArrayRef<NamedAttribute> attributes) {
-  MLIRContext &context = graph_.context();
-  std::optional<RegisteredOperationName> name =
-      RegisteredOperationName::lookup(opName, &context);
-  if (!name || !name->hasInterface<InferTypeOpInterface>() || operands.empty())
-    return fail("internal error: '" + opName.str() +
-                "' is not a braid op with type inference");
-  // The op is created with a placeholder result type, then given the type
-  // its own inference computes from its operands and properties: the typed
-  // builders would abort on operands that do not fit, and these come from
-  // an untrusted file.
-  OperationState state(loc_, *name);
-  state.addOperands(operands);
-  state.addAttributes(attributes);
-  state.addTypes(operands.front().getType());
-  Operation *op = builder().create(state);
-  SmallVector<Type> types;
-  std::string &diagnostics = graph_.diagnostics;
-  diagnostics.clear();
-  auto inference = llvm::cast<InferTypeOpInterface>(op);
-  if (failed(inference.inferReturnTypes(
-          &context, loc_, op->getOperands(), op->getRawDictionaryAttrs(),
-          op->getPropertiesStorage(), op->getRegions(), types)) ||
-      types.size() != 1) {
-    op->erase();
-    return fail(diagnostics.empty() ? "braid's " + opName.str() +
-                                          " does not accept these operands"
-                                    : diagnostics);
-  }
-  op->getResult(0).setType(types[0]);
-  if (failed(verify(op))) {
-    op->erase();
-    return fail(diagnostics);
-  }
-  return op->getResult(0);
+  std::string why;
+  FailureOr<Value> v =
+      graph_.createOp(loc_, opName, operands, attributes, &why);
+  if (failed(v))
+    return fail(why);
+  return v;
 }
 
 void Node::setOutput(int i, OnnxValue value) {
@@ -223,6 +206,49 @@ const OnnxValue *Graph::lookup(const std::string &name) const {
 
 void Graph::define(const std::string &name, OnnxValue value) {
   values_[name] = std::move(value);
+}
+
+FailureOr<Value> Graph::createOp(Location loc, llvm::StringRef opName,
+                                 ValueRange operands,
+                                 llvm::ArrayRef<NamedAttribute> attributes,
+                                 std::string *why) {
+  std::optional<RegisteredOperationName> name =
+      RegisteredOperationName::lookup(opName, &context_);
+  if (!name || !name->hasInterface<InferTypeOpInterface>() ||
+      operands.empty()) {
+    *why = "internal error: '" + opName.str() +
+           "' is not a braid op with type inference";
+    return failure();
+  }
+  // The op is created with a placeholder result type, then given the type
+  // its own inference computes from its operands and properties: the typed
+  // builders would abort on operands that do not fit, and these come from
+  // an untrusted file.
+  OperationState state(loc, *name);
+  state.addOperands(operands);
+  state.addAttributes(attributes);
+  state.addTypes(operands.front().getType());
+  Operation *op = builder_.create(state);
+  SmallVector<Type> types;
+  diagnostics.clear();
+  auto inference = llvm::cast<InferTypeOpInterface>(op);
+  if (failed(inference.inferReturnTypes(
+          &context_, loc, op->getOperands(), op->getRawDictionaryAttrs(),
+          op->getPropertiesStorage(), op->getRegions(), types)) ||
+      types.size() != 1) {
+    op->erase();
+    *why = diagnostics.empty()
+               ? "braid's " + opName.str() + " does not accept these operands"
+               : diagnostics;
+    return failure();
+  }
+  op->getResult(0).setType(types[0]);
+  if (failed(verify(op))) {
+    op->erase();
+    *why = diagnostics;
+    return failure();
+  }
+  return op->getResult(0);
 }
 
 Value Graph::parameter(const std::string &name, const HostTensor &value,
@@ -508,13 +534,17 @@ bool Graph::addLoss(Value logits, SmallVectorImpl<Value> &results) {
                    builder_.getDictionaryAttr(attrs));
   Location lossAt = NameLoc::get(builder_.getStringAttr("loss"),
                                  FileLineColLoc::get(fileName_, 0, 0));
-  Operation *loss;
-  if (options_.loss == "mean_squared_error")
-    loss = MeanSquaredErrorOp::create(builder_, lossAt, logits, labels);
-  else
-    loss =
-        SparseSoftmaxCrossEntropyOp::create(builder_, lossAt, logits, labels);
-  results.push_back(loss->getResult(0));
+  std::string why;
+  FailureOr<Value> loss = createOp(lossAt,
+                                   options_.loss == "mean_squared_error"
+                                       ? "braid.mean_squared_error"
+                                       : "braid.sparse_softmax_cross_entropy",
+                                   {logits, labels}, {}, &why);
+  if (failed(loss)) {
+    error = "--loss " + options_.loss + " over the first output: " + why;
+    return false;
+  }
+  results.push_back(*loss);
   return true;
 }
 

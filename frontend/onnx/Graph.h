@@ -189,6 +189,13 @@ public:
   mlir::Value parameter(const std::string &name, const HostTensor &value,
                         std::optional<InitKind> init);
 
+  /// Creates the braid op `opName` at `loc`, its result type inferred;
+  /// on failure erases it and says why (the op's diagnostics).
+  mlir::FailureOr<mlir::Value>
+  createOp(mlir::Location loc, llvm::StringRef opName,
+           mlir::ValueRange operands,
+           llvm::ArrayRef<mlir::NamedAttribute> attributes, std::string *why);
+
   bool run(const onnx::ModelProto &model, ImportedModel *out);
 
   std::string error;

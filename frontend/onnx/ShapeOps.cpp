@@ -68,6 +68,9 @@ FailureOr<OnnxValue> sliceInput(Node &node, int64_t axis, int64_t start,
                                 int64_t size) {
   const OnnxValue &in = node.input(0);
   if (in.isConstant()) {
+    if (size > kMaxFoldedElements)
+      return node.fail("folding it would make a constant larger than braidc "
+                       "folds");
     std::vector<int64_t> indices(size);
     std::iota(indices.begin(), indices.end(), start);
     return OnnxValue::known(take(*in.constant, axis, indices));
@@ -241,7 +244,7 @@ LogicalResult importConcat(Node &node) {
     return failure();
   if (allConstant) {
     std::vector<const HostTensor *> parts;
-    int64_t total = 0;
+    int64_t total = 0, joined = 0;
     for (int i = 0; i < node.numInputs(); ++i) {
       const HostTensor &t = *node.input(i).constant;
       std::vector<int64_t> expected = *first, got = t.shape;
@@ -252,11 +255,12 @@ LogicalResult importConcat(Node &node) {
                          shapeText(*first) + " along axis " +
                          std::to_string(*axis));
       total += t.elements();
+      joined += t.shape[*axis];
+      if (total > kMaxFoldedElements || joined > kMaxFoldedElements)
+        return node.fail("folding it would make a constant larger than "
+                         "braidc folds");
       parts.push_back(&t);
     }
-    if (total > kMaxFoldedElements)
-      return node.fail("folding it would make a constant larger than braidc "
-                       "folds");
     node.setOutput(0, OnnxValue::known(concat(parts, *axis)));
     return success();
   }
@@ -336,17 +340,16 @@ LogicalResult importSlice(Node &node) {
       return failure();
     axes = *given;
   }
+  std::vector<int64_t> steps(starts->size(), 1);
   if (node.hasInput(4)) {
-    FailureOr<std::vector<int64_t>> steps = node.ints(4, "steps");
-    if (failed(steps))
+    FailureOr<std::vector<int64_t>> given = node.ints(4, "steps");
+    if (failed(given))
       return failure();
-    for (int64_t s : *steps)
-      if (s != 1)
-        return node.fail("step " + std::to_string(s) +
-                         "; braidc imports slices of step 1");
+    steps = *given;
   }
-  if (axes.size() != starts->size() || ends->size() != starts->size())
-    return node.fail("starts, ends and axes differ in length");
+  if (axes.size() != starts->size() || ends->size() != starts->size() ||
+      steps.size() != starts->size())
+    return node.fail("starts, ends, axes and steps differ in length");
   // One axis at a time, each result feeding the next.
   OnnxValue current = node.input(0);
   if (!current.isConstant()) {
@@ -359,29 +362,49 @@ LogicalResult importSlice(Node &node) {
     FailureOr<int64_t> axis = axisOf(node, axes[k], rank);
     if (failed(axis))
       return failure();
-    int64_t dim = (*in)[*axis];
-    auto clamp = [&](int64_t v) {
+    int64_t dim = (*in)[*axis], step = steps[k];
+    if (step == 0)
+      return node.fail("step 0 is not a valid slice");
+    // ONNX's clamping: into [0, dim] going forward, [-1, dim - 1] backward.
+    auto clamp = [&](int64_t v, int64_t low, int64_t high) {
       if (v < 0)
-        v = v < -dim ? 0 : v + dim;
-      return std::min(v, dim);
+        v = v < -dim ? low : v + dim;
+      return std::max(low, std::min(v, high));
     };
-    int64_t start = clamp((*starts)[k]), end = clamp((*ends)[k]);
-    if (end <= start)
+    int64_t start = step > 0 ? clamp((*starts)[k], 0, dim)
+                             : clamp((*starts)[k], 0, dim - 1);
+    int64_t end =
+        step > 0 ? clamp((*ends)[k], 0, dim) : clamp((*ends)[k], -1, dim - 1);
+    // Steps beyond the dimension take one element, as the ends clamp.
+    step = std::max(-(int64_t(1) << 41), std::min(step, int64_t(1) << 41));
+    int64_t size = 0;
+    if (step > 0 && end > start)
+      size = (end - start - 1) / step + 1;
+    else if (step < 0 && start > end)
+      size = (start - end - 1) / -step + 1;
+    if (size == 0)
       return node.fail("its slice of axis " + std::to_string(*axis) +
                        " is empty, which braid has no tensor for");
     FailureOr<OnnxValue> next = [&]() -> FailureOr<OnnxValue> {
       if (current.isConstant()) {
-        std::vector<int64_t> indices(end - start);
-        std::iota(indices.begin(), indices.end(), start);
+        if (size > kMaxFoldedElements)
+          return node.fail("folding it would make a constant larger than "
+                           "braidc folds");
+        std::vector<int64_t> indices(size);
+        for (int64_t j = 0; j < size; ++j)
+          indices[j] = start + j * step;
         return OnnxValue::known(take(*current.constant, *axis, indices));
       }
-      if (start == 0 && end == dim)
+      if (step != 1)
+        return node.fail("step " + std::to_string(step) +
+                         "; braidc imports slices of step 1 of computed "
+                         "tensors");
+      if (start == 0 && size == dim)
         return current;
-      FailureOr<Value> y =
-          node.create("braid.slice", {current.value},
-                      {node.attr("axis", node.i64(*axis)),
-                       node.attr("start", node.i64(start)),
-                       node.attr("size", node.i64(end - start))});
+      FailureOr<Value> y = node.create("braid.slice", {current.value},
+                                       {node.attr("axis", node.i64(*axis)),
+                                        node.attr("start", node.i64(start)),
+                                        node.attr("size", node.i64(size))});
       if (failed(y))
         return failure();
       return OnnxValue::runtime(*y);
@@ -389,7 +412,7 @@ LogicalResult importSlice(Node &node) {
     if (failed(next))
       return failure();
     current = std::move(*next);
-    (*in)[*axis] = end - start;
+    (*in)[*axis] = size;
   }
   node.setOutput(0, std::move(current));
   return success();

@@ -52,16 +52,21 @@ def build(name):
         from gpt_agreement import build as build_gpt
         model = build_gpt(2, 2, 16, 8)
         x = torch.randint(0, 256, (5, 8))
-    elif name == "cos":
-        class Cos(nn.Module):
+    elif name in ("cos", "erf"):
+        # An op braidc does not import, and one it imports only in a pattern.
+        class Unary(nn.Module):
             def __init__(self):
                 super().__init__()
                 self.fc = nn.Linear(4, 3)
 
             def forward(self, x):
-                return torch.cos(self.fc(x))
-        model = Cos()
+                return (torch.cos if name == "cos" else torch.erf)(self.fc(x))
+        model = Unary()
         x = torch.rand(5, 4)
+    elif name == "pad":
+        # Padding that is not a convolution's own.
+        model = nn.Sequential(nn.ZeroPad2d((1, 0, 0, 0)), nn.Conv2d(1, 2, 3))
+        x = torch.rand(5, 1, 6, 6)
     else:
         raise SystemExit("unknown model " + name)
     with torch.no_grad():
