@@ -1,6 +1,6 @@
 // Elementwise ONNX ops: Add, Sub, Mul, Div (folded when both operands are
-// known), Relu, Tanh, Sigmoid, Gelu, the erf form of GELU, and Where as a
-// causal mask.
+// known), Relu, Tanh, Sigmoid, Sqrt, Pow, Gelu, the erf form of GELU, and
+// Where as a causal mask.
 #include "frontend/onnx/Graph.h"
 #include "frontend/onnx/HostOps.h"
 
@@ -153,6 +153,8 @@ LogicalResult importUnary(Node &node) {
     name = "braid.tanh";
   else if (op == "Sigmoid")
     name = "braid.sigmoid";
+  else if (op == "Sqrt")
+    name = "braid.sqrt";
   else if (op == "Gelu") {
     std::string approximate = node.attrString("approximate", "none");
     if (approximate != "none" && approximate != "tanh")
@@ -247,6 +249,30 @@ LogicalResult importWhere(Node &node) {
   return node.fail("Where is imported only on constants, or as a causal "
                    "mask: Where(upper triangle [T, T], -inf, scores) feeding "
                    "a Softmax over the last axis");
+}
+
+} // namespace braid::frontend::onnx_import
+
+namespace braid::frontend::onnx_import {
+
+LogicalResult importPow(Node &node) {
+  if (failed(node.requireInputs(2, 2)))
+    return failure();
+  // braid's pow takes a constant exponent (opset 14 exports LayerNorm's
+  // variance as Pow(x - mean, 2)).
+  std::optional<double> exponent = scalarOf(node.input(1));
+  if (!exponent)
+    return node.fail("its exponent must be one number known when compiling");
+  FailureOr<Value> x = node.tensor(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = node.create(
+      "braid.pow", {*x},
+      {node.attr("exponent", node.builder().getF64FloatAttr(*exponent))});
+  if (failed(y))
+    return failure();
+  node.setOutput(0, OnnxValue::runtime(*y));
+  return success();
 }
 
 } // namespace braid::frontend::onnx_import

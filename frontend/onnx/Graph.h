@@ -137,20 +137,22 @@ using OpImporter = mlir::LogicalResult (*)(Node &node);
 OpImporter findOpImporter(const std::string &opType);
 
 // The mappings, by family (one file each).
-// ElementwiseOps.cpp: Add, Sub, Mul, Div, Relu, Tanh, Sigmoid, Gelu, Erf,
-// Where.
+// ElementwiseOps.cpp: Add, Sub, Mul, Div, Relu, Tanh, Sigmoid, Sqrt, Pow,
+// Gelu, Erf, Where.
 mlir::LogicalResult importBinary(Node &node);
 mlir::LogicalResult importUnary(Node &node);
 mlir::LogicalResult importErf(Node &node);
 mlir::LogicalResult importWhere(Node &node);
+mlir::LogicalResult importPow(Node &node);
 // LayerOps.cpp: MatMul, Gemm, Softmax, LogSoftmax, Conv, MaxPool,
-// AveragePool, LayerNormalization.
+// AveragePool, LayerNormalization, ReduceMean.
 mlir::LogicalResult importMatMul(Node &node);
 mlir::LogicalResult importGemm(Node &node);
 mlir::LogicalResult importSoftmax(Node &node);
 mlir::LogicalResult importConv(Node &node);
 mlir::LogicalResult importPool(Node &node);
 mlir::LogicalResult importLayerNorm(Node &node);
+mlir::LogicalResult importReduceMean(Node &node);
 // ShapeOps.cpp: Reshape, Flatten, Transpose, Unsqueeze, Squeeze, Concat,
 // Split, Slice, Gather and Pad.
 mlir::LogicalResult importReshape(Node &node);

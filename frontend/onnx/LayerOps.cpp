@@ -1,5 +1,5 @@
 // Layer ONNX ops: MatMul, Gemm, Softmax, LogSoftmax, Conv, MaxPool,
-// AveragePool and LayerNormalization.
+// AveragePool, LayerNormalization and ReduceMean.
 #include "frontend/onnx/Graph.h"
 
 using namespace mlir;
@@ -231,6 +231,49 @@ LogicalResult importLayerNorm(Node &node) {
       node.create("braid.layer_norm", {*x, *gain, *bias},
                   {node.attr("eps", node.builder().getF64FloatAttr(
                                         node.attrFloat("epsilon", 1e-5f)))}));
+}
+
+LogicalResult importReduceMean(Node &node) {
+  if (failed(node.requireInputs(1, 2)))
+    return failure();
+  FailureOr<Value> x = node.tensor(0);
+  if (failed(x))
+    return failure();
+  std::vector<int64_t> shape = Node::shapeOf(*x);
+  int64_t rank = static_cast<int64_t>(shape.size());
+  // The axes: an attribute up to opset 17, an input from 18; none means all.
+  std::vector<int64_t> axes = node.attrInts("axes");
+  if (node.hasInput(1)) {
+    FailureOr<std::vector<int64_t>> given = node.ints(1, "axes");
+    if (failed(given))
+      return failure();
+    axes = *given;
+  }
+  if (axes.empty()) {
+    if (node.attrInt("noop_with_empty_axes", 0)) {
+      node.setOutput(0, OnnxValue::runtime(*x));
+      return success();
+    }
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  }
+  std::vector<int64_t> kept = shape;
+  for (int64_t &a : axes) {
+    if (a < -rank || a >= rank)
+      return node.fail("axis " + std::to_string(a) +
+                       " is out of range for rank " + std::to_string(rank));
+    a = a < 0 ? a + rank : a;
+    kept[a] = 1;
+  }
+  FailureOr<Value> y = node.create("braid.reduce_mean", {*x},
+                                   {node.attr("axes", node.i64s(axes))});
+  if (failed(y))
+    return failure();
+  // keepdims (the default): the reduced axes as 1s, a reshape.
+  if (node.attrInt("keepdims", 1) && Node::shapeOf(*y) != kept)
+    y = node.create("braid.reshape", {*y},
+                    {node.attr("shape", node.i64s(kept))});
+  return setRuntime(node, y);
 }
 
 } // namespace braid::frontend::onnx_import

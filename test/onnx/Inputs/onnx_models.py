@@ -1,9 +1,9 @@
 """The models of the ONNX import tests, exported with torch.onnx.export
-(Debian's python3-torch, opset 17), and PyTorch's side of the comparison.
+(Debian's python3-torch), and PyTorch's side of the comparison.
 
-  onnx_models.py export NAME PREFIX
-      PREFIX.onnx, PREFIX.x.npy (5 samples) and PREFIX.expected.npy
-      (PyTorch's outputs for them)
+  onnx_models.py export NAME PREFIX [OPSET]
+      PREFIX.onnx (opset 17 by default), PREFIX.x.npy (5 samples) and
+      PREFIX.expected.npy (PyTorch's outputs for them)
   onnx_models.py check PREFIX
       compares PREFIX.out.npy (braid-run predict's) with PREFIX.expected.npy
   onnx_models.py train-data PREFIX
@@ -80,11 +80,12 @@ def main():
     if mode == "export":
         import torch
         name, prefix = sys.argv[2:4]
+        opset = int(sys.argv[4]) if len(sys.argv) > 4 else 17
         model, x = build(name)
         torch.onnx.export(model, (x,), prefix + ".onnx", input_names=["x"],
                           output_names=["logits"],
                           dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}},
-                          opset_version=17)
+                          opset_version=opset)
         with torch.no_grad():
             expected = model(x).numpy()
         np.save(prefix + ".x.npy", x.numpy().astype(np.int32 if x.dtype == torch.int64 else np.float32))
