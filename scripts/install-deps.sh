@@ -16,6 +16,8 @@ packages=(
   libdnnl-dev libopenblas-openmp-dev libopenmpi-dev openmpi-bin
   libflatbuffers-dev flatbuffers-compiler
   libcli11-dev nlohmann-json3-dev zlib1g-dev
+  # `braidc model.onnx` (docs/onnx.md): ONNX's protobuf schema and protobuf.
+  libonnx-dev libprotobuf-dev protobuf-compiler
   dataset-fashion-mnist
   # The default text of `braid-run train --data text` (docs/training.md):
   # /usr/share/games/fortunes; fortunes depends on fortunes-min.

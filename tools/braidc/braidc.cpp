@@ -9,9 +9,11 @@
 #include "frontend/OpBuiltins.h"
 #include "frontend/Parser.h"
 #include "frontend/Sema.h"
+#include "frontend/onnx/OnnxImport.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
 #include "runtime/io/AtomicFile.h"
+#include "runtime/io/Safetensors.h"
 #include "target/Plan/ExportPlan.h"
 
 #include "mlir/IR/AsmState.h"
@@ -49,7 +51,8 @@ enum class Emit {
 
 cl::OptionCategory braidCategory("braidc options");
 
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.braid>"),
+cl::opt<std::string> inputFile(cl::Positional,
+                               cl::desc("<model.braid | model.onnx>"),
                                cl::Required, cl::cat(braidCategory));
 cl::opt<std::string> outputFile("o", cl::desc("Write the output to <file>"),
                                 cl::value_desc("file"), cl::init("-"),
@@ -105,6 +108,30 @@ cl::opt<bool> noCodegen(
     cl::desc("Generate no code: fuse nothing, so that the plan runs on the "
              "runtime's prebuilt kernels only"),
     cl::init(false), cl::cat(braidCategory));
+
+cl::OptionCategory
+    onnxCategory("braidc options for an ONNX model (docs/onnx.md)");
+cl::opt<std::string>
+    loss("loss",
+         cl::desc("Train the imported model: the loss over its first output, "
+                  "sparse_softmax_cross_entropy or mean_squared_error"),
+         cl::value_desc("name"), cl::cat(onnxCategory));
+cl::opt<std::string> labels("labels",
+                            cl::desc("With --loss: the name of the labels "
+                                     "input it adds (default y)"),
+                            cl::value_desc("name"), cl::init("y"),
+                            cl::cat(onnxCategory));
+cl::opt<std::string>
+    optimizer("optimizer",
+              cl::desc("With --loss: the optimizer, as in a train block "
+                       "(default adam): 'adam(lr = 0.001)', 'sgd(0.1, "
+                       "momentum = 0.9)'"),
+              cl::value_desc("spec"), cl::init("adam"), cl::cat(onnxCategory));
+cl::opt<std::string>
+    weightsFile("weights",
+                cl::desc("Where the imported initializers' values go (default: "
+                         "the plan's path with .safetensors)"),
+                cl::value_desc("file"), cl::cat(onnxCategory));
 
 int fail(const std::string &message) {
   llvm::errs() << "braidc: error: " << message << '\n';
@@ -198,7 +225,166 @@ mlir::LogicalResult addPredictAt(mlir::MLIRContext &context,
                    mlir::StringAttr::get(&context, name));
   module.getBody()->push_back(predict);
   return mlir::success();
-}
+
+  /// Without --emit, an output file named *.plan asks for a plan, so that
+  /// `braidc model.braid -o model.plan` does what it says.
+  Emit chooseStage() {
+    if (!emit.getNumOccurrences() &&
+        llvm::StringRef(outputFile.getValue()).ends_with(".plan"))
+      return Emit::Plan;
+    return emit;
+  }
+
+  /// A plan goes to MODEL.plan in the current directory unless -o names a
+  /// file, and never to a terminal; a destination that cannot be written is
+  /// found before the compile. Returns braidc's exit status on failure.
+  int chooseOutputPath(Emit stage, const std::string &modelName,
+                       std::string *outputPath) {
+    *outputPath = outputFile;
+    if (stage == Emit::Plan && !outputFile.getNumOccurrences()) {
+      llvm::StringRef stem = inputFile == "-"
+                                 ? llvm::StringRef(modelName)
+                                 : llvm::sys::path::stem(inputFile.getValue());
+      *outputPath =
+          (stem.empty() ? std::string("model") : stem.str()) + ".plan";
+    }
+    if (stage == Emit::Plan && *outputPath == "-" &&
+        llvm::sys::Process::StandardOutIsDisplayed())
+      return fail("refusing to write a binary plan to a terminal; name a file "
+                  "with -o");
+    if (*outputPath != "-")
+      if (braid::runtime::Status s =
+              braid::runtime::io::checkWritable(*outputPath);
+          !s)
+        return fail(s.message());
+    return 0;
+  }
+
+  /// The stages after the braid dialect module: autodiff, data parallelism,
+  /// fusion, memory planning, code generation and the plan, stopping at
+  /// `stage`. `checkRows`: predict serves a range of batch sizes.
+  int lowerAndWrite(mlir::MLIRContext & context, mlir::ModuleOp module,
+                    Emit stage, const std::string &outputPath,
+                    const std::string &modelName, bool checkRows = false) {
+    std::string outputBytes;
+    llvm::raw_string_ostream output(outputBytes);
+    if (stage == Emit::MLIR) {
+      module.print(output);
+      return writeOutput(outputPath, output.str());
+    }
+    mlir::PassManager pm(&context);
+    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+      return fail("cannot apply the pass manager options");
+    mlir::applyDefaultTimingPassManagerCLOptions(pm);
+    if (stage == Emit::MLIRTrain) {
+      if (!module->hasAttr(braid::attrs::kTrain))
+        return fail("model '" + modelName +
+                    "' has no train block; --emit=mlir-train needs one");
+      // The pass's diagnostics point into the model file; the IR dump MLIR
+      // would attach to them means nothing to its author.
+      context.printOpOnDiagnostic(false);
+      pm.addPass(braid::createAutodiffPass());
+      if (mlir::failed(pm.run(module)))
+        return 1;
+      module.print(output);
+      return writeOutput(outputPath, output.str());
+    }
+    braid::LowerToPlanConfig config;
+    config.replicas = replicas;
+    config.bucketBytes = bucketBytes;
+    // mlir-parallel stops before fusion, mlir-fused after it; the other
+    // stages fuse unless --no-codegen says to generate no code.
+    config.fuse = stage == Emit::MLIRFused ||
+                  (stage != Emit::MLIRParallel && config.fuse && !noCodegen);
+    config.planMemory = stage != Emit::MLIRParallel && stage != Emit::MLIRFused;
+    config.checkRows = checkRows;
+    // The data-parallel passes' and braid-check-rows' errors point into the
+    // model file, like the autodiff pass's.
+    if (replicas != 1 || checkRows)
+      context.printOpOnDiagnostic(false);
+    braid::buildLowerToPlanPipelineFor(pm, module, config);
+    if (mlir::failed(pm.run(module)))
+      return 1;
+    if (stage == Emit::MLIRLowered || stage == Emit::MLIRParallel ||
+        stage == Emit::MLIRFused) {
+      module.print(output);
+      return writeOutput(outputPath, output.str());
+    }
+    // Fused kernels become native code, which the plan carries.
+    std::optional<braid::codegen::NativeCode> code;
+    if (braid::codegen::hasKernels(module)) {
+      mlir::FailureOr<braid::codegen::NativeCode> compiled =
+          braid::codegen::compileKernels(module);
+      if (mlir::failed(compiled))
+        return 1;
+      code = std::move(*compiled);
+    }
+    if (mlir::failed(
+            braid::exportPlan(module, output, code ? &*code : nullptr)))
+      return 1;
+    return writeOutput(outputPath, output.str());
+  }
+
+  /// `braidc model.onnx`: the imported graph through the same stages; with a
+  /// plan, the initializers' values go to a safetensors file beside it.
+  int compileOnnx(const std::string &bytes,
+                  const std::optional<BatchOption> &batchOption) {
+    if (!defines.empty())
+      return fail("-D sets a model file's constants; an ONNX model has none");
+    Emit stage = chooseStage();
+    if (stage == Emit::AST)
+      return fail("--emit=ast shows a model file's syntax tree; an ONNX model "
+                  "starts at --emit=mlir");
+    braid::frontend::onnx_import::ImportOptions options;
+    if (batchOption && batchOption->isRange())
+      return fail(
+          "--batch " + batch.getValue() +
+          ": an ONNX model is compiled for one batch size; give --batch N");
+    options.batch = batchOption ? batchOption->hi : 0;
+    options.loss = loss;
+    options.labels = labels;
+    options.optimizer = optimizer;
+    llvm::StringRef stem = llvm::sys::path::stem(inputFile.getValue());
+    options.modelName = stem.empty() ? "model" : stem.str();
+    std::string outputPath;
+    if (int failed = chooseOutputPath(stage, options.modelName, &outputPath))
+      return failed;
+    mlir::MLIRContext context;
+    braid::frontend::onnx_import::ImportedModel imported;
+    std::string error;
+    if (!braid::frontend::onnx_import::importOnnx(
+            context, bytes, inputFile.getValue(), options, &imported, &error))
+      return fail(inputFile.getValue() + ": " + error);
+    // Diagnostics of later passes name the node (its name and position).
+    context.printOpOnDiagnostic(false);
+    if (int failed = lowerAndWrite(context, *imported.module, stage, outputPath,
+                                   options.modelName))
+      return failed;
+    if (stage != Emit::Plan && !weightsFile.getNumOccurrences())
+      return 0;
+    std::string path = weightsFile;
+    if (path.empty()) {
+      if (outputPath == "-")
+        return fail("the plan went to standard output; name the weights' file "
+                    "with --weights");
+      llvm::SmallString<128> p(outputPath);
+      llvm::sys::path::replace_extension(p, ".safetensors");
+      path = p.str().str();
+    }
+    std::vector<braid::runtime::io::NamedArray> arrays;
+    for (const braid::frontend::onnx_import::Weight &w : imported.weights) {
+      braid::runtime::io::NamedArray a;
+      a.name = w.name;
+      a.array.dtype = braid::runtime::io::DType::F32;
+      a.array.shape = w.shape;
+      const auto *data = reinterpret_cast<const uint8_t *>(w.values.data());
+      a.array.data.assign(data, data + w.values.size() * sizeof(float));
+      arrays.push_back(std::move(a));
+    }
+    braid::runtime::Status s = braid::runtime::io::writeSafetensors(
+        path, arrays, {{"format", "braid"}, {"model", options.modelName}});
+    return s ? 0 : fail(s.message());
+  }
 
 } // namespace
 
@@ -215,15 +401,18 @@ int main(int argc, char **argv) {
   // The shared libLLVM registers every backend's options; --help shows
   // braidc's own, and MLIR's (--mlir-print-ir-after-all, --mlir-timing,
   // --mlir-print-debuginfo, ...) still work and are listed by --help-hidden.
-  cl::HideUnrelatedOptions(braidCategory);
+  cl::HideUnrelatedOptions({&braidCategory, &onnxCategory});
   cl::ParseCommandLineOptions(
       argc, argv,
-      "braidc: compile a Braid model file\n\n"
+      "braidc: compile a Braid model file, or import and compile an ONNX "
+      "model\n\n"
       "  braidc MODEL.braid [-o FILE] "
       "[--emit=ast|mlir|mlir-train|mlir-parallel|mlir-fused|mlir-lowered|"
       "plan] [--batch N] [-D NAME=VALUE ...] [--replicas N [--bucket-bytes "
       "BYTES]] [--no-codegen]"
-      "\n\n"
+      "\n"
+      "  braidc MODEL.onnx --batch N [-o FILE] [--emit=...] [--loss NAME "
+      "[--labels NAME] [--optimizer SPEC]] [--weights FILE]\n\n"
       "MLIR's printing and timing flags (see --help-hidden) apply as in "
       "mlir-opt.\n");
 
@@ -255,6 +444,14 @@ int main(int argc, char **argv) {
       mlir::openInputFile(inputFile, &errorMessage);
   if (!buffer)
     return fail(errorMessage);
+  if (llvm::StringRef(inputFile.getValue()).ends_with(".onnx"))
+    return compileOnnx(buffer->getBuffer().str(), batchOption);
+  for (cl::Option *onnxOnly : std::initializer_list<cl::Option *>{
+           &loss, &labels, &optimizer, &weightsFile})
+    if (onnxOnly->getNumOccurrences())
+      return fail("--" + onnxOnly->ArgStr.str() +
+                  " applies to an ONNX model (a .onnx file); a model file "
+                  "sets its training in its train block");
   SourceFile source(inputFile == "-" ? std::string("<stdin>")
                                      : inputFile.getValue(),
                     buffer->getBuffer().str());
@@ -300,32 +497,10 @@ int main(int argc, char **argv) {
   if (diags.hasErrors() || !checked)
     return 1;
 
-  // Without --emit, an output file named *.plan asks for a plan, so that
-  // `braidc model.braid -o model.plan` does what it says.
-  Emit stage = emit;
-  if (!emit.getNumOccurrences() &&
-      llvm::StringRef(outputFile.getValue()).ends_with(".plan"))
-    stage = Emit::Plan;
-
-  // A plan goes to MODEL.plan in the current directory unless -o names a
-  // file, and never to a terminal.
-  std::string outputPath = outputFile;
-  if (stage == Emit::Plan && !outputFile.getNumOccurrences()) {
-    llvm::StringRef stem = inputFile == "-"
-                               ? llvm::StringRef(model.name)
-                               : llvm::sys::path::stem(inputFile.getValue());
-    outputPath = (stem.empty() ? std::string("model") : stem.str()) + ".plan";
-  }
-  if (stage == Emit::Plan && outputPath == "-" &&
-      llvm::sys::Process::StandardOutIsDisplayed())
-    return fail("refusing to write a binary plan to a terminal; name a file "
-                "with -o");
-  // A destination that cannot be written is found before the compile.
-  if (outputPath != "-")
-    if (braid::runtime::Status s =
-            braid::runtime::io::checkWritable(outputPath);
-        !s)
-      return fail(s.message());
+  Emit stage = chooseStage();
+  std::string outputPath;
+  if (int failed = chooseOutputPath(stage, model.name, &outputPath))
+    return failed;
   std::string outputBytes;
   llvm::raw_string_ostream output(outputBytes);
 
@@ -348,44 +523,9 @@ int main(int argc, char **argv) {
   if (!module)
     return fail("internal error: the generated module does not verify "
                 "(please report this with the model file)");
-  if (stage == Emit::MLIR) {
-    module->print(output);
-    return writeOutput(outputPath, output.str());
-  }
-
-  mlir::PassManager pm(&context);
-  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
-    return fail("cannot apply the pass manager options");
-  mlir::applyDefaultTimingPassManagerCLOptions(pm);
-  if (stage == Emit::MLIRTrain) {
-    if (!(*module)->hasAttr(braid::attrs::kTrain))
-      return fail("model '" + model.name +
-                  "' has no train block; --emit=mlir-train needs one");
-    // The pass's diagnostics point into the model file; the IR dump MLIR
-    // would attach to them means nothing to its author.
-    context.printOpOnDiagnostic(false);
-    pm.addPass(braid::createAutodiffPass());
-    if (mlir::failed(pm.run(*module)))
-      return 1;
-    module->print(output);
-    return writeOutput(outputPath, output.str());
-  }
-  braid::LowerToPlanConfig config;
-  config.replicas = replicas;
-  config.bucketBytes = bucketBytes;
-  // mlir-parallel stops before fusion, mlir-fused after it; the other
-  // stages fuse unless --no-codegen says to generate no code.
-  config.fuse = stage == Emit::MLIRFused ||
-                (stage != Emit::MLIRParallel && config.fuse && !noCodegen);
-  config.planMemory = stage != Emit::MLIRParallel && stage != Emit::MLIRFused;
-  config.checkRows = batchRange;
-  // The data-parallel passes' and braid-check-rows' errors point into the
-  // model file, like the autodiff pass's.
-  if (replicas != 1 || batchRange)
-    context.printOpOnDiagnostic(false);
   // A range's smaller sizes of predict join the module first, so that
   // canonicalization and memory planning treat every entry point alike.
-  if (batchRange) {
+  if (batchRange && stage != Emit::MLIR && stage != Emit::MLIRTrain) {
     std::vector<int64_t> sizes = predictBatches(*batchOption);
     for (int64_t size : llvm::ArrayRef(sizes).drop_back())
       if (mlir::failed(addPredictAt(context, *module, model, size, diags,
@@ -395,24 +535,6 @@ int main(int argc, char **argv) {
     (*module)->setAttr(braid::attrs::kPredictBatches,
                        mlir::DenseI64ArrayAttr::get(&context, sizes));
   }
-  braid::buildLowerToPlanPipelineFor(pm, *module, config);
-  if (mlir::failed(pm.run(*module)))
-    return 1;
-  if (stage == Emit::MLIRLowered || stage == Emit::MLIRParallel ||
-      stage == Emit::MLIRFused) {
-    module->print(output);
-    return writeOutput(outputPath, output.str());
-  }
-  // Fused kernels become native code, which the plan carries.
-  std::optional<braid::codegen::NativeCode> code;
-  if (braid::codegen::hasKernels(*module)) {
-    mlir::FailureOr<braid::codegen::NativeCode> compiled =
-        braid::codegen::compileKernels(*module);
-    if (mlir::failed(compiled))
-      return 1;
-    code = std::move(*compiled);
-  }
-  if (mlir::failed(braid::exportPlan(*module, output, code ? &*code : nullptr)))
-    return 1;
-  return writeOutput(outputPath, output.str());
+  return lowerAndWrite(context, *module, stage, outputPath, model.name,
+                       batchRange);
 }
