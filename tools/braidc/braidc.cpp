@@ -225,166 +225,165 @@ mlir::LogicalResult addPredictAt(mlir::MLIRContext &context,
                    mlir::StringAttr::get(&context, name));
   module.getBody()->push_back(predict);
   return mlir::success();
+}
 
-  /// Without --emit, an output file named *.plan asks for a plan, so that
-  /// `braidc model.braid -o model.plan` does what it says.
-  Emit chooseStage() {
-    if (!emit.getNumOccurrences() &&
-        llvm::StringRef(outputFile.getValue()).ends_with(".plan"))
-      return Emit::Plan;
-    return emit;
+/// Without --emit, an output file named *.plan asks for a plan, so that
+/// `braidc model.braid -o model.plan` does what it says.
+Emit chooseStage() {
+  if (!emit.getNumOccurrences() &&
+      llvm::StringRef(outputFile.getValue()).ends_with(".plan"))
+    return Emit::Plan;
+  return emit;
+}
+
+/// A plan goes to MODEL.plan in the current directory unless -o names a
+/// file, and never to a terminal; a destination that cannot be written is
+/// found before the compile. Returns braidc's exit status on failure.
+int chooseOutputPath(Emit stage, const std::string &modelName,
+                     std::string *outputPath) {
+  *outputPath = outputFile;
+  if (stage == Emit::Plan && !outputFile.getNumOccurrences()) {
+    llvm::StringRef stem = inputFile == "-"
+                               ? llvm::StringRef(modelName)
+                               : llvm::sys::path::stem(inputFile.getValue());
+    *outputPath = (stem.empty() ? std::string("model") : stem.str()) + ".plan";
   }
+  if (stage == Emit::Plan && *outputPath == "-" &&
+      llvm::sys::Process::StandardOutIsDisplayed())
+    return fail("refusing to write a binary plan to a terminal; name a file "
+                "with -o");
+  if (*outputPath != "-")
+    if (braid::runtime::Status s =
+            braid::runtime::io::checkWritable(*outputPath);
+        !s)
+      return fail(s.message());
+  return 0;
+}
 
-  /// A plan goes to MODEL.plan in the current directory unless -o names a
-  /// file, and never to a terminal; a destination that cannot be written is
-  /// found before the compile. Returns braidc's exit status on failure.
-  int chooseOutputPath(Emit stage, const std::string &modelName,
-                       std::string *outputPath) {
-    *outputPath = outputFile;
-    if (stage == Emit::Plan && !outputFile.getNumOccurrences()) {
-      llvm::StringRef stem = inputFile == "-"
-                                 ? llvm::StringRef(modelName)
-                                 : llvm::sys::path::stem(inputFile.getValue());
-      *outputPath =
-          (stem.empty() ? std::string("model") : stem.str()) + ".plan";
-    }
-    if (stage == Emit::Plan && *outputPath == "-" &&
-        llvm::sys::Process::StandardOutIsDisplayed())
-      return fail("refusing to write a binary plan to a terminal; name a file "
-                  "with -o");
-    if (*outputPath != "-")
-      if (braid::runtime::Status s =
-              braid::runtime::io::checkWritable(*outputPath);
-          !s)
-        return fail(s.message());
-    return 0;
-  }
-
-  /// The stages after the braid dialect module: autodiff, data parallelism,
-  /// fusion, memory planning, code generation and the plan, stopping at
-  /// `stage`. `checkRows`: predict serves a range of batch sizes.
-  int lowerAndWrite(mlir::MLIRContext & context, mlir::ModuleOp module,
-                    Emit stage, const std::string &outputPath,
-                    const std::string &modelName, bool checkRows = false) {
-    std::string outputBytes;
-    llvm::raw_string_ostream output(outputBytes);
-    if (stage == Emit::MLIR) {
-      module.print(output);
-      return writeOutput(outputPath, output.str());
-    }
-    mlir::PassManager pm(&context);
-    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
-      return fail("cannot apply the pass manager options");
-    mlir::applyDefaultTimingPassManagerCLOptions(pm);
-    if (stage == Emit::MLIRTrain) {
-      if (!module->hasAttr(braid::attrs::kTrain))
-        return fail("model '" + modelName +
-                    "' has no train block; --emit=mlir-train needs one");
-      // The pass's diagnostics point into the model file; the IR dump MLIR
-      // would attach to them means nothing to its author.
-      context.printOpOnDiagnostic(false);
-      pm.addPass(braid::createAutodiffPass());
-      if (mlir::failed(pm.run(module)))
-        return 1;
-      module.print(output);
-      return writeOutput(outputPath, output.str());
-    }
-    braid::LowerToPlanConfig config;
-    config.replicas = replicas;
-    config.bucketBytes = bucketBytes;
-    // mlir-parallel stops before fusion, mlir-fused after it; the other
-    // stages fuse unless --no-codegen says to generate no code.
-    config.fuse = stage == Emit::MLIRFused ||
-                  (stage != Emit::MLIRParallel && config.fuse && !noCodegen);
-    config.planMemory = stage != Emit::MLIRParallel && stage != Emit::MLIRFused;
-    config.checkRows = checkRows;
-    // The data-parallel passes' and braid-check-rows' errors point into the
-    // model file, like the autodiff pass's.
-    if (replicas != 1 || checkRows)
-      context.printOpOnDiagnostic(false);
-    braid::buildLowerToPlanPipelineFor(pm, module, config);
-    if (mlir::failed(pm.run(module)))
-      return 1;
-    if (stage == Emit::MLIRLowered || stage == Emit::MLIRParallel ||
-        stage == Emit::MLIRFused) {
-      module.print(output);
-      return writeOutput(outputPath, output.str());
-    }
-    // Fused kernels become native code, which the plan carries.
-    std::optional<braid::codegen::NativeCode> code;
-    if (braid::codegen::hasKernels(module)) {
-      mlir::FailureOr<braid::codegen::NativeCode> compiled =
-          braid::codegen::compileKernels(module);
-      if (mlir::failed(compiled))
-        return 1;
-      code = std::move(*compiled);
-    }
-    if (mlir::failed(
-            braid::exportPlan(module, output, code ? &*code : nullptr)))
-      return 1;
+/// The stages after the braid dialect module: autodiff, data parallelism,
+/// fusion, memory planning, code generation and the plan, stopping at
+/// `stage`. `checkRows`: predict serves a range of batch sizes.
+int lowerAndWrite(mlir::MLIRContext &context, mlir::ModuleOp module, Emit stage,
+                  const std::string &outputPath, const std::string &modelName,
+                  bool checkRows = false) {
+  std::string outputBytes;
+  llvm::raw_string_ostream output(outputBytes);
+  if (stage == Emit::MLIR) {
+    module.print(output);
     return writeOutput(outputPath, output.str());
   }
-
-  /// `braidc model.onnx`: the imported graph through the same stages; with a
-  /// plan, the initializers' values go to a safetensors file beside it.
-  int compileOnnx(const std::string &bytes,
-                  const std::optional<BatchOption> &batchOption) {
-    if (!defines.empty())
-      return fail("-D sets a model file's constants; an ONNX model has none");
-    Emit stage = chooseStage();
-    if (stage == Emit::AST)
-      return fail("--emit=ast shows a model file's syntax tree; an ONNX model "
-                  "starts at --emit=mlir");
-    braid::frontend::onnx_import::ImportOptions options;
-    if (batchOption && batchOption->isRange())
-      return fail(
-          "--batch " + batch.getValue() +
-          ": an ONNX model is compiled for one batch size; give --batch N");
-    options.batch = batchOption ? batchOption->hi : 0;
-    options.loss = loss;
-    options.labels = labels;
-    options.optimizer = optimizer;
-    llvm::StringRef stem = llvm::sys::path::stem(inputFile.getValue());
-    options.modelName = stem.empty() ? "model" : stem.str();
-    std::string outputPath;
-    if (int failed = chooseOutputPath(stage, options.modelName, &outputPath))
-      return failed;
-    mlir::MLIRContext context;
-    braid::frontend::onnx_import::ImportedModel imported;
-    std::string error;
-    if (!braid::frontend::onnx_import::importOnnx(
-            context, bytes, inputFile.getValue(), options, &imported, &error))
-      return fail(inputFile.getValue() + ": " + error);
-    // Diagnostics of later passes name the node (its name and position).
+  mlir::PassManager pm(&context);
+  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+    return fail("cannot apply the pass manager options");
+  mlir::applyDefaultTimingPassManagerCLOptions(pm);
+  if (stage == Emit::MLIRTrain) {
+    if (!module->hasAttr(braid::attrs::kTrain))
+      return fail("model '" + modelName +
+                  "' has no train block; --emit=mlir-train needs one");
+    // The pass's diagnostics point into the model file; the IR dump MLIR
+    // would attach to them means nothing to its author.
     context.printOpOnDiagnostic(false);
-    if (int failed = lowerAndWrite(context, *imported.module, stage, outputPath,
-                                   options.modelName))
-      return failed;
-    if (stage != Emit::Plan && !weightsFile.getNumOccurrences())
-      return 0;
-    std::string path = weightsFile;
-    if (path.empty()) {
-      if (outputPath == "-")
-        return fail("the plan went to standard output; name the weights' file "
-                    "with --weights");
-      llvm::SmallString<128> p(outputPath);
-      llvm::sys::path::replace_extension(p, ".safetensors");
-      path = p.str().str();
-    }
-    std::vector<braid::runtime::io::NamedArray> arrays;
-    for (const braid::frontend::onnx_import::Weight &w : imported.weights) {
-      braid::runtime::io::NamedArray a;
-      a.name = w.name;
-      a.array.dtype = braid::runtime::io::DType::F32;
-      a.array.shape = w.shape;
-      const auto *data = reinterpret_cast<const uint8_t *>(w.values.data());
-      a.array.data.assign(data, data + w.values.size() * sizeof(float));
-      arrays.push_back(std::move(a));
-    }
-    braid::runtime::Status s = braid::runtime::io::writeSafetensors(
-        path, arrays, {{"format", "braid"}, {"model", options.modelName}});
-    return s ? 0 : fail(s.message());
+    pm.addPass(braid::createAutodiffPass());
+    if (mlir::failed(pm.run(module)))
+      return 1;
+    module.print(output);
+    return writeOutput(outputPath, output.str());
   }
+  braid::LowerToPlanConfig config;
+  config.replicas = replicas;
+  config.bucketBytes = bucketBytes;
+  // mlir-parallel stops before fusion, mlir-fused after it; the other
+  // stages fuse unless --no-codegen says to generate no code.
+  config.fuse = stage == Emit::MLIRFused ||
+                (stage != Emit::MLIRParallel && config.fuse && !noCodegen);
+  config.planMemory = stage != Emit::MLIRParallel && stage != Emit::MLIRFused;
+  config.checkRows = checkRows;
+  // The data-parallel passes' and braid-check-rows' errors point into the
+  // model file, like the autodiff pass's.
+  if (replicas != 1 || checkRows)
+    context.printOpOnDiagnostic(false);
+  braid::buildLowerToPlanPipelineFor(pm, module, config);
+  if (mlir::failed(pm.run(module)))
+    return 1;
+  if (stage == Emit::MLIRLowered || stage == Emit::MLIRParallel ||
+      stage == Emit::MLIRFused) {
+    module.print(output);
+    return writeOutput(outputPath, output.str());
+  }
+  // Fused kernels become native code, which the plan carries.
+  std::optional<braid::codegen::NativeCode> code;
+  if (braid::codegen::hasKernels(module)) {
+    mlir::FailureOr<braid::codegen::NativeCode> compiled =
+        braid::codegen::compileKernels(module);
+    if (mlir::failed(compiled))
+      return 1;
+    code = std::move(*compiled);
+  }
+  if (mlir::failed(braid::exportPlan(module, output, code ? &*code : nullptr)))
+    return 1;
+  return writeOutput(outputPath, output.str());
+}
+
+/// `braidc model.onnx`: the imported graph through the same stages; with a
+/// plan, the initializers' values go to a safetensors file beside it.
+int compileOnnx(const std::string &bytes,
+                const std::optional<BatchOption> &batchOption) {
+  if (!defines.empty())
+    return fail("-D sets a model file's constants; an ONNX model has none");
+  Emit stage = chooseStage();
+  if (stage == Emit::AST)
+    return fail("--emit=ast shows a model file's syntax tree; an ONNX model "
+                "starts at --emit=mlir");
+  braid::frontend::onnx_import::ImportOptions options;
+  if (batchOption && batchOption->isRange())
+    return fail(
+        "--batch " + batch.getValue() +
+        ": an ONNX model is compiled for one batch size; give --batch N");
+  options.batch = batchOption ? batchOption->hi : 0;
+  options.loss = loss;
+  options.labels = labels;
+  options.optimizer = optimizer;
+  llvm::StringRef stem = llvm::sys::path::stem(inputFile.getValue());
+  options.modelName = stem.empty() ? "model" : stem.str();
+  std::string outputPath;
+  if (int failed = chooseOutputPath(stage, options.modelName, &outputPath))
+    return failed;
+  mlir::MLIRContext context;
+  braid::frontend::onnx_import::ImportedModel imported;
+  std::string error;
+  if (!braid::frontend::onnx_import::importOnnx(
+          context, bytes, inputFile.getValue(), options, &imported, &error))
+    return fail(inputFile.getValue() + ": " + error);
+  // Diagnostics of later passes name the node (its name and position).
+  context.printOpOnDiagnostic(false);
+  if (int failed = lowerAndWrite(context, *imported.module, stage, outputPath,
+                                 options.modelName))
+    return failed;
+  if (stage != Emit::Plan && !weightsFile.getNumOccurrences())
+    return 0;
+  std::string path = weightsFile;
+  if (path.empty()) {
+    if (outputPath == "-")
+      return fail("the plan went to standard output; name the weights' file "
+                  "with --weights");
+    llvm::SmallString<128> p(outputPath);
+    llvm::sys::path::replace_extension(p, ".safetensors");
+    path = p.str().str();
+  }
+  std::vector<braid::runtime::io::NamedArray> arrays;
+  for (const braid::frontend::onnx_import::Weight &w : imported.weights) {
+    braid::runtime::io::NamedArray a;
+    a.name = w.name;
+    a.array.dtype = braid::runtime::io::DType::F32;
+    a.array.shape = w.shape;
+    const auto *data = reinterpret_cast<const uint8_t *>(w.values.data());
+    a.array.data.assign(data, data + w.values.size() * sizeof(float));
+    arrays.push_back(std::move(a));
+  }
+  braid::runtime::Status s = braid::runtime::io::writeSafetensors(
+      path, arrays, {{"format", "braid"}, {"model", options.modelName}});
+  return s ? 0 : fail(s.message());
+}
 
 } // namespace
 
