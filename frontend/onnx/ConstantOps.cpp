@@ -105,14 +105,10 @@ LogicalResult importCast(Node &node) {
   if (to == TP::BOOL)
     return node.fail("a cast of a computed tensor to bool is not supported");
   OpBuilder &b = node.builder();
-  FailureOr<Value> y = node.create(
+  return node.createOutput(
       "braid.cast", {*x},
       {node.attr("element", TypeAttr::get(toFloat ? Type(b.getF32Type())
                                                   : Type(b.getI32Type())))});
-  if (failed(y))
-    return failure();
-  node.setOutput(0, OnnxValue::runtime(*y));
-  return success();
 }
 
 LogicalResult importConstantOfShape(Node &node) {

@@ -135,11 +135,7 @@ LogicalResult importBinary(Node &node) {
   if (failed(rhs))
     return failure();
   std::string name = "braid." + llvm::StringRef(op).lower();
-  FailureOr<Value> result = node.create(name, {*lhs, *rhs});
-  if (failed(result))
-    return failure();
-  node.setOutput(0, OnnxValue::runtime(*result));
-  return success();
+  return node.createOutput(name, {*lhs, *rhs});
 }
 
 LogicalResult importUnary(Node &node) {
@@ -165,11 +161,7 @@ LogicalResult importUnary(Node &node) {
   FailureOr<Value> x = node.tensor(0);
   if (failed(x))
     return failure();
-  FailureOr<Value> result = node.create(name, {*x});
-  if (failed(result))
-    return failure();
-  node.setOutput(0, OnnxValue::runtime(*result));
-  return success();
+  return node.createOutput(name, {*x});
 }
 
 LogicalResult importErf(Node &node) {
@@ -266,13 +258,9 @@ LogicalResult importPow(Node &node) {
   FailureOr<Value> x = node.tensor(0);
   if (failed(x))
     return failure();
-  FailureOr<Value> y = node.create(
+  return node.createOutput(
       "braid.pow", {*x},
       {node.attr("exponent", node.builder().getF64FloatAttr(*exponent))});
-  if (failed(y))
-    return failure();
-  node.setOutput(0, OnnxValue::runtime(*y));
-  return success();
 }
 
 } // namespace braid::frontend::onnx_import

@@ -175,6 +175,15 @@ Attribute Node::i64s(llvm::ArrayRef<int64_t> v) {
   return builder().getDenseI64ArrayAttr(v);
 }
 
+LogicalResult Node::createOutput(llvm::StringRef opName, ValueRange operands,
+                                 llvm::ArrayRef<NamedAttribute> attributes) {
+  FailureOr<Value> y = create(opName, operands, attributes);
+  if (failed(y))
+    return failure();
+  setOutput(0, OnnxValue::runtime(*y));
+  return success();
+}
+
 FailureOr<Value> Node::create(llvm::StringRef opName, ValueRange operands,
                               llvm::ArrayRef<NamedAttribute> attributes) {
   std::string why;

@@ -111,6 +111,10 @@ public:
   mlir::FailureOr<mlir::Value>
   create(llvm::StringRef opName, mlir::ValueRange operands,
          llvm::ArrayRef<mlir::NamedAttribute> attributes = {});
+  /// create, with the op's result as the node's one output.
+  mlir::LogicalResult
+  createOutput(llvm::StringRef opName, mlir::ValueRange operands,
+               llvm::ArrayRef<mlir::NamedAttribute> attributes = {});
   mlir::NamedAttribute attr(llvm::StringRef name, mlir::Attribute value);
   mlir::Attribute i64(int64_t v);
   mlir::Attribute i64s(llvm::ArrayRef<int64_t> v);

@@ -47,12 +47,8 @@ LogicalResult reshapeTo(Node &node, const std::vector<int64_t> &shape) {
     node.setOutput(0, OnnxValue::runtime(*x));
     return success();
   }
-  FailureOr<Value> y = node.create("braid.reshape", {*x},
-                                   {node.attr("shape", node.i64s(shape))});
-  if (failed(y))
-    return failure();
-  node.setOutput(0, OnnxValue::runtime(*y));
-  return success();
+  return node.createOutput("braid.reshape", {*x},
+                           {node.attr("shape", node.i64s(shape))});
 }
 
 int64_t product(const std::vector<int64_t> &shape, size_t from, size_t to) {
@@ -176,12 +172,8 @@ LogicalResult importTranspose(Node &node) {
   FailureOr<Value> v = node.tensor(0);
   if (failed(v))
     return failure();
-  FailureOr<Value> y = node.create("braid.transpose", {*v},
-                                   {node.attr("perm", node.i64s(perm))});
-  if (failed(y))
-    return failure();
-  node.setOutput(0, OnnxValue::runtime(*y));
-  return success();
+  return node.createOutput("braid.transpose", {*v},
+                           {node.attr("perm", node.i64s(perm))});
 }
 
 LogicalResult importUnsqueeze(Node &node) {
@@ -271,12 +263,8 @@ LogicalResult importConcat(Node &node) {
       return failure();
     operands.push_back(*v);
   }
-  FailureOr<Value> y = node.create("braid.concat", operands,
-                                   {node.attr("axis", node.i64(*axis))});
-  if (failed(y))
-    return failure();
-  node.setOutput(0, OnnxValue::runtime(*y));
-  return success();
+  return node.createOutput("braid.concat", operands,
+                           {node.attr("axis", node.i64(*axis))});
 }
 
 LogicalResult importSplit(Node &node) {
@@ -484,11 +472,7 @@ LogicalResult importGather(Node &node) {
   FailureOr<Value> indices = node.tensor(1);
   if (failed(indices))
     return failure();
-  FailureOr<Value> y = node.create("braid.embedding", {*table, *indices});
-  if (failed(y))
-    return failure();
-  node.setOutput(0, OnnxValue::runtime(*y));
-  return success();
+  return node.createOutput("braid.embedding", {*table, *indices});
 }
 
 LogicalResult importPad(Node &node) {
