@@ -1,6 +1,6 @@
 """The C API of libbraid_runtime.so (braid/braid.h, braid/braid_train.h) through ctypes.
 
-The structs mirror the headers of API version 0.3 field for field; each
+The structs mirror the headers of API version 0.4 field for field; each
 carries its own sizeof as struct_size, as the headers' *_init functions
 set it. The library is looked up once, on first use (see _find_library).
 """
@@ -14,7 +14,7 @@ from . import errors
 # The API version these declarations follow (braid.h's BRAID_API_VERSION_*).
 # While the major version is 0 every minor version may change the ABI, so the
 # loaded library must have exactly this one.
-API_VERSION = (0, 3)
+API_VERSION = (0, 4)
 SONAME = "libbraid_runtime.so.%d.%d" % API_VERSION
 
 c_char_p = ctypes.c_char_p
@@ -51,6 +51,8 @@ class PlanInfo(_Sized):
         ("optimizer_state_bytes", c_uint64),
         ("steps", c_int64),
         ("accumulate", c_int64),
+        ("predict_batch_count", c_size_t),
+        ("predict_batches", ctypes.POINTER(c_int64)),
     ]
 
 
@@ -73,6 +75,8 @@ class SessionOptions(_Sized):
         ("seed", c_uint64),
         ("communicator", c_void_p),
         ("ieee_denormals", c_int32),
+        ("unused_padding_0", c_int32),
+        ("refuse_native_code", c_int32),
     ]
 
 
@@ -117,6 +121,9 @@ class TrainerOptions(_Sized):
         ("fresh_optimizer", c_int32),
         ("in_order", c_int32),
         ("val_fraction", c_double),
+        ("trace_path", c_char_p),
+        ("trace_steps", c_int64),
+        ("profile", c_int32),
     ]
 
     def __init__(self):

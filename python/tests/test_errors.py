@@ -85,8 +85,8 @@ def test_a_missing_runtime_is_named_at_first_use(mlp_plan_path):
               "    braid.Plan(sys.argv[1])\n"
               "except braid.LibraryError as e:\n"
               "    print(e)\n")
-    env = dict(os.environ, BRAID_RUNTIME_LIBRARY="/nonexistent/libbraid_runtime.so.0.3")
+    env = dict(os.environ, BRAID_RUNTIME_LIBRARY="/nonexistent/libbraid_runtime.so.0.4")
     out = subprocess.run([sys.executable, "-c", script, mlp_plan_path], env=env, check=True,
                          stdout=subprocess.PIPE, text=True).stdout
-    assert out.startswith("cannot load the Braid runtime /nonexistent/libbraid_runtime.so.0.3")
+    assert out.startswith("cannot load the Braid runtime /nonexistent/libbraid_runtime.so.0.4")
     assert "set BRAID_RUNTIME_LIBRARY to its path" in out
