@@ -11,24 +11,23 @@
 // header of its own, built with --gen-object-api), and writes every field,
 // defaults included, so that braid-plan-corruption can mutate any of them.
 #include "plan_object_api/plan_generated.h"
+#include "runtime/io/AtomicFile.h"
 #include "runtime/plan/CodeHash.h"
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace {
 
-bool readFile(const std::string &path, std::vector<uint8_t> *out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return false;
-  out->assign(std::istreambuf_iterator<char>(in), {});
-  return true;
+using braid::runtime::Status;
+namespace io = braid::runtime::io;
+
+int fail(const Status &s) {
+  std::fprintf(stderr, "braid-plan-fuse: %s\n", s.message().c_str());
+  return 1;
 }
 
 /// The plan's spelling of a kind ("relu" for ReluGrad's "relu_grad"):
@@ -81,10 +80,8 @@ int main(int argc, char **argv) {
     symbols[arg.substr(0, eq)] = arg.substr(eq + 1);
   }
   std::vector<uint8_t> bytes;
-  if (!readFile(argv[1], &bytes)) {
-    std::fprintf(stderr, "braid-plan-fuse: cannot read %s\n", argv[1]);
-    return 1;
-  }
+  if (Status s = io::readFile(argv[1], &bytes); !s)
+    return fail(s);
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
   if (!braid::plan::VerifyPlanBuffer(verifier)) {
     std::fprintf(stderr, "braid-plan-fuse: %s is not a valid plan\n", argv[1]);
@@ -119,10 +116,8 @@ int main(int argc, char **argv) {
   for (const auto &[isa, path] : images) {
     auto code = std::make_unique<braid::plan::CodeObjectT>();
     code->isa = isa;
-    if (!readFile(path, &code->image)) {
-      std::fprintf(stderr, "braid-plan-fuse: cannot read %s\n", path.c_str());
-      return 1;
-    }
+    if (Status s = io::readFile(path, &code->image); !s)
+      return fail(s);
     code->hash = braid::plan::codeHash(code->image.data(), code->image.size());
     plan->code.push_back(std::move(code));
   }
@@ -131,13 +126,10 @@ int main(int argc, char **argv) {
   builder.ForceDefaults(true);
   braid::plan::FinishPlanBuffer(builder,
                                 braid::plan::Plan::Pack(builder, plan.get()));
-  std::ofstream out(argv[2], std::ios::binary);
-  out.write(reinterpret_cast<const char *>(builder.GetBufferPointer()),
-            builder.GetSize());
-  if (!out) {
-    std::fprintf(stderr, "braid-plan-fuse: cannot write %s\n", argv[2]);
-    return 1;
-  }
+  if (Status s = io::writeFileAtomically(argv[2], builder.GetBufferPointer(),
+                                         builder.GetSize());
+      !s)
+    return fail(s);
   std::printf("rewrote %d steps into fused steps of %zu kernels\n", rewritten,
               plan->kernels.size());
   return 0;
