@@ -2,7 +2,9 @@
 # Training throughput of Braid beside the PyTorch peer (../shared/peers/torch_mlp.py)
 # on Fashion-MNIST, one thread each, run one after the other in this command:
 # the reference MLP (batch 64), the wide MLP 784-1024-1024-10 (batch 256) and
-# lenet (batch 64), one epoch each, Adam. Prints samples/s and Braid's ratio to PyTorch.
+# lenet (batch 64), one epoch each, Adam (but Braid's lenet, whose plan sets its
+# optimizer, trains with SGD and momentum). Prints samples/s and Braid's ratio
+# to PyTorch.
 # Needs the release build and python3-torch (scripts/install-deps.sh --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
