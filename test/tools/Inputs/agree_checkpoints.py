@@ -1,15 +1,17 @@
 """Compares checkpoints tensor by tensor: parameters, optimizer state and
 step count of data-parallel runs against one process's.
 
-  agree_checkpoints.py TOL [--state-tol STATE_TOL] REFERENCE OTHER...
+  agree_checkpoints.py TOL [--state-tol STATE_TOL] [--tensor-tol NAME TOL]...
+                        REFERENCE OTHER...
 
 Each OTHER must hold the tensors of REFERENCE and no others, each of the same
 shape, with max|a - b| <= TOL * max|a| (the tensor's scale: optimizer moments
 start at zero); a NaN anywhere fails. With --state-tol, optimizer state (a
 tensor named after another one plus a suffix, as `w.m` after `w`) is held to
 STATE_TOL instead: a momentum sums every step's gradient, so the order of
-the sums over ranks shows in it more than in the parameters. Prints one line per OTHER and exits
-nonzero on any mismatch.
+the sums over ranks shows in it more than in the parameters. With
+--tensor-tol, the tensor NAME alone is held to its own TOL (a parameter the
+test explains). Prints one line per OTHER and exits nonzero on any mismatch.
 """
 import os
 import sys
@@ -21,9 +23,13 @@ import numpy as np  # noqa: E402
 
 args = sys.argv[1:]
 tol = state_tol = float(args.pop(0))
-if args and args[0] == "--state-tol":
-    args.pop(0)
-    state_tol = float(args.pop(0))
+tensor_tol = {}
+while args and args[0] in ("--state-tol", "--tensor-tol"):
+    if args.pop(0) == "--state-tol":
+        state_tol = float(args.pop(0))
+    else:
+        name = args.pop(0)
+        tensor_tol[name] = float(args.pop(0))
 reference, others = args[0], args[1:]
 ref = read_safetensors(reference)
 
@@ -33,6 +39,8 @@ def is_state(name):
 
 
 def bound(name):
+    if name in tensor_tol:
+        return tensor_tol[name]
     return state_tol if is_state(name) else tol
 
 
