@@ -3,7 +3,8 @@ and compares two predictions.
 
   rows_compare.py head IN.npy N OUT.npy
   rows_compare.py ids N T OUT.npy        N rows of T byte ids (int32), seeded
-  rows_compare.py compare A.npy B.npy WHAT   max |a - b| / (1 + |b|) <= 1e-6
+  rows_compare.py compare A.npy B.npy WHAT   max |a - b| / (1 + |b|) <= 1e-6,
+                                             else exits 1
 """
 import sys
 
@@ -28,6 +29,9 @@ def main():
     print("%s: %d rows, max difference %.3g (tolerance %g)%s"
           % (sys.argv[4], a.shape[0], worst, TOLERANCE,
              "" if worst <= TOLERANCE else " FAIL"))
+    # NaN fails too: `worst <= TOLERANCE` is false for it.
+    if not worst <= TOLERANCE:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
