@@ -64,7 +64,12 @@ int main(int argc, char **argv) {
     if (t.desc.type == braid::plan::ElementType::F32)
       for (float &x : data)
         x = uniform(rng);
-    (void)session->bindInput("train_step", t.name, data.data(), t.desc.bytes());
+    if (Status s = session->bindInput("train_step", t.name, data.data(),
+                                      t.desc.bytes());
+        !s) {
+      std::fprintf(stderr, "trace-overhead: %s\n", s.message().c_str());
+      return 1;
+    }
   }
   trace::TracerOptions tracing;
   tracing.trace = tracing.profile = true;
