@@ -298,6 +298,32 @@ def blas_threads(threads):
         lib.omp_set_num_threads(omp_before)
 
 
+class Handle:
+    """A Python object holding one reference to a runtime object (plan,
+    session, trainer): close(), the end of a with block or garbage
+    collection drops it through the C API function named `_release`."""
+
+    _release = None  # e.g. "braid_plan_release"
+    _handle = None   # until __init__ sets it; None again once closed
+
+    def close(self):
+        """Drops this object's reference to the runtime's object (objects
+        made from it keep their own; its memory is freed once nothing holds
+        it)."""
+        if self._handle:
+            getattr(lib, self._release)(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def check(code):
     """Raises the BraidError subclass of a failed call's status, carrying
     braid_status_message() (per thread, so read right after the call)."""

@@ -14,7 +14,7 @@ from .errors import InvalidArgumentError
 _CHECKPOINT_STATE = {"if_present": 0, "required": 1, "skip": 2}
 
 
-class Session:
+class Session(_capi.Handle):
     """A plan's parameters, optimizer state and working memory; made by
     Plan.session(). Used by one thread at a time.
 
@@ -25,6 +25,8 @@ class Session:
     int32). Outputs are copied once from the runtime's memory into arrays the
     caller passes (`out=`) or that the session allocates.
     """
+
+    _release = "braid_session_release"
 
     def __init__(self, plan, threads=None, seed=0, ieee_denormals=False, _handle=None):
         self.plan = plan
@@ -256,19 +258,9 @@ class Session:
 
     def close(self):
         """Releases the session (its memory is freed once nothing else holds
-        it)."""
-        if getattr(self, "_handle", None):
-            lib.braid_session_release(self._handle)
-            self._handle = None
-            self._bound.clear()
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        it) and the arrays bound to its inputs."""
+        super().close()
+        self._bound = {}
 
 
 def _describe(value):

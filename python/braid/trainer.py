@@ -27,7 +27,7 @@ def _event_dict(event):
     return d
 
 
-class Trainer:
+class Trainer(_capi.Handle):
     """A training run over `plan` (a Plan or a plan file): what `braid-run
     train` does, with its options as keywords (docs/python.md).
 
@@ -47,6 +47,8 @@ class Trainer:
     training at the next step and writes the checkpoint. run() trains to the
     end and returns the events. A trainer runs once.
     """
+
+    _release = "braid_trainer_release"
 
     def __init__(self, plan, data=None, test_data=None, epochs=0, max_steps=0, eval_every=1,
                  init_from=None, save=None, save_every=0, metrics=None, threads=None, seed=0,
@@ -154,19 +156,6 @@ class Trainer:
         handle = ctypes.c_void_p()
         check(lib.braid_trainer_session(self._handle, ctypes.byref(handle)))
         return Session(self.plan, _handle=handle)
-
-    def close(self):
-        if getattr(self, "_handle", None):
-            lib.braid_trainer_release(self._handle)
-            self._handle = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def train(plan, data, **options):
