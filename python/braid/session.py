@@ -95,7 +95,7 @@ class Session(_capi.Handle):
         self._bind_raw(entry_point, name, array)
         return array
 
-    def _output(self, entry_point, info, dest):
+    def _output(self, entry_point, info):
         data, size = ctypes.c_void_p(), ctypes.c_size_t()
         check(lib.braid_session_output(self._handle, encode(entry_point), encode(info.name),
                                        ctypes.byref(data), ctypes.byref(size)))
@@ -127,7 +127,7 @@ class Session(_capi.Handle):
         results = {}
         for info in ep.outputs:
             dest = self._destination(entry_point, info, out, info.shape)
-            pointer, size = self._output(entry_point, info, dest)
+            pointer, size = self._output(entry_point, info)
             ctypes.memmove(dest.ctypes.data, pointer, min(size, dest.nbytes))
             results[info.name] = dest
         return results
@@ -160,9 +160,9 @@ class Session(_capi.Handle):
             samples = n
         if samples is None:
             return self.run("predict", arrays, out=out)
-        return self._predict_batches(ep, arrays, samples, out)
+        return self._predict_batches(ep, infos, arrays, samples, out)
 
-    def _predict_batches(self, ep, arrays, samples, out):
+    def _predict_batches(self, ep, infos, arrays, samples, out):
         batch = self.plan.batch
         results = {}
         for info in ep.outputs:
@@ -173,29 +173,31 @@ class Session(_capi.Handle):
                                                                  batch))
             results[info.name] = self._destination("predict", info, out,
                                                    (samples,) + tuple(info.shape[1:]))
-        infos = {t.name: t for t in ep.inputs}
-        for start in range(0, samples, batch):
-            rows = min(batch, samples - start)
-            for name, array in arrays.items():
-                info = infos[name]
-                if info.batch_dim != 0:
-                    self._bind_raw("predict", name, array)
-                    continue
-                flat = array.reshape(-1)
-                per_sample = flat.size // samples
-                chunk = flat[start * per_sample:(start + rows) * per_sample]
-                if rows < batch:  # the last, partial batch: padded
-                    padded = np.zeros(batch * per_sample, info.dtype)
-                    padded[:chunk.size] = chunk
-                    chunk = padded
-                self._bind_raw("predict", name, chunk)
-            with blas_threads(self._threads):
+        # Inputs without batch rows are bound once; the others a batch of
+        # rows at a time.
+        rowwise = {}
+        for name, array in arrays.items():
+            if infos[name].batch_dim != 0:
+                self._bind_raw("predict", name, array)
+            else:
+                rowwise[name] = array.reshape(-1)
+        with blas_threads(self._threads):
+            for start in range(0, samples, batch):
+                rows = min(batch, samples - start)
+                for name, flat in rowwise.items():
+                    per_sample = flat.size // samples
+                    chunk = flat[start * per_sample:(start + rows) * per_sample]
+                    if rows < batch:  # the last, partial batch: padded
+                        padded = np.zeros(batch * per_sample, flat.dtype)
+                        padded[:chunk.size] = chunk
+                        chunk = padded
+                    self._bind_raw("predict", name, chunk)
                 check(lib.braid_session_run(self._handle, b"predict"))
-            for info in ep.outputs:
-                dest = results[info.name]
-                pointer, size = self._output("predict", info, dest)
-                row_bytes = size // batch
-                ctypes.memmove(dest.ctypes.data + start * row_bytes, pointer, rows * row_bytes)
+                for info in ep.outputs:
+                    pointer, size = self._output("predict", info)
+                    row_bytes = size // batch
+                    ctypes.memmove(results[info.name].ctypes.data + start * row_bytes, pointer,
+                                   rows * row_bytes)
         return results
 
     def _scalars(self, results):
