@@ -29,26 +29,21 @@ bool Batcher::predict(int64_t rows,
   outputs->resize(entry_.outputs.size());
   for (size_t o = 0; o < entry_.outputs.size(); ++o)
     (*outputs)[o].assign(entry_.outputs[o].bytes, 0);
-  if (!enabled_) {
-    std::vector<const void *> in;
-    std::vector<void *> out;
-    for (const auto &b : inputs)
-      in.push_back(b.data());
-    for (auto &b : *outputs)
-      out.push_back(b.data());
-    metrics_.batch(rows, 1);
-    return model_.predict(rows, in, out, error);
-  }
   Pending self{rows, &inputs, outputs};
-  std::unique_lock<std::mutex> lock(mutex_);
-  queue_.push_back(&self);
-  queuedRows_ += rows;
-  changed_.notify_all();
-  while (!self.done) {
-    if (!self.taken && !gathering_)
-      lead(lock);
-    else
-      changed_.wait(lock);
+  if (enabled_) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    queue_.push_back(&self);
+    queuedRows_ += rows;
+    changed_.notify_all();
+    while (!self.done) {
+      if (!self.taken && !gathering_)
+        lead(lock);
+      else
+        changed_.wait(lock);
+    }
+  } else {
+    std::vector<Pending *> alone{&self};
+    run(alone, rows);
   }
   if (!self.ok)
     *error = self.error;

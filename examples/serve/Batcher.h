@@ -52,6 +52,8 @@ private:
   struct Pending;
   /// Gathers and runs one batch; called and returns with `lock` held.
   void lead(std::unique_lock<std::mutex> &lock);
+  /// Runs the requests of `batch` (`rows` rows in all; one request alone
+  /// when batching is off) as one predict and hands each its rows.
   void run(std::vector<Pending *> &batch, int64_t rows);
 
   ModelHandle &model_;
