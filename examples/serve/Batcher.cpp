@@ -19,8 +19,11 @@ struct Batcher::Pending {
 Batcher::Batcher(ModelHandle &model, const BatchOptions &options,
                  Metrics &metrics)
     : model_(model), metrics_(metrics), entry_(*model.find("predict")),
-      maxBatch_(std::min(options.maxBatch, model.batch())),
-      waitUs_(options.waitUs), enabled_(maxBatch_ > 1 && model.rowsLead()) {}
+      maxBatch_(!model.rowsLead() ? 1
+                : options.maxBatch > 0
+                    ? std::min(options.maxBatch, model.batch())
+                    : model.batch()),
+      waitUs_(options.waitUs) {}
 
 bool Batcher::predict(int64_t rows,
                       const std::vector<std::vector<unsigned char>> &inputs,
@@ -30,7 +33,7 @@ bool Batcher::predict(int64_t rows,
   for (size_t o = 0; o < entry_.outputs.size(); ++o)
     (*outputs)[o].assign(entry_.outputs[o].bytes, 0);
   Pending self{rows, &inputs, outputs};
-  if (enabled_) {
+  if (enabled()) {
     std::unique_lock<std::mutex> lock(mutex_);
     queue_.push_back(&self);
     queuedRows_ += rows;

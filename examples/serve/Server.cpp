@@ -151,12 +151,11 @@ HttpResponse Server::metadata() const {
       outputs.push_back(specToJson(t));
     entries[e.name] = {{"inputs", inputs}, {"outputs", outputs}};
   }
-  return reply(200,
-               {{"name", model_.name()},
-                {"batch", model_.batch()},
-                {"predict_batches", model_.predictBatches()},
-                {"max_batch", batcher_.enabled() ? batcher_.maxBatch() : 1},
-                {"entry_points", entries}});
+  return reply(200, {{"name", model_.name()},
+                     {"batch", model_.batch()},
+                     {"predict_batches", model_.predictBatches()},
+                     {"max_batch", batcher_.maxBatch()},
+                     {"entry_points", entries}});
 }
 
 HttpResponse Server::predict(const HttpRequest &request) {
