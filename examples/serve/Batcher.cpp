@@ -13,7 +13,7 @@ struct Batcher::Pending {
   const std::vector<std::vector<unsigned char>> *inputs;
   std::vector<std::vector<unsigned char>> *outputs;
   bool taken = false, done = false, ok = false;
-  std::string error;
+  std::string error = {};
 };
 
 Batcher::Batcher(ModelHandle &model, const BatchOptions &options,
@@ -112,7 +112,7 @@ void Batcher::run(std::vector<Pending *> &batch, int64_t rows) {
     results[o].resize(rows * (entry_.outputs[o].bytes / batchRows));
     out.push_back(results[o].data());
   }
-  std::string error;
+  std::string error = {};
   bool ok = model_.predict(rows, in, out, &error);
   for (size_t o = 0; ok && o < entry_.outputs.size(); ++o) {
     size_t rowBytes = entry_.outputs[o].bytes / batchRows, at = 0;
