@@ -10,6 +10,7 @@ import ctypes
 import os
 
 from . import errors
+from .tools import installed
 
 # The API version these declarations follow (braid.h's BRAID_API_VERSION_*).
 # While the major version is 0 every minor version may change the ABI, so the
@@ -196,13 +197,8 @@ def _find_library():
     path = os.environ.get("BRAID_RUNTIME_LIBRARY")
     if path:
         return path
-    try:
-        from . import _install
-    except ImportError:  # the source tree: not installed
-        return SONAME
-    path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                         _install.LIBDIR, SONAME))
-    return path if os.path.exists(path) else SONAME
+    path = installed("LIBDIR", SONAME)
+    return path if path and os.path.exists(path) else SONAME
 
 
 class _Library:
