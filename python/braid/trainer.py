@@ -58,11 +58,11 @@ class Trainer(_capi.Handle):
         self.events = []
         self._sink = self.events.append
         options = _capi.TrainerOptions()
+        # braid_trainer_create copies the strings.
         strings = dict(data=data, test_data=test_data, init_from=init_from, save_path=save,
                        metrics_path=metrics)
-        self._strings = {k: encode(v) for k, v in strings.items()}
-        for field, value in self._strings.items():
-            setattr(options, field, value)
+        for field, value in strings.items():
+            setattr(options, field, encode(value))
         options.epochs = epochs
         options.max_steps = max_steps
         options.eval_every = eval_every
