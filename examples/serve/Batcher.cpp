@@ -13,14 +13,17 @@ struct Batcher::Pending {
   const std::vector<std::vector<unsigned char>> *inputs;
   std::vector<std::vector<unsigned char>> *outputs;
   bool taken = false, done = false, ok = false;
-  std::string error;
+  std::string error = {};
 };
 
 Batcher::Batcher(ModelHandle &model, const BatchOptions &options,
                  Metrics &metrics)
     : model_(model), metrics_(metrics), entry_(*model.find("predict")),
-      maxBatch_(std::min(options.maxBatch, model.batch())),
-      waitUs_(options.waitUs), enabled_(maxBatch_ > 1 && model.rowsLead()) {}
+      maxBatch_(!model.rowsLead() ? 1
+                : options.maxBatch > 0
+                    ? std::min(options.maxBatch, model.batch())
+                    : model.batch()),
+      waitUs_(options.waitUs) {}
 
 bool Batcher::predict(int64_t rows,
                       const std::vector<std::vector<unsigned char>> &inputs,
@@ -29,26 +32,21 @@ bool Batcher::predict(int64_t rows,
   outputs->resize(entry_.outputs.size());
   for (size_t o = 0; o < entry_.outputs.size(); ++o)
     (*outputs)[o].assign(entry_.outputs[o].bytes, 0);
-  if (!enabled_) {
-    std::vector<const void *> in;
-    std::vector<void *> out;
-    for (const auto &b : inputs)
-      in.push_back(b.data());
-    for (auto &b : *outputs)
-      out.push_back(b.data());
-    metrics_.batch(rows, 1);
-    return model_.predict(rows, in, out, error);
-  }
   Pending self{rows, &inputs, outputs};
-  std::unique_lock<std::mutex> lock(mutex_);
-  queue_.push_back(&self);
-  queuedRows_ += rows;
-  changed_.notify_all();
-  while (!self.done) {
-    if (!self.taken && !gathering_)
-      lead(lock);
-    else
-      changed_.wait(lock);
+  if (enabled()) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    queue_.push_back(&self);
+    queuedRows_ += rows;
+    changed_.notify_all();
+    while (!self.done) {
+      if (!self.taken && !gathering_)
+        lead(lock);
+      else
+        changed_.wait(lock);
+    }
+  } else {
+    std::vector<Pending *> alone{&self};
+    run(alone, rows);
   }
   if (!self.ok)
     *error = self.error;
@@ -114,7 +112,7 @@ void Batcher::run(std::vector<Pending *> &batch, int64_t rows) {
     results[o].resize(rows * (entry_.outputs[o].bytes / batchRows));
     out.push_back(results[o].data());
   }
-  std::string error;
+  std::string error = {};
   bool ok = model_.predict(rows, in, out, &error);
   for (size_t o = 0; ok && o < entry_.outputs.size(); ++o) {
     size_t rowBytes = entry_.outputs[o].bytes / batchRows, at = 0;

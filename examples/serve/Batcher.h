@@ -16,8 +16,9 @@
 namespace serve {
 
 struct BatchOptions {
-  /// The most rows one predict run gathers; 1 runs every request alone.
-  int64_t maxBatch = 1;
+  /// The most rows one predict run gathers, at most the plan's batch (0:
+  /// the plan's batch); 1 runs every request alone.
+  int64_t maxBatch = 0;
   /// How long the first request of a batch waits for more to join it, in
   /// microseconds, unless `maxBatch` rows arrive sooner.
   int64_t waitUs = 200;
@@ -37,7 +38,8 @@ public:
 
   /// Whether requests are joined: --max-batch above 1 and a model whose
   /// every input has the rows first.
-  bool enabled() const { return enabled_; }
+  bool enabled() const { return maxBatch_ > 1; }
+  /// The most rows one predict run gathers; 1 when batching is off.
   int64_t maxBatch() const { return maxBatch_; }
 
   /// Predict for one request of `rows` rows: `inputs` in signature order,
@@ -52,6 +54,8 @@ private:
   struct Pending;
   /// Gathers and runs one batch; called and returns with `lock` held.
   void lead(std::unique_lock<std::mutex> &lock);
+  /// Runs the requests of `batch` (`rows` rows in all; one request alone
+  /// when batching is off) as one predict and hands each its rows.
   void run(std::vector<Pending *> &batch, int64_t rows);
 
   ModelHandle &model_;
@@ -59,7 +63,6 @@ private:
   const EntryPointSpec &entry_;
   int64_t maxBatch_;
   int64_t waitUs_;
-  bool enabled_;
 
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -55,6 +55,8 @@ Server::Server(ModelHandle &model, Batcher &batcher, Metrics &metrics,
   }
   maxDepth_ = static_cast<int>(rank) + 3;
   maxValues_ = 2 * values + 1024;
+  for (const TensorSpec &t : entry.inputs)
+    takes_ += (takes_.empty() ? "" : ", ") + t.name + " " + describe(t);
 }
 
 HttpResponse Server::counted(HttpResponse response) {
@@ -151,12 +153,11 @@ HttpResponse Server::metadata() const {
       outputs.push_back(specToJson(t));
     entries[e.name] = {{"inputs", inputs}, {"outputs", outputs}};
   }
-  return reply(200,
-               {{"name", model_.name()},
-                {"batch", model_.batch()},
-                {"predict_batches", model_.predictBatches()},
-                {"max_batch", batcher_.enabled() ? batcher_.maxBatch() : 1},
-                {"entry_points", entries}});
+  return reply(200, {{"name", model_.name()},
+                     {"batch", model_.batch()},
+                     {"predict_batches", model_.predictBatches()},
+                     {"max_batch", batcher_.maxBatch()},
+                     {"entry_points", entries}});
 }
 
 HttpResponse Server::predict(const HttpRequest &request) {
@@ -174,17 +175,13 @@ HttpResponse Server::predict(const HttpRequest &request) {
                      "nested arrays, ...}}");
   const json &given = body["inputs"];
   const EntryPointSpec &entry = *model_.find("predict");
-
-  std::string takes;
-  for (const TensorSpec &t : entry.inputs)
-    takes += (takes.empty() ? "" : ", ") + t.name + " " + describe(t);
   for (auto it = given.begin(); it != given.end(); ++it) {
     bool known = false;
     for (const TensorSpec &t : entry.inputs)
       known |= t.name == it.key();
     if (!known)
-      return fail(422,
-                  "predict has no input '" + it.key() + "'; it takes " + takes);
+      return fail(422, "predict has no input '" + it.key() + "'; it takes " +
+                           takes_);
   }
 
   std::vector<std::vector<unsigned char>> inputs(entry.inputs.size());
@@ -194,7 +191,7 @@ HttpResponse Server::predict(const HttpRequest &request) {
     const TensorSpec &t = entry.inputs[i];
     if (!given.contains(t.name))
       return fail(422,
-                  "missing input '" + t.name + "'; predict takes " + takes);
+                  "missing input '" + t.name + "'; predict takes " + takes_);
     int64_t r;
     if (!tensorFromJson(given[t.name], t, model_.batch(), &inputs[i], &r,
                         &message))

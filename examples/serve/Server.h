@@ -51,6 +51,7 @@ private:
   HttpServer http_;
   int maxDepth_ = 0;     ///< of a predict body's arrays and objects
   size_t maxValues_ = 0; ///< JSON values in a predict body
+  std::string takes_;    ///< predict's inputs for 422s: "x f32[64, 784], ..."
 };
 
 } // namespace serve

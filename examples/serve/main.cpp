@@ -61,7 +61,6 @@ struct Options {
   std::string plan, checkpoint;
   serve::HttpOptions server;
   int intraOpThreads = 1;
-  long maxBatch = 0; ///< 0: the plan's batch
   serve::BatchOptions batching;
 };
 
@@ -84,7 +83,7 @@ bool parse(int argc, char **argv, Options *o) {
       std::exit(0);
     }
     if (arg == "--no-batching") {
-      o->maxBatch = 1;
+      o->batching.maxBatch = 1;
       continue;
     }
     if (arg.rfind("--", 0) != 0) {
@@ -128,7 +127,7 @@ bool parse(int argc, char **argv, Options *o) {
     else if (arg == "--backlog" && (ok = parseInt(value, 1, 1 << 20, &n)))
       o->server.backlog = static_cast<int>(n);
     else if (arg == "--max-batch" && (ok = parseInt(value, 1, 1 << 20, &n)))
-      o->maxBatch = n;
+      o->batching.maxBatch = n;
     else if (arg == "--batch-wait-us" &&
              (ok = parseInt(value, 0, 60000000, &n)))
       o->batching.waitUs = n;
@@ -176,8 +175,6 @@ int main(int argc, char **argv) {
   if (options.checkpoint.empty())
     std::fprintf(stderr, "braid-serve: warning: no --checkpoint; serving "
                          "freshly initialized parameters\n");
-  options.batching.maxBatch =
-      options.maxBatch ? options.maxBatch : model->batch();
   serve::Metrics metrics(model->batch());
   serve::Batcher batcher(*model, options.batching, metrics);
   // The sessions compute; with batching, up to a batch of requests more

@@ -10,6 +10,7 @@ import ctypes
 import os
 
 from . import errors
+from .tools import installed
 
 # The API version these declarations follow (braid.h's BRAID_API_VERSION_*).
 # While the major version is 0 every minor version may change the ABI, so the
@@ -196,13 +197,8 @@ def _find_library():
     path = os.environ.get("BRAID_RUNTIME_LIBRARY")
     if path:
         return path
-    try:
-        from . import _install
-    except ImportError:  # the source tree: not installed
-        return SONAME
-    path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                         _install.LIBDIR, SONAME))
-    return path if os.path.exists(path) else SONAME
+    path = installed("LIBDIR", SONAME)
+    return path if path and os.path.exists(path) else SONAME
 
 
 class _Library:
@@ -296,6 +292,32 @@ def blas_threads(threads):
         if blas_before is not None:
             set_(blas_before)
         lib.omp_set_num_threads(omp_before)
+
+
+class Handle:
+    """A Python object holding one reference to a runtime object (plan,
+    session, trainer): close(), the end of a with block or garbage
+    collection drops it through the C API function named `_release`."""
+
+    _release = None  # e.g. "braid_plan_release"
+    _handle = None   # until __init__ sets it; None again once closed
+
+    def close(self):
+        """Drops this object's reference to the runtime's object (objects
+        made from it keep their own; its memory is freed once nothing holds
+        it)."""
+        if self._handle:
+            getattr(lib, self._release)(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def check(code):

@@ -26,12 +26,14 @@ def _tensor(info):
                       info.batch_dim)
 
 
-class Plan:
+class Plan(_capi.Handle):
     """A plan compiled by braidc (braid.compile), loaded and validated.
 
     Plan(path) loads a file; Plan.from_bytes(data) a plan in memory. A plan
     is immutable and may be shared by sessions and threads.
     """
+
+    _release = "braid_plan_release"
 
     def __init__(self, path):
         handle = ctypes.c_void_p()
@@ -121,21 +123,6 @@ class Plan:
         (None: OMP_NUM_THREADS, else the host's cores)."""
         from .session import Session
         return Session(self, threads=threads, seed=seed, ieee_denormals=ieee_denormals)
-
-    def close(self):
-        """Drops this object's reference to the runtime's plan (sessions keep
-        their own)."""
-        if getattr(self, "_handle", None):
-            lib.braid_plan_release(self._handle)
-            self._handle = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return "<braid.Plan %s: model %s, batch %d, entry points %s>" % (

@@ -14,7 +14,7 @@ from .errors import InvalidArgumentError
 _CHECKPOINT_STATE = {"if_present": 0, "required": 1, "skip": 2}
 
 
-class Session:
+class Session(_capi.Handle):
     """A plan's parameters, optimizer state and working memory; made by
     Plan.session(). Used by one thread at a time.
 
@@ -25,6 +25,8 @@ class Session:
     int32). Outputs are copied once from the runtime's memory into arrays the
     caller passes (`out=`) or that the session allocates.
     """
+
+    _release = "braid_session_release"
 
     def __init__(self, plan, threads=None, seed=0, ieee_denormals=False, _handle=None):
         self.plan = plan
@@ -93,7 +95,7 @@ class Session:
         self._bind_raw(entry_point, name, array)
         return array
 
-    def _output(self, entry_point, info, dest):
+    def _output(self, entry_point, info):
         data, size = ctypes.c_void_p(), ctypes.c_size_t()
         check(lib.braid_session_output(self._handle, encode(entry_point), encode(info.name),
                                        ctypes.byref(data), ctypes.byref(size)))
@@ -125,7 +127,7 @@ class Session:
         results = {}
         for info in ep.outputs:
             dest = self._destination(entry_point, info, out, info.shape)
-            pointer, size = self._output(entry_point, info, dest)
+            pointer, size = self._output(entry_point, info)
             ctypes.memmove(dest.ctypes.data, pointer, min(size, dest.nbytes))
             results[info.name] = dest
         return results
@@ -158,9 +160,9 @@ class Session:
             samples = n
         if samples is None:
             return self.run("predict", arrays, out=out)
-        return self._predict_batches(ep, arrays, samples, out)
+        return self._predict_batches(ep, infos, arrays, samples, out)
 
-    def _predict_batches(self, ep, arrays, samples, out):
+    def _predict_batches(self, ep, infos, arrays, samples, out):
         batch = self.plan.batch
         results = {}
         for info in ep.outputs:
@@ -171,29 +173,31 @@ class Session:
                                                                  batch))
             results[info.name] = self._destination("predict", info, out,
                                                    (samples,) + tuple(info.shape[1:]))
-        infos = {t.name: t for t in ep.inputs}
-        for start in range(0, samples, batch):
-            rows = min(batch, samples - start)
-            for name, array in arrays.items():
-                info = infos[name]
-                if info.batch_dim != 0:
-                    self._bind_raw("predict", name, array)
-                    continue
-                flat = array.reshape(-1)
-                per_sample = flat.size // samples
-                chunk = flat[start * per_sample:(start + rows) * per_sample]
-                if rows < batch:  # the last, partial batch: padded
-                    padded = np.zeros(batch * per_sample, info.dtype)
-                    padded[:chunk.size] = chunk
-                    chunk = padded
-                self._bind_raw("predict", name, chunk)
-            with blas_threads(self._threads):
+        # Inputs without batch rows are bound once; the others a batch of
+        # rows at a time.
+        rowwise = {}
+        for name, array in arrays.items():
+            if infos[name].batch_dim != 0:
+                self._bind_raw("predict", name, array)
+            else:
+                rowwise[name] = array.reshape(-1)
+        with blas_threads(self._threads):
+            for start in range(0, samples, batch):
+                rows = min(batch, samples - start)
+                for name, flat in rowwise.items():
+                    per_sample = flat.size // samples
+                    chunk = flat[start * per_sample:(start + rows) * per_sample]
+                    if rows < batch:  # the last, partial batch: padded
+                        padded = np.zeros(batch * per_sample, flat.dtype)
+                        padded[:chunk.size] = chunk
+                        chunk = padded
+                    self._bind_raw("predict", name, chunk)
                 check(lib.braid_session_run(self._handle, b"predict"))
-            for info in ep.outputs:
-                dest = results[info.name]
-                pointer, size = self._output("predict", info, dest)
-                row_bytes = size // batch
-                ctypes.memmove(dest.ctypes.data + start * row_bytes, pointer, rows * row_bytes)
+                for info in ep.outputs:
+                    pointer, size = self._output("predict", info)
+                    row_bytes = size // batch
+                    ctypes.memmove(results[info.name].ctypes.data + start * row_bytes, pointer,
+                                   rows * row_bytes)
         return results
 
     def _scalars(self, results):
@@ -256,19 +260,9 @@ class Session:
 
     def close(self):
         """Releases the session (its memory is freed once nothing else holds
-        it)."""
-        if getattr(self, "_handle", None):
-            lib.braid_session_release(self._handle)
-            self._handle = None
-            self._bound.clear()
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        it) and the arrays bound to its inputs."""
+        super().close()
+        self._bound = {}
 
 
 def _describe(value):

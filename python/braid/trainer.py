@@ -27,7 +27,7 @@ def _event_dict(event):
     return d
 
 
-class Trainer:
+class Trainer(_capi.Handle):
     """A training run over `plan` (a Plan or a plan file): what `braid-run
     train` does, with its options as keywords (docs/python.md).
 
@@ -48,6 +48,8 @@ class Trainer:
     end and returns the events. A trainer runs once.
     """
 
+    _release = "braid_trainer_release"
+
     def __init__(self, plan, data=None, test_data=None, epochs=0, max_steps=0, eval_every=1,
                  init_from=None, save=None, save_every=0, metrics=None, threads=None, seed=0,
                  in_order=False, restart_from_weights=False, fresh_optimizer=False,
@@ -56,11 +58,11 @@ class Trainer:
         self.events = []
         self._sink = self.events.append
         options = _capi.TrainerOptions()
+        # braid_trainer_create copies the strings.
         strings = dict(data=data, test_data=test_data, init_from=init_from, save_path=save,
                        metrics_path=metrics)
-        self._strings = {k: encode(v) for k, v in strings.items()}
-        for field, value in self._strings.items():
-            setattr(options, field, value)
+        for field, value in strings.items():
+            setattr(options, field, encode(value))
         options.epochs = epochs
         options.max_steps = max_steps
         options.eval_every = eval_every
@@ -154,19 +156,6 @@ class Trainer:
         handle = ctypes.c_void_p()
         check(lib.braid_trainer_session(self._handle, ctypes.byref(handle)))
         return Session(self.plan, _handle=handle)
-
-    def close(self):
-        if getattr(self, "_handle", None):
-            lib.braid_trainer_release(self._handle)
-            self._handle = None
-
-    __del__ = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def train(plan, data, **options):

@@ -4,21 +4,19 @@ longer than the test (so that a batch runs exactly when its 8 rows are
 queued, whatever the machine's speed). Rounds of concurrent clients whose
 rows add up to 8 each make one batch; every client must get the answer
 braid-run predict gives its own rows. Then /metrics must parse as
-Prometheus' text format and show the batches. The server is killed in a
-finally block, so no process outlives a failed check."""
+Prometheus' text format and show the batches. The server is started and
+killed as serve_driver's is (serving)."""
 import argparse
 import concurrent.futures
 import http.client
 import os
 import re
-import signal
-import subprocess
 import sys
 
 import numpy
 
 sys.path.insert(0, os.path.dirname(__file__))
-from serve_driver import Client, TOLERANCE, fail, reference, wait_listening  # noqa: E402
+from serve_driver import Client, TOLERANCE, fail, reference, serving, stop  # noqa: E402
 
 MAX_BATCH = 8
 # Rows of each client, round by round: each round adds up to MAX_BATCH.
@@ -84,7 +82,7 @@ def metrics_text(port):
     return body
 
 
-def run(args, client, port):
+def run(args, client):
     rng = numpy.random.default_rng(7)
     requests = [[rng.random((rows, 784), dtype=numpy.float32) for rows in r]
                 for r in ROUNDS]
@@ -117,7 +115,7 @@ def run(args, client, port):
     print("%d concurrent clients in %d rounds: max |server - braid-run| = %g "
           "(tolerance %g)" % (sum(map(len, ROUNDS)), len(ROUNDS), worst, TOLERANCE))
 
-    samples, types = parse_prometheus(metrics_text(port))
+    samples, types = parse_prometheus(metrics_text(client.port))
     print("metrics: %d samples of %d metrics parse as Prometheus text"
           % (len(samples), len(types)))
     for name in sorted(types):
@@ -144,28 +142,14 @@ def main():
     args = parser.parse_args()
 
     log_path = os.path.join(args.work, "serve_batching.log")
-    log = open(log_path, "w")
-    server = subprocess.Popen(
-        [args.server, args.plan, "--checkpoint", args.checkpoint, "--port", "0",
-         "--threads", "2", "--max-batch", str(MAX_BATCH),
-         "--batch-wait-us", "60000000"],
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        port = wait_listening(server, log_path, 300)
+    with serving(args.server, [args.plan, "--checkpoint", args.checkpoint, "--port", "0",
+                               "--threads", "2", "--max-batch", str(MAX_BATCH),
+                               "--batch-wait-us", "60000000"],
+                 log_path) as (server, port):
         with open(log_path) as f:
             print(f.read().strip().splitlines()[-1])
-        run(args, Client(port), port)
-        server.send_signal(signal.SIGTERM)
-        print("braid-serve exited with %d" % server.wait(timeout=300))
-    except BaseException:
-        with open(log_path) as f:
-            sys.stderr.write("braid-serve's output:\n" + f.read())
-        raise
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-        log.close()
+        run(args, Client(port))
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ requests, checks it still answers, and stops it. The server is killed in a
 finally block, so no process outlives a failed check."""
 import argparse
 import concurrent.futures
+import contextlib
 import http.client
 import json
 import os
@@ -61,6 +62,33 @@ def wait_listening(server, log_path, timeout):
             return int(match.group(1))
         time.sleep(0.1)
     fail("braid-serve did not listen within %d s" % timeout)
+
+
+@contextlib.contextmanager
+def serving(server, arguments, log_path):
+    """braid-serve started with `arguments`, its output to log_path: yields
+    (process, port) once it listens. When the block fails its output goes to
+    standard error; it is killed if still running, so no process outlives a
+    failed check."""
+    log = open(log_path, "w")
+    process = subprocess.Popen([server] + arguments, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield process, wait_listening(process, log_path, 300)
+    except BaseException:
+        with open(log_path) as f:
+            sys.stderr.write("braid-serve's output:\n" + f.read())
+        raise
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def stop(process):
+    """Stops braid-serve as SIGTERM does and prints its exit status."""
+    process.send_signal(signal.SIGTERM)
+    print("braid-serve exited with %d" % process.wait(timeout=300))
 
 
 def reference(args, x, name):
@@ -167,27 +195,11 @@ def main():
     parser.add_argument("--max-body", type=int, default=1 << 20)
     args = parser.parse_args()
 
-    log_path = os.path.join(args.work, "serve.log")
-    log = open(log_path, "w")
-    server = subprocess.Popen(
-        [args.server, args.plan, "--checkpoint", args.checkpoint, "--port", "0",
-         "--threads", "4", "--max-body-bytes", str(args.max_body)],
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        client = Client(wait_listening(server, log_path, 300))
-        run(args, client)
-        server.send_signal(signal.SIGTERM)
-        code = server.wait(timeout=300)
-        print("braid-serve exited with %d" % code)
-    except BaseException:
-        with open(log_path) as f:
-            sys.stderr.write("braid-serve's output:\n" + f.read())
-        raise
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-        log.close()
+    with serving(args.server, [args.plan, "--checkpoint", args.checkpoint, "--port", "0",
+                               "--threads", "4", "--max-body-bytes", str(args.max_body)],
+                 os.path.join(args.work, "serve.log")) as (server, port):
+        run(args, Client(port))
+        stop(server)
 
 
 if __name__ == "__main__":
