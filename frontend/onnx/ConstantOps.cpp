@@ -52,10 +52,7 @@ LogicalResult importIdentity(Node &node) {
 LogicalResult importShape(Node &node) {
   if (failed(node.requireInputs(1, 1)))
     return failure();
-  const OnnxValue &in = node.input(0);
-  std::vector<int64_t> shape =
-      in.constant ? in.constant->shape
-                  : Node::shapeOf(in.value ? in.value : in.patternInput);
+  std::vector<int64_t> shape = node.inputShape(0);
   int64_t rank = static_cast<int64_t>(shape.size());
   auto clamp = [&](int64_t v) {
     if (v < 0)

@@ -64,6 +64,13 @@ std::vector<int64_t> Node::shapeOf(Value v) {
   return std::vector<int64_t>(type.getShape().begin(), type.getShape().end());
 }
 
+std::vector<int64_t> Node::inputShape(int i) const {
+  const OnnxValue &v = input(i);
+  if (v.constant)
+    return v.constant->shape;
+  return shapeOf(v.value ? v.value : v.patternInput);
+}
+
 FailureOr<Value> Node::materialize(const HostTensor &t) {
   OpBuilder &b = builder();
   DenseElementsAttr value;

@@ -97,6 +97,9 @@ public:
   mlir::FailureOr<std::vector<int64_t>> ints(int i, llvm::StringRef what);
   /// The static shape of a tensor value.
   static std::vector<int64_t> shapeOf(mlir::Value v);
+  /// The shape of input i, known now for every kind of value: a constant's,
+  /// a run-time tensor's, a partial pattern's x.
+  std::vector<int64_t> inputShape(int i) const;
 
   // Attributes, with the default when absent.
   const onnx::AttributeProto *attribute(llvm::StringRef name) const;

@@ -12,16 +12,6 @@ namespace braid::frontend::onnx_import {
 
 namespace {
 
-/// The shape of input i, known now for constants and run-time tensors alike.
-FailureOr<std::vector<int64_t>> shapeOfInput(Node &node, int i) {
-  const OnnxValue &v = node.input(i);
-  if (v.constant)
-    return v.constant->shape;
-  if (v.value)
-    return Node::shapeOf(v.value);
-  return Node::shapeOf(v.patternInput);
-}
-
 /// Normalises an axis of a rank-`rank` tensor into [0, rank).
 FailureOr<int64_t> axisOf(Node &node, int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
@@ -90,20 +80,20 @@ FailureOr<OnnxValue> sliceInput(Node &node, int64_t axis, int64_t start,
 LogicalResult importReshape(Node &node) {
   if (failed(node.requireInputs(2, 2)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
+  std::vector<int64_t> in = node.inputShape(0);
   FailureOr<std::vector<int64_t>> target = node.ints(1, "shape");
-  if (failed(in) || failed(target))
+  if (failed(target))
     return failure();
   bool allowZero = node.attrInt("allowzero", 0) != 0;
   std::vector<int64_t> shape = *target;
   int64_t known = 1, inferred = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == 0 && !allowZero) {
-      if (i >= in->size())
+      if (i >= in.size())
         return node.fail("shape " + shapeText(*target) + " copies dimension " +
                          std::to_string(i) + " of an input of rank " +
-                         std::to_string(in->size()));
-      shape[i] = (*in)[i];
+                         std::to_string(in.size()));
+      shape[i] = in[i];
     }
     if (shape[i] == -1) {
       if (inferred >= 0)
@@ -115,14 +105,14 @@ LogicalResult importReshape(Node &node) {
       return node.fail("shape " + shapeText(*target) + " is not valid");
     known *= shape[i];
   }
-  int64_t elements = product(*in, 0, in->size());
+  int64_t elements = product(in, 0, in.size());
   if (inferred >= 0) {
     if (known == 0 || elements % known)
-      return node.fail("cannot reshape " + shapeText(*in) + " to " +
+      return node.fail("cannot reshape " + shapeText(in) + " to " +
                        shapeText(*target));
     shape[inferred] = elements / known;
   } else if (known != elements) {
-    return node.fail("cannot reshape " + shapeText(*in) + " (" +
+    return node.fail("cannot reshape " + shapeText(in) + " (" +
                      std::to_string(elements) + " elements) to " +
                      shapeText(shape));
   }
@@ -132,26 +122,22 @@ LogicalResult importReshape(Node &node) {
 LogicalResult importFlatten(Node &node) {
   if (failed(node.requireInputs(1, 1)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
-  if (failed(in))
-    return failure();
-  int64_t rank = static_cast<int64_t>(in->size());
+  std::vector<int64_t> in = node.inputShape(0);
+  int64_t rank = static_cast<int64_t>(in.size());
   int64_t axis = node.attrInt("axis", 1);
   if (axis < -rank || axis > rank)
     return node.fail("axis " + std::to_string(axis) +
                      " is out of range for rank " + std::to_string(rank));
   if (axis < 0)
     axis += rank;
-  return reshapeTo(node, {product(*in, 0, axis), product(*in, axis, rank)});
+  return reshapeTo(node, {product(in, 0, axis), product(in, axis, rank)});
 }
 
 LogicalResult importTranspose(Node &node) {
   if (failed(node.requireInputs(1, 1)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
-  if (failed(in))
-    return failure();
-  int64_t rank = static_cast<int64_t>(in->size());
+  std::vector<int64_t> in = node.inputShape(0);
+  int64_t rank = static_cast<int64_t>(in.size());
   std::vector<int64_t> reversed(rank);
   for (int64_t i = 0; i < rank; ++i)
     reversed[i] = rank - 1 - i;
@@ -180,9 +166,7 @@ LogicalResult importUnsqueeze(Node &node) {
   bool squeeze = node.opType() == "Squeeze";
   if (failed(node.requireInputs(squeeze ? 1 : 2, 2)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
-  if (failed(in))
-    return failure();
+  std::vector<int64_t> in = node.inputShape(0);
   std::vector<int64_t> axes;
   if (node.hasInput(1)) {
     FailureOr<std::vector<int64_t>> given = node.ints(1, "axes");
@@ -190,7 +174,7 @@ LogicalResult importUnsqueeze(Node &node) {
       return failure();
     axes = *given;
   }
-  int64_t rank = static_cast<int64_t>(in->size());
+  int64_t rank = static_cast<int64_t>(in.size());
   int64_t outRank = squeeze ? rank : rank + static_cast<int64_t>(axes.size());
   std::vector<bool> marked(outRank, false);
   for (int64_t a : axes) {
@@ -204,16 +188,16 @@ LogicalResult importUnsqueeze(Node &node) {
   std::vector<int64_t> shape;
   if (squeeze) {
     for (int64_t i = 0; i < rank; ++i) {
-      bool drop = axes.empty() ? (*in)[i] == 1 : bool(marked[i]);
-      if (drop && (*in)[i] != 1)
+      bool drop = axes.empty() ? in[i] == 1 : bool(marked[i]);
+      if (drop && in[i] != 1)
         return node.fail("cannot squeeze dimension " + std::to_string(i) +
-                         " of " + shapeText(*in) + ", which is not 1");
+                         " of " + shapeText(in) + ", which is not 1");
       if (!drop)
-        shape.push_back((*in)[i]);
+        shape.push_back(in[i]);
     }
   } else {
     for (int64_t i = 0, j = 0; i < outRank; ++i)
-      shape.push_back(marked[i] ? 1 : (*in)[j++]);
+      shape.push_back(marked[i] ? 1 : in[j++]);
   }
   return reshapeTo(node, shape);
 }
@@ -227,10 +211,8 @@ LogicalResult importConcat(Node &node) {
       return node.fail("input " + std::to_string(i) + " is missing");
     allConstant &= node.input(i).isConstant();
   }
-  FailureOr<std::vector<int64_t>> first = shapeOfInput(node, 0);
-  if (failed(first))
-    return failure();
-  int64_t rank = static_cast<int64_t>(first->size());
+  std::vector<int64_t> first = node.inputShape(0);
+  int64_t rank = static_cast<int64_t>(first.size());
   FailureOr<int64_t> axis = axisOf(node, node.attrInt("axis", 0), rank);
   if (failed(axis))
     return failure();
@@ -239,12 +221,12 @@ LogicalResult importConcat(Node &node) {
     int64_t total = 0, joined = 0;
     for (int i = 0; i < node.numInputs(); ++i) {
       const HostTensor &t = *node.input(i).constant;
-      std::vector<int64_t> expected = *first, got = t.shape;
+      std::vector<int64_t> expected = first, got = t.shape;
       if (got.size() == expected.size())
         expected[*axis] = got[*axis];
       if (got != expected || t.isFloat != node.input(0).constant->isFloat)
         return node.fail("cannot join " + shapeText(t.shape) + " to " +
-                         shapeText(*first) + " along axis " +
+                         shapeText(first) + " along axis " +
                          std::to_string(*axis));
       total += t.elements();
       joined += t.shape[*axis];
@@ -270,14 +252,12 @@ LogicalResult importConcat(Node &node) {
 LogicalResult importSplit(Node &node) {
   if (failed(node.requireInputs(1, 2)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
-  if (failed(in))
-    return failure();
+  std::vector<int64_t> in = node.inputShape(0);
   FailureOr<int64_t> axis =
-      axisOf(node, node.attrInt("axis", 0), static_cast<int64_t>(in->size()));
+      axisOf(node, node.attrInt("axis", 0), static_cast<int64_t>(in.size()));
   if (failed(axis))
     return failure();
-  int64_t dim = (*in)[*axis], parts = node.numOutputs();
+  int64_t dim = in[*axis], parts = node.numOutputs();
   std::vector<int64_t> sizes;
   if (node.hasInput(1)) {
     FailureOr<std::vector<int64_t>> given = node.ints(1, "split");
@@ -297,7 +277,7 @@ LogicalResult importSplit(Node &node) {
     return node.fail("splits " + shapeText(sizes) + " into " +
                      std::to_string(parts) + " outputs do not add up to " +
                      "dimension " + std::to_string(*axis) + " of " +
-                     shapeText(*in));
+                     shapeText(in));
   int64_t start = 0;
   for (int64_t i = 0; i < parts; ++i) {
     if (sizes[i] == 0)
@@ -314,12 +294,12 @@ LogicalResult importSplit(Node &node) {
 LogicalResult importSlice(Node &node) {
   if (failed(node.requireInputs(3, 5)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
+  std::vector<int64_t> in = node.inputShape(0);
   FailureOr<std::vector<int64_t>> starts = node.ints(1, "starts");
   FailureOr<std::vector<int64_t>> ends = node.ints(2, "ends");
-  if (failed(in) || failed(starts) || failed(ends))
+  if (failed(starts) || failed(ends))
     return failure();
-  int64_t rank = static_cast<int64_t>(in->size());
+  int64_t rank = static_cast<int64_t>(in.size());
   std::vector<int64_t> axes(starts->size());
   std::iota(axes.begin(), axes.end(), 0);
   if (node.hasInput(3)) {
@@ -350,7 +330,7 @@ LogicalResult importSlice(Node &node) {
     FailureOr<int64_t> axis = axisOf(node, axes[k], rank);
     if (failed(axis))
       return failure();
-    int64_t dim = (*in)[*axis], step = steps[k];
+    int64_t dim = in[*axis], step = steps[k];
     if (step == 0)
       return node.fail("step 0 is not a valid slice");
     // ONNX's clamping: into [0, dim] going forward, [-1, dim - 1] backward.
@@ -400,7 +380,7 @@ LogicalResult importSlice(Node &node) {
     if (failed(next))
       return failure();
     current = std::move(*next);
-    (*in)[*axis] = size;
+    in[*axis] = size;
   }
   node.setOutput(0, std::move(current));
   return success();
@@ -409,10 +389,8 @@ LogicalResult importSlice(Node &node) {
 LogicalResult importGather(Node &node) {
   if (failed(node.requireInputs(2, 2)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
-  if (failed(in))
-    return failure();
-  int64_t rank = static_cast<int64_t>(in->size());
+  std::vector<int64_t> in = node.inputShape(0);
+  int64_t rank = static_cast<int64_t>(in.size());
   if (rank == 0)
     return node.fail("cannot gather from a scalar");
   FailureOr<int64_t> axis = axisOf(node, node.attrInt("axis", 0), rank);
@@ -423,18 +401,18 @@ LogicalResult importGather(Node &node) {
     const HostTensor &index = *ids.constant;
     if (index.isFloat)
       return node.fail("its indices are floats; expected integers");
-    int64_t dim = (*in)[*axis];
+    int64_t dim = in[*axis];
     std::vector<int64_t> flat;
     for (int64_t i : index.ints) {
       if (i < -dim || i >= dim)
         return node.fail("index " + std::to_string(i) +
                          " is out of range for dimension " +
-                         std::to_string(*axis) + " of " + shapeText(*in));
+                         std::to_string(*axis) + " of " + shapeText(in));
       flat.push_back(i < 0 ? i + dim : i);
     }
-    std::vector<int64_t> shape(in->begin(), in->begin() + *axis);
+    std::vector<int64_t> shape(in.begin(), in.begin() + *axis);
     shape.insert(shape.end(), index.shape.begin(), index.shape.end());
-    shape.insert(shape.end(), in->begin() + *axis + 1, in->end());
+    shape.insert(shape.end(), in.begin() + *axis + 1, in.end());
     if (data.isConstant()) {
       if (checkedElements(shape, kMaxFoldedElements) < 0)
         return node.fail("folding it would make a constant larger than "
@@ -465,7 +443,7 @@ LogicalResult importGather(Node &node) {
     return node.fail("Gather of a computed or learned tensor is imported as "
                      "an embedding: a table [V, D] gathered along axis 0, "
                      "got " +
-                     shapeText(*in) + " along axis " + std::to_string(*axis));
+                     shapeText(in) + " along axis " + std::to_string(*axis));
   FailureOr<Value> table = node.tensor(0);
   if (failed(table))
     return failure();
