@@ -128,14 +128,10 @@ LogicalResult importBinary(Node &node) {
     return success();
   }
 
-  FailureOr<Value> lhs = node.tensor(0);
-  if (failed(lhs))
+  FailureOr<SmallVector<Value>> operands = node.tensors();
+  if (failed(operands))
     return failure();
-  FailureOr<Value> rhs = node.tensor(1);
-  if (failed(rhs))
-    return failure();
-  std::string name = "braid." + llvm::StringRef(op).lower();
-  return node.createOutput(name, {*lhs, *rhs});
+  return node.createOutput("braid." + llvm::StringRef(op).lower(), *operands);
 }
 
 LogicalResult importUnary(Node &node) {

@@ -120,6 +120,26 @@ FailureOr<Value> Node::tensor(int i, std::optional<InitKind> init) {
   return materialize(*v.constant);
 }
 
+FailureOr<SmallVector<Value>> Node::tensors() {
+  SmallVector<Value> values;
+  for (int i = 0; i < numInputs(); ++i) {
+    if (!hasInput(i))
+      continue;
+    FailureOr<Value> v = tensor(i);
+    if (failed(v))
+      return failure();
+    values.push_back(*v);
+  }
+  return values;
+}
+
+FailureOr<int64_t> Node::axis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return fail("axis " + std::to_string(axis) + " is out of range for rank " +
+                std::to_string(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
 FailureOr<const HostTensor *> Node::constant(int i, llvm::StringRef what) {
   if (!hasInput(i))
     return fail("needs input " + std::to_string(i) + " (" + what.str() +

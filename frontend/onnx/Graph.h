@@ -91,6 +91,8 @@ public:
   /// trained from scratch (glorot_uniform for a matrix, zeros otherwise,
   /// unless given: a layer norm's gain starts at ones).
   mlir::FailureOr<mlir::Value> tensor(int i, std::optional<InitKind> init = {});
+  /// Every present input, in order, as tensor(i) gives it.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>> tensors();
   /// Input i's value, which must be known now (a shape, an axis list).
   mlir::FailureOr<const HostTensor *> constant(int i, llvm::StringRef what);
   /// Input i as a list of integers known now.
@@ -100,6 +102,10 @@ public:
   /// The shape of input i, known now for every kind of value: a constant's,
   /// a run-time tensor's, a partial pattern's x.
   std::vector<int64_t> inputShape(int i) const;
+
+  /// `axis` of a rank-`rank` tensor normalised into [0, rank); fails when
+  /// it is outside [-rank, rank).
+  mlir::FailureOr<int64_t> axis(int64_t axis, int64_t rank);
 
   // Attributes, with the default when absent.
   const onnx::AttributeProto *attribute(llvm::StringRef name) const;

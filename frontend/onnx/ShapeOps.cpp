@@ -12,14 +12,6 @@ namespace braid::frontend::onnx_import {
 
 namespace {
 
-/// Normalises an axis of a rank-`rank` tensor into [0, rank).
-FailureOr<int64_t> axisOf(Node &node, int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    return node.fail("axis " + std::to_string(axis) +
-                     " is out of range for rank " + std::to_string(rank));
-  return axis < 0 ? axis + rank : axis;
-}
-
 /// Input 0 given the new shape `shape` (same element count): a folded
 /// constant, or braid.reshape.
 LogicalResult reshapeTo(Node &node, const std::vector<int64_t> &shape) {
@@ -178,7 +170,7 @@ LogicalResult importUnsqueeze(Node &node) {
   int64_t outRank = squeeze ? rank : rank + static_cast<int64_t>(axes.size());
   std::vector<bool> marked(outRank, false);
   for (int64_t a : axes) {
-    FailureOr<int64_t> axis = axisOf(node, a, outRank);
+    FailureOr<int64_t> axis = node.axis(a, outRank);
     if (failed(axis))
       return failure();
     if (marked[*axis])
@@ -213,7 +205,7 @@ LogicalResult importConcat(Node &node) {
   }
   std::vector<int64_t> first = node.inputShape(0);
   int64_t rank = static_cast<int64_t>(first.size());
-  FailureOr<int64_t> axis = axisOf(node, node.attrInt("axis", 0), rank);
+  FailureOr<int64_t> axis = node.axis(node.attrInt("axis", 0), rank);
   if (failed(axis))
     return failure();
   if (allConstant) {
@@ -238,14 +230,10 @@ LogicalResult importConcat(Node &node) {
     node.setOutput(0, OnnxValue::known(concat(parts, *axis)));
     return success();
   }
-  SmallVector<Value> operands;
-  for (int i = 0; i < node.numInputs(); ++i) {
-    FailureOr<Value> v = node.tensor(i);
-    if (failed(v))
-      return failure();
-    operands.push_back(*v);
-  }
-  return node.createOutput("braid.concat", operands,
+  FailureOr<SmallVector<Value>> operands = node.tensors();
+  if (failed(operands))
+    return failure();
+  return node.createOutput("braid.concat", *operands,
                            {node.attr("axis", node.i64(*axis))});
 }
 
@@ -254,7 +242,7 @@ LogicalResult importSplit(Node &node) {
     return failure();
   std::vector<int64_t> in = node.inputShape(0);
   FailureOr<int64_t> axis =
-      axisOf(node, node.attrInt("axis", 0), static_cast<int64_t>(in.size()));
+      node.axis(node.attrInt("axis", 0), static_cast<int64_t>(in.size()));
   if (failed(axis))
     return failure();
   int64_t dim = in[*axis], parts = node.numOutputs();
@@ -327,7 +315,7 @@ LogicalResult importSlice(Node &node) {
     current = OnnxValue::runtime(*x);
   }
   for (size_t k = 0; k < axes.size(); ++k) {
-    FailureOr<int64_t> axis = axisOf(node, axes[k], rank);
+    FailureOr<int64_t> axis = node.axis(axes[k], rank);
     if (failed(axis))
       return failure();
     int64_t dim = in[*axis], step = steps[k];
@@ -393,7 +381,7 @@ LogicalResult importGather(Node &node) {
   int64_t rank = static_cast<int64_t>(in.size());
   if (rank == 0)
     return node.fail("cannot gather from a scalar");
-  FailureOr<int64_t> axis = axisOf(node, node.attrInt("axis", 0), rank);
+  FailureOr<int64_t> axis = node.axis(node.attrInt("axis", 0), rank);
   if (failed(axis))
     return failure();
   const OnnxValue &data = node.input(0), &ids = node.input(1);
