@@ -115,7 +115,7 @@ LogicalResult importConstantOfShape(Node &node) {
   if (failed(shape))
     return failure();
   if (checkedElements(*shape, kMaxFoldedElements) < 0)
-    return node.fail("the shape " + shapeText(*shape) +
+    return node.fail("the shape " + shape::toString(*shape) +
                      " is negative or larger than braidc folds");
   HostTensor fill;
   fill.floats = {0.0f};

@@ -94,11 +94,12 @@ LogicalResult importBinary(Node &node) {
   if (a.isConstant() && b.isConstant()) {
     std::vector<int64_t> shape;
     if (!broadcastShapes(a.constant->shape, b.constant->shape, &shape))
-      return node.fail("the shapes " + shapeText(a.constant->shape) + " and " +
-                       shapeText(b.constant->shape) + " do not broadcast");
+      return node.fail("the shapes " + shape::toString(a.constant->shape) +
+                       " and " + shape::toString(b.constant->shape) +
+                       " do not broadcast");
     if (checkedElements(shape, kMaxFoldedElements) < 0)
       return node.fail("folding it would make a constant of shape " +
-                       shapeText(shape) + ", larger than braidc folds");
+                       shape::toString(shape) + ", larger than braidc folds");
     std::function<double(double, double)> f;
     std::function<int64_t(int64_t, int64_t)> i;
     bool divideByZero = false;
@@ -193,7 +194,7 @@ LogicalResult importWhere(Node &node) {
       return node.fail("its operands' shapes do not broadcast");
     if (checkedElements(all, kMaxFoldedElements) < 0)
       return node.fail("folding it would make a constant of shape " +
-                       shapeText(all) + ", larger than braidc folds");
+                       shape::toString(all) + ", larger than braidc folds");
     HostTensor out;
     out.isFloat = a.constant->isFloat || b.constant->isFloat;
     out.shape = all;

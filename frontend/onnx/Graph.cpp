@@ -12,10 +12,6 @@ using namespace mlir;
 
 namespace braid::frontend::onnx_import {
 
-/// The most elements an input (with its batch) may have: 2^40, far beyond
-/// any plan's memory, small enough that no size computation overflows.
-constexpr int64_t kMaxInputElements = int64_t(1) << 40;
-
 //===----------------------------------------------------------------------===//
 // Node
 //===----------------------------------------------------------------------===//
@@ -97,7 +93,7 @@ FailureOr<Value> Node::materialize(const HostTensor &t) {
   graph_.diagnostics.clear();
   if (failed(verify(op))) {
     op->erase();
-    return fail("its constant of shape " + shapeText(t.shape) +
+    return fail("its constant of shape " + shape::toString(t.shape) +
                 " cannot be a braid tensor: " + graph_.diagnostics);
   }
   return op->getResult(0);
@@ -160,7 +156,7 @@ FailureOr<std::vector<int64_t>> Node::ints(int i, llvm::StringRef what) {
     return fail("its " + what.str() + " must be a list of integers, got " +
                 ((*t)->isFloat
                      ? "floats"
-                     : "a tensor of shape " + shapeText((*t)->shape)));
+                     : "a tensor of shape " + shape::toString((*t)->shape)));
   return (*t)->ints;
 }
 
@@ -365,10 +361,11 @@ bool Graph::declareInputs(const onnx::GraphProto &graph) {
       batched = true;
     }
     if (checkedElements(std::vector<int64_t>(shape.begin(), shape.end()),
-                        kMaxInputElements) < 0) {
-      error = what + " has the shape " +
-              shapeText(std::vector<int64_t>(shape.begin(), shape.end())) +
-              ", larger than braidc compiles";
+                        shape::kMaxElements) < 0) {
+      error =
+          what + " has the shape " +
+          shape::toString(std::vector<int64_t>(shape.begin(), shape.end())) +
+          ", larger than braidc compiles";
       return false;
     }
     types.push_back(RankedTensorType::get(shape, element));

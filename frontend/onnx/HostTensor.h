@@ -3,6 +3,8 @@
 #ifndef BRAID_FRONTEND_ONNX_HOSTTENSOR_H
 #define BRAID_FRONTEND_ONNX_HOSTTENSOR_H
 
+#include "shape/ShapeRules.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -54,9 +56,6 @@ bool broadcastShapes(const std::vector<int64_t> &a,
 /// element at flat index `i` of `to`.
 int64_t broadcastIndex(const std::vector<int64_t> &from,
                        const std::vector<int64_t> &to, int64_t i);
-
-/// "[2, 3]": a shape for messages.
-std::string shapeText(const std::vector<int64_t> &shape);
 
 } // namespace braid::frontend::onnx_import
 

@@ -31,7 +31,7 @@ FailureOr<std::vector<int64_t>> symmetricPads(Node &node) {
     return node.fail("pads has " + std::to_string(pads.size()) +
                      " entries; braidc imports 2-D windows (4 pads)");
   if (pads[0] != pads[2] || pads[1] != pads[3])
-    return node.fail("its padding " + shapeText(pads) +
+    return node.fail("its padding " + shape::toString(pads) +
                      " differs at the start and the end; braid pads each "
                      "side equally");
   return std::vector<int64_t>{pads[0], pads[1]};
@@ -133,8 +133,9 @@ LogicalResult importConv(Node &node) {
   if (!kernel.empty() &&
       (filter.size() != 4 ||
        kernel != std::vector<int64_t>(filter.begin() + 2, filter.end())))
-    return node.fail("kernel_shape " + shapeText(kernel) +
-                     " does not match the filter's shape " + shapeText(filter));
+    return node.fail("kernel_shape " + shape::toString(kernel) +
+                     " does not match the filter's shape " +
+                     shape::toString(filter));
   return node.createOutput("braid.conv2d", *operands,
                            {node.attr("strides", node.i64s(*strides)),
                             node.attr("padding", node.i64s(*pads)),

@@ -82,31 +82,31 @@ LogicalResult importReshape(Node &node) {
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == 0 && !allowZero) {
       if (i >= in.size())
-        return node.fail("shape " + shapeText(*target) + " copies dimension " +
-                         std::to_string(i) + " of an input of rank " +
-                         std::to_string(in.size()));
+        return node.fail("shape " + shape::toString(*target) +
+                         " copies dimension " + std::to_string(i) +
+                         " of an input of rank " + std::to_string(in.size()));
       shape[i] = in[i];
     }
     if (shape[i] == -1) {
       if (inferred >= 0)
-        return node.fail("shape " + shapeText(*target) + " has two -1s");
+        return node.fail("shape " + shape::toString(*target) + " has two -1s");
       inferred = static_cast<int64_t>(i);
       continue;
     }
-    if (shape[i] < 0 || (shape[i] && known > (int64_t(1) << 40) / shape[i]))
-      return node.fail("shape " + shapeText(*target) + " is not valid");
+    if (shape[i] < 0 || (shape[i] && known > shape::kMaxElements / shape[i]))
+      return node.fail("shape " + shape::toString(*target) + " is not valid");
     known *= shape[i];
   }
   int64_t elements = product(in, 0, in.size());
   if (inferred >= 0) {
     if (known == 0 || elements % known)
-      return node.fail("cannot reshape " + shapeText(in) + " to " +
-                       shapeText(*target));
+      return node.fail("cannot reshape " + shape::toString(in) + " to " +
+                       shape::toString(*target));
     shape[inferred] = elements / known;
   } else if (known != elements) {
-    return node.fail("cannot reshape " + shapeText(in) + " (" +
+    return node.fail("cannot reshape " + shape::toString(in) + " (" +
                      std::to_string(elements) + " elements) to " +
-                     shapeText(shape));
+                     shape::toString(shape));
   }
   return reshapeTo(node, shape);
 }
@@ -139,7 +139,7 @@ LogicalResult importTranspose(Node &node) {
   std::vector<int64_t> identity(rank);
   std::iota(identity.begin(), identity.end(), 0);
   if (sorted != identity)
-    return node.fail("perm " + shapeText(perm) +
+    return node.fail("perm " + shape::toString(perm) +
                      " is not a permutation of the input's " +
                      std::to_string(rank) + " dimensions");
   const OnnxValue &x = node.input(0);
@@ -183,7 +183,7 @@ LogicalResult importUnsqueeze(Node &node) {
       bool drop = axes.empty() ? in[i] == 1 : bool(marked[i]);
       if (drop && in[i] != 1)
         return node.fail("cannot squeeze dimension " + std::to_string(i) +
-                         " of " + shapeText(in) + ", which is not 1");
+                         " of " + shape::toString(in) + ", which is not 1");
       if (!drop)
         shape.push_back(in[i]);
     }
@@ -217,8 +217,8 @@ LogicalResult importConcat(Node &node) {
       if (got.size() == expected.size())
         expected[*axis] = got[*axis];
       if (got != expected || t.isFloat != node.input(0).constant->isFloat)
-        return node.fail("cannot join " + shapeText(t.shape) + " to " +
-                         shapeText(first) + " along axis " +
+        return node.fail("cannot join " + shape::toString(t.shape) + " to " +
+                         shape::toString(first) + " along axis " +
                          std::to_string(*axis));
       total += t.elements();
       joined += t.shape[*axis];
@@ -262,10 +262,10 @@ LogicalResult importSplit(Node &node) {
   for (int64_t s : sizes)
     sum += s < 0 || s > dim ? dim + 1 : s;
   if (static_cast<int64_t>(sizes.size()) != parts || sum != dim)
-    return node.fail("splits " + shapeText(sizes) + " into " +
+    return node.fail("splits " + shape::toString(sizes) + " into " +
                      std::to_string(parts) + " outputs do not add up to " +
                      "dimension " + std::to_string(*axis) + " of " +
-                     shapeText(in));
+                     shape::toString(in));
   int64_t start = 0;
   for (int64_t i = 0; i < parts; ++i) {
     if (sizes[i] == 0)
@@ -395,7 +395,7 @@ LogicalResult importGather(Node &node) {
       if (i < -dim || i >= dim)
         return node.fail("index " + std::to_string(i) +
                          " is out of range for dimension " +
-                         std::to_string(*axis) + " of " + shapeText(in));
+                         std::to_string(*axis) + " of " + shape::toString(in));
       flat.push_back(i < 0 ? i + dim : i);
     }
     std::vector<int64_t> shape(in.begin(), in.begin() + *axis);
@@ -431,7 +431,8 @@ LogicalResult importGather(Node &node) {
     return node.fail("Gather of a computed or learned tensor is imported as "
                      "an embedding: a table [V, D] gathered along axis 0, "
                      "got " +
-                     shapeText(in) + " along axis " + std::to_string(*axis));
+                     shape::toString(in) + " along axis " +
+                     std::to_string(*axis));
   FailureOr<Value> table = node.tensor(0);
   if (failed(table))
     return failure();
@@ -451,7 +452,7 @@ LogicalResult importPad(Node &node) {
     return failure();
   for (int64_t p : *pads)
     if (p != 0)
-      return node.fail("pads " + shapeText(*pads) +
+      return node.fail("pads " + shape::toString(*pads) +
                        "; braidc imports a Pad only when it pads nothing "
                        "(a convolution's or pooling's own pads are "
                        "supported)");
