@@ -7,12 +7,14 @@
 
 namespace braid::frontend::onnx_import {
 
-int64_t HostTensor::elements() const {
+int64_t product(const std::vector<int64_t> &shape, size_t from, size_t to) {
   int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
+  for (size_t i = from; i < to; ++i)
+    n *= shape[i];
   return n;
 }
+
+int64_t HostTensor::elements() const { return product(shape, 0, shape.size()); }
 
 double HostTensor::at(int64_t i) const {
   return isFloat ? static_cast<double>(floats[i])

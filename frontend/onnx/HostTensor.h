@@ -44,6 +44,10 @@ struct HostTensor {
 bool decodeTensor(const onnx::TensorProto &proto, HostTensor *out,
                   std::string *error);
 
+/// The product of dimensions [from, to) of `shape` (unchecked: the shape is
+/// one already checked).
+int64_t product(const std::vector<int64_t> &shape, size_t from, size_t to);
+
 /// The element count of `shape`, or -1 when a dimension is negative or
 /// exceeds `limit`, or the count does.
 int64_t checkedElements(const std::vector<int64_t> &shape, int64_t limit);

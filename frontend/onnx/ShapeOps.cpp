@@ -33,13 +33,6 @@ LogicalResult reshapeTo(Node &node, const std::vector<int64_t> &shape) {
                            {node.attr("shape", node.i64s(shape))});
 }
 
-int64_t product(const std::vector<int64_t> &shape, size_t from, size_t to) {
-  int64_t n = 1;
-  for (size_t i = from; i < to; ++i)
-    n *= shape[i];
-  return n;
-}
-
 /// Elements [start, start + size) of input 0 along `axis`: a folded
 /// constant or braid.slice.
 FailureOr<OnnxValue> sliceInput(Node &node, int64_t axis, int64_t start,
