@@ -33,25 +33,37 @@ LogicalResult reshapeTo(Node &node, const std::vector<int64_t> &shape) {
                            {node.attr("shape", node.i64s(shape))});
 }
 
-/// Elements [start, start + size) of input 0 along `axis`: a folded
-/// constant or braid.slice.
-FailureOr<OnnxValue> sliceInput(Node &node, int64_t axis, int64_t start,
-                                int64_t size) {
+/// Input 0 as the slices below take it: a constant as it is, anything else
+/// as its run-time tensor (an initializer as its parameter).
+FailureOr<OnnxValue> sliceable(Node &node) {
   const OnnxValue &in = node.input(0);
+  if (in.isConstant())
+    return in;
+  FailureOr<Value> x = node.tensor(0);
+  if (failed(x))
+    return failure();
+  return OnnxValue::runtime(*x);
+}
+
+/// `size` elements of `in` (from sliceable) along `axis`, from `start` and
+/// `step` apart: a folded constant, or braid.slice (step 1 only).
+FailureOr<OnnxValue> slice(Node &node, const OnnxValue &in, int64_t axis,
+                           int64_t start, int64_t size, int64_t step = 1) {
   if (in.isConstant()) {
     if (size > kMaxFoldedElements)
       return node.fail("folding it would make a constant larger than braidc "
                        "folds");
     std::vector<int64_t> indices(size);
-    std::iota(indices.begin(), indices.end(), start);
+    for (int64_t j = 0; j < size; ++j)
+      indices[j] = start + j * step;
     return OnnxValue::known(take(*in.constant, axis, indices));
   }
-  FailureOr<Value> x = node.tensor(0);
-  if (failed(x))
-    return failure();
-  if (start == 0 && Node::shapeOf(*x)[axis] == size)
-    return OnnxValue::runtime(*x);
-  FailureOr<Value> y = node.create("braid.slice", {*x},
+  if (step != 1)
+    return node.fail("step " + std::to_string(step) +
+                     "; braidc imports slices of step 1 of computed tensors");
+  if (start == 0 && Node::shapeOf(in.value)[axis] == size)
+    return in;
+  FailureOr<Value> y = node.create("braid.slice", {in.value},
                                    {node.attr("axis", node.i64(axis)),
                                     node.attr("start", node.i64(start)),
                                     node.attr("size", node.i64(size))});
@@ -259,11 +271,15 @@ LogicalResult importSplit(Node &node) {
                      std::to_string(parts) + " outputs do not add up to " +
                      "dimension " + std::to_string(*axis) + " of " +
                      shape::toString(in));
-  int64_t start = 0;
-  for (int64_t i = 0; i < parts; ++i) {
+  for (int64_t i = 0; i < parts; ++i)
     if (sizes[i] == 0)
       return node.fail("output " + std::to_string(i) + " would be empty");
-    FailureOr<OnnxValue> part = sliceInput(node, *axis, start, sizes[i]);
+  FailureOr<OnnxValue> x = sliceable(node);
+  if (failed(x))
+    return failure();
+  int64_t start = 0;
+  for (int64_t i = 0; i < parts; ++i) {
+    FailureOr<OnnxValue> part = slice(node, *x, *axis, start, sizes[i]);
     if (failed(part))
       return failure();
     node.setOutput(i, std::move(*part));
@@ -300,13 +316,9 @@ LogicalResult importSlice(Node &node) {
       steps.size() != starts->size())
     return node.fail("starts, ends, axes and steps differ in length");
   // One axis at a time, each result feeding the next.
-  OnnxValue current = node.input(0);
-  if (!current.isConstant()) {
-    FailureOr<Value> x = node.tensor(0);
-    if (failed(x))
-      return failure();
-    current = OnnxValue::runtime(*x);
-  }
+  FailureOr<OnnxValue> current = sliceable(node);
+  if (failed(current))
+    return failure();
   for (size_t k = 0; k < axes.size(); ++k) {
     FailureOr<int64_t> axis = node.axis(axes[k], rank);
     if (failed(axis))
@@ -334,36 +346,12 @@ LogicalResult importSlice(Node &node) {
     if (size == 0)
       return node.fail("its slice of axis " + std::to_string(*axis) +
                        " is empty, which braid has no tensor for");
-    FailureOr<OnnxValue> next = [&]() -> FailureOr<OnnxValue> {
-      if (current.isConstant()) {
-        if (size > kMaxFoldedElements)
-          return node.fail("folding it would make a constant larger than "
-                           "braidc folds");
-        std::vector<int64_t> indices(size);
-        for (int64_t j = 0; j < size; ++j)
-          indices[j] = start + j * step;
-        return OnnxValue::known(take(*current.constant, *axis, indices));
-      }
-      if (step != 1)
-        return node.fail("step " + std::to_string(step) +
-                         "; braidc imports slices of step 1 of computed "
-                         "tensors");
-      if (start == 0 && size == dim)
-        return current;
-      FailureOr<Value> y = node.create("braid.slice", {current.value},
-                                       {node.attr("axis", node.i64(*axis)),
-                                        node.attr("start", node.i64(start)),
-                                        node.attr("size", node.i64(size))});
-      if (failed(y))
-        return failure();
-      return OnnxValue::runtime(*y);
-    }();
-    if (failed(next))
+    current = slice(node, *current, *axis, start, size, step);
+    if (failed(current))
       return failure();
-    current = std::move(*next);
     in[*axis] = size;
   }
-  node.setOutput(0, std::move(current));
+  node.setOutput(0, std::move(*current));
   return success();
 }
 
@@ -405,7 +393,10 @@ LogicalResult importGather(Node &node) {
     }
     if (index.elements() == 1) {
       // One index of a run-time tensor: a slice, then the axis dropped.
-      FailureOr<OnnxValue> part = sliceInput(node, *axis, flat[0], 1);
+      FailureOr<OnnxValue> x = sliceable(node);
+      if (failed(x))
+        return failure();
+      FailureOr<OnnxValue> part = slice(node, *x, *axis, flat[0], 1);
       if (failed(part))
         return failure();
       Value v = part->value;
