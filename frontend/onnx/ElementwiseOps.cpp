@@ -240,10 +240,6 @@ LogicalResult importWhere(Node &node) {
                    "a Softmax over the last axis");
 }
 
-} // namespace braid::frontend::onnx_import
-
-namespace braid::frontend::onnx_import {
-
 LogicalResult importPow(Node &node) {
   if (failed(node.requireInputs(2, 2)))
     return failure();
