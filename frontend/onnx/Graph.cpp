@@ -338,7 +338,7 @@ bool Graph::declareInputs(const onnx::GraphProto &graph) {
               "; braidc imports float and int32/int64 inputs";
       return false;
     }
-    SmallVector<int64_t> shape;
+    std::vector<int64_t> shape;
     bool batched = false;
     for (int d = 0; d < tensor.shape().dim_size(); ++d) {
       const onnx::TensorShapeProto::Dimension &dim = tensor.shape().dim(d);
@@ -360,12 +360,9 @@ bool Graph::declareInputs(const onnx::GraphProto &graph) {
       shape.push_back(options_.batch);
       batched = true;
     }
-    if (checkedElements(std::vector<int64_t>(shape.begin(), shape.end()),
-                        shape::kMaxElements) < 0) {
-      error =
-          what + " has the shape " +
-          shape::toString(std::vector<int64_t>(shape.begin(), shape.end())) +
-          ", larger than braidc compiles";
+    if (checkedElements(shape, shape::kMaxElements) < 0) {
+      error = what + " has the shape " + shape::toString(shape) +
+              ", larger than braidc compiles";
       return false;
     }
     types.push_back(RankedTensorType::get(shape, element));
