@@ -283,14 +283,18 @@ FailureOr<Value> Graph::createOp(Location loc, llvm::StringRef opName,
   return op->getResult(0);
 }
 
+Location Graph::fileLoc(llvm::StringRef name) {
+  Location file = FileLineColLoc::get(fileName_, 0, 0);
+  return name.empty() ? file : NameLoc::get(builder_.getStringAttr(name), file);
+}
+
 Value Graph::parameter(const std::string &name, const HostTensor &value,
                        std::optional<InitKind> init) {
   auto it = params_.find(name);
   if (it != params_.end())
     return it->second;
   Block &entry = func_.getBody().front();
-  Location at = NameLoc::get(builder_.getStringAttr(name),
-                             FileLineColLoc::get(fileName_, 0, 0));
+  Location at = fileLoc(name);
   Value arg = entry.addArgument(
       RankedTensorType::get(value.shape, builder_.getF32Type()), at);
   // Training from scratch initialises matrices as the language's layers do;
@@ -375,13 +379,11 @@ bool Graph::declareInputs(const onnx::GraphProto &graph) {
     argAttrs_.push_back(builder_.getDictionaryAttr(attrs));
     names.push_back(input.name());
   }
-  func_ = func::FuncOp::create(builder_, FileLineColLoc::get(fileName_, 0, 0),
-                               "forward", builder_.getFunctionType(types, {}));
+  func_ = func::FuncOp::create(builder_, fileLoc(), "forward",
+                               builder_.getFunctionType(types, {}));
   Block *entry = func_.addEntryBlock();
   for (size_t i = 0; i < names.size(); ++i) {
-    entry->getArgument(i).setLoc(
-        NameLoc::get(builder_.getStringAttr(names[i]),
-                     FileLineColLoc::get(fileName_, 0, 0)));
+    entry->getArgument(i).setLoc(fileLoc(names[i]));
     define(names[i], OnnxValue::runtime(entry->getArgument(i)));
   }
   builder_.setInsertionPointToStart(entry);
@@ -407,8 +409,7 @@ bool Graph::run(const onnx::ModelProto &model, ImportedModel *out) {
     return success();
   });
 
-  OwningOpRef<ModuleOp> module =
-      ModuleOp::create(FileLineColLoc::get(fileName_, 0, 0));
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
   builder_.setInsertionPointToEnd(module->getBody());
   if (!declareInputs(graph))
     return false;
@@ -483,8 +484,7 @@ bool Graph::run(const onnx::ModelProto &model, ImportedModel *out) {
   size_t numOutputs = results.size();
   if (!options_.loss.empty() && !addLoss(results[0], results))
     return false;
-  func::ReturnOp::create(builder_, FileLineColLoc::get(fileName_, 0, 0),
-                         results);
+  func::ReturnOp::create(builder_, fileLoc(), results);
   SmallVector<Type> argTypes, resultTypes;
   for (BlockArgument arg : func_.getBody().front().getArguments())
     argTypes.push_back(arg.getType());
@@ -552,8 +552,7 @@ bool Graph::addLoss(Value logits, SmallVectorImpl<Value> &results) {
   while (position < entry.getNumArguments() &&
          argAttrs_[position].get(attrs::kInput))
     ++position;
-  Location at = NameLoc::get(builder_.getStringAttr(options_.labels),
-                             FileLineColLoc::get(fileName_, 0, 0));
+  Location at = fileLoc(options_.labels);
   Value labels = entry.insertArgument(position, labelType, at);
   SmallVector<NamedAttribute, 2> attrs{builder_.getNamedAttr(
       attrs::kInput, builder_.getStringAttr(options_.labels))};
@@ -562,8 +561,7 @@ bool Graph::addLoss(Value logits, SmallVectorImpl<Value> &results) {
                                           builder_.getDenseI64ArrayAttr({0})));
   argAttrs_.insert(argAttrs_.begin() + position,
                    builder_.getDictionaryAttr(attrs));
-  Location lossAt = NameLoc::get(builder_.getStringAttr("loss"),
-                                 FileLineColLoc::get(fileName_, 0, 0));
+  Location lossAt = fileLoc("loss");
   std::string why;
   FailureOr<Value> loss = createOp(lossAt,
                                    options_.loss == "mean_squared_error"

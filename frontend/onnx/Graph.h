@@ -218,6 +218,9 @@ public:
   std::string diagnostics;
 
 private:
+  /// The file as a whole (line 0), named `name` when given: the location
+  /// of what no node makes (inputs, parameters, the loss, the func).
+  mlir::Location fileLoc(llvm::StringRef name = {});
   bool declareInputs(const onnx::GraphProto &graph);
   bool addLoss(mlir::Value logits, llvm::SmallVectorImpl<mlir::Value> &results);
   void setModuleAttributes(mlir::ModuleOp module);
