@@ -138,17 +138,11 @@ LogicalResult importBinary(Node &node) {
 LogicalResult importUnary(Node &node) {
   if (failed(node.requireInputs(1, 1)))
     return failure();
+  // Relu, Tanh, Sigmoid, Sqrt: the braid op of the same name, as for the
+  // binary ops.
   const std::string &op = node.opType();
-  std::string name;
-  if (op == "Relu")
-    name = "braid.relu";
-  else if (op == "Tanh")
-    name = "braid.tanh";
-  else if (op == "Sigmoid")
-    name = "braid.sigmoid";
-  else if (op == "Sqrt")
-    name = "braid.sqrt";
-  else if (op == "Gelu") {
+  std::string name = "braid." + llvm::StringRef(op).lower();
+  if (op == "Gelu") {
     std::string approximate = node.attrString("approximate", "none");
     if (approximate != "none" && approximate != "tanh")
       return node.fail("approximate = '" + approximate +
