@@ -52,10 +52,7 @@ LogicalResult importIdentity(Node &node) {
 LogicalResult importShape(Node &node) {
   if (failed(node.requireInputs(1, 1)))
     return failure();
-  const OnnxValue &in = node.input(0);
-  std::vector<int64_t> shape =
-      in.constant ? in.constant->shape
-                  : Node::shapeOf(in.value ? in.value : in.patternInput);
+  std::vector<int64_t> shape = node.inputShape(0);
   int64_t rank = static_cast<int64_t>(shape.size());
   auto clamp = [&](int64_t v) {
     if (v < 0)
@@ -118,7 +115,7 @@ LogicalResult importConstantOfShape(Node &node) {
   if (failed(shape))
     return failure();
   if (checkedElements(*shape, kMaxFoldedElements) < 0)
-    return node.fail("the shape " + shapeText(*shape) +
+    return node.fail("the shape " + shape::toString(*shape) +
                      " is negative or larger than braidc folds");
   HostTensor fill;
   fill.floats = {0.0f};

@@ -94,11 +94,12 @@ LogicalResult importBinary(Node &node) {
   if (a.isConstant() && b.isConstant()) {
     std::vector<int64_t> shape;
     if (!broadcastShapes(a.constant->shape, b.constant->shape, &shape))
-      return node.fail("the shapes " + shapeText(a.constant->shape) + " and " +
-                       shapeText(b.constant->shape) + " do not broadcast");
+      return node.fail("the shapes " + shape::toString(a.constant->shape) +
+                       " and " + shape::toString(b.constant->shape) +
+                       " do not broadcast");
     if (checkedElements(shape, kMaxFoldedElements) < 0)
       return node.fail("folding it would make a constant of shape " +
-                       shapeText(shape) + ", larger than braidc folds");
+                       shape::toString(shape) + ", larger than braidc folds");
     std::function<double(double, double)> f;
     std::function<int64_t(int64_t, int64_t)> i;
     bool divideByZero = false;
@@ -128,30 +129,20 @@ LogicalResult importBinary(Node &node) {
     return success();
   }
 
-  FailureOr<Value> lhs = node.tensor(0);
-  if (failed(lhs))
+  FailureOr<SmallVector<Value>> operands = node.tensors();
+  if (failed(operands))
     return failure();
-  FailureOr<Value> rhs = node.tensor(1);
-  if (failed(rhs))
-    return failure();
-  std::string name = "braid." + llvm::StringRef(op).lower();
-  return node.createOutput(name, {*lhs, *rhs});
+  return node.createOutput("braid." + llvm::StringRef(op).lower(), *operands);
 }
 
 LogicalResult importUnary(Node &node) {
   if (failed(node.requireInputs(1, 1)))
     return failure();
+  // Relu, Tanh, Sigmoid, Sqrt: the braid op of the same name, as for the
+  // binary ops.
   const std::string &op = node.opType();
-  std::string name;
-  if (op == "Relu")
-    name = "braid.relu";
-  else if (op == "Tanh")
-    name = "braid.tanh";
-  else if (op == "Sigmoid")
-    name = "braid.sigmoid";
-  else if (op == "Sqrt")
-    name = "braid.sqrt";
-  else if (op == "Gelu") {
+  std::string name = "braid." + llvm::StringRef(op).lower();
+  if (op == "Gelu") {
     std::string approximate = node.attrString("approximate", "none");
     if (approximate != "none" && approximate != "tanh")
       return node.fail("approximate = '" + approximate +
@@ -197,7 +188,7 @@ LogicalResult importWhere(Node &node) {
       return node.fail("its operands' shapes do not broadcast");
     if (checkedElements(all, kMaxFoldedElements) < 0)
       return node.fail("folding it would make a constant of shape " +
-                       shapeText(all) + ", larger than braidc folds");
+                       shape::toString(all) + ", larger than braidc folds");
     HostTensor out;
     out.isFloat = a.constant->isFloat || b.constant->isFloat;
     out.shape = all;
@@ -242,10 +233,6 @@ LogicalResult importWhere(Node &node) {
                    "mask: Where(upper triangle [T, T], -inf, scores) feeding "
                    "a Softmax over the last axis");
 }
-
-} // namespace braid::frontend::onnx_import
-
-namespace braid::frontend::onnx_import {
 
 LogicalResult importPow(Node &node) {
   if (failed(node.requireInputs(2, 2)))

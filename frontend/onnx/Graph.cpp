@@ -12,10 +12,6 @@ using namespace mlir;
 
 namespace braid::frontend::onnx_import {
 
-/// The most elements an input (with its batch) may have: 2^40, far beyond
-/// any plan's memory, small enough that no size computation overflows.
-constexpr int64_t kMaxInputElements = int64_t(1) << 40;
-
 //===----------------------------------------------------------------------===//
 // Node
 //===----------------------------------------------------------------------===//
@@ -64,6 +60,13 @@ std::vector<int64_t> Node::shapeOf(Value v) {
   return std::vector<int64_t>(type.getShape().begin(), type.getShape().end());
 }
 
+std::vector<int64_t> Node::inputShape(int i) const {
+  const OnnxValue &v = input(i);
+  if (v.constant)
+    return v.constant->shape;
+  return shapeOf(v.value ? v.value : v.patternInput);
+}
+
 FailureOr<Value> Node::materialize(const HostTensor &t) {
   OpBuilder &b = builder();
   DenseElementsAttr value;
@@ -90,7 +93,7 @@ FailureOr<Value> Node::materialize(const HostTensor &t) {
   graph_.diagnostics.clear();
   if (failed(verify(op))) {
     op->erase();
-    return fail("its constant of shape " + shapeText(t.shape) +
+    return fail("its constant of shape " + shape::toString(t.shape) +
                 " cannot be a braid tensor: " + graph_.diagnostics);
   }
   return op->getResult(0);
@@ -113,6 +116,26 @@ FailureOr<Value> Node::tensor(int i, std::optional<InitKind> init) {
   return materialize(*v.constant);
 }
 
+FailureOr<SmallVector<Value>> Node::tensors() {
+  SmallVector<Value> values;
+  for (int i = 0; i < numInputs(); ++i) {
+    if (!hasInput(i))
+      continue;
+    FailureOr<Value> v = tensor(i);
+    if (failed(v))
+      return failure();
+    values.push_back(*v);
+  }
+  return values;
+}
+
+FailureOr<int64_t> Node::axis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return fail("axis " + std::to_string(axis) + " is out of range for rank " +
+                std::to_string(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
 FailureOr<const HostTensor *> Node::constant(int i, llvm::StringRef what) {
   if (!hasInput(i))
     return fail("needs input " + std::to_string(i) + " (" + what.str() +
@@ -133,7 +156,7 @@ FailureOr<std::vector<int64_t>> Node::ints(int i, llvm::StringRef what) {
     return fail("its " + what.str() + " must be a list of integers, got " +
                 ((*t)->isFloat
                      ? "floats"
-                     : "a tensor of shape " + shapeText((*t)->shape)));
+                     : "a tensor of shape " + shape::toString((*t)->shape)));
   return (*t)->ints;
 }
 
@@ -260,14 +283,18 @@ FailureOr<Value> Graph::createOp(Location loc, llvm::StringRef opName,
   return op->getResult(0);
 }
 
+Location Graph::fileLoc(llvm::StringRef name) {
+  Location file = FileLineColLoc::get(fileName_, 0, 0);
+  return name.empty() ? file : NameLoc::get(builder_.getStringAttr(name), file);
+}
+
 Value Graph::parameter(const std::string &name, const HostTensor &value,
                        std::optional<InitKind> init) {
   auto it = params_.find(name);
   if (it != params_.end())
     return it->second;
   Block &entry = func_.getBody().front();
-  Location at = NameLoc::get(builder_.getStringAttr(name),
-                             FileLineColLoc::get(fileName_, 0, 0));
+  Location at = fileLoc(name);
   Value arg = entry.addArgument(
       RankedTensorType::get(value.shape, builder_.getF32Type()), at);
   // Training from scratch initialises matrices as the language's layers do;
@@ -315,7 +342,7 @@ bool Graph::declareInputs(const onnx::GraphProto &graph) {
               "; braidc imports float and int32/int64 inputs";
       return false;
     }
-    SmallVector<int64_t> shape;
+    std::vector<int64_t> shape;
     bool batched = false;
     for (int d = 0; d < tensor.shape().dim_size(); ++d) {
       const onnx::TensorShapeProto::Dimension &dim = tensor.shape().dim(d);
@@ -337,10 +364,8 @@ bool Graph::declareInputs(const onnx::GraphProto &graph) {
       shape.push_back(options_.batch);
       batched = true;
     }
-    if (checkedElements(std::vector<int64_t>(shape.begin(), shape.end()),
-                        kMaxInputElements) < 0) {
-      error = what + " has the shape " +
-              shapeText(std::vector<int64_t>(shape.begin(), shape.end())) +
+    if (checkedElements(shape, shape::kMaxElements) < 0) {
+      error = what + " has the shape " + shape::toString(shape) +
               ", larger than braidc compiles";
       return false;
     }
@@ -354,13 +379,11 @@ bool Graph::declareInputs(const onnx::GraphProto &graph) {
     argAttrs_.push_back(builder_.getDictionaryAttr(attrs));
     names.push_back(input.name());
   }
-  func_ = func::FuncOp::create(builder_, FileLineColLoc::get(fileName_, 0, 0),
-                               "forward", builder_.getFunctionType(types, {}));
+  func_ = func::FuncOp::create(builder_, fileLoc(), "forward",
+                               builder_.getFunctionType(types, {}));
   Block *entry = func_.addEntryBlock();
   for (size_t i = 0; i < names.size(); ++i) {
-    entry->getArgument(i).setLoc(
-        NameLoc::get(builder_.getStringAttr(names[i]),
-                     FileLineColLoc::get(fileName_, 0, 0)));
+    entry->getArgument(i).setLoc(fileLoc(names[i]));
     define(names[i], OnnxValue::runtime(entry->getArgument(i)));
   }
   builder_.setInsertionPointToStart(entry);
@@ -386,8 +409,7 @@ bool Graph::run(const onnx::ModelProto &model, ImportedModel *out) {
     return success();
   });
 
-  OwningOpRef<ModuleOp> module =
-      ModuleOp::create(FileLineColLoc::get(fileName_, 0, 0));
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc());
   builder_.setInsertionPointToEnd(module->getBody());
   if (!declareInputs(graph))
     return false;
@@ -462,8 +484,7 @@ bool Graph::run(const onnx::ModelProto &model, ImportedModel *out) {
   size_t numOutputs = results.size();
   if (!options_.loss.empty() && !addLoss(results[0], results))
     return false;
-  func::ReturnOp::create(builder_, FileLineColLoc::get(fileName_, 0, 0),
-                         results);
+  func::ReturnOp::create(builder_, fileLoc(), results);
   SmallVector<Type> argTypes, resultTypes;
   for (BlockArgument arg : func_.getBody().front().getArguments())
     argTypes.push_back(arg.getType());
@@ -531,8 +552,7 @@ bool Graph::addLoss(Value logits, SmallVectorImpl<Value> &results) {
   while (position < entry.getNumArguments() &&
          argAttrs_[position].get(attrs::kInput))
     ++position;
-  Location at = NameLoc::get(builder_.getStringAttr(options_.labels),
-                             FileLineColLoc::get(fileName_, 0, 0));
+  Location at = fileLoc(options_.labels);
   Value labels = entry.insertArgument(position, labelType, at);
   SmallVector<NamedAttribute, 2> attrs{builder_.getNamedAttr(
       attrs::kInput, builder_.getStringAttr(options_.labels))};
@@ -541,8 +561,7 @@ bool Graph::addLoss(Value logits, SmallVectorImpl<Value> &results) {
                                           builder_.getDenseI64ArrayAttr({0})));
   argAttrs_.insert(argAttrs_.begin() + position,
                    builder_.getDictionaryAttr(attrs));
-  Location lossAt = NameLoc::get(builder_.getStringAttr("loss"),
-                                 FileLineColLoc::get(fileName_, 0, 0));
+  Location lossAt = fileLoc("loss");
   std::string why;
   FailureOr<Value> loss = createOp(lossAt,
                                    options_.loss == "mean_squared_error"

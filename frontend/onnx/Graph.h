@@ -91,12 +91,21 @@ public:
   /// trained from scratch (glorot_uniform for a matrix, zeros otherwise,
   /// unless given: a layer norm's gain starts at ones).
   mlir::FailureOr<mlir::Value> tensor(int i, std::optional<InitKind> init = {});
+  /// Every present input, in order, as tensor(i) gives it.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>> tensors();
   /// Input i's value, which must be known now (a shape, an axis list).
   mlir::FailureOr<const HostTensor *> constant(int i, llvm::StringRef what);
   /// Input i as a list of integers known now.
   mlir::FailureOr<std::vector<int64_t>> ints(int i, llvm::StringRef what);
   /// The static shape of a tensor value.
   static std::vector<int64_t> shapeOf(mlir::Value v);
+  /// The shape of input i, known now for every kind of value: a constant's,
+  /// a run-time tensor's, a partial pattern's x.
+  std::vector<int64_t> inputShape(int i) const;
+
+  /// `axis` of a rank-`rank` tensor normalised into [0, rank); fails when
+  /// it is outside [-rank, rank).
+  mlir::FailureOr<int64_t> axis(int64_t axis, int64_t rank);
 
   // Attributes, with the default when absent.
   const onnx::AttributeProto *attribute(llvm::StringRef name) const;
@@ -209,6 +218,9 @@ public:
   std::string diagnostics;
 
 private:
+  /// The file as a whole (line 0), named `name` when given: the location
+  /// of what no node makes (inputs, parameters, the loss, the func).
+  mlir::Location fileLoc(llvm::StringRef name = {});
   bool declareInputs(const onnx::GraphProto &graph);
   bool addLoss(mlir::Value logits, llvm::SmallVectorImpl<mlir::Value> &results);
   void setModuleAttributes(mlir::ModuleOp module);

@@ -5,13 +5,6 @@ namespace braid::frontend::onnx_import {
 
 namespace {
 
-int64_t product(const std::vector<int64_t> &shape, size_t from, size_t to) {
-  int64_t n = 1;
-  for (size_t i = from; i < to; ++i)
-    n *= shape[i];
-  return n;
-}
-
 /// Copies element `from` of `src` to element `to` of `dst` (same kind).
 void copyElement(const HostTensor &src, int64_t from, HostTensor &dst,
                  int64_t to) {

@@ -7,12 +7,14 @@
 
 namespace braid::frontend::onnx_import {
 
-int64_t HostTensor::elements() const {
+int64_t product(const std::vector<int64_t> &shape, size_t from, size_t to) {
   int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
+  for (size_t i = from; i < to; ++i)
+    n *= shape[i];
   return n;
 }
+
+int64_t HostTensor::elements() const { return product(shape, 0, shape.size()); }
 
 double HostTensor::at(int64_t i) const {
   return isFloat ? static_cast<double>(floats[i])
@@ -50,13 +52,6 @@ int64_t checkedElements(const std::vector<int64_t> &shape, int64_t limit) {
     n *= d;
   }
   return n > limit ? -1 : n;
-}
-
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
 }
 
 bool broadcastShapes(const std::vector<int64_t> &a,
@@ -139,8 +134,8 @@ bool decodeTensor(const onnx::TensorProto &proto, HostTensor *out,
   t.shape.assign(proto.dims().begin(), proto.dims().end());
   int64_t n = checkedElements(t.shape, int64_t(1) << 40);
   if (n < 0) {
-    *error =
-        "its dimensions " + shapeText(t.shape) + " are negative or too large";
+    *error = "its dimensions " + shape::toString(t.shape) +
+             " are negative or too large";
     return false;
   }
   int type = proto.data_type();
@@ -173,7 +168,7 @@ bool decodeTensor(const onnx::TensorProto &proto, HostTensor *out,
   t.isFloat = type == TP::FLOAT || type == TP::DOUBLE || type == TP::FLOAT16;
   auto sizeError = [&](size_t got) {
     *error = "it holds " + std::to_string(got) + " elements but its shape " +
-             shapeText(t.shape) + " needs " + std::to_string(n);
+             shape::toString(t.shape) + " needs " + std::to_string(n);
     return false;
   };
   if (proto.has_raw_data()) {

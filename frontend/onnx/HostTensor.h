@@ -3,6 +3,8 @@
 #ifndef BRAID_FRONTEND_ONNX_HOSTTENSOR_H
 #define BRAID_FRONTEND_ONNX_HOSTTENSOR_H
 
+#include "shape/ShapeRules.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,6 +44,10 @@ struct HostTensor {
 bool decodeTensor(const onnx::TensorProto &proto, HostTensor *out,
                   std::string *error);
 
+/// The product of dimensions [from, to) of `shape` (unchecked: the shape is
+/// one already checked).
+int64_t product(const std::vector<int64_t> &shape, size_t from, size_t to);
+
 /// The element count of `shape`, or -1 when a dimension is negative or
 /// exceeds `limit`, or the count does.
 int64_t checkedElements(const std::vector<int64_t> &shape, int64_t limit);
@@ -54,9 +60,6 @@ bool broadcastShapes(const std::vector<int64_t> &a,
 /// element at flat index `i` of `to`.
 int64_t broadcastIndex(const std::vector<int64_t> &from,
                        const std::vector<int64_t> &to, int64_t i);
-
-/// "[2, 3]": a shape for messages.
-std::string shapeText(const std::vector<int64_t> &shape);
 
 } // namespace braid::frontend::onnx_import
 

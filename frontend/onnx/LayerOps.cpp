@@ -8,13 +8,6 @@ namespace braid::frontend::onnx_import {
 
 namespace {
 
-LogicalResult setRuntime(Node &node, FailureOr<Value> v) {
-  if (failed(v))
-    return failure();
-  node.setOutput(0, OnnxValue::runtime(*v));
-  return success();
-}
-
 FailureOr<Value> scaled(Node &node, Value v, float factor) {
   if (factor == 1.0f)
     return v;
@@ -38,7 +31,7 @@ FailureOr<std::vector<int64_t>> symmetricPads(Node &node) {
     return node.fail("pads has " + std::to_string(pads.size()) +
                      " entries; braidc imports 2-D windows (4 pads)");
   if (pads[0] != pads[2] || pads[1] != pads[3])
-    return node.fail("its padding " + shapeText(pads) +
+    return node.fail("its padding " + shape::toString(pads) +
                      " differs at the start and the end; braid pads each "
                      "side equally");
   return std::vector<int64_t>{pads[0], pads[1]};
@@ -58,42 +51,39 @@ FailureOr<std::vector<int64_t>> pair(Node &node, llvm::StringRef name,
 LogicalResult importMatMul(Node &node) {
   if (failed(node.requireInputs(2, 2)))
     return failure();
-  FailureOr<Value> a = node.tensor(0);
-  if (failed(a))
+  FailureOr<SmallVector<Value>> ab = node.tensors();
+  if (failed(ab))
     return failure();
-  FailureOr<Value> b = node.tensor(1);
-  if (failed(b))
-    return failure();
-  return setRuntime(node, node.create("braid.matmul", {*a, *b}));
+  return node.createOutput("braid.matmul", *ab);
 }
 
 LogicalResult importGemm(Node &node) {
   if (failed(node.requireInputs(2, 3)))
     return failure();
-  FailureOr<Value> a = node.tensor(0);
-  if (failed(a))
-    return failure();
-  FailureOr<Value> b = node.tensor(1);
-  if (failed(b))
+  // A, B and, when present, C.
+  FailureOr<SmallVector<Value>> abc = node.tensors();
+  if (failed(abc))
     return failure();
   SmallVector<NamedAttribute> attrs;
   if (node.attrInt("transA", 0))
     attrs.push_back(node.attr("transpose_lhs", node.builder().getUnitAttr()));
   if (node.attrInt("transB", 0))
     attrs.push_back(node.attr("transpose_rhs", node.builder().getUnitAttr()));
-  FailureOr<Value> y = node.create("braid.matmul", {*a, *b}, attrs);
+  FailureOr<Value> y =
+      node.create("braid.matmul", {(*abc)[0], (*abc)[1]}, attrs);
   if (failed(y))
     return failure();
   y = scaled(node, *y, node.attrFloat("alpha", 1.0f));
-  if (failed(y) || !node.hasInput(2))
-    return setRuntime(node, y);
-  FailureOr<Value> c = node.tensor(2);
+  if (failed(y))
+    return failure();
+  if (abc->size() == 2) {
+    node.setOutput(0, OnnxValue::runtime(*y));
+    return success();
+  }
+  FailureOr<Value> c = scaled(node, (*abc)[2], node.attrFloat("beta", 1.0f));
   if (failed(c))
     return failure();
-  c = scaled(node, *c, node.attrFloat("beta", 1.0f));
-  if (failed(c))
-    return failure();
-  return setRuntime(node, node.create("braid.add", {*y, *c}));
+  return node.createOutput("braid.add", {*y, *c});
 }
 
 LogicalResult importSoftmax(Node &node) {
@@ -108,17 +98,16 @@ LogicalResult importSoftmax(Node &node) {
       return node.fail("a causal mask's softmax must be over the last axis, "
                        "got axis " +
                        std::to_string(axis));
-    return setRuntime(
-        node, node.create("braid.softmax", {in.patternInput},
-                          {node.attr("axis", node.i64(-1)),
-                           node.attr("causal", node.builder().getUnitAttr())}));
+    return node.createOutput(
+        "braid.softmax", {in.patternInput},
+        {node.attr("axis", node.i64(-1)),
+         node.attr("causal", node.builder().getUnitAttr())});
   }
   FailureOr<Value> x = node.tensor(0);
   if (failed(x))
     return failure();
-  return setRuntime(node,
-                    node.create(log ? "braid.log_softmax" : "braid.softmax",
-                                {*x}, {node.attr("axis", node.i64(axis))}));
+  return node.createOutput(log ? "braid.log_softmax" : "braid.softmax", {*x},
+                           {node.attr("axis", node.i64(axis))});
 }
 
 LogicalResult importConv(Node &node) {
@@ -136,27 +125,21 @@ LogicalResult importConv(Node &node) {
   FailureOr<std::vector<int64_t>> dilations = pair(node, "dilations", {1, 1});
   if (failed(dilations))
     return failure();
-  SmallVector<Value> operands;
-  for (int i = 0; i < node.numInputs(); ++i) {
-    if (!node.hasInput(i))
-      continue;
-    FailureOr<Value> v = node.tensor(i);
-    if (failed(v))
-      return failure();
-    operands.push_back(*v);
-  }
-  std::vector<int64_t> filter = Node::shapeOf(operands[1]);
+  FailureOr<SmallVector<Value>> operands = node.tensors();
+  if (failed(operands))
+    return failure();
+  std::vector<int64_t> filter = Node::shapeOf((*operands)[1]);
   std::vector<int64_t> kernel = node.attrInts("kernel_shape");
   if (!kernel.empty() &&
       (filter.size() != 4 ||
        kernel != std::vector<int64_t>(filter.begin() + 2, filter.end())))
-    return node.fail("kernel_shape " + shapeText(kernel) +
-                     " does not match the filter's shape " + shapeText(filter));
-  return setRuntime(
-      node, node.create("braid.conv2d", operands,
-                        {node.attr("strides", node.i64s(*strides)),
-                         node.attr("padding", node.i64s(*pads)),
-                         node.attr("dilations", node.i64s(*dilations))}));
+    return node.fail("kernel_shape " + shape::toString(kernel) +
+                     " does not match the filter's shape " +
+                     shape::toString(filter));
+  return node.createOutput("braid.conv2d", *operands,
+                           {node.attr("strides", node.i64s(*strides)),
+                            node.attr("padding", node.i64s(*pads)),
+                            node.attr("dilations", node.i64s(*dilations))});
 }
 
 LogicalResult importPool(Node &node) {
@@ -191,11 +174,11 @@ LogicalResult importPool(Node &node) {
   FailureOr<Value> x = node.tensor(0);
   if (failed(x))
     return failure();
-  return setRuntime(
-      node, node.create(average ? "braid.avg_pool2d" : "braid.max_pool2d", {*x},
-                        {node.attr("kernel", node.i64s(*kernel)),
-                         node.attr("strides", node.i64s(*strides)),
-                         node.attr("padding", node.i64s(*pads))}));
+  return node.createOutput(average ? "braid.avg_pool2d" : "braid.max_pool2d",
+                           {*x},
+                           {node.attr("kernel", node.i64s(*kernel)),
+                            node.attr("strides", node.i64s(*strides)),
+                            node.attr("padding", node.i64s(*pads))});
 }
 
 LogicalResult importLayerNorm(Node &node) {
@@ -226,11 +209,10 @@ LogicalResult importLayerNorm(Node &node) {
   }
   if (failed(bias))
     return failure();
-  return setRuntime(
-      node,
-      node.create("braid.layer_norm", {*x, *gain, *bias},
-                  {node.attr("eps", node.builder().getF64FloatAttr(
-                                        node.attrFloat("epsilon", 1e-5f)))}));
+  return node.createOutput(
+      "braid.layer_norm", {*x, *gain, *bias},
+      {node.attr("eps", node.builder().getF64FloatAttr(
+                            node.attrFloat("epsilon", 1e-5f)))});
 }
 
 LogicalResult importReduceMean(Node &node) {
@@ -259,10 +241,10 @@ LogicalResult importReduceMean(Node &node) {
   }
   std::vector<int64_t> kept = shape;
   for (int64_t &a : axes) {
-    if (a < -rank || a >= rank)
-      return node.fail("axis " + std::to_string(a) +
-                       " is out of range for rank " + std::to_string(rank));
-    a = a < 0 ? a + rank : a;
+    FailureOr<int64_t> axis = node.axis(a, rank);
+    if (failed(axis))
+      return failure();
+    a = *axis;
     kept[a] = 1;
   }
   FailureOr<Value> y = node.create("braid.reduce_mean", {*x},
@@ -271,9 +253,10 @@ LogicalResult importReduceMean(Node &node) {
     return failure();
   // keepdims (the default): the reduced axes as 1s, a reshape.
   if (node.attrInt("keepdims", 1) && Node::shapeOf(*y) != kept)
-    y = node.create("braid.reshape", {*y},
-                    {node.attr("shape", node.i64s(kept))});
-  return setRuntime(node, y);
+    return node.createOutput("braid.reshape", {*y},
+                             {node.attr("shape", node.i64s(kept))});
+  node.setOutput(0, OnnxValue::runtime(*y));
+  return success();
 }
 
 } // namespace braid::frontend::onnx_import

@@ -12,24 +12,6 @@ namespace braid::frontend::onnx_import {
 
 namespace {
 
-/// The shape of input i, known now for constants and run-time tensors alike.
-FailureOr<std::vector<int64_t>> shapeOfInput(Node &node, int i) {
-  const OnnxValue &v = node.input(i);
-  if (v.constant)
-    return v.constant->shape;
-  if (v.value)
-    return Node::shapeOf(v.value);
-  return Node::shapeOf(v.patternInput);
-}
-
-/// Normalises an axis of a rank-`rank` tensor into [0, rank).
-FailureOr<int64_t> axisOf(Node &node, int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    return node.fail("axis " + std::to_string(axis) +
-                     " is out of range for rank " + std::to_string(rank));
-  return axis < 0 ? axis + rank : axis;
-}
-
 /// Input 0 given the new shape `shape` (same element count): a folded
 /// constant, or braid.reshape.
 LogicalResult reshapeTo(Node &node, const std::vector<int64_t> &shape) {
@@ -51,32 +33,37 @@ LogicalResult reshapeTo(Node &node, const std::vector<int64_t> &shape) {
                            {node.attr("shape", node.i64s(shape))});
 }
 
-int64_t product(const std::vector<int64_t> &shape, size_t from, size_t to) {
-  int64_t n = 1;
-  for (size_t i = from; i < to; ++i)
-    n *= shape[i];
-  return n;
+/// Input 0 as the slices below take it: a constant as it is, anything else
+/// as its run-time tensor (an initializer as its parameter).
+FailureOr<OnnxValue> sliceable(Node &node) {
+  const OnnxValue &in = node.input(0);
+  if (in.isConstant())
+    return in;
+  FailureOr<Value> x = node.tensor(0);
+  if (failed(x))
+    return failure();
+  return OnnxValue::runtime(*x);
 }
 
-/// Elements [start, start + size) of input 0 along `axis`: a folded
-/// constant or braid.slice.
-FailureOr<OnnxValue> sliceInput(Node &node, int64_t axis, int64_t start,
-                                int64_t size) {
-  const OnnxValue &in = node.input(0);
+/// `size` elements of `in` (from sliceable) along `axis`, from `start` and
+/// `step` apart: a folded constant, or braid.slice (step 1 only).
+FailureOr<OnnxValue> slice(Node &node, const OnnxValue &in, int64_t axis,
+                           int64_t start, int64_t size, int64_t step = 1) {
   if (in.isConstant()) {
     if (size > kMaxFoldedElements)
       return node.fail("folding it would make a constant larger than braidc "
                        "folds");
     std::vector<int64_t> indices(size);
-    std::iota(indices.begin(), indices.end(), start);
+    for (int64_t j = 0; j < size; ++j)
+      indices[j] = start + j * step;
     return OnnxValue::known(take(*in.constant, axis, indices));
   }
-  FailureOr<Value> x = node.tensor(0);
-  if (failed(x))
-    return failure();
-  if (start == 0 && Node::shapeOf(*x)[axis] == size)
-    return OnnxValue::runtime(*x);
-  FailureOr<Value> y = node.create("braid.slice", {*x},
+  if (step != 1)
+    return node.fail("step " + std::to_string(step) +
+                     "; braidc imports slices of step 1 of computed tensors");
+  if (start == 0 && Node::shapeOf(in.value)[axis] == size)
+    return in;
+  FailureOr<Value> y = node.create("braid.slice", {in.value},
                                    {node.attr("axis", node.i64(axis)),
                                     node.attr("start", node.i64(start)),
                                     node.attr("size", node.i64(size))});
@@ -90,41 +77,41 @@ FailureOr<OnnxValue> sliceInput(Node &node, int64_t axis, int64_t start,
 LogicalResult importReshape(Node &node) {
   if (failed(node.requireInputs(2, 2)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
+  std::vector<int64_t> in = node.inputShape(0);
   FailureOr<std::vector<int64_t>> target = node.ints(1, "shape");
-  if (failed(in) || failed(target))
+  if (failed(target))
     return failure();
   bool allowZero = node.attrInt("allowzero", 0) != 0;
   std::vector<int64_t> shape = *target;
   int64_t known = 1, inferred = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == 0 && !allowZero) {
-      if (i >= in->size())
-        return node.fail("shape " + shapeText(*target) + " copies dimension " +
-                         std::to_string(i) + " of an input of rank " +
-                         std::to_string(in->size()));
-      shape[i] = (*in)[i];
+      if (i >= in.size())
+        return node.fail("shape " + shape::toString(*target) +
+                         " copies dimension " + std::to_string(i) +
+                         " of an input of rank " + std::to_string(in.size()));
+      shape[i] = in[i];
     }
     if (shape[i] == -1) {
       if (inferred >= 0)
-        return node.fail("shape " + shapeText(*target) + " has two -1s");
+        return node.fail("shape " + shape::toString(*target) + " has two -1s");
       inferred = static_cast<int64_t>(i);
       continue;
     }
-    if (shape[i] < 0 || (shape[i] && known > (int64_t(1) << 40) / shape[i]))
-      return node.fail("shape " + shapeText(*target) + " is not valid");
+    if (shape[i] < 0 || (shape[i] && known > shape::kMaxElements / shape[i]))
+      return node.fail("shape " + shape::toString(*target) + " is not valid");
     known *= shape[i];
   }
-  int64_t elements = product(*in, 0, in->size());
+  int64_t elements = product(in, 0, in.size());
   if (inferred >= 0) {
     if (known == 0 || elements % known)
-      return node.fail("cannot reshape " + shapeText(*in) + " to " +
-                       shapeText(*target));
+      return node.fail("cannot reshape " + shape::toString(in) + " to " +
+                       shape::toString(*target));
     shape[inferred] = elements / known;
   } else if (known != elements) {
-    return node.fail("cannot reshape " + shapeText(*in) + " (" +
+    return node.fail("cannot reshape " + shape::toString(in) + " (" +
                      std::to_string(elements) + " elements) to " +
-                     shapeText(shape));
+                     shape::toString(shape));
   }
   return reshapeTo(node, shape);
 }
@@ -132,26 +119,22 @@ LogicalResult importReshape(Node &node) {
 LogicalResult importFlatten(Node &node) {
   if (failed(node.requireInputs(1, 1)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
-  if (failed(in))
-    return failure();
-  int64_t rank = static_cast<int64_t>(in->size());
+  std::vector<int64_t> in = node.inputShape(0);
+  int64_t rank = static_cast<int64_t>(in.size());
   int64_t axis = node.attrInt("axis", 1);
   if (axis < -rank || axis > rank)
     return node.fail("axis " + std::to_string(axis) +
                      " is out of range for rank " + std::to_string(rank));
   if (axis < 0)
     axis += rank;
-  return reshapeTo(node, {product(*in, 0, axis), product(*in, axis, rank)});
+  return reshapeTo(node, {product(in, 0, axis), product(in, axis, rank)});
 }
 
 LogicalResult importTranspose(Node &node) {
   if (failed(node.requireInputs(1, 1)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
-  if (failed(in))
-    return failure();
-  int64_t rank = static_cast<int64_t>(in->size());
+  std::vector<int64_t> in = node.inputShape(0);
+  int64_t rank = static_cast<int64_t>(in.size());
   std::vector<int64_t> reversed(rank);
   for (int64_t i = 0; i < rank; ++i)
     reversed[i] = rank - 1 - i;
@@ -161,7 +144,7 @@ LogicalResult importTranspose(Node &node) {
   std::vector<int64_t> identity(rank);
   std::iota(identity.begin(), identity.end(), 0);
   if (sorted != identity)
-    return node.fail("perm " + shapeText(perm) +
+    return node.fail("perm " + shape::toString(perm) +
                      " is not a permutation of the input's " +
                      std::to_string(rank) + " dimensions");
   const OnnxValue &x = node.input(0);
@@ -180,9 +163,7 @@ LogicalResult importUnsqueeze(Node &node) {
   bool squeeze = node.opType() == "Squeeze";
   if (failed(node.requireInputs(squeeze ? 1 : 2, 2)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
-  if (failed(in))
-    return failure();
+  std::vector<int64_t> in = node.inputShape(0);
   std::vector<int64_t> axes;
   if (node.hasInput(1)) {
     FailureOr<std::vector<int64_t>> given = node.ints(1, "axes");
@@ -190,11 +171,11 @@ LogicalResult importUnsqueeze(Node &node) {
       return failure();
     axes = *given;
   }
-  int64_t rank = static_cast<int64_t>(in->size());
+  int64_t rank = static_cast<int64_t>(in.size());
   int64_t outRank = squeeze ? rank : rank + static_cast<int64_t>(axes.size());
   std::vector<bool> marked(outRank, false);
   for (int64_t a : axes) {
-    FailureOr<int64_t> axis = axisOf(node, a, outRank);
+    FailureOr<int64_t> axis = node.axis(a, outRank);
     if (failed(axis))
       return failure();
     if (marked[*axis])
@@ -204,16 +185,16 @@ LogicalResult importUnsqueeze(Node &node) {
   std::vector<int64_t> shape;
   if (squeeze) {
     for (int64_t i = 0; i < rank; ++i) {
-      bool drop = axes.empty() ? (*in)[i] == 1 : bool(marked[i]);
-      if (drop && (*in)[i] != 1)
+      bool drop = axes.empty() ? in[i] == 1 : bool(marked[i]);
+      if (drop && in[i] != 1)
         return node.fail("cannot squeeze dimension " + std::to_string(i) +
-                         " of " + shapeText(*in) + ", which is not 1");
+                         " of " + shape::toString(in) + ", which is not 1");
       if (!drop)
-        shape.push_back((*in)[i]);
+        shape.push_back(in[i]);
     }
   } else {
     for (int64_t i = 0, j = 0; i < outRank; ++i)
-      shape.push_back(marked[i] ? 1 : (*in)[j++]);
+      shape.push_back(marked[i] ? 1 : in[j++]);
   }
   return reshapeTo(node, shape);
 }
@@ -227,11 +208,9 @@ LogicalResult importConcat(Node &node) {
       return node.fail("input " + std::to_string(i) + " is missing");
     allConstant &= node.input(i).isConstant();
   }
-  FailureOr<std::vector<int64_t>> first = shapeOfInput(node, 0);
-  if (failed(first))
-    return failure();
-  int64_t rank = static_cast<int64_t>(first->size());
-  FailureOr<int64_t> axis = axisOf(node, node.attrInt("axis", 0), rank);
+  std::vector<int64_t> first = node.inputShape(0);
+  int64_t rank = static_cast<int64_t>(first.size());
+  FailureOr<int64_t> axis = node.axis(node.attrInt("axis", 0), rank);
   if (failed(axis))
     return failure();
   if (allConstant) {
@@ -239,12 +218,12 @@ LogicalResult importConcat(Node &node) {
     int64_t total = 0, joined = 0;
     for (int i = 0; i < node.numInputs(); ++i) {
       const HostTensor &t = *node.input(i).constant;
-      std::vector<int64_t> expected = *first, got = t.shape;
+      std::vector<int64_t> expected = first, got = t.shape;
       if (got.size() == expected.size())
         expected[*axis] = got[*axis];
       if (got != expected || t.isFloat != node.input(0).constant->isFloat)
-        return node.fail("cannot join " + shapeText(t.shape) + " to " +
-                         shapeText(*first) + " along axis " +
+        return node.fail("cannot join " + shape::toString(t.shape) + " to " +
+                         shape::toString(first) + " along axis " +
                          std::to_string(*axis));
       total += t.elements();
       joined += t.shape[*axis];
@@ -256,28 +235,22 @@ LogicalResult importConcat(Node &node) {
     node.setOutput(0, OnnxValue::known(concat(parts, *axis)));
     return success();
   }
-  SmallVector<Value> operands;
-  for (int i = 0; i < node.numInputs(); ++i) {
-    FailureOr<Value> v = node.tensor(i);
-    if (failed(v))
-      return failure();
-    operands.push_back(*v);
-  }
-  return node.createOutput("braid.concat", operands,
+  FailureOr<SmallVector<Value>> operands = node.tensors();
+  if (failed(operands))
+    return failure();
+  return node.createOutput("braid.concat", *operands,
                            {node.attr("axis", node.i64(*axis))});
 }
 
 LogicalResult importSplit(Node &node) {
   if (failed(node.requireInputs(1, 2)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
-  if (failed(in))
-    return failure();
+  std::vector<int64_t> in = node.inputShape(0);
   FailureOr<int64_t> axis =
-      axisOf(node, node.attrInt("axis", 0), static_cast<int64_t>(in->size()));
+      node.axis(node.attrInt("axis", 0), static_cast<int64_t>(in.size()));
   if (failed(axis))
     return failure();
-  int64_t dim = (*in)[*axis], parts = node.numOutputs();
+  int64_t dim = in[*axis], parts = node.numOutputs();
   std::vector<int64_t> sizes;
   if (node.hasInput(1)) {
     FailureOr<std::vector<int64_t>> given = node.ints(1, "split");
@@ -294,15 +267,19 @@ LogicalResult importSplit(Node &node) {
   for (int64_t s : sizes)
     sum += s < 0 || s > dim ? dim + 1 : s;
   if (static_cast<int64_t>(sizes.size()) != parts || sum != dim)
-    return node.fail("splits " + shapeText(sizes) + " into " +
+    return node.fail("splits " + shape::toString(sizes) + " into " +
                      std::to_string(parts) + " outputs do not add up to " +
                      "dimension " + std::to_string(*axis) + " of " +
-                     shapeText(*in));
-  int64_t start = 0;
-  for (int64_t i = 0; i < parts; ++i) {
+                     shape::toString(in));
+  for (int64_t i = 0; i < parts; ++i)
     if (sizes[i] == 0)
       return node.fail("output " + std::to_string(i) + " would be empty");
-    FailureOr<OnnxValue> part = sliceInput(node, *axis, start, sizes[i]);
+  FailureOr<OnnxValue> x = sliceable(node);
+  if (failed(x))
+    return failure();
+  int64_t start = 0;
+  for (int64_t i = 0; i < parts; ++i) {
+    FailureOr<OnnxValue> part = slice(node, *x, *axis, start, sizes[i]);
     if (failed(part))
       return failure();
     node.setOutput(i, std::move(*part));
@@ -314,12 +291,12 @@ LogicalResult importSplit(Node &node) {
 LogicalResult importSlice(Node &node) {
   if (failed(node.requireInputs(3, 5)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
+  std::vector<int64_t> in = node.inputShape(0);
   FailureOr<std::vector<int64_t>> starts = node.ints(1, "starts");
   FailureOr<std::vector<int64_t>> ends = node.ints(2, "ends");
-  if (failed(in) || failed(starts) || failed(ends))
+  if (failed(starts) || failed(ends))
     return failure();
-  int64_t rank = static_cast<int64_t>(in->size());
+  int64_t rank = static_cast<int64_t>(in.size());
   std::vector<int64_t> axes(starts->size());
   std::iota(axes.begin(), axes.end(), 0);
   if (node.hasInput(3)) {
@@ -339,18 +316,14 @@ LogicalResult importSlice(Node &node) {
       steps.size() != starts->size())
     return node.fail("starts, ends, axes and steps differ in length");
   // One axis at a time, each result feeding the next.
-  OnnxValue current = node.input(0);
-  if (!current.isConstant()) {
-    FailureOr<Value> x = node.tensor(0);
-    if (failed(x))
-      return failure();
-    current = OnnxValue::runtime(*x);
-  }
+  FailureOr<OnnxValue> current = sliceable(node);
+  if (failed(current))
+    return failure();
   for (size_t k = 0; k < axes.size(); ++k) {
-    FailureOr<int64_t> axis = axisOf(node, axes[k], rank);
+    FailureOr<int64_t> axis = node.axis(axes[k], rank);
     if (failed(axis))
       return failure();
-    int64_t dim = (*in)[*axis], step = steps[k];
+    int64_t dim = in[*axis], step = steps[k];
     if (step == 0)
       return node.fail("step 0 is not a valid slice");
     // ONNX's clamping: into [0, dim] going forward, [-1, dim - 1] backward.
@@ -373,49 +346,23 @@ LogicalResult importSlice(Node &node) {
     if (size == 0)
       return node.fail("its slice of axis " + std::to_string(*axis) +
                        " is empty, which braid has no tensor for");
-    FailureOr<OnnxValue> next = [&]() -> FailureOr<OnnxValue> {
-      if (current.isConstant()) {
-        if (size > kMaxFoldedElements)
-          return node.fail("folding it would make a constant larger than "
-                           "braidc folds");
-        std::vector<int64_t> indices(size);
-        for (int64_t j = 0; j < size; ++j)
-          indices[j] = start + j * step;
-        return OnnxValue::known(take(*current.constant, *axis, indices));
-      }
-      if (step != 1)
-        return node.fail("step " + std::to_string(step) +
-                         "; braidc imports slices of step 1 of computed "
-                         "tensors");
-      if (start == 0 && size == dim)
-        return current;
-      FailureOr<Value> y = node.create("braid.slice", {current.value},
-                                       {node.attr("axis", node.i64(*axis)),
-                                        node.attr("start", node.i64(start)),
-                                        node.attr("size", node.i64(size))});
-      if (failed(y))
-        return failure();
-      return OnnxValue::runtime(*y);
-    }();
-    if (failed(next))
+    current = slice(node, *current, *axis, start, size, step);
+    if (failed(current))
       return failure();
-    current = std::move(*next);
-    (*in)[*axis] = size;
+    in[*axis] = size;
   }
-  node.setOutput(0, std::move(current));
+  node.setOutput(0, std::move(*current));
   return success();
 }
 
 LogicalResult importGather(Node &node) {
   if (failed(node.requireInputs(2, 2)))
     return failure();
-  FailureOr<std::vector<int64_t>> in = shapeOfInput(node, 0);
-  if (failed(in))
-    return failure();
-  int64_t rank = static_cast<int64_t>(in->size());
+  std::vector<int64_t> in = node.inputShape(0);
+  int64_t rank = static_cast<int64_t>(in.size());
   if (rank == 0)
     return node.fail("cannot gather from a scalar");
-  FailureOr<int64_t> axis = axisOf(node, node.attrInt("axis", 0), rank);
+  FailureOr<int64_t> axis = node.axis(node.attrInt("axis", 0), rank);
   if (failed(axis))
     return failure();
   const OnnxValue &data = node.input(0), &ids = node.input(1);
@@ -423,18 +370,18 @@ LogicalResult importGather(Node &node) {
     const HostTensor &index = *ids.constant;
     if (index.isFloat)
       return node.fail("its indices are floats; expected integers");
-    int64_t dim = (*in)[*axis];
+    int64_t dim = in[*axis];
     std::vector<int64_t> flat;
     for (int64_t i : index.ints) {
       if (i < -dim || i >= dim)
         return node.fail("index " + std::to_string(i) +
                          " is out of range for dimension " +
-                         std::to_string(*axis) + " of " + shapeText(*in));
+                         std::to_string(*axis) + " of " + shape::toString(in));
       flat.push_back(i < 0 ? i + dim : i);
     }
-    std::vector<int64_t> shape(in->begin(), in->begin() + *axis);
+    std::vector<int64_t> shape(in.begin(), in.begin() + *axis);
     shape.insert(shape.end(), index.shape.begin(), index.shape.end());
-    shape.insert(shape.end(), in->begin() + *axis + 1, in->end());
+    shape.insert(shape.end(), in.begin() + *axis + 1, in.end());
     if (data.isConstant()) {
       if (checkedElements(shape, kMaxFoldedElements) < 0)
         return node.fail("folding it would make a constant larger than "
@@ -446,7 +393,10 @@ LogicalResult importGather(Node &node) {
     }
     if (index.elements() == 1) {
       // One index of a run-time tensor: a slice, then the axis dropped.
-      FailureOr<OnnxValue> part = sliceInput(node, *axis, flat[0], 1);
+      FailureOr<OnnxValue> x = sliceable(node);
+      if (failed(x))
+        return failure();
+      FailureOr<OnnxValue> part = slice(node, *x, *axis, flat[0], 1);
       if (failed(part))
         return failure();
       Value v = part->value;
@@ -465,7 +415,8 @@ LogicalResult importGather(Node &node) {
     return node.fail("Gather of a computed or learned tensor is imported as "
                      "an embedding: a table [V, D] gathered along axis 0, "
                      "got " +
-                     shapeText(*in) + " along axis " + std::to_string(*axis));
+                     shape::toString(in) + " along axis " +
+                     std::to_string(*axis));
   FailureOr<Value> table = node.tensor(0);
   if (failed(table))
     return failure();
@@ -485,7 +436,7 @@ LogicalResult importPad(Node &node) {
     return failure();
   for (int64_t p : *pads)
     if (p != 0)
-      return node.fail("pads " + shapeText(*pads) +
+      return node.fail("pads " + shape::toString(*pads) +
                        "; braidc imports a Pad only when it pads nothing "
                        "(a convolution's or pooling's own pads are "
                        "supported)");

@@ -52,6 +52,11 @@ def build(name):
         from gpt_agreement import build as build_gpt
         model = build_gpt(2, 2, 16, 8)
         x = torch.randint(0, 256, (5, 8))
+    elif name == "activations":
+        # The unary ops no other model exports.
+        model = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 3),
+                              nn.Sigmoid())
+        x = torch.rand(5, 4)
     elif name in ("cos", "erf"):
         # An op braidc does not import, and one it imports only in a pattern.
         class Unary(nn.Module):
