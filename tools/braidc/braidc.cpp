@@ -4,10 +4,10 @@
 #include "braid/Version.h"
 #include "codegen/NativeCode.h"
 #include "frontend/AST.h"
+#include "frontend/CheckSource.h"
 #include "frontend/Expand.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/OpBuiltins.h"
-#include "frontend/Parser.h"
 #include "frontend/Sema.h"
 #include "frontend/onnx/OnnxImport.h"
 #include "passes/Passes.h"
@@ -475,25 +475,14 @@ int main(int argc, char **argv) {
   // The functions the dialect's ops declare are read from the registered
   // dialect, so the context exists before the checks.
   mlir::MLIRContext context;
-  const BuiltinTable &builtins = builtinTable(context);
-  expandOptions.isBuiltin = [&](const std::string &name) {
-    return builtins.lookup(name, false) || builtins.lookup(name, true);
-  };
-
-  Lexer lexer(source, diags);
-  Parser parser(lexer, diags);
-  File file = parser.parseFile();
-  Model model;
-  if (!diags.tooManyErrors())
-    model = expandFile(file, expandOptions, diags);
   SemaOptions options;
   if (batchOption)
     options.batch = batchOption->hi;
-  std::optional<CheckedModel> checked;
-  if (!diags.tooManyErrors())
-    checked = checkModel(model, builtins, options, diags);
+  Model model;
+  std::optional<CheckedModel> checked = checkSource(
+      source, builtinTable(context), expandOptions, options, diags, model);
   flushDiagnostics();
-  if (diags.hasErrors() || !checked)
+  if (!checked)
     return 1;
 
   Emit stage = chooseStage();
