@@ -2,7 +2,6 @@
 // (--emit=ast, mlir, mlir-train, mlir-parallel, mlir-fused, mlir-lowered or
 // plan).
 #include "braid/Version.h"
-#include "codegen/NativeCode.h"
 #include "frontend/AST.h"
 #include "frontend/CheckSource.h"
 #include "frontend/Expand.h"
@@ -311,15 +310,7 @@ int lowerAndWrite(mlir::MLIRContext &context, mlir::ModuleOp module, Emit stage,
     return writeOutput(outputPath, output.str());
   }
   // Fused kernels become native code, which the plan carries.
-  std::optional<braid::codegen::NativeCode> code;
-  if (braid::codegen::hasKernels(module)) {
-    mlir::FailureOr<braid::codegen::NativeCode> compiled =
-        braid::codegen::compileKernels(module);
-    if (mlir::failed(compiled))
-      return 1;
-    code = std::move(*compiled);
-  }
-  if (mlir::failed(braid::exportPlan(module, output, code ? &*code : nullptr)))
+  if (mlir::failed(braid::compileAndExportPlan(module, output)))
     return 1;
   return writeOutput(outputPath, output.str());
 }
