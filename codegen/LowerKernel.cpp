@@ -44,13 +44,12 @@ struct IterationSpace {
 
 /// The checked type of a body value: a static f32 ranked tensor.
 FailureOr<RankedTensorType> kernelType(Value value, Location loc) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  if (!type || !type.hasStaticShape() || !type.getElementType().isF32()) {
+  if (!FusedOp::isKernelType(value.getType())) {
     emitError(loc) << "cannot compile a kernel on " << value.getType()
                    << ": expected an f32 tensor of static shape";
     return failure();
   }
-  return type;
+  return cast<RankedTensorType>(value.getType());
 }
 
 /// Whether `shape` broadcasts to `out` (numpy rules, aligned at the last
