@@ -114,11 +114,8 @@ FailureOr<Value> emitScalarBody(OpBuilder &b, Location loc, Block &body,
     scalars.map(arg, memref::LoadOp::create(b, loc, buffers[k], offsets[k]));
   }
   for (Operation &op : body.without_terminator()) {
-    auto fusible = dyn_cast<FusibleOpInterface>(op);
-    if (!fusible || op.getNumResults() != 1)
-      return op.emitOpError()
-             << "cannot be compiled into a kernel: it is not an elementwise "
-                "op with a scalar body (FusibleOpInterface)";
+    // buildKernelLoops checked every op.
+    auto fusible = cast<FusibleOpInterface>(op);
     SmallVector<Value> operands;
     for (Value operand : op.getOperands()) {
       Value scalar = scalars.lookupOrNull(operand);
@@ -167,7 +164,7 @@ FailureOr<int64_t> buildKernelLoops(ModuleOp target,
   Block &body = *kernel.body;
   Location loc = kernel.loc;
   for (Operation &op : body.without_terminator())
-    if (!isa<FusibleOpInterface>(op))
+    if (!isa<FusibleOpInterface>(op) || op.getNumResults() != 1)
       return op.emitOpError()
              << "cannot be compiled into a kernel: it is not an elementwise "
                 "op with a scalar body (FusibleOpInterface)";
