@@ -44,13 +44,12 @@ struct IterationSpace {
 
 /// The checked type of a body value: a static f32 ranked tensor.
 FailureOr<RankedTensorType> kernelType(Value value, Location loc) {
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  if (!type || !type.hasStaticShape() || !type.getElementType().isF32()) {
+  if (!FusedOp::isKernelType(value.getType())) {
     emitError(loc) << "cannot compile a kernel on " << value.getType()
                    << ": expected an f32 tensor of static shape";
     return failure();
   }
-  return type;
+  return cast<RankedTensorType>(value.getType());
 }
 
 /// Whether `shape` broadcasts to `out` (numpy rules, aligned at the last
@@ -115,11 +114,8 @@ FailureOr<Value> emitScalarBody(OpBuilder &b, Location loc, Block &body,
     scalars.map(arg, memref::LoadOp::create(b, loc, buffers[k], offsets[k]));
   }
   for (Operation &op : body.without_terminator()) {
-    auto fusible = dyn_cast<FusibleOpInterface>(op);
-    if (!fusible || op.getNumResults() != 1)
-      return op.emitOpError()
-             << "cannot be compiled into a kernel: it is not an elementwise "
-                "op with a scalar body (FusibleOpInterface)";
+    // buildKernelLoops checked every op.
+    auto fusible = cast<FusibleOpInterface>(op);
     SmallVector<Value> operands;
     for (Value operand : op.getOperands()) {
       Value scalar = scalars.lookupOrNull(operand);
@@ -146,6 +142,21 @@ Value constantIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
+/// The loop over work items [begin, end) of `perItem` units each, of `count`
+/// units in all (the last item may be short): units [begin * perItem,
+/// min(end * perItem, count)). Leaves `b` at the start of its body.
+scf::ForOp workItemLoop(OpBuilder &b, Location loc, Value begin, Value end,
+                        int64_t perItem, int64_t count) {
+  Value per = constantIndex(b, loc, perItem);
+  Value lo = arith::MulIOp::create(b, loc, begin, per);
+  Value hi =
+      arith::MinSIOp::create(b, loc, arith::MulIOp::create(b, loc, end, per),
+                             constantIndex(b, loc, count));
+  auto loop = scf::ForOp::create(b, loc, lo, hi, constantIndex(b, loc, 1));
+  b.setInsertionPointToStart(loop.getBody());
+  return loop;
+}
+
 } // namespace
 
 FailureOr<int64_t> buildKernelLoops(ModuleOp target,
@@ -153,7 +164,7 @@ FailureOr<int64_t> buildKernelLoops(ModuleOp target,
   Block &body = *kernel.body;
   Location loc = kernel.loc;
   for (Operation &op : body.without_terminator())
-    if (!isa<FusibleOpInterface>(op))
+    if (!isa<FusibleOpInterface>(op) || op.getNumResults() != 1)
       return op.emitOpError()
              << "cannot be compiled into a kernel: it is not an elementwise "
                 "op with a scalar body (FusibleOpInterface)";
@@ -214,14 +225,8 @@ FailureOr<int64_t> buildKernelLoops(ModuleOp target,
     int64_t total = outType->getNumElements();
     workItems =
         std::max<int64_t>(1, (total + kBlockElements - 1) / kBlockElements);
-    Value block = constantIndex(b, loc, kBlockElements);
-    Value lo = arith::MulIOp::create(b, loc, begin, block);
-    Value hi = arith::MinSIOp::create(b, loc,
-                                      arith::MulIOp::create(b, loc, end, block),
-                                      constantIndex(b, loc, total));
-    auto loop = scf::ForOp::create(b, loc, lo, hi, constantIndex(b, loc, 1));
-    b.setInsertionPointToStart(loop.getBody());
-    Value i = loop.getInductionVar();
+    Value i = workItemLoop(b, loc, begin, end, kBlockElements, total)
+                  .getInductionVar();
     Value zero = constantIndex(b, loc, 0);
     SmallVector<Value> offsets;
     for (size_t k = 0; k < inputs.size(); ++k)
@@ -237,14 +242,8 @@ FailureOr<int64_t> buildKernelLoops(ModuleOp target,
     int64_t rows = outType->getNumElements() / cols;
     int64_t rowsPerItem = std::max<int64_t>(1, kBlockElements / cols);
     workItems = (rows + rowsPerItem - 1) / rowsPerItem;
-    Value group = constantIndex(b, loc, rowsPerItem);
-    Value lo = arith::MulIOp::create(b, loc, begin, group);
-    Value hi = arith::MinSIOp::create(b, loc,
-                                      arith::MulIOp::create(b, loc, end, group),
-                                      constantIndex(b, loc, rows));
-    auto rowLoop = scf::ForOp::create(b, loc, lo, hi, constantIndex(b, loc, 1));
-    b.setInsertionPointToStart(rowLoop.getBody());
-    Value row = rowLoop.getInductionVar();
+    Value row =
+        workItemLoop(b, loc, begin, end, rowsPerItem, rows).getInductionVar();
     // The row's index along each outer dimension, innermost first.
     size_t outer = space.dims.size() - 1;
     SmallVector<Value> index(outer);
@@ -285,7 +284,6 @@ FailureOr<int64_t> buildKernelLoops(ModuleOp target,
     memref::StoreOp::create(
         b, loc, *value, output,
         ValueRange{arith::AddIOp::create(b, loc, outBase, j)});
-    b.setInsertionPointAfter(rowLoop);
   }
   b.setInsertionPointToEnd(&func.getBody().front());
   func::ReturnOp::create(b, loc);

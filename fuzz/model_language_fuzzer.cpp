@@ -1,12 +1,9 @@
 // libFuzzer harness for the model language: lexer, parser, expansion, Sema
 // and MLIRGen, as braidc runs them for --emit=mlir.
 #include "frontend/AST.h"
-#include "frontend/Expand.h"
-#include "frontend/Lexer.h"
+#include "frontend/CheckSource.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/OpBuiltins.h"
-#include "frontend/Parser.h"
-#include "frontend/Sema.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -44,21 +41,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                     std::string(reinterpret_cast<const char *>(data), size));
   std::ostringstream diagText;
   DiagnosticEngine diags(source, diagText);
-  ExpandOptions expandOptions;
-  expandOptions.isBuiltin = [&](const std::string &name) {
-    return builtins.lookup(name, false) || builtins.lookup(name, true);
-  };
-
-  Lexer lexer(source, diags);
-  Parser parser(lexer, diags);
-  File file = parser.parseFile();
   Model model;
-  if (!diags.tooManyErrors())
-    model = expandFile(file, expandOptions, diags);
-  std::optional<CheckedModel> checked;
-  if (!diags.tooManyErrors())
-    checked = checkModel(model, builtins, SemaOptions(), diags);
-  if (diags.hasErrors() || !checked)
+  std::optional<CheckedModel> checked = checkSource(
+      source, builtins, ExpandOptions(), SemaOptions(), diags, model);
+  if (!checked)
     return 0;
 
   // --emit=ast prints the expanded model.

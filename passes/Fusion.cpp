@@ -25,20 +25,14 @@ namespace {
 
 inline constexpr llvm::StringLiteral kKernelPrefix = "braid_fused_";
 
-/// Whether `type` is an f32 tensor of static shape, the only tensors a
-/// generated kernel reads and writes.
-bool isStaticF32Tensor(Type type) {
-  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.hasStaticShape() && tensor.getElementType().isF32();
-}
-
 /// Whether `op` may be a member of a fused group: an op that gives its scalar
 /// body (FusibleOpInterface, through FusedOp::isFusibleBodyOp) with one
-/// result, all of whose operands and result are static f32 tensors.
+/// result, all of whose operands and result are static f32 tensors
+/// (FusedOp::isKernelType).
 bool isFusible(Operation *op) {
   return FusedOp::isFusibleBodyOp(op) && op->getNumResults() == 1 &&
-         llvm::all_of(op->getOperandTypes(), isStaticF32Tensor) &&
-         isStaticF32Tensor(op->getResult(0).getType());
+         llvm::all_of(op->getOperandTypes(), FusedOp::isKernelType) &&
+         FusedOp::isKernelType(op->getResult(0).getType());
 }
 
 /// The tensor whose bytes `value` names: a reshape or flatten is a view of

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/OperationSupport.h"
 
+#include <optional>
 #include <string>
 
 using namespace mlir;
@@ -62,6 +63,17 @@ LogicalResult exportPlan(ModuleOp module, llvm::raw_ostream &os,
       return failure();
   writer.write(module, hashModule(module), os);
   return success();
+}
+
+LogicalResult compileAndExportPlan(ModuleOp module, llvm::raw_ostream &os) {
+  std::optional<codegen::NativeCode> code;
+  if (codegen::hasKernels(module)) {
+    FailureOr<codegen::NativeCode> compiled = codegen::compileKernels(module);
+    if (failed(compiled))
+      return failure();
+    code = std::move(*compiled);
+  }
+  return exportPlan(module, os, code ? &*code : nullptr);
 }
 
 } // namespace braid

@@ -28,6 +28,11 @@ namespace braid {
 mlir::LogicalResult exportPlan(mlir::ModuleOp module, llvm::raw_ostream &os,
                                const codegen::NativeCode *code = nullptr);
 
+/// exportPlan with the module's generated kernels, as braidc writes a plan:
+/// compiles them first (codegen::compileKernels) when the module has any.
+mlir::LogicalResult compileAndExportPlan(mlir::ModuleOp module,
+                                         llvm::raw_ostream &os);
+
 /// The plan's Metadata.module_hash: 64-bit FNV-1a of the module's generic
 /// form as exportPlan receives it (after lowering), printed without
 /// locations and independently of MLIR's command-line printing flags, so that

@@ -2,12 +2,11 @@
 // (--emit=ast, mlir, mlir-train, mlir-parallel, mlir-fused, mlir-lowered or
 // plan).
 #include "braid/Version.h"
-#include "codegen/NativeCode.h"
 #include "frontend/AST.h"
+#include "frontend/CheckSource.h"
 #include "frontend/Expand.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/OpBuiltins.h"
-#include "frontend/Parser.h"
 #include "frontend/Sema.h"
 #include "frontend/onnx/OnnxImport.h"
 #include "passes/Passes.h"
@@ -311,15 +310,7 @@ int lowerAndWrite(mlir::MLIRContext &context, mlir::ModuleOp module, Emit stage,
     return writeOutput(outputPath, output.str());
   }
   // Fused kernels become native code, which the plan carries.
-  std::optional<braid::codegen::NativeCode> code;
-  if (braid::codegen::hasKernels(module)) {
-    mlir::FailureOr<braid::codegen::NativeCode> compiled =
-        braid::codegen::compileKernels(module);
-    if (mlir::failed(compiled))
-      return 1;
-    code = std::move(*compiled);
-  }
-  if (mlir::failed(braid::exportPlan(module, output, code ? &*code : nullptr)))
+  if (mlir::failed(braid::compileAndExportPlan(module, output)))
     return 1;
   return writeOutput(outputPath, output.str());
 }
@@ -475,25 +466,14 @@ int main(int argc, char **argv) {
   // The functions the dialect's ops declare are read from the registered
   // dialect, so the context exists before the checks.
   mlir::MLIRContext context;
-  const BuiltinTable &builtins = builtinTable(context);
-  expandOptions.isBuiltin = [&](const std::string &name) {
-    return builtins.lookup(name, false) || builtins.lookup(name, true);
-  };
-
-  Lexer lexer(source, diags);
-  Parser parser(lexer, diags);
-  File file = parser.parseFile();
-  Model model;
-  if (!diags.tooManyErrors())
-    model = expandFile(file, expandOptions, diags);
   SemaOptions options;
   if (batchOption)
     options.batch = batchOption->hi;
-  std::optional<CheckedModel> checked;
-  if (!diags.tooManyErrors())
-    checked = checkModel(model, builtins, options, diags);
+  Model model;
+  std::optional<CheckedModel> checked = checkSource(
+      source, builtinTable(context), expandOptions, options, diags, model);
   flushDiagnostics();
-  if (diags.hasErrors() || !checked)
+  if (!checked)
     return 1;
 
   Emit stage = chooseStage();

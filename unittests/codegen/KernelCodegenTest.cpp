@@ -10,6 +10,7 @@
 
 #include "dialects/braid/IR/BraidDialect.h"
 #include "dialects/braid/IR/BraidOps.h"
+#include "runtime/plan/CodeSection.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -269,19 +270,6 @@ std::map<std::string, KernelCase> kernelCases() {
   return cases;
 }
 
-/// Whether this CPU runs the image of `isa` (the runtime's choice rule).
-bool cpuRuns(const std::string &isa) {
-  __builtin_cpu_init();
-  bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-            __builtin_cpu_supports("bmi2");
-  if (isa == braid::codegen::kIsaV3)
-    return v3;
-  return v3 && __builtin_cpu_supports("avx512f") &&
-         __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl");
-}
-
 /// A shared object loaded from memory, as the runtime loads plan code.
 class LoadedImage {
 public:
@@ -432,7 +420,7 @@ TEST_F(KernelCodegenTest, EveryFusibleOpMatchesItsReference) {
               code->symbols.size(), seconds);
 
   for (const braid::codegen::Image &image : code->images) {
-    if (!cpuRuns(image.isa)) {
+    if (!braid::runtime::cpuRunsCodeIsa(image.isa)) {
       std::printf("skipping the %s image: this CPU does not run it\n",
                   image.isa.c_str());
       continue;

@@ -1,6 +1,5 @@
 // Tests the lowering of the examples to plans: an independent check that the
 // memory plan never lets two live buffers overlap, and the exporter's errors.
-#include "codegen/NativeCode.h"
 #include "dialects/braid/IR/BraidOps.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/OpBuiltins.h"
@@ -31,21 +30,6 @@
 #include <string>
 #include <tuple>
 #include <vector>
-
-// Exports `module` as braidc does: its fused kernels compiled to native code
-// first (the exporter refuses a fused op without its code).
-static mlir::LogicalResult exportCompiled(mlir::ModuleOp module,
-                                          llvm::raw_ostream &os) {
-  std::optional<braid::codegen::NativeCode> code;
-  if (braid::codegen::hasKernels(module)) {
-    mlir::FailureOr<braid::codegen::NativeCode> compiled =
-        braid::codegen::compileKernels(module);
-    if (mlir::failed(compiled))
-      return mlir::failure();
-    code = std::move(*compiled);
-  }
-  return braid::exportPlan(module, os, code ? &*code : nullptr);
-}
 
 namespace {
 
@@ -279,7 +263,7 @@ TEST_P(LowerToPlan, LiveBuffersNeverOverlap) {
 
   std::string plan;
   llvm::raw_string_ostream os(plan);
-  ASSERT_TRUE(mlir::succeeded(exportCompiled(*module, os)));
+  ASSERT_TRUE(mlir::succeeded(braid::compileAndExportPlan(*module, os)));
   ASSERT_GE(plan.size(), 8u);
   EXPECT_EQ(plan.substr(4, 4), "BRPL");
 }
@@ -523,7 +507,7 @@ TEST(ExportPlan, AFusedOpIsOneStep) {
   ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
   std::string bytes;
   llvm::raw_string_ostream os(bytes);
-  ASSERT_TRUE(mlir::succeeded(exportCompiled(*module, os)));
+  ASSERT_TRUE(mlir::succeeded(braid::compileAndExportPlan(*module, os)));
 
   const auto *data = reinterpret_cast<const uint8_t *>(bytes.data());
   flatbuffers::Verifier verifier(data, bytes.size());

@@ -11,15 +11,9 @@ bool FusedOp::isFusibleBodyOp(Operation *op) {
   return llvm::isa<FusibleOpInterface>(op);
 }
 
-YieldOp FusedOp::getYield() {
-  return llvm::cast<YieldOp>(getBody().front().getTerminator());
-}
-
-/// Whether `type` is a tensor whose every dimension is known: a generated
-/// kernel's loops have fixed bounds.
-static bool isStaticTensor(Type type) {
+bool FusedOp::isKernelType(Type type) {
   auto tensor = llvm::dyn_cast<RankedTensorType>(type);
-  return tensor && tensor.hasStaticShape();
+  return tensor && tensor.hasStaticShape() && tensor.getElementType().isF32();
 }
 
 LogicalResult FusedOp::verify() {
@@ -35,13 +29,14 @@ LogicalResult FusedOp::verify() {
       return emitOpError() << "body argument #" << i << " has type "
                            << argument.getType() << "; expected operand #" << i
                            << "'s type " << operand.getType();
-  // (c4) static shapes: the generated loops have fixed bounds.
+  // (c4) static shapes (ODS checked f32): the generated loops have fixed
+  // bounds.
   for (auto [i, operand] : llvm::enumerate(getInputs()))
-    if (!isStaticTensor(operand.getType()))
+    if (!isKernelType(operand.getType()))
       return emitOpError() << "operand #" << i << " has type "
                            << operand.getType()
                            << "; a fused kernel takes static shapes";
-  if (!isStaticTensor(getResult().getType()))
+  if (!isKernelType(getResult().getType()))
     return emitOpError() << "result has type " << getResult().getType()
                          << "; a fused kernel computes a static shape";
   // (c2) the body ends in a yield of the result's type.
@@ -59,8 +54,7 @@ LogicalResult FusedOp::verify() {
                            << "', which cannot be fused; a fused body holds "
                               "only elementwise ops and braid.yield";
     for (Type type : op.getResultTypes())
-      if (!isStaticTensor(type) ||
-          !llvm::cast<RankedTensorType>(type).getElementType().isF32())
+      if (!isKernelType(type))
         return emitOpError() << "body computes a value of type " << type
                              << " in '" << op.getName()
                              << "'; a fused body computes f32 tensors of "

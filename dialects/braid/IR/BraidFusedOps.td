@@ -54,8 +54,10 @@ def Braid_FusedOp : Op<Braid_Dialect, "fused",
     /// Whether `op` may be in a fused body: an elementwise op whose scalar
     /// semantics the code generator lowers (without checking its types).
     static bool isFusibleBodyOp(::mlir::Operation *op);
-    /// The op of the body whose value the body yields.
-    YieldOp getYield();
+    /// Whether `type` is an f32 tensor of static shape (c4): the only
+    /// tensors a generated kernel reads and writes, its loops having fixed
+    /// bounds.
+    static bool isKernelType(::mlir::Type type);
   }];
 }
 

@@ -52,6 +52,13 @@ struct Scalar {
   Value normalCdf(Value x) {
     return mul(c(0.5), add(c(1.0), erf(mul(x, c(M_SQRT1_2)))));
   }
+  /// `x p y || x != x ? x : y`: the runtime's maximum (p = OGT) and minimum
+  /// (p = OLT).
+  Value pickFirstIfOrNaN(arith::CmpFPredicate p, Value x, Value y) {
+    Value pickX = arith::OrIOp::create(b, loc, cmp(p, x, y),
+                                       cmp(arith::CmpFPredicate::UNO, x, x));
+    return select(pickX, x, y);
+  }
 };
 
 Scalar at(OpBuilder &b, Location loc) { return Scalar{b, loc}; }
@@ -79,19 +86,11 @@ Value DivOp::buildScalar(OpBuilder &b, Location loc, ValueRange v) {
 // values (+0 and -0) the second. arith.maximumf would pick +0 and
 // arith.maxnumf would drop the NaN, so neither is the runtime's formula.
 Value MaximumOp::buildScalar(OpBuilder &b, Location loc, ValueRange v) {
-  Scalar s = at(b, loc);
-  Value pickA =
-      arith::OrIOp::create(b, loc, s.cmp(arith::CmpFPredicate::OGT, v[0], v[1]),
-                           s.cmp(arith::CmpFPredicate::UNO, v[0], v[0]));
-  return s.select(pickA, v[0], v[1]);
+  return at(b, loc).pickFirstIfOrNaN(arith::CmpFPredicate::OGT, v[0], v[1]);
 }
 // `a < b || a != a ? a : b`, as maximum.
 Value MinimumOp::buildScalar(OpBuilder &b, Location loc, ValueRange v) {
-  Scalar s = at(b, loc);
-  Value pickA =
-      arith::OrIOp::create(b, loc, s.cmp(arith::CmpFPredicate::OLT, v[0], v[1]),
-                           s.cmp(arith::CmpFPredicate::UNO, v[0], v[0]));
-  return s.select(pickA, v[0], v[1]);
+  return at(b, loc).pickFirstIfOrNaN(arith::CmpFPredicate::OLT, v[0], v[1]);
 }
 
 //===----------------------------------------------------------------------===//
