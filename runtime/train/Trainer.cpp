@@ -773,11 +773,7 @@ Status Trainer::State::trainStep(int64_t epoch, double *loss) {
     // accumulate * ranks slices.
     const int slice = static_cast<int>(k * size + rank);
     const int slices = static_cast<int>(accumulate * size);
-    std::optional<trace::ScopedSpan> data;
-    if (tracer)
-      data.emplace(
-          tracer.get(), trace::Category::Data,
-          static_cast<int64_t>(capi::sessionOf(session).trainingStep()));
+    trace::ScopedSpan data = span(trace::Category::Data);
     if (text) {
       std::vector<uint8_t> &x = trainInputs.buffers[0],
                            &y = trainInputs.buffers[1];
@@ -796,7 +792,7 @@ Status Trainer::State::trainStep(int64_t epoch, double *loss) {
                                           trainInputs.buffers[i].size());
           !s)
         return s;
-    data.reset();
+    data.end();
     // The run's seed and micro-step key the dropout masks: a resumed run
     // draws the masks the uninterrupted one would have, and each
     // micro-batch of a step draws its own.
