@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <unistd.h>
 
 namespace braid::runtime {
 namespace {
@@ -44,13 +43,6 @@ std::string completedText(const ProbeAnswer &a) {
       a.bucket);
 }
 
-std::string thisHost() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
-    return "?";
-  return name;
-}
-
 } // namespace
 
 double PeerProbe::probeSeconds(double timeoutSeconds) {
@@ -62,7 +54,7 @@ Status PeerProbe::gatherHostNames(int rank, int size, double timeoutSeconds) {
   size_ = size;
   timeoutSeconds_ = timeoutSeconds;
   char mine[kHostNameBytes] = {};
-  std::string host = thisHost();
+  std::string host = localHostName();
   std::memcpy(mine, host.data(), std::min(host.size(), sizeof mine - 1));
   std::vector<char> all(static_cast<size_t>(size) * kHostNameBytes);
   MPI_Request r = MPI_REQUEST_NULL;
