@@ -240,11 +240,11 @@ Status Session::loadCode(const SessionOptions &options) {
   if (code.empty())
     return Status::ok();
   if (!options.allowNativeCode)
-    return unsupported(
-        "the plan carries native code (" + std::to_string(code.kernels.size()) +
-        " generated kernels) and this session refuses native code; compile "
-        "the model with braidc --no-codegen for a plan that runs on the "
-        "prebuilt kernels only");
+    return unsupported("the plan carries native code (" +
+                       std::to_string(code.kernels.size()) +
+                       " generated kernels) and this session refuses native "
+                       "code" +
+                       kNoCodegenHint);
   BRAID_RETURN_IF_ERROR(NativeCode::load(code, &code_));
   context_->fusedKernels = code_->kernels();
   return Status::ok();

@@ -90,11 +90,11 @@ Status checkElf(const PlanCodeImage &image) {
   return Status::ok();
 }
 
-const char *const kNoCodegen =
+} // namespace
+
+const char *const kNoCodegenHint =
     "; compile the model with braidc --no-codegen for a plan that runs on "
     "the prebuilt kernels only";
-
-} // namespace
 
 const std::vector<std::string> &knownCodeIsas() {
   static const std::vector<std::string> isas = {"x86-64-v4", "x86-64-v3"};
@@ -237,12 +237,13 @@ Status chooseCodeImage(const PlanCode &code, size_t *index) {
   if (best.empty())
     return unsupported("the plan's generated kernels need x86-64-v3 (AVX2, "
                        "FMA, BMI2) or better, and this CPU lacks " +
-                       missing + kNoCodegen);
+                       missing + kNoCodegenHint);
   for (const std::string &isa : knownCodeIsas())
     if (runsCodeIsa(best, isa) && (*index = find(isa)) != code.images.size())
       return Status::ok();
   return unsupported("the plan's generated kernels are built for " + available +
-                     ", which this CPU (" + best + ") cannot run" + kNoCodegen);
+                     ", which this CPU (" + best + ") cannot run" +
+                     kNoCodegenHint);
 }
 
 } // namespace braid::runtime
