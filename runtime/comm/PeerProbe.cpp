@@ -2,6 +2,7 @@
 #include "runtime/comm/PeerProbe.h"
 
 #include "runtime/comm/MpiError.h"
+#include "runtime/comm/MpiWait.h"
 #include "runtime/comm/Poller.h"
 
 #include <mpi.h>
@@ -64,17 +65,8 @@ Status PeerProbe::gatherHostNames(int rank, int size, double timeoutSeconds) {
     return communicationError(
         "rank " + std::to_string(rank) +
         ": gathering the ranks' host names failed: " + mpiError(rc));
-  for (Poller poller(timeoutSeconds);;) {
-    int done = 0;
-    if (int rc = MPI_Test(&r, &done, MPI_STATUS_IGNORE); rc != MPI_SUCCESS)
-      return communicationError(
-          "rank " + std::to_string(rank) +
-          ": gathering the ranks' host names failed: " + mpiError(rc));
-    if (done)
-      break;
-    if (!poller.keepWaiting())
-      return poller.timedOut(rank, "gathering the ranks' host names");
-  }
+  BRAID_RETURN_IF_ERROR(
+      waitWithin(&r, rank, timeoutSeconds, "gathering the ranks' host names"));
   hosts_.clear();
   for (int i = 0; i < size; ++i) {
     const char *name = all.data() + static_cast<size_t>(i) * kHostNameBytes;
