@@ -66,6 +66,14 @@ struct CollectivePlace {
   uint32_t bucket = 0;
 };
 
+/// This machine's host name, "?" when unknown.
+inline std::string localHostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
+    return "?";
+  return name;
+}
+
 class Communicator {
 public:
   virtual ~Communicator() = default;
@@ -102,12 +110,7 @@ public:
     return Status::ok();
   }
   /// This rank's host name ("?" when unknown).
-  virtual std::string hostName() const {
-    char name[256] = {};
-    if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
-      return "?";
-    return name;
-  }
+  virtual std::string hostName() const { return localHostName(); }
 
   virtual int rank() const = 0;
   virtual int size() const = 0;

@@ -5,7 +5,7 @@
 #include "runtime/comm/MpiCommunicator.h"
 
 #include "runtime/comm/MpiError.h"
-#include "runtime/comm/Poller.h"
+#include "runtime/comm/MpiWait.h"
 #include "runtime/trace/Tracer.h"
 
 #include <mpi.h>
@@ -18,20 +18,6 @@ namespace {
 
 /// Ping-pongs with each rank; the one of least round trip gives its offset.
 constexpr int kPingPongs = 8;
-
-/// Waits for `r` within `seconds`; `what` names it in the error.
-Status complete(MPI_Request *r, int rank, double seconds, const char *what) {
-  for (Poller poller(seconds);;) {
-    int done = 0;
-    if (int rc = MPI_Test(r, &done, MPI_STATUS_IGNORE); rc != MPI_SUCCESS)
-      return communicationError("rank " + std::to_string(rank) + ": " + what +
-                                " failed: " + mpiError(rc));
-    if (done)
-      return Status::ok();
-    if (!poller.keepWaiting())
-      return poller.timedOut(rank, what);
-  }
-}
 
 } // namespace
 
@@ -50,7 +36,7 @@ Status MpiCommunicator::gatherToRoot(const std::vector<uint8_t> &mine,
     return communicationError("rank " + std::to_string(rank_) +
                               ": MPI_Igather failed: " + mpiError(rc));
   BRAID_RETURN_IF_ERROR(
-      complete(&r, rank_, timeoutSeconds_, "gathering the trace sizes"));
+      waitWithin(&r, rank_, timeoutSeconds_, "gathering the trace sizes"));
   std::vector<uint8_t> bytes;
   if (rank_ == 0) {
     long long total = 0;
@@ -71,7 +57,7 @@ Status MpiCommunicator::gatherToRoot(const std::vector<uint8_t> &mine,
     return communicationError("rank " + std::to_string(rank_) +
                               ": MPI_Igatherv failed: " + mpiError(rc));
   BRAID_RETURN_IF_ERROR(
-      complete(&r, rank_, timeoutSeconds_, "gathering the traces"));
+      waitWithin(&r, rank_, timeoutSeconds_, "gathering the traces"));
   if (rank_ == 0)
     for (int i = 0; i < size_; ++i) {
       auto begin = bytes.begin() + displacements[static_cast<size_t>(i)];
@@ -97,11 +83,11 @@ Status MpiCommunicator::clockOffsets(std::vector<int64_t> *offsets,
       MPI_Request r = MPI_REQUEST_NULL;
       MPI_Irecv(&ping, 1, MPI_CHAR, 0, 2 * tag, MPI_COMM_WORLD, &r);
       BRAID_RETURN_IF_ERROR(
-          complete(&r, rank_, timeoutSeconds_, "a clock ping-pong"));
+          waitWithin(&r, rank_, timeoutSeconds_, "a clock ping-pong"));
       const int64_t now = trace::now();
       MPI_Isend(&now, 1, MPI_INT64_T, 0, 2 * tag + 1, MPI_COMM_WORLD, &r);
       BRAID_RETURN_IF_ERROR(
-          complete(&r, rank_, timeoutSeconds_, "a clock ping-pong"));
+          waitWithin(&r, rank_, timeoutSeconds_, "a clock ping-pong"));
     }
     return Status::ok();
   }
@@ -117,9 +103,9 @@ Status MpiCommunicator::clockOffsets(std::vector<int64_t> *offsets,
       const int64_t begin = trace::now();
       MPI_Isend(&ping, 1, MPI_CHAR, peer, 2 * tag, MPI_COMM_WORLD, &sent);
       BRAID_RETURN_IF_ERROR(
-          complete(&sent, rank_, timeoutSeconds_, "a clock ping-pong"));
+          waitWithin(&sent, rank_, timeoutSeconds_, "a clock ping-pong"));
       BRAID_RETURN_IF_ERROR(
-          complete(&answer, rank_, timeoutSeconds_, "a clock ping-pong"));
+          waitWithin(&answer, rank_, timeoutSeconds_, "a clock ping-pong"));
       const int64_t end = trace::now();
       if (end - begin < best) {
         best = end - begin;

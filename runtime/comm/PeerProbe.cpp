@@ -2,6 +2,7 @@
 #include "runtime/comm/PeerProbe.h"
 
 #include "runtime/comm/MpiError.h"
+#include "runtime/comm/MpiWait.h"
 #include "runtime/comm/Poller.h"
 
 #include <mpi.h>
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <unistd.h>
 
 namespace braid::runtime {
 namespace {
@@ -44,13 +44,6 @@ std::string completedText(const ProbeAnswer &a) {
       a.bucket);
 }
 
-std::string thisHost() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
-    return "?";
-  return name;
-}
-
 } // namespace
 
 double PeerProbe::probeSeconds(double timeoutSeconds) {
@@ -62,7 +55,7 @@ Status PeerProbe::gatherHostNames(int rank, int size, double timeoutSeconds) {
   size_ = size;
   timeoutSeconds_ = timeoutSeconds;
   char mine[kHostNameBytes] = {};
-  std::string host = thisHost();
+  std::string host = localHostName();
   std::memcpy(mine, host.data(), std::min(host.size(), sizeof mine - 1));
   std::vector<char> all(static_cast<size_t>(size) * kHostNameBytes);
   MPI_Request r = MPI_REQUEST_NULL;
@@ -72,17 +65,8 @@ Status PeerProbe::gatherHostNames(int rank, int size, double timeoutSeconds) {
     return communicationError(
         "rank " + std::to_string(rank) +
         ": gathering the ranks' host names failed: " + mpiError(rc));
-  for (Poller poller(timeoutSeconds);;) {
-    int done = 0;
-    if (int rc = MPI_Test(&r, &done, MPI_STATUS_IGNORE); rc != MPI_SUCCESS)
-      return communicationError(
-          "rank " + std::to_string(rank) +
-          ": gathering the ranks' host names failed: " + mpiError(rc));
-    if (done)
-      break;
-    if (!poller.keepWaiting())
-      return poller.timedOut(rank, "gathering the ranks' host names");
-  }
+  BRAID_RETURN_IF_ERROR(
+      waitWithin(&r, rank, timeoutSeconds, "gathering the ranks' host names"));
   hosts_.clear();
   for (int i = 0; i < size; ++i) {
     const char *name = all.data() + static_cast<size_t>(i) * kHostNameBytes;

@@ -32,9 +32,8 @@ struct Session::EntryState {
   std::vector<std::shared_ptr<PendingReduction>> requests;
   ShardedUpdate sharded;
   /// Per step: 0, or a collective's bucket plus one, its place told to the
-  /// communicator; and whether it completes a collective (a wait).
+  /// communicator.
   std::vector<uint32_t> collectiveBucket;
-  std::vector<bool> completesCollective;
 };
 
 namespace {
@@ -218,8 +217,6 @@ Status Session::build(const SessionOptions &options) {
       const KernelKindInfo *info = kernelKindInfo(step.desc.kind);
       const bool collective = info && info->traits.collective;
       state->collectiveBucket.push_back(collective ? step.desc.request + 1 : 0);
-      state->completesCollective.push_back(
-          collective && step.desc.kind != plan::KernelKind::AllReduceStart);
       for (uint32_t id : step.inputs)
         users_[id].emplace_back(entries_.size(), i);
       for (uint32_t id : step.outputs)
@@ -243,11 +240,11 @@ Status Session::loadCode(const SessionOptions &options) {
   if (code.empty())
     return Status::ok();
   if (!options.allowNativeCode)
-    return unsupported(
-        "the plan carries native code (" + std::to_string(code.kernels.size()) +
-        " generated kernels) and this session refuses native code; compile "
-        "the model with braidc --no-codegen for a plan that runs on the "
-        "prebuilt kernels only");
+    return unsupported("the plan carries native code (" +
+                       std::to_string(code.kernels.size()) +
+                       " generated kernels) and this session refuses native "
+                       "code" +
+                       kNoCodegenHint);
   BRAID_RETURN_IF_ERROR(NativeCode::load(code, &code_));
   context_->fusedKernels = code_->kernels();
   return Status::ok();
@@ -353,8 +350,10 @@ Status Session::run(const std::string &entry) {
         return s.withContext("entry point '" + entry + "' step " +
                              std::to_string(i) + " (" +
                              kindName(state->entry->steps[i].desc.kind) + ")");
+      // Every collective step but a start completes one (a wait).
       if (bucket)
-        comm->leave(state->completesCollective[i]);
+        comm->leave(state->entry->steps[i].desc.kind !=
+                    plan::KernelKind::AllReduceStart);
       // MPI advances a non-blocking all-reduce only inside MPI calls; a test
       // between kernels is what lets it overlap the backward pass.
       for (const auto &pending : state->requests)

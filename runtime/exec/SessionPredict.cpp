@@ -35,14 +35,24 @@ Status Session::predictRows(int64_t rows, const void *const *inputs,
         " inputs and " + std::to_string(entry.outputs.size()) +
         " outputs, got " + std::to_string(inputCount) + " and " +
         std::to_string(outputCount));
+  // Every buffer before anything is bound or run: a null one fails the
+  // call without a wasted run.
+  for (size_t i = 0; i < entry.inputs.size(); ++i)
+    if (!inputs || !inputs[i])
+      return invalidArgument("predict's input '" +
+                             plan_->tensors()[entry.inputs[i]].name +
+                             "' is null");
+  for (size_t o = 0; o < entry.outputs.size(); ++o)
+    if (!outputs || !outputs[o])
+      return invalidArgument("predict's output '" +
+                             plan_->tensors()[entry.outputs[o]].name +
+                             "' is null");
   if (predictStaging_.empty())
     for (size_t i = 0; i < whole.inputs.size(); ++i)
       predictStaging_.emplace_back(nullptr, std::free);
   for (size_t i = 0; i < entry.inputs.size(); ++i) {
     uint32_t id = entry.inputs[i];
     const PlanTensor &t = plan_->tensors()[id];
-    if (!inputs || !inputs[i])
-      return invalidArgument("predict's input '" + t.name + "' is null");
     const void *data = inputs[i];
     // Rows lead (LoadedPlan::checkVariant); the padding rows are zero.
     if (t.batchDim == 0 && rows < variant->batch) {
@@ -70,8 +80,6 @@ Status Session::predictRows(int64_t rows, const void *const *inputs,
   BRAID_RETURN_IF_ERROR(run(entry.name));
   for (size_t o = 0; o < entry.outputs.size(); ++o) {
     const PlanTensor &t = plan_->tensors()[entry.outputs[o]];
-    if (!outputs || !outputs[o])
-      return invalidArgument("predict's output '" + t.name + "' is null");
     size_t rowBytes = t.desc.bytes() / variant->batch;
     std::memcpy(outputs[o], tensorData_[entry.outputs[o]], rows * rowBytes);
   }

@@ -7,6 +7,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -89,11 +90,11 @@ Status checkElf(const PlanCodeImage &image) {
   return Status::ok();
 }
 
-const char *const kNoCodegen =
+} // namespace
+
+const char *const kNoCodegenHint =
     "; compile the model with braidc --no-codegen for a plan that runs on "
     "the prebuilt kernels only";
-
-} // namespace
 
 const std::vector<std::string> &knownCodeIsas() {
   static const std::vector<std::string> isas = {"x86-64-v4", "x86-64-v3"};
@@ -129,10 +130,26 @@ std::string cpuCodeIsa(std::string *missing) {
   return "";
 }
 
+namespace {
+
+/// `isa`'s place in knownCodeIsas() (best first), or its size when unknown.
+size_t isaRank(const std::string &isa) {
+  const std::vector<std::string> &known = knownCodeIsas();
+  return std::find(known.begin(), known.end(), isa) - known.begin();
+}
+
+/// Whether a CPU whose best level is `best` ("" for none) runs `isa`: the
+/// levels are supersets, so it runs its own and every lower one.
+bool runsCodeIsa(const std::string &best, const std::string &isa) {
+  const size_t known = knownCodeIsas().size();
+  const size_t b = isaRank(best), i = isaRank(isa);
+  return b < known && i < known && i >= b;
+}
+
+} // namespace
+
 bool cpuRunsCodeIsa(const std::string &isa) {
-  std::string best = cpuCodeIsa();
-  return best == "x86-64-v4" ? (isa == "x86-64-v4" || isa == "x86-64-v3")
-                             : !best.empty() && isa == best;
+  return runsCodeIsa(cpuCodeIsa(), isa);
 }
 
 Status decodeCodeSection(const plan::Plan &p, PlanCode *out) {
@@ -154,10 +171,7 @@ Status decodeCodeSection(const plan::Plan &p, PlanCode *out) {
     for (const plan::CodeObject *c : *p.code()) {
       PlanCodeImage image;
       image.isa = c->isa() ? c->isa()->str() : "";
-      bool known = false;
-      for (const std::string &isa : knownCodeIsas())
-        known = known || isa == image.isa;
-      if (!known)
+      if (isaRank(image.isa) == knownCodeIsas().size())
         return invalidPlan("code image #" + std::to_string(code.images.size()) +
                            " is for ISA '" + image.isa +
                            "'; this runtime knows x86-64-v3 and x86-64-v4");
@@ -196,15 +210,16 @@ Status chooseCodeImage(const PlanCode &code, size_t *index) {
         return i;
     return code.images.size();
   };
+  std::string missing;
+  const std::string best = cpuCodeIsa(&missing);
   const char *forced = std::getenv("BRAID_CODE_ISA");
   if (forced && *forced) {
     std::string isa = forced;
-    if (isa != "x86-64-v3" && isa != "x86-64-v4")
+    if (isaRank(isa) == knownCodeIsas().size())
       return invalidArgument("BRAID_CODE_ISA=" + isa +
                              " is not a code ISA; expected x86-64-v3 or "
                              "x86-64-v4");
-    if (!cpuRunsCodeIsa(isa)) {
-      std::string best = cpuCodeIsa();
+    if (!runsCodeIsa(best, isa)) {
       return unsupported("BRAID_CODE_ISA=" + isa +
                          " forces code this CPU cannot run (it runs " +
                          (best.empty() ? std::string("neither x86-64-v3 nor "
@@ -219,17 +234,16 @@ Status chooseCodeImage(const PlanCode &code, size_t *index) {
                          available + ")");
     return Status::ok();
   }
-  std::string missing;
-  std::string best = cpuCodeIsa(&missing);
   if (best.empty())
     return unsupported("the plan's generated kernels need x86-64-v3 (AVX2, "
                        "FMA, BMI2) or better, and this CPU lacks " +
-                       missing + kNoCodegen);
+                       missing + kNoCodegenHint);
   for (const std::string &isa : knownCodeIsas())
-    if (cpuRunsCodeIsa(isa) && (*index = find(isa)) != code.images.size())
+    if (runsCodeIsa(best, isa) && (*index = find(isa)) != code.images.size())
       return Status::ok();
   return unsupported("the plan's generated kernels are built for " + available +
-                     ", which this CPU (" + best + ") cannot run" + kNoCodegen);
+                     ", which this CPU (" + best + ") cannot run" +
+                     kNoCodegenHint);
 }
 
 } // namespace braid::runtime

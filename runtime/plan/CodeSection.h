@@ -39,6 +39,10 @@ struct PlanCode {
 /// kernels, is an invalid plan.
 Status decodeCodeSection(const plan::Plan &p, PlanCode *out);
 
+/// The end of every refusal of a plan's code ("; compile the model with
+/// braidc --no-codegen ..."): where a plan without native code comes from.
+extern const char *const kNoCodegenHint;
+
 /// The x86-64 levels a code image may need, best first.
 const std::vector<std::string> &knownCodeIsas();
 

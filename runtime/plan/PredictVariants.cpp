@@ -3,19 +3,14 @@
 // share one signature but for the rows, or the one predict of other plans.
 #include "runtime/plan/LoadedPlan.h"
 
+#include "shape/ShapeRules.h"
+
 namespace braid::runtime {
 namespace {
 
 constexpr const char *kPredict = "predict";
 /// More sizes than a range of 1..10^9 compiles (its powers of two).
 constexpr size_t kMaxPredictBatches = 64;
-
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
 
 } // namespace
 
@@ -44,7 +39,7 @@ Status LoadedPlan::checkVariant(const PredictVariant &variant,
       if (expected.empty() || expected[0] != whole.batch)
         return invalidPlan("predict's " +
                            std::string(isInput ? "input" : "output") + " '" +
-                           wt.name + "' " + shapeText(expected) +
+                           wt.name + "' " + shape::toString(expected) +
                            " does not lead with the batch's " +
                            std::to_string(whole.batch) + " rows");
       expected[0] = variant.batch;
@@ -52,10 +47,10 @@ Status LoadedPlan::checkVariant(const PredictVariant &variant,
     if (t.name != wt.name || t.desc.type != wt.desc.type ||
         t.desc.shape != expected || (isInput && t.batchDim != wt.batchDim))
       return invalidPlan(where + " " + (isInput ? "input" : "output") + " '" +
-                         t.name + "' " + shapeText(t.desc.shape) +
+                         t.name + "' " + shape::toString(t.desc.shape) +
                          " is not predict's '" + wt.name + "' with " +
                          std::to_string(variant.batch) + " rows (" +
-                         shapeText(expected) + ")");
+                         shape::toString(expected) + ")");
     return Status::ok();
   };
   for (size_t i = 0; i < e.inputs.size(); ++i)

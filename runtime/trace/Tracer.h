@@ -136,9 +136,12 @@ public:
   ScopedSpan(Tracer *tracer, Category category, int64_t trainingStep)
       : tracer_(tracer), category_(category), step_(trainingStep),
         begin_(tracer ? now() : 0) {}
-  ~ScopedSpan() {
+  ~ScopedSpan() { end(); }
+  /// Ends the span now, before its scope does.
+  void end() {
     if (tracer_)
       tracer_->span(category_, step_, begin_, now());
+    tracer_ = nullptr;
   }
   ScopedSpan(const ScopedSpan &) = delete;
   ScopedSpan &operator=(const ScopedSpan &) = delete;

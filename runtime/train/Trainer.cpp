@@ -132,15 +132,11 @@ std::string format(const char *fmt, double v) {
 /// What a session computes with: "1 thread, oneDNN AVX2, native loops
 /// AVX2, denormals flushed to zero", and the image of the plan's generated
 /// kernels when it has some (", generated kernels x86-64-v3").
-std::string computeText(const braid_plan_t *plan,
-                        const braid_session_t *session, bool ieeeDenormals) {
-  int32_t threads = braid_session_threads(session);
-  std::string code;
-  const char *isa = nullptr;
-  // The session loaded the image this names (the choice is the same).
-  if (braid_plan_code_image_count(plan) > 0 &&
-      braid_plan_code_isa(plan, &isa) == BRAID_OK)
-    code = std::string(", generated kernels ") + isa;
+std::string computeText(const Session &session, bool ieeeDenormals) {
+  const int threads = session.threads();
+  // The image the session loaded, not a second choice of one.
+  const std::string isa = session.codeIsa();
+  const std::string code = isa.empty() ? "" : ", generated kernels " + isa;
   return std::to_string(threads) + (threads == 1 ? " thread" : " threads") +
          ", oneDNN " + braid_runtime_onednn_isa() + ", native loops " +
          braid_runtime_native_isa() + code +
@@ -662,10 +658,11 @@ void Trainer::State::announce() {
              std::to_string(corpus.trainBytes) + " to draw windows of " +
              std::to_string(context + 1) + " from, " +
              std::to_string(corpus.valBytes()) + " held out for validation";
-  emit(BRAID_TRAIN_EVENT_START,
-       head + replicas + resuming + source + "\ncomputing on " +
-           computeText(plan, session, o.session.ieee_denormals != 0) + state +
-           "\n");
+  emit(BRAID_TRAIN_EVENT_START, head + replicas + resuming + source +
+                                    "\ncomputing on " +
+                                    computeText(capi::sessionOf(session),
+                                                o.session.ieee_denormals != 0) +
+                                    state + "\n");
 }
 
 /// The steps of one epoch (from the position's batch), then its evaluation
@@ -773,11 +770,7 @@ Status Trainer::State::trainStep(int64_t epoch, double *loss) {
     // accumulate * ranks slices.
     const int slice = static_cast<int>(k * size + rank);
     const int slices = static_cast<int>(accumulate * size);
-    std::optional<trace::ScopedSpan> data;
-    if (tracer)
-      data.emplace(
-          tracer.get(), trace::Category::Data,
-          static_cast<int64_t>(capi::sessionOf(session).trainingStep()));
+    trace::ScopedSpan data = span(trace::Category::Data);
     if (text) {
       std::vector<uint8_t> &x = trainInputs.buffers[0],
                            &y = trainInputs.buffers[1];
@@ -796,7 +789,7 @@ Status Trainer::State::trainStep(int64_t epoch, double *loss) {
                                           trainInputs.buffers[i].size());
           !s)
         return s;
-    data.reset();
+    data.end();
     // The run's seed and micro-step key the dropout masks: a resumed run
     // draws the masks the uninterrupted one would have, and each
     // micro-batch of a step draws its own.
