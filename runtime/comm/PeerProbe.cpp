@@ -32,8 +32,10 @@ struct ProbeAnswer {
 /// "train_step step 13 bucket 2" (the step counted from 1, as the trainer's
 /// messages count them).
 std::string placeText(const char *entry, int64_t step, uint32_t bucket) {
-  return std::string(entry) + " step " + std::to_string(step + 1) + " bucket " +
-         std::to_string(bucket);
+  std::string place = std::string(entry) + " step " + std::to_string(step + 1);
+  if (bucket == CollectivePlace::kExchange)
+    return place + " parameter exchange";
+  return place + " bucket " + std::to_string(bucket);
 }
 
 std::string completedText(const ProbeAnswer &a) {

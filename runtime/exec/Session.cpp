@@ -18,6 +18,8 @@
 #include <map>
 #include <thread>
 
+#include <unistd.h>
+
 namespace braid::runtime {
 
 using io::Array;
@@ -44,6 +46,15 @@ uint8_t *allocateZeroed(size_t bytes) {
   if (p)
     std::memset(p, 0, rounded);
   return p;
+}
+
+/// The host's memory in bytes, or 0 when the system does not say.
+size_t physicalMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return 0;
+  return static_cast<size_t>(pages) * static_cast<size_t>(pageSize);
 }
 
 /// OMP_NUM_THREADS as OpenMP reads it (the first level of a nested list),
@@ -123,12 +134,20 @@ Status Session::build(const SessionOptions &options) {
   // messages and the optimizer update is sharded (ShardedUpdate.h).
   const std::vector<PlanParameter> &parameters = plan_->parameters();
   auto rounded = [](size_t bytes) { return (bytes + 63) / 64 * 64; };
+  size_t total = rounded(plan_->arenaBytes());
+  for (const PlanParameter &p : parameters)
+    total += rounded(tensors[p.tensor].desc.bytes());
+  for (uint32_t id : plan_->states())
+    total += rounded(tensors[id].desc.bytes());
+  // Every byte is zeroed at once, so a session larger than the host's
+  // memory could only end in the OOM killer (or a sanitizer's abort).
+  if (const size_t memory = physicalMemoryBytes(); memory && total > memory)
+    return unsupported(
+        "the plan needs " + std::to_string(total) +
+        " bytes for its arena, parameters and optimizer state; this host "
+        "has " +
+        std::to_string(memory) + " bytes of memory");
   if (plan_->metadata().replicas > 1) {
-    size_t total = rounded(plan_->arenaBytes());
-    for (const PlanParameter &p : parameters)
-      total += rounded(tensors[p.tensor].desc.bytes());
-    for (uint32_t id : plan_->states())
-      total += rounded(tensors[id].desc.bytes());
     void *shared = nullptr;
     BRAID_RETURN_IF_ERROR(
         context_->communicator->allocateArena(total, &shared));

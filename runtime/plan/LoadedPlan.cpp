@@ -239,6 +239,17 @@ Status LoadedPlan::decodeMetadata(const plan::Plan &p) {
 Status LoadedPlan::decodeTensors(const plan::Plan &p) {
   for (const plan::Tensor *t : *p.tensors())
     BRAID_RETURN_IF_ERROR(decodeTensor(*t, p));
+  // The memory planner never needs more than every arena tensor in a
+  // 64-byte block of its own; a larger arena is a damaged size field, and
+  // refusing it here keeps the session from asking for it.
+  uint64_t unshared = 0;
+  for (const PlanTensor &t : tensors_)
+    if (t.storage == plan::Storage::Arena)
+      unshared += (t.desc.bytes() + 63) / 64 * 64;
+  if (arenaBytes_ > unshared)
+    return invalidPlan("arena of " + std::to_string(arenaBytes_) +
+                       " bytes is larger than its tensors need unshared (" +
+                       std::to_string(unshared) + " bytes)");
   return Status::ok();
 }
 

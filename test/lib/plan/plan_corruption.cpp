@@ -225,6 +225,14 @@ int main(int argc, char **argv) {
     braid::plan::GetMutablePlan(bad.data())->mutate_format_version(999);
     expectRejected(bad, "unknown format version");
   }
+  {
+    // One flipped high byte turns a 5 MB arena into hundreds of GB, still
+    // under the 4 TiB bound; the session would then try to allocate it.
+    std::vector<uint8_t> bad = good;
+    auto *m = braid::plan::GetMutablePlan(bad.data());
+    if (m->mutate_arena_bytes(m->arena_bytes() ^ (uint64_t(0x65) << 32)))
+      expectRejected(bad, "arena size with a flipped high byte", true);
+  }
 
   // Every arena offset pushed out of range, one tensor at a time; every
   // parameter and constant index out of range; every step id out of range.
