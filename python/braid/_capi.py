@@ -186,11 +186,6 @@ _FUNCTIONS = {
 }
 
 
-# libgomp's, which the runtime links: found through its handle.
-_OPENMP = [("omp_get_max_threads", (ctypes.c_int, [])),
-           ("omp_set_num_threads", (None, [ctypes.c_int]))]
-
-
 def _find_library():
     """BRAID_RUNTIME_LIBRARY (a build tree's library), else the install's lib
     directory relative to this package, else the loader's own search."""
@@ -233,7 +228,7 @@ class _Library:
             raise errors.LibraryError(
                 "cannot load the Braid runtime %s (%s); set BRAID_RUNTIME_LIBRARY to "
                 "its path, e.g. build/release/lib/%s" % (path, e, SONAME)) from None
-        for name, (restype, argtypes) in list(_FUNCTIONS.items()) + _OPENMP:
+        for name, (restype, argtypes) in _FUNCTIONS.items():
             fn = getattr(dll, name)
             fn.restype = restype
             fn.argtypes = argtypes
@@ -277,10 +272,8 @@ lib = _Library()
 @contextlib.contextmanager
 def blas_threads(threads):
     """The scope of a run: a foreign OpenBLAS (see _Library._check_blas) is
-    held to the session's `threads`, and the calling thread's OpenMP thread
-    count, which the runtime sets to `threads`, is put back afterwards for
-    the caller's own OpenMP code."""
-    omp_before = lib.omp_get_max_threads()
+    held to the session's `threads` for the run's length, as the runtime
+    holds its own OpenMP count."""
     blas_before = None
     if lib.foreign_blas is not None:
         get, set_ = lib.foreign_blas
@@ -291,7 +284,6 @@ def blas_threads(threads):
     finally:
         if blas_before is not None:
             set_(blas_before)
-        lib.omp_set_num_threads(omp_before)
 
 
 class Handle:

@@ -48,6 +48,26 @@ uint8_t *allocateZeroed(size_t bytes) {
   return p;
 }
 
+/// Sets the calling thread's OpenMP thread count for a scope and puts the
+/// caller's back at its end: the count is the embedding program's, whose
+/// own parallel regions must not inherit a session's.
+class OmpThreadsScope {
+public:
+  explicit OmpThreadsScope(int threads) : caller_(omp_get_max_threads()) {
+    if (caller_ != threads)
+      omp_set_num_threads(threads);
+  }
+  ~OmpThreadsScope() {
+    if (omp_get_max_threads() != caller_)
+      omp_set_num_threads(caller_);
+  }
+  OmpThreadsScope(const OmpThreadsScope &) = delete;
+  OmpThreadsScope &operator=(const OmpThreadsScope &) = delete;
+
+private:
+  int caller_;
+};
+
 /// The host's memory in bytes, or 0 when the system does not say.
 size_t physicalMemoryBytes() {
   const long pages = sysconf(_SC_PHYS_PAGES);
@@ -120,7 +140,7 @@ Status Session::build(const SessionOptions &options) {
              : fromEnvironment > 0 ? fromEnvironment
                                    : defaultThreads();
   flushDenormals_ = !options.ieeeDenormals;
-  omp_set_num_threads(threads_);
+  OmpThreadsScope ompThreads(threads_);
   context_ = std::make_unique<KernelContext>();
   context_->communicator =
       options.communicator ? options.communicator : &localCommunicator_;
@@ -345,10 +365,9 @@ Status Session::run(const std::string &entry) {
       if (!bound_[id])
         return invalidArgument("input '" + plan_->tensors()[id].name +
                                "' of '" + entry + "' is not bound");
-    // The count set in build() holds only for the creating thread; a
-    // service runs sessions on its worker threads.
-    if (omp_get_max_threads() != threads_)
-      omp_set_num_threads(threads_);
+    // Set per run, on whichever thread runs it: a service runs sessions on
+    // its worker threads.
+    OmpThreadsScope ompThreads(threads_);
     FlushDenormalsScope floatEnv(flushDenormals_, threads_);
     Communicator *comm = context_->communicator;
     // Without a tracer, timing costs this branch per kernel.

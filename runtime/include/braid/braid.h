@@ -45,7 +45,8 @@
  * and sessions; sessions over one plan share its constant data. A session is
  * used by one thread at a time (any thread, not only its creator). A run
  * uses the session's `threads` option as the calling thread's oneDNN
- * (OpenMP) thread count. Error messages are per thread.
+ * (OpenMP) thread count and restores the caller's count when it returns.
+ * Error messages are per thread.
  *
  * Floating point: during a run the calling thread and the OpenMP workers
  * flush denormals to zero (MXCSR FTZ and DAZ on x86-64), unless the
