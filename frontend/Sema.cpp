@@ -251,10 +251,8 @@ void Sema::checkTrain(const TrainBlock &block) {
   const std::vector<shape::OptimizerParam> *params =
       shape::optimizerParams(spec.name);
   if (!params) {
-    diags_.error(spec.loc, "unknown optimizer '" + spec.name +
-                               "'; expected sgd(lr, momentum, "
-                               "weight_decay), adam(lr, beta1, beta2, eps) or "
-                               "adamw(lr, beta1, beta2, eps, weight_decay)");
+    diags_.error(spec.loc, "unknown optimizer '" + spec.name + "'; expected " +
+                               shape::optimizerSignatures());
     return;
   }
   std::optional<std::vector<std::pair<std::string, double>>> hyper =
@@ -275,9 +273,7 @@ void Sema::checkTrain(const TrainBlock &block) {
         shape::scheduleParams(sched.name);
     if (!args) {
       diags_.error(sched.loc, "unknown schedule '" + sched.name +
-                                  "'; expected constant, warmup_cosine(warmup, "
-                                  "total, floor), warmup_linear(warmup, total, "
-                                  "floor) or step_decay(every, gamma)");
+                                  "'; expected " + shape::scheduleSignatures());
       return;
     }
     std::optional<std::vector<std::pair<std::string, double>>> bound =

@@ -2,6 +2,7 @@
 #include "shape/ModelRules.h"
 
 #include <cmath>
+#include <initializer_list>
 #include <sstream>
 
 namespace braid::shape {
@@ -102,6 +103,37 @@ const std::vector<OptimizerParam> *scheduleParams(std::string_view schedule) {
   if (schedule == "step_decay")
     return &stepDecay;
   return nullptr;
+}
+
+namespace {
+/// "a(x, y), b or c(z)": each name with its arguments from `lookup`.
+std::string
+signatures(std::initializer_list<std::string_view> names,
+           const std::vector<OptimizerParam> *(*lookup)(std::string_view)) {
+  std::string text;
+  size_t i = 0;
+  for (std::string_view name : names) {
+    if (i++)
+      text += i == names.size() ? " or " : ", ";
+    text += name;
+    const std::vector<OptimizerParam> &params = *lookup(name);
+    for (size_t j = 0; j < params.size(); ++j)
+      text += (j ? ", " : "(") + std::string(params[j].name);
+    if (!params.empty())
+      text += ")";
+  }
+  return text;
+}
+} // namespace
+
+std::string optimizerSignatures() {
+  return signatures({"sgd", "adam", "adamw"}, optimizerParams);
+}
+
+std::string scheduleSignatures() {
+  return signatures(
+      {"constant", "warmup_cosine", "warmup_linear", "step_decay"},
+      scheduleParams);
 }
 
 std::optional<std::string> checkSchedule(std::string_view schedule,

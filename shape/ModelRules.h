@@ -41,10 +41,17 @@ struct OptimizerParam {
 /// Keras's learning rates and PyTorch's other defaults.
 const std::vector<OptimizerParam> *optimizerParams(std::string_view optimizer);
 
+/// The optimizers as a user writes them, for an error's "expected ...":
+/// "sgd(lr, momentum, weight_decay), adam(...) or adamw(...)".
+std::string optimizerSignatures();
+
 /// The arguments of a learning-rate schedule ("constant", "warmup_cosine",
 /// "warmup_linear", "step_decay") in positional order, or null for an
 /// unknown schedule. An argument with default NaN is required.
 const std::vector<OptimizerParam> *scheduleParams(std::string_view schedule);
+
+/// The schedules as a user writes them, for an error's "expected ...".
+std::string scheduleSignatures();
 
 /// Why a schedule's complete arguments (in scheduleParams order) do not
 /// agree with each other (warm-up longer than the total), or nullopt.

@@ -25,9 +25,8 @@ trainAttribute(OpBuilder &b, const ImportOptions &options, std::string *error) {
   const std::vector<shape::OptimizerParam> *params =
       shape::optimizerParams(name);
   if (!params)
-    return bad("unknown optimizer '" + name.str() +
-               "'; expected sgd(lr, momentum, weight_decay), adam(lr, beta1, "
-               "beta2, eps) or adamw(lr, beta1, beta2, eps, weight_decay)");
+    return bad("unknown optimizer '" + name.str() + "'; expected " +
+               shape::optimizerSignatures());
   std::vector<std::optional<double>> values(params->size());
   if (!rest.empty()) {
     if (!rest.consume_front("(") || !rest.consume_back(")"))
