@@ -159,14 +159,19 @@ Status Session::build(const SessionOptions &options) {
     total += rounded(tensors[p.tensor].desc.bytes());
   for (uint32_t id : plan_->states())
     total += rounded(tensors[id].desc.bytes());
+  // What an entry point reads before its input is bound.
+  size_t largestInput = 0;
+  for (const PlanTensor &t : tensors)
+    if (t.storage == plan::Storage::Input)
+      largestInput = std::max(largestInput, t.desc.bytes());
   // Every byte is zeroed at once, so a session larger than the host's
   // memory could only end in the OOM killer (or a sanitizer's abort).
-  if (const size_t memory = physicalMemoryBytes(); memory && total > memory)
-    return unsupported(
-        "the plan needs " + std::to_string(total) +
-        " bytes for its arena, parameters and optimizer state; this host "
-        "has " +
-        std::to_string(memory) + " bytes of memory");
+  const size_t needed = total + rounded(largestInput);
+  if (const size_t memory = physicalMemoryBytes(); memory && needed > memory)
+    return unsupported("the plan needs " + std::to_string(needed) +
+                       " bytes for its arena, parameters, optimizer state "
+                       "and largest input; this host has " +
+                       std::to_string(memory) + " bytes of memory");
   if (plan_->metadata().replicas > 1) {
     void *shared = nullptr;
     BRAID_RETURN_IF_ERROR(
@@ -206,10 +211,6 @@ Status Session::build(const SessionOptions &options) {
                              "'");
     }
   }
-  size_t largestInput = 0;
-  for (const PlanTensor &t : tensors)
-    if (t.storage == plan::Storage::Input)
-      largestInput = std::max(largestInput, t.desc.bytes());
   unboundInput_ = allocateZeroed(largestInput);
   if (!unboundInput_)
     return internalError("out of memory for an input of " +
