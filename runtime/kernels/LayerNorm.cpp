@@ -19,6 +19,7 @@
 //   layer_norm_gain_grad:  dy, x f32[..., D], stats f32[..., 2]
 //     out f32[D] = sum over rows of dy * xhat, in row order
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/LaneSum.h"
 #include "runtime/kernels/NativeKernel.h"
 #include "runtime/support/CpuDispatch.h"
 
@@ -28,35 +29,6 @@
 
 namespace braid::runtime::kernels {
 namespace {
-
-constexpr int kLanes = 16;
-
-/// The sum of kLanes f32 partial sums, in double, as a tree: four
-/// dependent adds where a chain would take sixteen, once per row.
-inline double combine(const float *lanes) {
-  double d[kLanes];
-  for (int l = 0; l < kLanes; ++l)
-    d[l] = lanes[l];
-  for (int w = kLanes / 2; w > 0; w /= 2)
-    for (int l = 0; l < w; ++l)
-      d[l] += d[l + w];
-  return d[0];
-}
-
-/// The sum of v[0..n), in kLanes interleaved f32 partial sums added up in
-/// double.
-BRAID_VECTOR_CLONES
-double laneSum(const float *v, int64_t n) {
-  float lanes[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l)
-      lanes[l] += v[i + l];
-  double sum = combine(lanes);
-  for (; i < n; ++i)
-    sum += v[i];
-  return sum;
-}
 
 /// The sum of (v - mean)^2 over v[0..n), as laneSum; `mean` is an f32, so
 /// v - mean is exact for the values near it.
@@ -69,7 +41,7 @@ double laneSquares(const float *v, int64_t n, float mean) {
       float d = v[i + l] - mean;
       lanes[l] += d * d;
     }
-  double sum = combine(lanes);
+  double sum = combineLanes(lanes);
   for (; i < n; ++i) {
     double d = v[i] - mean;
     sum += d * d;
@@ -105,7 +77,7 @@ void gradSums(const float *dy, const float *x, const float *gain, int64_t D,
       a[l] += g;
       c[l] += g * xhat;
     }
-  double sa = combine(a), sc = combine(c);
+  double sa = combineLanes(a), sc = combineLanes(c);
   for (; i < D; ++i) {
     float g = dy[i] * gain[i];
     float xhat = (x[i] - mean) * rstd;

@@ -127,6 +127,11 @@ public:
 
   Status compute() override {
     const PoolGeometry &g = g_;
+    if (g.KH == 2 && g.KW == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 &&
+        g.pw == 0) {
+      computeTiled2x2();
+      return Status::ok();
+    }
     std::fill(dx_, dx_ + g.B * g.C * g.H * g.W, 0.f);
     for (int64_t bc = 0; bc < g.B * g.C; ++bc) {
       const float *x = x_ + bc * g.H * g.W;
@@ -151,6 +156,52 @@ public:
   }
 
 private:
+  /// 2x2 windows at stride 2 without padding (lenet's, and most networks'
+  /// pooling) tile the input: each element lies in one window at most, so
+  /// a window writes its four gradients at once, with selects where the
+  /// general loop above fills, searches with branches and adds. The values
+  /// are the general loop's bit for bit: the same comparisons pick the
+  /// first maximum (a NaN included), and 0 + dy, not dy, keeps its -0 -> +0.
+  void computeTiled2x2() const {
+    const PoolGeometry &g = g_;
+    for (int64_t bc = 0; bc < g.B * g.C; ++bc) {
+      const float *x = x_ + bc * g.H * g.W;
+      const float *dy = dy_ + bc * g.OH * g.OW;
+      float *dx = dx_ + bc * g.H * g.W;
+      for (int64_t h = 0; h < g.OH; ++h) {
+        const float *x0 = x + 2 * h * g.W, *x1 = x0 + g.W;
+        float *d0 = dx + 2 * h * g.W, *d1 = d0 + g.W;
+        const float *gy = dy + h * g.OW;
+        for (int64_t w = 0; w < g.OW; ++w) {
+          const float a = x0[2 * w], b = x0[2 * w + 1], c = x1[2 * w],
+                      d = x1[2 * w + 1];
+          float m = a;
+          int k = 0;
+          if (b > m) {
+            m = b;
+            k = 1;
+          }
+          if (c > m) {
+            m = c;
+            k = 2;
+          }
+          if (d > m)
+            k = 3;
+          const float v = 0.f + gy[w];
+          d0[2 * w] = k == 0 ? v : 0.f;
+          d0[2 * w + 1] = k == 1 ? v : 0.f;
+          d1[2 * w] = k == 2 ? v : 0.f;
+          d1[2 * w + 1] = k == 3 ? v : 0.f;
+        }
+        // An odd last column lies in no window.
+        for (int64_t c = 2 * g.OW; c < g.W; ++c)
+          d0[c] = d1[c] = 0.f;
+      }
+      // So does an odd last row.
+      std::fill(dx + 2 * g.OH * g.W, dx + g.H * g.W, 0.f);
+    }
+  }
+
   PoolGeometry g_;
   const float *dy_ = nullptr, *x_ = nullptr;
   float *dx_ = nullptr;

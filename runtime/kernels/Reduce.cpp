@@ -11,8 +11,10 @@
 // Neighbouring axes that are all reduced or all kept are merged first, so
 // the input is blocks d0, d1, ..., dm-1 alternating kept and reduced, and it
 // is read once, in order: the last block is the inner loop (a sum into one
-// value when reduced, an add into a contiguous output row when kept).
+// value when reduced, in LaneSum.h's lanes; an add into a contiguous output
+// row when kept).
 #include "runtime/kernels/Dnnl.h"
+#include "runtime/kernels/LaneSum.h"
 
 #include <limits>
 
@@ -82,10 +84,7 @@ public:
           for (int64_t i = 0; i < inner; ++i)
             out[i] = larger(out[i], in[i]);
       } else if (reduced_[last]) {
-        float sum = 0;
-        for (int64_t i = 0; i < inner; ++i)
-          sum += in[i];
-        *out += sum;
+        *out += static_cast<float>(laneSum(in, inner));
       } else {
         for (int64_t i = 0; i < inner; ++i)
           out[i] += in[i];

@@ -6,6 +6,8 @@
 
 #include <omp.h>
 
+#include <cmath>
+#include <cstring>
 #include <functional>
 #include <map>
 
@@ -629,6 +631,48 @@ TEST_F(GradientTest, MaxPool2DGradGoesToTheFirstMaximum) {
   expected[1 * 4 + 2] = 2 + 4 + 16 + 32; // windows (0,1) (0,2) (1,1) (1,2)
   expected[1 * 4 + 0] = 8;               // window (1,0): first of all-equal
   expectClose("max_pool2d_grad ties (first maximum)", got, expected, 0);
+}
+
+TEST_F(GradientTest, MaxPool2DGradTiledWindowsMatchTheDefinition) {
+  // 2x2 windows at stride 2 without padding take their own path; its
+  // gradients must be the definition's bit for bit: each window's dy to its
+  // first maximum in row-major order (strict >, so a NaN first in its window
+  // keeps it and a later NaN never wins), 0 + dy (a -0 becomes +0), and 0
+  // in an odd last row or column, which no window covers. Values from
+  // {0, 1, 2} make ties common.
+  for (Pool p : {Pool{2, 3, 7, 9, 2, 2, 2, 2, 0, 0},
+                 Pool{1, 2, 6, 8, 2, 2, 2, 2, 0, 0}}) {
+    Host x = Host::f32(p.x());
+    for (float &v : x.data)
+      v = float(randInt(0, 2));
+    x.data[0] = std::nanf("");
+    x.data[3] = std::nanf("");
+    Host dy = randomF32(p.y());
+    dy.data[0] = -0.f;
+    dy.data[1] = -0.f;
+    std::vector<Host> in = {dy, x};
+    std::vector<float> got =
+        gradOf(poolStep(KernelKind::MaxPool2DGrad, p, in, p.x()), in);
+    std::vector<float> expected(got.size(), 0.f);
+    for (int64_t bc = 0; bc < p.B * p.C; ++bc)
+      for (int64_t h = 0; h < p.H / 2; ++h)
+        for (int64_t w = 0; w < p.W / 2; ++w) {
+          const float *xs = x.data.data() + bc * p.H * p.W;
+          int64_t best = 2 * h * p.W + 2 * w;
+          for (int64_t i = 0; i < 2; ++i)
+            for (int64_t j = 0; j < 2; ++j) {
+              int64_t at = (2 * h + i) * p.W + 2 * w + j;
+              if (xs[at] > xs[best])
+                best = at;
+            }
+          expected[bc * p.H * p.W + best] +=
+              dy.data[(bc * (p.H / 2) + h) * (p.W / 2) + w];
+        }
+    ASSERT_EQ(got.size(), expected.size());
+    EXPECT_EQ(
+        0, std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)))
+        << "max_pool2d_grad " << p.str();
+  }
 }
 
 //===----------------------------------------------------------------------===//
