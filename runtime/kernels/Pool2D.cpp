@@ -1,6 +1,7 @@
 // 2-D max and average pooling, forward and backward, plain NCHW in and out.
 // The forward kinds and avg_pool2d_grad run oneDNN's pooling_forward and
-// pooling_backward (max ignores padding, average excludes it).
+// pooling_backward (max ignores padding, average excludes it), but for max
+// pooling over 2x2 windows at stride 2, which is native.
 // max_pool2d_grad is native: the plan gives it the forward input x rather
 // than oneDNN's workspace, and the semantics (each window's gradient to its
 // first maximum, row-major within the window) need not match oneDNN's
@@ -29,6 +30,9 @@
 #include "runtime/kernels/NativeKernel.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 
 namespace braid::runtime::kernels {
 namespace {
@@ -79,6 +83,54 @@ public:
   }
 };
 
+/// max_pool2d over 2x2 windows at stride 2 without padding, which tile the
+/// input (as MaxPool2DGradKernel's tiled path): oneDNN 2.6 runs plain NCHW
+/// pooling several times slower than this loop. Its values are oneDNN's:
+/// the maximum starts at the lowest float and takes each element greater
+/// than it, row-major, so a NaN is skipped, a window of NaN and -inf gives
+/// the lowest float, and of equal zeros the first one's sign stays.
+class MaxPool2DTiledKernel : public NativeKernel {
+public:
+  MaxPool2DTiledKernel(int64_t planes, int64_t H, int64_t W)
+      : NativeKernel("max_pool2d", 1, 1), planes_(planes), H_(H), W_(W) {}
+
+  void bindBuffers(const std::vector<void *> &inputs,
+                   const std::vector<void *> &outputs) override {
+    x_ = static_cast<const float *>(inputs[0]);
+    y_ = static_cast<float *>(outputs[0]);
+  }
+
+  Status compute() override {
+    const int64_t OH = H_ / 2, OW = W_ / 2;
+    auto greater = [](float v, float m) { return v > m ? v : m; };
+    for (int64_t p = 0; p < planes_; ++p)
+      for (int64_t h = 0; h < OH; ++h) {
+        const float *x0 = x_ + (p * H_ + 2 * h) * W_, *x1 = x0 + W_;
+        float *y = y_ + (p * OH + h) * OW;
+        for (int64_t w = 0; w < OW; ++w) {
+          float m = std::numeric_limits<float>::lowest();
+          m = greater(x0[2 * w], m);
+          m = greater(x0[2 * w + 1], m);
+          m = greater(x1[2 * w], m);
+          y[w] = greater(x1[2 * w + 1], m);
+        }
+      }
+    return Status::ok();
+  }
+
+private:
+  int64_t planes_, H_, W_;
+  const float *x_ = nullptr;
+  float *y_ = nullptr;
+};
+
+/// Whether a window of `step` is 2x2 at stride 2 without padding.
+bool tiles2x2(const StepDesc &step) {
+  return step.kernel == std::vector<int64_t>{2, 2} &&
+         step.strides == std::vector<int64_t>{2, 2} &&
+         step.padding == std::vector<int64_t>{0, 0};
+}
+
 } // namespace
 
 Status createPool2D(const StepDesc &step, KernelContext &context,
@@ -94,6 +146,10 @@ Status createPool2D(const StepDesc &step, KernelContext &context,
     return invalidArgument(kind + " step: input " + shape::toString(in) +
                            " does not pool to " +
                            shape::toString(step.outputs[0].shape));
+  if (step.kind == plan::KernelKind::MaxPool2D && tiles2x2(step)) {
+    *out = std::make_unique<MaxPool2DTiledKernel>(in[0] * in[1], in[2], in[3]);
+    return Status::ok();
+  }
   try {
     *out = std::make_unique<Pool2DKernel>(step, context);
   } catch (...) {
@@ -112,6 +168,26 @@ struct PoolGeometry {
   int64_t B = 0, C = 0, H = 0, W = 0, OH = 0, OW = 0;
   int64_t KH = 0, KW = 0, sh = 0, sw = 0, ph = 0, pw = 0;
 };
+
+uint32_t bitsOf(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+float floatOf(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+/// All ones when v > m (false for a NaN either side), else 0.
+uint32_t greaterMask(float v, float m) { return 0u - uint32_t(v > m); }
+
+/// `v` where `mask` is all ones, else `otherwise`.
+float select(uint32_t mask, float v, float otherwise) {
+  return floatOf((bitsOf(v) & mask) | (bitsOf(otherwise) & ~mask));
+}
 
 class MaxPool2DGradKernel : public NativeKernel {
 public:
@@ -158,7 +234,7 @@ public:
 private:
   /// 2x2 windows at stride 2 without padding (lenet's, and most networks'
   /// pooling) tile the input: each element lies in one window at most, so
-  /// a window writes its four gradients at once, with selects where the
+  /// a window writes its four gradients at once, with bit masks where the
   /// general loop above fills, searches with branches and adds. The values
   /// are the general loop's bit for bit: the same comparisons pick the
   /// first maximum (a NaN included), and 0 + dy, not dy, keeps its -0 -> +0.
@@ -173,25 +249,18 @@ private:
         float *d0 = dx + 2 * h * g.W, *d1 = d0 + g.W;
         const float *gy = dy + h * g.OW;
         for (int64_t w = 0; w < g.OW; ++w) {
-          const float a = x0[2 * w], b = x0[2 * w + 1], c = x1[2 * w],
-                      d = x1[2 * w + 1];
-          float m = a;
-          int k = 0;
-          if (b > m) {
-            m = b;
-            k = 1;
-          }
-          if (c > m) {
-            m = c;
-            k = 2;
-          }
-          if (d > m)
-            k = 3;
-          const float v = 0.f + gy[w];
-          d0[2 * w] = k == 0 ? v : 0.f;
-          d0[2 * w + 1] = k == 1 ? v : 0.f;
-          d1[2 * w] = k == 2 ? v : 0.f;
-          d1[2 * w + 1] = k == 3 ? v : 0.f;
+          // All-ones where the element is greater than the maximum so far:
+          // masks, not branches, which the data's order would mispredict.
+          const uint32_t b = greaterMask(x0[2 * w + 1], x0[2 * w]);
+          const float m1 = select(b, x0[2 * w + 1], x0[2 * w]);
+          const uint32_t c = greaterMask(x1[2 * w], m1);
+          const float m2 = select(c, x1[2 * w], m1);
+          const uint32_t d = greaterMask(x1[2 * w + 1], m2);
+          const uint32_t v = bitsOf(0.f + gy[w]);
+          d0[2 * w] = floatOf(v & ~b & ~c & ~d);
+          d0[2 * w + 1] = floatOf(v & b & ~c & ~d);
+          d1[2 * w] = floatOf(v & c & ~d);
+          d1[2 * w + 1] = floatOf(v & d);
         }
         // An odd last column lies in no window.
         for (int64_t c = 2 * g.OW; c < g.W; ++c)

@@ -638,15 +638,24 @@ TEST_F(GradientTest, MaxPool2DGradTiledWindowsMatchTheDefinition) {
   // gradients must be the definition's bit for bit: each window's dy to its
   // first maximum in row-major order (strict >, so a NaN first in its window
   // keeps it and a later NaN never wins), 0 + dy (a -0 becomes +0), and 0
-  // in an odd last row or column, which no window covers. Values from
-  // {0, 1, 2} make ties common.
-  for (Pool p : {Pool{2, 3, 7, 9, 2, 2, 2, 2, 0, 0},
-                 Pool{1, 2, 6, 8, 2, 2, 2, 2, 0, 0}}) {
+  // in an odd last row or column, which no window covers. The first case's
+  // 625 windows hold every sequence of four values from {NaN, 0, 1, 2, 3};
+  // the second has random ties.
+  for (Pool p : {Pool{1, 1, 51, 51, 2, 2, 2, 2, 0, 0},
+                 Pool{2, 3, 7, 9, 2, 2, 2, 2, 0, 0}}) {
     Host x = Host::f32(p.x());
     for (float &v : x.data)
       v = float(randInt(0, 2));
-    x.data[0] = std::nanf("");
-    x.data[3] = std::nanf("");
+    if (p.H == 51) {
+      const float values[5] = {std::nanf(""), 0.f, 1.f, 2.f, 3.f};
+      for (int64_t k = 0; k < 625; ++k)
+        for (int64_t e = 0, digits = k; e < 4; ++e, digits /= 5)
+          x.data[(2 * (k / 25) + e / 2) * p.W + 2 * (k % 25) + e % 2] =
+              values[digits % 5];
+    } else {
+      x.data[0] = std::nanf("");
+      x.data[3] = std::nanf("");
+    }
     Host dy = randomF32(p.y());
     dy.data[0] = -0.f;
     dy.data[1] = -0.f;

@@ -1068,6 +1068,33 @@ TEST_F(KernelTest, MaxAndAvgPool2D) {
     }
 }
 
+TEST_F(KernelTest, MaxPool2DTiledWindowsKeepOneDnnsValues) {
+  // 2x2 windows at stride 2 without padding run natively; their values are
+  // those oneDNN 2.6 gives for the other windows (and gave for these): the
+  // maximum starts at the lowest float and takes each greater element, so a
+  // NaN is skipped, NaN and -inf alone give the lowest float, and of equal
+  // zeros the first one's sign stays. An odd last row and column are in no
+  // window. x is [1, 1, 3, 9]; its windows, row-major:
+  //   (NaN 1 / 1 1) (1 NaN / 1 1) (-0 -0 / -0 0) (NaN -inf / NaN NaN)
+  const float nan = std::nanf(""), inf = INFINITY;
+  Host x = Host::f32({1, 1, 3, 9});
+  const float rows[3][9] = {{nan, 1, 1, nan, -0.f, -0.f, nan, -inf, 7},
+                            {1, 1, 1, 1, -0.f, 0.f, nan, nan, 7},
+                            {7, 7, 7, 7, 7, 7, 7, 7, 7}};
+  std::memcpy(x.data.data(), rows, sizeof rows);
+  StepDesc step = makeStep(KernelKind::MaxPool2D, {x}, {{1, 1, 1, 4}});
+  step.kernel = {2, 2};
+  step.strides = {2, 2};
+  step.padding = {0, 0};
+  std::vector<float> y = runStep(step, {x});
+  ASSERT_EQ(y.size(), 4u);
+  EXPECT_EQ(y[0], 1.f);
+  EXPECT_EQ(y[1], 1.f);
+  EXPECT_EQ(y[2], 0.f);
+  EXPECT_TRUE(std::signbit(y[2])) << "the first of equal zeros, -0";
+  EXPECT_EQ(y[3], std::numeric_limits<float>::lowest());
+}
+
 //===----------------------------------------------------------------------===//
 // Kernel behaviour: repeated runs, rebinding, errors
 //===----------------------------------------------------------------------===//
