@@ -234,8 +234,12 @@ def FusePass : Pass<"braid-fuse", "mlir::ModuleOp"> {
       op heads a group of its own);
     * computes one shape: every member's result has the last member's type;
       an operand of another shape (a broadcast bias, a scalar) is an input;
-    * has at least two ops: a lone fusible op stays as it is, run by its
-      prebuilt kernel;
+    * has at least two ops, or one whose scalar body calls a math function
+      that no instruction computes (erf, exp, log, tanh, pow: gelu, its
+      gradient, sigmoid, tanh, exp, log, and pow unless its exponent
+      makes it plain arithmetic), whose prebuilt kernel calls libm one element at a time
+      where the generated one runs a vectorized polynomial; another lone
+      fusible op stays as it is, run by its prebuilt kernel;
     * moves no op across a write of a tensor it reads: the fused op takes
       the place of the group's last op, so an earlier member is not taken
       in when an in-place step (an optimizer update, a collective) or a
@@ -270,7 +274,8 @@ def FusePass : Pass<"braid-fuse", "mlir::ModuleOp"> {
     }
     ```
   }];
-  let dependentDialects = ["::braid::BraidDialect"];
+  let dependentDialects = ["::braid::BraidDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def CheckRowsPass : Pass<"braid-check-rows", "mlir::ModuleOp"> {

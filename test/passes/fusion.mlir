@@ -1,8 +1,9 @@
 // RUN: braid-opt --split-input-file --braid-fuse %s | FileCheck %s
 
 // braid-fuse groups chains of elementwise ops of each entry point into
-// braid.fused ops: connected, one result, one shape, two ops or more, and
-// no op moved across a write of what it reads.
+// braid.fused ops: connected, one result, one shape, two ops or more (or
+// one that calls a math function), and no op moved across a write of what
+// it reads.
 
 // Tests the bias add and activation after a product: the add of a broadcast
 // bias and the relu become one kernel, at the relu's place; the matmul stays.
@@ -150,6 +151,38 @@ func.func @single_op(%x: tensor<4xf32>) -> tensor<4xf32>
 
 // -----
 
+// Tests lone ops: one whose scalar body calls a math function (gelu_grad:
+// erf and exp; tanh; pow with a fractional exponent) is a kernel of its
+// own; one that is arithmetic or a single instruction (relu, sqrt, pow
+// with an integer exponent) stays as it is.
+// CHECK-LABEL: func.func @lone_ops
+// CHECK: braid.fused "braid_fused_0"
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: braid.gelu_grad
+// CHECK: braid.fused "braid_fused_1"
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: braid.tanh
+// CHECK: braid.fused "braid_fused_2"
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: braid.pow %{{.*}}, exponent = 1.5
+// CHECK: }
+// CHECK-NEXT: braid.relu
+// CHECK-NEXT: braid.sqrt
+// CHECK-NEXT: braid.pow %{{.*}}, exponent = 3.0
+// CHECK-NEXT: return
+func.func @lone_ops(%x: tensor<4xf32>, %dy: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
+    attributes {braid.entry_point = "train_step"} {
+  %0 = braid.gelu_grad %dy, %x : tensor<4xf32>, tensor<4xf32>
+  %1 = braid.tanh %x : tensor<4xf32>
+  %2 = braid.pow %x, exponent = 1.5 : tensor<4xf32>
+  %3 = braid.relu %x : tensor<4xf32>
+  %4 = braid.sqrt %x : tensor<4xf32>
+  %5 = braid.pow %x, exponent = 3.0 : tensor<4xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
 // Tests that a value used outside the chain ends the group: the add is also
 // returned, so the group is the relu and sigmoid after it, reading the add.
 // CHECK-LABEL: func.func @used_outside
@@ -177,11 +210,11 @@ func.func @used_outside(%x: tensor<4xf32>, %y: tensor<4xf32>) -> (tensor<4xf32>,
 // CHECK-NOT: braid.fused
 // CHECK: braid.relu
 // CHECK-NEXT: braid.layer_norm
-// CHECK-NEXT: braid.tanh
+// CHECK-NEXT: braid.sqrt
 // CHECK-NEXT: braid.dropout
-// CHECK-NEXT: braid.exp
+// CHECK-NEXT: braid.abs
 // CHECK-NEXT: braid.matmul
-// CHECK-NEXT: braid.sigmoid
+// CHECK-NEXT: braid.relu
 // CHECK-NEXT: braid.softmax
 // CHECK-NEXT: braid.abs
 // CHECK-NEXT: braid.reduce_sum
@@ -190,11 +223,11 @@ func.func @not_fusible(%x: tensor<4x4xf32>, %g: tensor<4xf32>, %b: tensor<4xf32>
     attributes {braid.entry_point = "predict"} {
   %0 = braid.relu %x : tensor<4x4xf32>
   %1 = braid.layer_norm %0, %g, %b, eps = 1.0e-5 : tensor<4x4xf32>, tensor<4xf32>, tensor<4xf32>
-  %2 = braid.tanh %1 : tensor<4x4xf32>
+  %2 = braid.sqrt %1 : tensor<4x4xf32>
   %3 = braid.dropout %2, p = 0.1, salt = 7 : tensor<4x4xf32>
-  %4 = braid.exp %3 : tensor<4x4xf32>
+  %4 = braid.abs %3 : tensor<4x4xf32>
   %5 = braid.matmul %4, %x : tensor<4x4xf32>, tensor<4x4xf32>
-  %6 = braid.sigmoid %5 : tensor<4x4xf32>
+  %6 = braid.relu %5 : tensor<4x4xf32>
   %7 = braid.softmax %6, axis = -1 : tensor<4x4xf32>
   %8 = braid.abs %7 : tensor<4x4xf32>
   %9 = braid.reduce_sum %8, axes = [0, 1] : tensor<4x4xf32>
@@ -232,7 +265,7 @@ func.func @update_in_place(%w: tensor<4xf32>, %v: tensor<4xf32>, %dw: tensor<4xf
 // which would read the bucket between start and wait; the chain after the
 // wait, on the reduced values, fuses.
 // CHECK-LABEL: func.func @bucket
-// CHECK: %[[D:.*]] = braid.tanh
+// CHECK: %[[D:.*]] = braid.relu
 // CHECK-NEXT: %[[V:.*]] = braid.reshape %[[D]]
 // CHECK-NEXT: %[[M:.*]] = braid.mul %[[V]], %[[V]]
 // CHECK-NEXT: %[[Q:.*]] = braid.all_reduce_start %[[D]]
@@ -245,7 +278,7 @@ func.func @update_in_place(%w: tensor<4xf32>, %v: tensor<4xf32>, %dw: tensor<4xf
 // CHECK: return %[[N]], %[[F]]
 func.func @bucket(%x: tensor<2x4xf32>, %y: tensor<8xf32>) -> (tensor<8xf32>, tensor<2x4xf32>)
     attributes {braid.entry_point = "train_step"} {
-  %0 = braid.tanh %x : tensor<2x4xf32>
+  %0 = braid.relu %x : tensor<2x4xf32>
   %1 = braid.reshape %0 to [8] : tensor<2x4xf32>
   %2 = braid.mul %1, %1 : tensor<8xf32>, tensor<8xf32>
   %q = braid.all_reduce_start %0 reduction = <mean> : tensor<2x4xf32>
