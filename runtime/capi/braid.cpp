@@ -126,6 +126,14 @@ braid_status_code_t nullArgument(const char *what) {
   return report(invalidArgument(std::string(what) + " is NULL"));
 }
 
+/// The error of `what` index `index` where `holder` has `count` of them.
+braid_status_code_t outOfRange(const std::string &what, size_t index,
+                               const std::string &holder, size_t count) {
+  return report(invalidArgument(what + " index " + std::to_string(index) +
+                                " is out of range; " + holder + " has " +
+                                std::to_string(count)));
+}
+
 /// Runs `body`, turning any exception (out of memory, a bug) into a status.
 template <typename F> braid_status_code_t guarded(F &&body) {
   try {
@@ -169,10 +177,8 @@ braid_status_code_t entryTensor(const braid_plan_t *plan, const char *entry,
         notFound(std::string("the plan has no entry point '") + entry + "'"));
   const std::vector<uint32_t> &ids = input ? e->inputs : e->outputs;
   if (index >= ids.size())
-    return report(invalidArgument(std::string(input ? "input" : "output") +
-                                  " index " + std::to_string(index) +
-                                  " is out of range; '" + entry + "' has " +
-                                  std::to_string(ids.size())));
+    return outOfRange(input ? "input" : "output", index,
+                      "'" + std::string(entry) + "'", ids.size());
   return tensorInfo(*plan->plan, ids[index], out);
 }
 
@@ -280,9 +286,7 @@ braid_status_code_t braid_plan_kernel_name(const braid_plan_t *plan,
     return nullArgument("plan or out_name");
   const auto &kernels = plan->plan->code().kernels;
   if (index >= kernels.size())
-    return report(invalidArgument("kernel index " + std::to_string(index) +
-                                  " is out of range; the plan has " +
-                                  std::to_string(kernels.size())));
+    return outOfRange("kernel", index, "the plan", kernels.size());
   *out_name = kernels[index].c_str();
   return BRAID_OK;
 }
@@ -299,9 +303,7 @@ braid_status_code_t braid_plan_code_image(const braid_plan_t *plan,
     return nullArgument("plan, out_isa, out_bytes or out_hash");
   const auto &images = plan->plan->code().images;
   if (index >= images.size())
-    return report(invalidArgument("code image index " + std::to_string(index) +
-                                  " is out of range; the plan has " +
-                                  std::to_string(images.size())));
+    return outOfRange("code image", index, "the plan", images.size());
   *out_isa = images[index].isa.c_str();
   *out_bytes = images[index].bytes.size();
   *out_hash = images[index].hash;
@@ -329,10 +331,7 @@ braid_status_code_t braid_plan_entry_point_name(const braid_plan_t *plan,
     return nullArgument("plan or out_name");
   const auto &entries = plan->plan->entryPoints();
   if (index >= entries.size())
-    return report(invalidArgument("entry point index " + std::to_string(index) +
-                                  " is out of range; "
-                                  "the plan has " +
-                                  std::to_string(entries.size())));
+    return outOfRange("entry point", index, "the plan", entries.size());
   *out_name = entries[index].name.c_str();
   return BRAID_OK;
 }
