@@ -191,8 +191,8 @@ float select(uint32_t mask, float v, float otherwise) {
 
 class MaxPool2DGradKernel : public NativeKernel {
 public:
-  explicit MaxPool2DGradKernel(const PoolGeometry &g)
-      : NativeKernel("max_pool2d_grad", 2, 1), g_(g) {}
+  MaxPool2DGradKernel(const PoolGeometry &g, bool tiled)
+      : NativeKernel("max_pool2d_grad", 2, 1), g_(g), tiled_(tiled) {}
 
   void bindBuffers(const std::vector<void *> &inputs,
                    const std::vector<void *> &outputs) override {
@@ -203,8 +203,7 @@ public:
 
   Status compute() override {
     const PoolGeometry &g = g_;
-    if (g.KH == 2 && g.KW == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 &&
-        g.pw == 0) {
+    if (tiled_) {
       computeTiled2x2();
       return Status::ok();
     }
@@ -272,6 +271,7 @@ private:
   }
 
   PoolGeometry g_;
+  bool tiled_; // 2x2 windows at stride 2 without padding (tiles2x2)
   const float *dy_ = nullptr, *x_ = nullptr;
   float *dx_ = nullptr;
 };
@@ -330,7 +330,7 @@ Status createMaxPool2DGrad(const StepDesc &step, KernelContext &,
   PoolGeometry g;
   BRAID_RETURN_IF_ERROR(
       checkPoolGrad(step, step.inputs[0], step.inputs[1], &g));
-  *out = std::make_unique<MaxPool2DGradKernel>(g);
+  *out = std::make_unique<MaxPool2DGradKernel>(g, tiles2x2(step));
   return Status::ok();
 }
 
