@@ -46,6 +46,25 @@ FailureOr<std::vector<int64_t>> pair(Node &node, llvm::StringRef name,
   return v;
 }
 
+/// The window attributes Conv and the pools share.
+struct Window {
+  std::vector<int64_t> strides, dilations, pads;
+};
+
+/// strides and dilations (default 1 each) and symmetricPads.
+FailureOr<Window> windowAttributes(Node &node) {
+  FailureOr<std::vector<int64_t>> strides = pair(node, "strides", {1, 1});
+  if (failed(strides))
+    return failure();
+  FailureOr<std::vector<int64_t>> dilations = pair(node, "dilations", {1, 1});
+  if (failed(dilations))
+    return failure();
+  FailureOr<std::vector<int64_t>> pads = symmetricPads(node);
+  if (failed(pads))
+    return failure();
+  return Window{*strides, *dilations, *pads};
+}
+
 } // namespace
 
 LogicalResult importMatMul(Node &node) {
@@ -116,14 +135,8 @@ LogicalResult importConv(Node &node) {
   if (node.attrInt("group", 1) != 1)
     return node.fail("group = " + std::to_string(node.attrInt("group", 1)) +
                      "; braid's conv2d has one group");
-  FailureOr<std::vector<int64_t>> pads = symmetricPads(node);
-  if (failed(pads))
-    return failure();
-  FailureOr<std::vector<int64_t>> strides = pair(node, "strides", {1, 1});
-  if (failed(strides))
-    return failure();
-  FailureOr<std::vector<int64_t>> dilations = pair(node, "dilations", {1, 1});
-  if (failed(dilations))
+  FailureOr<Window> window = windowAttributes(node);
+  if (failed(window))
     return failure();
   FailureOr<SmallVector<Value>> operands = node.tensors();
   if (failed(operands))
@@ -136,10 +149,11 @@ LogicalResult importConv(Node &node) {
     return node.fail("kernel_shape " + shape::toString(kernel) +
                      " does not match the filter's shape " +
                      shape::toString(filter));
-  return node.createOutput("braid.conv2d", *operands,
-                           {node.attr("strides", node.i64s(*strides)),
-                            node.attr("padding", node.i64s(*pads)),
-                            node.attr("dilations", node.i64s(*dilations))});
+  return node.createOutput(
+      "braid.conv2d", *operands,
+      {node.attr("strides", node.i64s(window->strides)),
+       node.attr("padding", node.i64s(window->pads)),
+       node.attr("dilations", node.i64s(window->dilations))});
 }
 
 LogicalResult importPool(Node &node) {
@@ -155,20 +169,14 @@ LogicalResult importPool(Node &node) {
   FailureOr<std::vector<int64_t>> kernel = pair(node, "kernel_shape", {});
   if (failed(kernel))
     return failure();
-  FailureOr<std::vector<int64_t>> strides = pair(node, "strides", {1, 1});
-  if (failed(strides))
+  FailureOr<Window> window = windowAttributes(node);
+  if (failed(window))
     return failure();
-  FailureOr<std::vector<int64_t>> dilations = pair(node, "dilations", {1, 1});
-  if (failed(dilations))
-    return failure();
-  if ((*dilations)[0] != 1 || (*dilations)[1] != 1)
+  if (window->dilations != std::vector<int64_t>{1, 1})
     return node.fail("dilated pooling is not supported");
-  FailureOr<std::vector<int64_t>> pads = symmetricPads(node);
-  if (failed(pads))
-    return failure();
+  const std::vector<int64_t> &pads = window->pads;
   bool average = node.opType() == "AveragePool";
-  if (average && node.attrInt("count_include_pad", 0) &&
-      ((*pads)[0] || (*pads)[1]))
+  if (average && node.attrInt("count_include_pad", 0) && (pads[0] || pads[1]))
     return node.fail("count_include_pad = 1 with padding is not supported "
                      "(braid's average leaves the padding out)");
   FailureOr<Value> x = node.tensor(0);
@@ -177,8 +185,8 @@ LogicalResult importPool(Node &node) {
   return node.createOutput(average ? "braid.avg_pool2d" : "braid.max_pool2d",
                            {*x},
                            {node.attr("kernel", node.i64s(*kernel)),
-                            node.attr("strides", node.i64s(*strides)),
-                            node.attr("padding", node.i64s(*pads))});
+                            node.attr("strides", node.i64s(window->strides)),
+                            node.attr("padding", node.i64s(pads))});
 }
 
 LogicalResult importLayerNorm(Node &node) {
